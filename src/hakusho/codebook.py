@@ -1,0 +1,246 @@
+"""The bilingual codebook: one YAML file per wave describing its questionnaire.
+
+The codebook is the single source of every question text and choice label, in Japanese and
+English. Code refers to questions by a stable *variable id* (``cs_status``) and to choices by a
+stable *key* (``doing``); raw exports use the vendor's column names and numeric codes, which the
+codebook maps. Loading checks the file's structure with pydantic so that an editor's typo is
+reported with its location instead of surfacing later as a KeyError.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hakusho import config
+from hakusho.errors import CodebookError, Problem
+
+CODEBOOK_FORMAT = 1
+AnswerType = Literal["single", "multi", "ordinal", "numeric", "text"]
+
+
+class Bilingual(BaseModel):
+    """A visible string in both report languages."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ja: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.ja if lang == "ja" else self.en
+
+
+class Condition(BaseModel):
+    """One clause of a routing rule, population rule or filter: ``var op value``.
+
+    Operators: ``==``, ``!=``, ``in``, ``not in``, ``<``, ``<=``, ``>``, ``>=`` and, for
+    multiple-answer questions, ``includes`` / ``excludes``. Values name choices by key, code or
+    label (either language), or a number compared with ordinal bucket bounds.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    var: str
+    op: Literal["==", "!=", "in", "not in", "<", "<=", ">", ">=", "includes", "excludes"]
+    value: Any
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_triple(cls, data: Any) -> Any:
+        # YAML writes conditions compactly as [var, op, value].
+        if isinstance(data, list | tuple) and len(data) == 3:
+            return {"var": data[0], "op": data[1], "value": data[2]}
+        return data
+
+    def describe(self) -> str:
+        value = self.value
+        if isinstance(value, list | tuple):
+            value = "[" + ", ".join(str(v) for v in value) + "]"
+        return f"{self.var} {self.op} {value}"
+
+
+class Choice(BaseModel):
+    """One answer option: a numeric code in the raw data, a stable key in code, two labels."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: int
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    ja: str
+    en: str
+    lower: float | None = None  # ordinal buckets: inclusive lower bound
+    upper: float | None = None  # ordinal buckets: exclusive upper bound (None = open)
+    in_base: bool = True  # False for "don't know" style answers left out of the base
+    other_text: bool = False  # the "other (please specify)" option with a free-text column
+
+    def label(self, lang: str) -> str:
+        return self.ja if lang == "ja" else self.en
+
+
+class Question(BaseModel):
+    """A questionnaire item (or screening / derived variable) as the raw export carries it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    column: str  # raw column; for multi answers the prefix of ``{column}_{code}`` columns
+    type: AnswerType
+    text: Bilingual
+    short: Bilingual | None = None  # short label for axes and filters
+    asked: list[Condition] = Field(default_factory=list)  # routing; empty = everyone
+    asked_note: Bilingual | None = None  # who was asked, in words
+    choices: list[Choice] = Field(default_factory=list)
+    unit: Bilingual | None = None  # unit of ordinal bounds or numeric answers
+    other_column: str | None = None  # free text behind the choice marked other_text
+    required: bool = True  # whether every routed respondent must answer
+
+    @model_validator(mode="after")
+    def _check_choices(self) -> Question:
+        if self.type in ("single", "multi", "ordinal") and not self.choices:
+            raise ValueError(f"question {self.id} ({self.type}) needs choices")
+        codes = [c.code for c in self.choices]
+        keys = [c.key for c in self.choices]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"question {self.id} repeats a choice code")
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"question {self.id} repeats a choice key")
+        return self
+
+    def label(self, lang: str) -> str:
+        return (self.short or self.text).get(lang)
+
+    def choice(self, key_or_code: str | int) -> Choice:
+        for c in self.choices:
+            if c.key == key_or_code or c.code == key_or_code:
+                return c
+        raise KeyError(key_or_code)
+
+    @property
+    def choice_keys(self) -> list[str]:
+        return [c.key for c in self.choices]
+
+    def multi_column(self, choice: Choice) -> str:
+        """Raw column of one choice of a multiple-answer question, as vendors name them."""
+        return f"{self.column}_{choice.code}"
+
+    def raw_columns(self) -> list[str]:
+        """Every raw column this question occupies, in questionnaire order."""
+        if self.type == "multi":
+            cols = [self.multi_column(c) for c in self.choices]
+        else:
+            cols = [self.column]
+        if self.other_column:
+            cols.append(self.other_column)
+        return cols
+
+
+class SurveyInfo(BaseModel):
+    """What the methodology page says about a wave (labels only; counts come from the data)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    title: Bilingual
+    publisher: Bilingual
+    method: Bilingual
+    target: Bilingual
+    sampling: list[Bilingual] = Field(default_factory=list)
+    vendor: Bilingual | None = None
+    period_start: str
+    period_end: str
+    synthetic: bool = False  # the shipped sample is synthetic; a real export sets this false
+    note: Bilingual | None = None
+
+
+class Codebook(BaseModel):
+    """One wave's questionnaire."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    format: int = CODEBOOK_FORMAT
+    wave: str
+    survey: SurveyInfo
+    id_column: str
+    questions: list[Question]
+    source: str | None = Field(default=None, exclude=True)  # file it was read from
+
+    @model_validator(mode="after")
+    def _check_unique(self) -> Codebook:
+        ids = [q.id for q in self.questions]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"question ids repeated: {', '.join(dupes)}")
+        cols = [c for q in self.questions for c in q.raw_columns()]
+        dupes = sorted({c for c in cols if cols.count(c) > 1})
+        if dupes:
+            raise ValueError(f"raw columns used by two questions: {', '.join(dupes)}")
+        known = set(ids)
+        for q in self.questions:
+            for cond in q.asked:
+                if cond.var not in known:
+                    raise ValueError(f"question {q.id} is routed on unknown variable {cond.var}")
+        return self
+
+    @cached_property
+    def by_id(self) -> dict[str, Question]:
+        return {q.id: q for q in self.questions}
+
+    def question(self, qid: str) -> Question:
+        try:
+            return self.by_id[qid]
+        except KeyError:
+            raise CodebookError(
+                f"codebook {self.wave} has no variable '{qid}'",
+                [Problem("unknown variable", file=self.source, value=qid,
+                         expected="one of " + ", ".join(sorted(self.by_id)))],
+            ) from None
+
+    def expected_columns(self) -> list[str]:
+        return [self.id_column] + [c for q in self.questions for c in q.raw_columns()]
+
+
+def _yaml_error_problem(path: Path, exc: yaml.YAMLError) -> Problem:
+    mark = getattr(exc, "problem_mark", None)
+    row = mark.line + 1 if mark is not None else None
+    return Problem(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path), row=row)
+
+
+def read_yaml(path: Path) -> Any:
+    """Read a YAML file, turning syntax errors into a located CodebookError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CodebookError(f"file not found: {path}") from None
+    except UnicodeDecodeError as exc:
+        raise CodebookError(f"{path} is not UTF-8 text ({exc.reason})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CodebookError(f"cannot read {path}", [_yaml_error_problem(path, exc)]) from None
+
+
+def pydantic_problems(path: Path, exc: ValidationError) -> list[Problem]:
+    """One Problem per pydantic error, located by its path inside the YAML document."""
+    problems = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        problems.append(Problem(f"{loc}: {err['msg']}", file=str(path)))
+    return problems
+
+
+def load_codebook(wave_or_path: str | Path) -> Codebook:
+    """Load and check a wave's codebook (``"2025"`` or a path to a YAML file)."""
+    path = Path(wave_or_path)
+    if path.suffix not in (".yml", ".yaml"):
+        path = config.codebook_path(str(wave_or_path))
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise CodebookError(f"{path} does not hold a codebook (expected a mapping at the top)")
+    if data.get("format", CODEBOOK_FORMAT) != CODEBOOK_FORMAT:
+        raise CodebookError(
+            f"{path} is codebook format {data.get('format')!r}; this hakusho reads format "
+            f"{CODEBOOK_FORMAT}"
+        )
+    try:
+        book = Codebook.model_validate({**data, "source": str(path)})
+    except ValidationError as exc:
+        raise CodebookError(f"codebook {path} is malformed", pydantic_problems(path, exc)) from None
+    return book
