@@ -1,0 +1,76 @@
+"""Message catalogs: every visible string of the report that is not a codebook label.
+
+Catalogs are gettext ``.po`` files under ``hakusho/locale/<lang>/LC_MESSAGES/<domain>.po``, read
+with Babel (no compiled ``.mo`` files to keep in sync). Message ids are stable keys such as
+``slide.ch2-status.headline``; both languages carry every key, and a missing key is an error,
+never a silent fallback to the key or to the other language.
+
+Placeholders use ``{name}`` (``str.format`` fields), filled with values already formatted for the
+language by :mod:`hakusho.numbers`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from hakusho.errors import BuildError
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LANGS = ("ja", "en")
+
+
+def catalog_path(lang: str, domain: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+@cache
+def messages(lang: str, domain: str = "report") -> dict[str, str]:
+    """All translated messages of one catalog, keyed by message id (empty strings dropped)."""
+    if lang not in LANGS:
+        raise BuildError(f"unknown language '{lang}' (valid: {', '.join(LANGS)})")
+    path = catalog_path(lang, domain)
+    if not path.is_file():
+        raise BuildError(f"message catalog missing: {path.name} for {lang} ({domain})")
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang, domain=domain)
+    return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+
+
+def missing_keys(domain: str = "report") -> dict[str, list[str]]:
+    """Keys present in one language's catalog but not the other's, per language."""
+    keys = {lang: set(messages(lang, domain)) for lang in LANGS}
+    every = set().union(*keys.values())
+    return {lang: sorted(every - keys[lang]) for lang in LANGS if every - keys[lang]}
+
+
+@dataclass(frozen=True)
+class Translator:
+    """``t("key", n="257")`` for one language and domain; unknown keys raise BuildError."""
+
+    lang: str
+    domain: str = "report"
+
+    def __call__(self, key: str, **params: object) -> str:
+        table = messages(self.lang, self.domain)
+        try:
+            text = table[key]
+        except KeyError:
+            raise BuildError(f"message '{key}' is missing from the {self.lang} {self.domain} catalog") from None
+        if not params:
+            return text
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError) as exc:
+            raise BuildError(f"message '{key}' ({self.lang}) needs placeholder {exc}") from None
+
+    def has(self, key: str) -> bool:
+        return key in messages(self.lang, self.domain)
+
+
+def translator(lang: str, domain: str = "report") -> Translator:
+    messages(lang, domain)  # fail early on a missing catalog
+    return Translator(lang, domain)
