@@ -85,6 +85,12 @@ class BuildError(HakushoError):
     exit_code = 4
 
 
+class KpiError(HakushoError):
+    """A KPI cannot be computed: impossible inputs, an empty period, or a malformed customer ledger."""
+
+    exit_code = 2
+
+
 @dataclass
 class ProblemCollector:
     """Gathers problems so that a person sees all of them at once, not one per run."""
