@@ -5,6 +5,8 @@ one-line messages. The work itself lives in the stage modules.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -26,6 +28,47 @@ def _root(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks instead of one-line errors."),
 ) -> None:
     _state["debug"] = debug
+
+
+@app.command("lint-commentary")
+def lint_commentary_command(
+    wave: str | None = typer.Option(None, "--wave", help="Wave whose commentary (data/commentary/<wave>/) is "
+                                    "checked (default: the report's wave)."),
+    figures: Annotated[Path | None, typer.Option(
+        "--figures", help="Built figures: report/<wave>/, a build directory or a figures.json "
+        "(default: report/<wave>/).")] = None,
+    strict: bool = typer.Option(False, "--strict", help="Numbers typed literally are errors, not warnings (CI)."),
+) -> None:
+    """Check the editors' commentary: every reference resolves, no number is typed literally."""
+    from hakusho import commentary, commentary_lint, config
+
+    wave = wave or config.DEFAULT_WAVE
+    source = figures or config.REPORT_DIR / wave
+    docs = commentary.check_commentary(source, wave)
+    findings = commentary_lint.lint_commentary(source, wave, strict=strict)
+    for finding in findings:
+        typer.echo(f"warning: {finding}", err=True)
+    for missing in commentary.missing_commentary(wave):
+        typer.echo(f"note: {missing}", err=True)
+    typer.echo(f"{len(docs)} commentary file(s) checked, {len(findings)} warning(s)")
+
+
+@app.command("diff")
+def diff_command(
+    old_report: Annotated[Path, typer.Argument(help="The earlier report (report/<wave>/) or build directory.")],
+    new_report: Annotated[Path, typer.Argument(help="The later report or build directory.")],
+    fmt: str = typer.Option("text", "--format", help="text (for people), csv or json (for tools)."),
+    wave: str | None = typer.Option(None, "--wave", help="Wave of the commentary to scan (default: the new report's)."),
+    exit_code: bool = typer.Option(False, "--exit-code", help="Exit with status 1 when a figure changed."),
+) -> None:
+    """List every figure whose value changed between two builds, with the slides and commentary
+    lines that quote it."""
+    from hakusho import figure_diff
+
+    changes = figure_diff.diff_reports(old_report, new_report, wave=wave)
+    typer.echo(figure_diff.format_changes(changes, fmt).rstrip("\n"))
+    if exit_code and changes:
+        raise SystemExit(1)  # click's own Exit would be swallowed by main()'s standalone_mode=False
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,7 +71,10 @@ def display_path(path: Path) -> str:
     try:
         return path.resolve().relative_to(config.PROJECT_ROOT).as_posix()
     except ValueError:
-        return "/".join(path.parts[-2:])
+        pass
+    if not path.is_absolute():
+        return path.as_posix()
+    return "/".join(path.parts[1:][-2:]) or path.name
 
 
 @dataclass(frozen=True)
@@ -137,8 +140,9 @@ def _front_matter_summary(front: str, name: str) -> tuple[str, ...]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 2 if mark is not None else None
-        raise BuildError(f"commentary file {name}: front matter is not valid YAML",
-                         [Problem(str(getattr(exc, "problem", exc)), file=name, row=row)]) from None
+        raise BuildError(
+            f"commentary file {name}: front matter is not valid YAML (quote a point that starts with "
+            "[ or {, or contains ': ')", [Problem(str(getattr(exc, "problem", exc)), file=name, row=row)]) from None
     if not isinstance(data, dict):
         raise BuildError(f"commentary file {name}: front matter must be a mapping",
                          [Problem("expected 'summary:' followed by a list of points", file=name, row=2)])
