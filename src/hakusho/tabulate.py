@@ -13,6 +13,7 @@ past 100 %.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -102,3 +103,79 @@ def ranked(table: pd.DataFrame) -> pd.DataFrame:
     rows = table[table["pct"].notna()].copy()
     rows["rank"] = rows["count"].rank(method="min", ascending=False).astype(int)
     return rows.sort_values("count", ascending=False, kind="mergesort").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Several series in one table. A *series* is one bar group of a chart: a population of the
+# report wave (SaaS vs non-SaaS, practising vs about to start) or a whole wave (2025 vs 2023).
+# Series tables are long: one row per series and choice, series in drawing order, choices in
+# questionnaire order, so that writing them out needs no sorting and is stable.
+
+SERIES_COLUMNS = ["series", *TABLE_COLUMNS]
+
+
+def stack_series(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One long table from per-series share tables, keeping the mapping's order of series."""
+    if not tables:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    parts = [table.assign(series=series_id)[SERIES_COLUMNS] for series_id, table in tables.items()]
+    out = pd.concat(parts, ignore_index=True)
+    # Int64: a series may lack a count for a choice it never offered (see hakusho.chapter).
+    out["count"] = out["count"].astype("Int64")
+    out["base"] = out["base"].astype(int)
+    out["pct"] = out["pct"].astype(float)
+    return out
+
+
+def shares_by_population(survey: Survey, qid: str, populations: Mapping[str, pd.Series]) -> pd.DataFrame:
+    """``share_of_base`` for each population, stacked (series id = population id)."""
+    return stack_series({pop_id: share_of_base(survey, qid, mask) for pop_id, mask in populations.items()})
+
+
+def series_ids(table: pd.DataFrame) -> list[str]:
+    """The series of a long table in drawing order."""
+    return list(dict.fromkeys(table["series"]))
+
+
+def one_series(table: pd.DataFrame, series_id: str) -> pd.DataFrame:
+    """The rows of one series, as a plain share table (TABLE_COLUMNS)."""
+    rows = table[table["series"] == series_id]
+    return rows[TABLE_COLUMNS].reset_index(drop=True)
+
+
+def series_bases(table: pd.DataFrame) -> dict[str, int]:
+    """Base n of every series."""
+    return {s: int(one_series(table, s)["base"].iloc[0]) if len(one_series(table, s)) else 0
+            for s in series_ids(table)}
+
+
+def median_by_series(table: pd.DataFrame) -> dict[str, str | None]:
+    """Median bucket of every series (ordinal questions); None where no percentage is shown."""
+    return {s: median_bucket(one_series(table, s)) for s in series_ids(table)}
+
+
+def ranking(table: pd.DataFrame) -> list[str]:
+    """Keys of the base choices by count, largest first (ties in questionnaire order)."""
+    return [str(k) for k in ranked(table)["choice_key"]]
+
+
+def group_shares(table: pd.DataFrame, groups: Mapping[str, list[str]]) -> dict[str, dict[str, float | None]]:
+    """Combined share of each group in every series (None where the shares are not shown).
+
+    The sum of rounded shares, as :func:`group_share` defines it; a group is only as shown as the
+    shares it adds up, so a suppressed series has no combined share either.
+    """
+    out: dict[str, dict[str, float | None]] = {}
+    for group_id, keys in groups.items():
+        out[group_id] = {}
+        for series_id in series_ids(table):
+            rows = one_series(table, series_id)
+            picked = rows.set_index("choice_key").reindex(keys)["pct"]
+            if picked.isna().any():
+                missing = sorted(set(keys) - set(rows["choice_key"]))
+                if missing:
+                    raise KeyError(f"group {group_id}: no such choices: {', '.join(missing)}")
+                out[group_id][series_id] = None
+            else:
+                out[group_id][series_id] = group_share(rows, keys)
+    return out
