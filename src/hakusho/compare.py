@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -90,7 +91,8 @@ def change_points(table: pd.DataFrame, report_series: str, compare_series: str) 
         if pd.isna(a[key]) or pd.isna(b[key]):
             out[str(key)] = None
         else:
-            out[str(key)] = round_pct(float(a[key]) - float(b[key]))
+            # Exact decimal subtraction: shares carry one decimal, so the change does too.
+            out[str(key)] = round_pct(float(Decimal(repr(float(a[key]))) - Decimal(repr(float(b[key])))))
     return out
 
 

@@ -1,0 +1,111 @@
+"""Side-by-side views, year-over-year changes and the significance tests."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from hakusho.compare import (
+    CHI2_TEST,
+    Z_TEST,
+    change_points,
+    distribution_chi2_test,
+    proportion_z_test,
+    side_by_side,
+    yoy_tests,
+)
+from hakusho.tabulate import TABLE_COLUMNS, percent, stack_series
+
+
+def _table(rows: list[tuple[str, int | None]], base: int) -> pd.DataFrame:
+    out = []
+    for code, (key, count) in enumerate(rows, start=1):
+        pct = math.nan if count is None else percent(count, base)
+        out.append((code, key, key.upper(), key.upper(), count, base, pct))
+    table = pd.DataFrame(out, columns=TABLE_COLUMNS)
+    table["count"] = table["count"].astype("Int64")
+    return table
+
+
+def _yoy(now: list[tuple[str, int | None]], base_now: int, then: list[tuple[str, int | None]],
+         base_then: int) -> pd.DataFrame:
+    return stack_series({"2025": _table(now, base_now), "2023": _table(then, base_then)})
+
+
+def test_z_test_matches_the_textbook_formula() -> None:
+    # 45/60 vs 50/70: pooled p = 95/130
+    p = 95 / 130
+    z = (45 / 60 - 50 / 70) / math.sqrt(p * (1 - p) * (1 / 60 + 1 / 70))
+    assert proportion_z_test(45, 60, 50, 70) == pytest.approx(2 * stats.norm.sf(abs(z)))
+
+
+def test_z_test_without_variance_is_not_significant() -> None:
+    assert proportion_z_test(0, 50, 0, 40) == 1.0
+    assert proportion_z_test(50, 50, 40, 40) == 1.0
+    with pytest.raises(ValueError):
+        proportion_z_test(1, 0, 1, 10)
+
+
+def test_chi2_agrees_with_scipy_and_drops_empty_buckets() -> None:
+    expected = stats.chi2_contingency([[10, 20, 25], [30, 20, 20]], correction=False).pvalue
+    assert distribution_chi2_test([10, 0, 20, 25], [30, 0, 20, 20]) == pytest.approx(expected)
+    assert distribution_chi2_test([5, 0], [7, 0]) == 1.0
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 300), st.integers(1, 300), st.data())
+def test_p_values_are_probabilities(base_a: int, base_b: int, data: st.DataObject) -> None:
+    a = data.draw(st.integers(0, base_a))
+    b = data.draw(st.integers(0, base_b))
+    assert 0.0 <= proportion_z_test(a, base_a, b, base_b) <= 1.0
+
+
+def test_change_points_are_differences_of_rounded_shares() -> None:
+    table = _yoy([("x", 1), ("y", 2)], 3, [("x", 1), ("y", 5)], 6)
+    # 33.3 - 16.7 = 16.6 (not 16.666… rounded to 16.7)
+    assert change_points(table, "2025", "2023") == {"x": 16.6, "y": -16.6}
+    exact = _yoy([("x", 1025)], 10000, [("x", 1010)], 10000)  # 10.3 - 10.1, free of float residue
+    assert change_points(exact, "2025", "2023") == {"x": 0.2}
+
+
+def test_yoy_tests_for_multiple_answers_are_per_choice() -> None:
+    table = _yoy([("crm", 45), ("sheet", 20), ("ai", 10)], 60, [("crm", 50), ("sheet", 40), ("ai", None)], 70)
+    tests = {t["key"]: t for t in yoy_tests(table, answer="multi", report_series="2025", compare_series="2023",
+                                            keys=["crm", "sheet", "ai"])}
+    assert tests["crm"]["test"] == Z_TEST and tests["crm"]["significant"] is False
+    assert tests["crm"]["change_pt"] == round(75.0 - 71.4, 1)
+    assert tests["sheet"]["significant"] is True and tests["sheet"]["p_value"] < 0.05
+    assert tests["sheet"]["p_value"] == round(proportion_z_test(20, 60, 40, 70), 4)
+    # a choice new in 2025 has nothing to compare with
+    assert tests["ai"] == {"key": "ai", "change_pt": None, "p_value": None, "significant": None, "test": None}
+
+
+def test_yoy_tests_for_ordinal_answers_test_the_whole_distribution() -> None:
+    table = _yoy([("low", 10), ("mid", 20), ("high", 25)], 55, [("low", 30), ("mid", 20), ("high", 20)], 70)
+    tests = yoy_tests(table, answer="ordinal", report_series="2025", compare_series="2023",
+                      keys=["low", "mid", "high"])
+    p = stats.chi2_contingency([[10, 20, 25], [30, 20, 20]], correction=False).pvalue
+    assert {t["test"] for t in tests} == {CHI2_TEST}
+    assert {t["p_value"] for t in tests} == {round(p, 4)}
+    assert all(t["significant"] is bool(p < 0.05) for t in tests)
+    assert [t["change_pt"] for t in tests] == [round(18.2 - 42.9, 1), round(36.4 - 28.6, 1), round(45.5 - 28.6, 1)]
+
+
+def test_no_test_below_the_suppression_line() -> None:
+    table = _yoy([("a", 2), ("b", 2)], 4, [("a", 30), ("b", 40)], 70)
+    tests = yoy_tests(table, answer="single", report_series="2025", compare_series="2023", keys=["a", "b"])
+    assert all(t["p_value"] is None and t["significant"] is None and t["change_pt"] is None for t in tests)
+
+
+def test_side_by_side_has_one_row_per_choice() -> None:
+    table = _yoy([("a", 2), ("b", 20)], 22, [("a", 30), ("b", 40)], 70)
+    wide = side_by_side(table, lang="en")
+    assert wide.index.tolist() == ["a", "b"]
+    assert wide.columns.tolist() == ["choice", "2025 n", "2025 %", "2023 n", "2023 %"]
+    assert wide.loc["b", "2025 %"] == percent(20, 22)
+    assert wide.loc["a", "choice"] == "A"

@@ -1,0 +1,80 @@
+"""Small-base rules: the three classes, suppression of shares, and the notes in both languages."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hakusho.disclosure import (
+    INDICATIVE_BELOW,
+    SUPPRESS_BELOW,
+    base_notes,
+    disclosure_level,
+    note,
+    suppress_shares,
+)
+from hakusho.errors import BuildError
+from hakusho.i18n import missing_keys
+
+
+@pytest.mark.parametrize(("base", "level"), [
+    (0, "suppressed"), (4, "suppressed"), (9, "suppressed"), (10, "indicative"), (24, "indicative"),
+    (29, "indicative"), (30, "ok"), (257, "ok"),
+])
+def test_disclosure_levels_follow_the_thresholds(base: int, level: str) -> None:
+    assert disclosure_level(base) == level
+
+
+def test_thresholds_are_the_published_ones() -> None:
+    assert (SUPPRESS_BELOW, INDICATIVE_BELOW) == (10, 30)
+
+
+def test_suppress_shares_blanks_only_small_bases_and_keeps_counts() -> None:
+    table = pd.DataFrame({"series": ["a", "a", "b", "b"], "count": [2, 2, 5, 15], "base": [4, 4, 20, 20],
+                          "pct": [50.0, 50.0, 25.0, 75.0]})
+    out = suppress_shares(table)
+    assert out["pct"].isna().tolist() == [True, True, False, False]
+    assert out["count"].tolist() == [2, 2, 5, 15]
+    assert table["pct"].notna().all(), "the input table must not be changed"
+
+
+@given(st.lists(st.tuples(st.integers(0, 500), st.integers(0, 500)), min_size=1, max_size=20))
+def test_suppressed_rows_never_show_a_share(pairs: list[tuple[int, int]]) -> None:
+    rows = [(min(c, b), b, 100.0 * min(c, b) / b if b else math.nan) for c, b in pairs]
+    out = suppress_shares(pd.DataFrame(rows, columns=["count", "base", "pct"]))
+    for (_, base, _), pct in zip(rows, out["pct"], strict=True):
+        if base < SUPPRESS_BELOW:
+            assert math.isnan(pct)
+
+
+def test_small_base_note_says_no_trend_can_be_read_in_both_languages() -> None:
+    (n,) = base_notes("suppressed", 4)
+    assert n["key"] == "note.suppressed" and n["params"] == {"n": 4}
+    assert "4" in n["ja"] and "傾向" in n["ja"] and "読み取ることはできない" in n["ja"]
+    assert "4 respondents" in n["en"] and "No trend can be read" in n["en"]
+    assert not any("\u3040" <= ch <= "\u9fff" for ch in n["en"]), "English note contains Japanese"
+
+
+def test_indicative_note_and_no_note_for_a_large_base() -> None:
+    (n,) = base_notes("indicative", 24)
+    assert "参考値" in n["ja"] and "24" in n["ja"]
+    assert "Indicative" in n["en"] and "24" in n["en"]
+    assert base_notes("ok", 257) == []
+
+
+def test_bilingual_parameters_are_filled_per_language() -> None:
+    n = note("note.series_indicative", series={"ja": "これから取り組む", "en": "About to start"}, n=24)
+    assert "これから取り組む" in n["ja"] and "About to start" in n["en"]
+
+
+def test_notes_catalogs_have_the_same_keys() -> None:
+    assert missing_keys("notes") == {}
+
+
+def test_unknown_note_key_is_an_error() -> None:
+    with pytest.raises(BuildError, match=r"note\.nonexistent"):
+        note("note.nonexistent")
