@@ -1,0 +1,118 @@
+"""Numbers as the report prints them, per language: the one place a value becomes text.
+
+The chapters hand over raw and rounded values; the view model turns each into a string here so
+that templates (HTML, Typst, Quarto) only place text. Conventions, chosen to match Japanese
+association reports and English house style alike:
+
+* percentages keep the one decimal of the rounding rule: ``86.0%`` in both languages;
+* counts and bases use thousands separators: ``1,234``; a base reads ``n=257``;
+* changes between waves are percentage points with a sign: ``+3.2 pt`` / ``+3.2ポイント``, a true
+  minus sign (U+2212) for falls and ``±0.0`` for no change; prose states the direction in words
+  and quotes the magnitude alone (:func:`magnitude`);
+* p-values have three decimals, and anything below 0.001 reads ``p<0.001``;
+* survey periods are Babel date intervals (``2024年12月1日～31日`` / ``Dec 1 – 31, 2024``).
+
+Money never needs formatting here: every amount in the report is a bucket of a codebook
+question, and its label (``1億〜5億円未満`` / ``¥100m to under ¥500m``) is the codebook's.
+
+A missing value (a suppressed share) is never formatted silently: the functions that take a
+share raise ``ValueError`` on ``None``; tables use :func:`pct_cell`, which prints a dash.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from babel.dates import format_interval
+
+MINUS = "\u2212"
+DASH = "\u2014"  # a cell without a value (suppressed share, choice outside the base)
+LANGS = ("ja", "en")
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r} (valid: {', '.join(LANGS)})")
+
+
+def _number(value: float, decimals: int) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        raise ValueError("a missing value cannot be formatted")
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace("-", MINUS)
+
+
+def pct(value: float | None, lang: str) -> str:
+    """A rounded share: ``86.0%`` (the same in both languages)."""
+    _check_lang(lang)
+    return f"{_number(value, 1)}%"  # type: ignore[arg-type]
+
+
+def pct_cell(value: float | None, lang: str) -> str:
+    """A share in a table cell: the share, or a dash where none is shown."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    return pct(value, lang)
+
+
+def count(value: int, lang: str) -> str:
+    """A count of respondents: ``1,234``."""
+    _check_lang(lang)
+    if value is None:
+        raise ValueError("a missing count cannot be formatted")
+    return _number(int(value), 0)
+
+
+def base_n(value: int, lang: str) -> str:
+    """A base as charts and tables label it: ``n=257``."""
+    return f"n={count(value, lang)}"
+
+
+def points(value: float | None, lang: str) -> str:
+    """A change in percentage points with its sign: ``+3.2 pt`` / ``−3.2ポイント`` / ``±0.0 pt``."""
+    _check_lang(lang)
+    if value is None:
+        raise ValueError("a missing change cannot be formatted")
+    number = _number(abs(float(value)), 1)
+    sign = "±" if number == "0.0" else ("+" if value > 0 else MINUS)
+    unit = "ポイント" if lang == "ja" else " pt"
+    return f"{sign}{number}{unit}"
+
+
+def points_cell(value: float | None, lang: str) -> str:
+    """A change in a table cell: the signed change, or a dash where no change is shown."""
+    if value is None:
+        return DASH
+    return points(value, lang)
+
+
+def magnitude(value: float | None, lang: str) -> str:
+    """The size of a change without sign or unit (``3.2``): prose says "rose"/"fell" itself."""
+    _check_lang(lang)
+    if value is None:
+        raise ValueError("a missing change cannot be formatted")
+    return _number(abs(float(value)), 1)
+
+
+def p_value(value: float | None, lang: str) -> str:
+    """A p-value as the methodology and tables quote it: ``p=0.042`` or ``p<0.001``."""
+    _check_lang(lang)
+    if value is None:
+        raise ValueError("a missing p-value cannot be formatted")
+    if value < 0.001:
+        return "p<0.001"
+    return f"p={value:.3f}"
+
+
+def level(alpha: float, lang: str) -> str:
+    """A significance level or confidence as a whole percentage: ``5%`` for 0.05."""
+    _check_lang(lang)
+    return f"{round(alpha * 100):d}%"
+
+
+def date_range(start: str, end: str, lang: str) -> str:
+    """A survey period from two ISO dates, in the language's usual interval form."""
+    _check_lang(lang)
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    return format_interval(first, last, skeleton="yMMMd", locale=lang)
