@@ -296,7 +296,9 @@ def touch_tier(customer_ltv: Amount, *, high_touch_from: Amount = DEFAULT_HIGH_T
 # --- rounding for display ------------------------------------------------------------------------
 
 
-def _round_half_up(value: Fraction, places: int) -> Decimal:
+def round_half_up(value: Fraction | Decimal | int, places: int) -> Decimal:
+    """``value`` rounded half up (away from zero) to ``places`` decimals, exactly."""
+    value = Fraction(value)
     scaled = value * 10**places
     magnitude = math.floor(abs(scaled) + Fraction(1, 2))
     signed = -magnitude if scaled < 0 else magnitude
@@ -305,12 +307,12 @@ def _round_half_up(value: Fraction, places: int) -> Decimal:
 
 def as_percent(rate: Fraction | Decimal | int, places: int = 1) -> Decimal:
     """A rate (0.925) as a percentage rounded half up (Decimal('92.5')), the report's only rule."""
-    return _round_half_up(Fraction(rate) * 100, places)
+    return round_half_up(Fraction(rate) * 100, places)
 
 
 def round_yen(amount: Fraction | Decimal | int) -> Decimal:
     """An amount of money rounded half up to whole yen."""
-    return _round_half_up(Fraction(amount), 0)
+    return round_half_up(Fraction(amount), 0)
 
 
 # --- formatting for a language -------------------------------------------------------------------
@@ -330,7 +332,7 @@ def _t(lang: str) -> Translator:
 
 def format_number(value: Decimal | Fraction | int, lang: str, places: int = 0) -> str:
     """Digits grouped for the language, rounded half up to ``places`` decimals."""
-    rounded = _round_half_up(Fraction(value), places)
+    rounded = round_half_up(Fraction(value), places)
     pattern = "#,##0" + ("." + "0" * places if places else "")
     return format_decimal(rounded, format=pattern, locale=lang)
 
@@ -347,7 +349,7 @@ def format_yen(amount: Decimal | Fraction | int, lang: str, *, compact: bool = F
         medium, large = COMPACT_YEN_SCALES[lang]
         for scale, key in ((large, "unit.yen_large"), (medium, "unit.yen_medium")):
             if abs(value) >= scale:
-                scaled = _round_half_up(value / scale, 1)
+                scaled = round_half_up(value / scale, 1)
                 places = 0 if scaled == scaled.to_integral_value() else 1
                 return t(key, amount=format_number(scaled, lang, places))
     return t("unit.yen", amount=format_number(value, lang))
@@ -367,3 +369,13 @@ def format_nps(result: NpsResult, lang: str) -> str:
     if points < 0:
         return "\u2212" + text
     return text
+
+
+def format_month(month: str, lang: str, *, long: bool = False) -> str:
+    """A ``YYYY-MM`` month for people: ``2024年1月`` / ``Jan 2024`` (``long``: ``January 2024``)."""
+    from datetime import date
+
+    from babel.dates import format_skeleton
+
+    _t(lang)
+    return format_skeleton("yMMMM" if long else "yMMM", date(int(month[:4]), int(month[5:7]), 1), locale=lang)
