@@ -71,6 +71,24 @@ def diff_command(
         raise SystemExit(1)  # click's own Exit would be swallowed by main()'s standalone_mode=False
 
 
+@app.command("kpi")
+def kpi_command(
+    ledger_csv: Annotated[Path, typer.Argument(help="Customer ledger CSV: customer_id, month (YYYY-MM), mrr (yen), "
+                                               "optional nps (0-10).")],
+    year: int | None = typer.Option(None, "--year", help="Year to report (default: the ledger's latest)."),
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the CSV and JSON files.")] = None,
+    lang: str = typer.Option("ja", "--lang", help="Language of the printed tables: ja or en."),
+    fmt: str = typer.Option("table", "--format", help="What to print: table, csv (monthly) or json."),
+    benchmark: bool | None = typer.Option(None, "--benchmark/--no-benchmark", help="Compare with the survey's "
+                                          "respondents (default: when the survey data is present)."),
+    html: bool = typer.Option(False, "--html", help="Also write the benchmark as an HTML page into --out."),
+) -> None:
+    """Customer-success KPIs per month and for the year from a customer ledger, with a benchmark."""
+    from hakusho.ledger import run_kpi
+
+    run_kpi(ledger_csv, year=year, out=out, lang=lang, fmt=fmt, benchmark=benchmark, html=html)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, printing hakusho errors as messages with their exit codes."""
     try:
