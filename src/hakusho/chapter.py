@@ -50,7 +50,7 @@ from hakusho.disclosure import (
 )
 from hakusho.errors import CodebookError, FilterError, Problem
 from hakusho.figures import chapter_figures
-from hakusho.filters import describe_filters, parse_filter
+from hakusho.filters import describe_filters, parse_filter, resolve_choice
 from hakusho.spec import Chart, Spec, default_spec
 from hakusho.survey import Survey
 from hakusho.tabulate import (
@@ -142,6 +142,44 @@ def normalize_filters(filters: Sequence[Any]) -> tuple[list[Condition], list[lis
     return conditions, triples
 
 
+_ORDER_SIGNS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+
+
+def filter_label(conditions: Sequence[Condition], codebook: Codebook) -> dict[str, str]:
+    """The filter in words, per language, with the codebook's labels (for notes under charts).
+
+    ``filter_text`` ("employees >= 1000") stays the machine form recorded in the outputs; this is
+    what a reader sees: 「従業員規模 ≥ 1000」 / "Employees ≥ 1000".
+    """
+    from hakusho.i18n import Translator
+
+    out = {}
+    for lang in LANGS:
+        t = Translator(lang, "notes")
+        parts = []
+        for cond in conditions:
+            question = codebook.question(cond.var)
+            values = list(cond.value) if isinstance(cond.value, list | tuple) else [cond.value]
+
+            def name(value: object, question: Question = question, t: Translator = t, lang: str = lang) -> str:
+                try:
+                    choice = question.choice(resolve_choice(question, value))
+                except FilterError:
+                    return str(value)
+                return t("filter.value", value=choice.label(lang))
+
+            label = question.label(lang)
+            if cond.op in _ORDER_SIGNS:
+                parts.append(t("filter.order", variable=label, op=_ORDER_SIGNS[cond.op], value=name(cond.value)))
+                continue
+            listed = t("filter.or").join(name(v) for v in values)
+            key = {"==": "filter.is", "in": "filter.is", "!=": "filter.is_not", "not in": "filter.is_not",
+                   "includes": "filter.includes", "excludes": "filter.excludes"}[cond.op]
+            parts.append(t(key, variable=label, values=listed))
+        out[lang] = t("filter.and").join(parts)
+    return out
+
+
 @dataclass(frozen=True)
 class _Filtered:
     survey: Survey
@@ -214,6 +252,7 @@ class _Context:
     compare_unfiltered_vars: tuple[str, ...]
     crosswalk: Any
     filter_text: str
+    filter_label: dict[str, str]
 
 
 def _bilingual(obj: Any) -> dict[str, str]:
@@ -357,7 +396,7 @@ def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataF
             notes.append(note("note.outside_base", choice={"ja": choice.ja, "en": choice.en}))
     notes += source_notes
     if ctx.filter_text:
-        notes.append(note("note.filtered", filter=ctx.filter_text, n=bases[first.id]))
+        notes.append(note("note.filtered", filter=ctx.filter_label, n=bases[first.id]))
         if any(s.wave != ctx.report.survey.wave for s in series):
             other = next(s.wave for s in series if s.wave != ctx.report.survey.wave)
             if ctx.compare_unfiltered_vars:
@@ -423,7 +462,7 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
 
         crosswalk = load_crosswalk()
     ctx = _Context(spec, segment, _Filtered(report, filter_text), compare, tuple(unfiltered_vars), crosswalk,
-                   filter_text)
+                   filter_text, filter_label(conditions, survey.codebook))
 
     slides = []
     tables: dict[str, pd.DataFrame] = {}
@@ -446,6 +485,7 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
         "segment": segment,
         "filters": triples,
         "filter_text": filter_text,
+        "filter_label": filter_label(conditions, survey.codebook),
         "n_total": n_total,
         "n_segment": n_segment,
         "slides": slides,
@@ -503,19 +543,13 @@ def write_chapter(result: ChapterResult, output_dir: Path | str) -> ChapterResul
 
 
 def _write_charts(result: ChapterResult, out: Path) -> None:
-    import matplotlib.pyplot as plt
-
+    # Charts draw on plain Figures (no pyplot), so nothing is left open between charts.
     from hakusho.charts import draw_chart, save_svg
 
-    (out / "charts").mkdir(parents=True, exist_ok=True)
     for slide in result.slides:
         for chart in slide["charts"]:
             for lang in LANGS:
-                fig = draw_chart(_plain(chart), lang)
-                try:
-                    save_svg(fig, out / chart["svg"][lang])
-                finally:
-                    plt.close(fig)
+                save_svg(draw_chart(_plain(chart), lang), out / chart["svg"][lang])
 
 
 def load_waves(wave: str, compare_wave: str = "", *, data_dir: str | Path = "",

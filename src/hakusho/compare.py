@@ -31,7 +31,7 @@ from hakusho.tabulate import one_series, round_pct, series_ids
 
 ALPHA = 0.05
 Z_TEST = "two-proportion z-test"
-CHI2_TEST = "chi-square test of homogeneity"
+CHI2_TEST = "chi-square test"
 P_DIGITS = 4  # p-values are stored rounded so that outputs do not depend on the last float bits
 
 
