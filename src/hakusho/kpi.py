@@ -25,14 +25,15 @@ expected, instead of returning a number that looks plausible.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from numbers import Integral
 
 from babel.numbers import format_decimal
 
+from hakusho import numbers
 from hakusho.errors import KpiError, Problem
 from hakusho.i18n import Translator, messages
 
@@ -66,7 +67,7 @@ def to_amount(value: Amount, argument: str = "amount") -> Decimal | Fraction:
         if not math.isfinite(value):
             raise _bad(argument, value, "a finite number", f"{argument} must be a finite number")
         return Decimal(repr(value))
-    if isinstance(value, numbers.Integral):
+    if isinstance(value, Integral):
         return Decimal(int(value))
     try:
         number = Decimal(str(value).strip()) if isinstance(value, str) else Decimal(value)
@@ -86,7 +87,7 @@ def _non_negative(value: Amount, argument: str) -> Decimal | Fraction:
 
 def _count(value: object, argument: str) -> int:
     """A number of customers: a whole number, 0 or more."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if isinstance(value, bool) or not isinstance(value, Integral):
         raise _bad(argument, value, "a whole number of customers", f"{argument} must be a whole number")
     if value < 0:
         raise _bad(argument, value, "0 or more", f"{argument} cannot be negative")
@@ -215,7 +216,7 @@ def arpa(annual_revenue: Amount, customers: int) -> Fraction:
 
 def nps_category(score: object) -> str:
     """``promoter`` (9–10), ``passive`` (7–8) or ``detractor`` (0–6) for one 0–10 answer."""
-    if isinstance(score, bool) or not isinstance(score, numbers.Integral):
+    if isinstance(score, bool) or not isinstance(score, Integral):
         raise _bad("score", score, "a whole number from 0 to 10", "an NPS answer must be a whole number")
     if not 0 <= score <= 10:
         raise _bad("score", score, "a whole number from 0 to 10", "an NPS answer lies outside 0–10")
@@ -356,8 +357,11 @@ def format_yen(amount: Decimal | Fraction | int, lang: str, *, compact: bool = F
 
 
 def format_percent(rate: Fraction | Decimal | int, lang: str, places: int = 1) -> str:
-    """A rate (0.925) as text: ``92.5%``."""
-    return _t(lang)("unit.percent", value=format_number(as_percent(rate, places), lang, places))
+    """A rate (0.925) as text: ``92.5%``, written as :func:`hakusho.numbers.pct` writes shares."""
+    _t(lang)
+    if places == 1:
+        return numbers.pct(float(as_percent(rate)), lang)
+    return format_number(as_percent(rate, places), lang, places) + "%"
 
 
 def format_nps(result: NpsResult, lang: str) -> str:
@@ -367,7 +371,7 @@ def format_nps(result: NpsResult, lang: str) -> str:
     if points > 0:
         return "+" + text
     if points < 0:
-        return "\u2212" + text
+        return numbers.MINUS + text
     return text
 
 

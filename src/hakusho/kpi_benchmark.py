@@ -23,7 +23,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from hakusho import config, kpi
+from hakusho import config, kpi, numbers
 from hakusho.codebook import Choice, Question
 from hakusho.disclosure import disclosure_level, shows_percentages
 from hakusho.errors import CodebookError, Problem
@@ -169,13 +169,6 @@ def format_value(metric: str, value: Fraction, lang: str) -> str:
     return kpi.format_yen(value, lang, compact=True)
 
 
-def _pct_text(value: float | None, lang: str) -> str:
-    t = Translator(lang, "kpi")
-    if value is None:
-        return t("value.none")
-    return t("unit.percent", value=kpi.format_number(Decimal(repr(value)), lang, 1))
-
-
 def sentence(placement: Placement, lang: str, population_label: str) -> str:
     """What a placement means, in one or two sentences of ``lang``."""
     t = Translator(lang, "kpi")
@@ -183,15 +176,15 @@ def sentence(placement: Placement, lang: str, population_label: str) -> str:
         "metric": t(f"benchmark.metric.{placement.metric}"),
         "value": format_value(placement.metric, placement.value, lang),
         "population": population_label,
-        "base": kpi.format_number(placement.base, lang),
+        "base": numbers.count(placement.base, lang),
     }
     if placement.bucket is None:
         return t("benchmark.sentence.outside", **params)
     params["bucket"] = placement.bucket.label(lang)
     if placement.below_pct is None:
         return t("benchmark.sentence.suppressed", **params)
-    text = t("benchmark.sentence", **params, below=_pct_text(placement.below_pct, lang),
-             same=_pct_text(placement.same_pct, lang), above=_pct_text(placement.above_pct, lang))
+    text = t("benchmark.sentence", **params, below=numbers.pct_cell(placement.below_pct, lang),
+             same=numbers.pct_cell(placement.same_pct, lang), above=numbers.pct_cell(placement.above_pct, lang))
     if placement.disclosure == "indicative":
         text += (" " if lang == "en" else "") + t("benchmark.note.indicative")
     return text
@@ -209,11 +202,11 @@ def benchmark_model(placements: list[Placement], survey: Survey, lang: str, *, p
             "metric": p.metric,
             "label": survey.question(p.metric).label(lang),
             "value": format_value(p.metric, p.value, lang),
-            "bucket": p.bucket.label(lang) if p.bucket else t("value.none"),
-            "below": _pct_text(p.below_pct, lang),
-            "same": _pct_text(p.same_pct, lang),
-            "above": _pct_text(p.above_pct, lang),
-            "base": kpi.format_number(p.base, lang),
+            "bucket": p.bucket.label(lang) if p.bucket else numbers.DASH,
+            "below": numbers.pct_cell(p.below_pct, lang),
+            "same": numbers.pct_cell(p.same_pct, lang),
+            "above": numbers.pct_cell(p.above_pct, lang),
+            "base": numbers.count(p.base, lang),
             "disclosure": p.disclosure,
             "sentence": sentence(p, lang, population_label),
         })

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hakusho import config, kpi
+from hakusho import config, kpi, numbers
 from hakusho.errors import KpiError, Problem, ProblemCollector
 from hakusho.i18n import LANGS, Translator
 
@@ -508,18 +508,17 @@ FORMATS = ("table", "csv", "json")
 
 def _cell(column: str, value: object, lang: str) -> str:
     """One figure of a printed table, formatted for ``lang`` (a dash where it does not apply)."""
-    t = Translator(lang, "kpi")
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return t("value.none")
+        return numbers.DASH
     if column.endswith("_pct"):
-        return t("unit.percent", value=kpi.format_number(Decimal(repr(float(value))), lang, 1))
+        return numbers.pct(float(value), lang)  # type: ignore[arg-type]
     if column == "nps":
-        points = Decimal(repr(float(value)))  # type: ignore[arg-type]
-        text = kpi.format_number(abs(points), lang, 1)
-        return ("+" if points > 0 else "\u2212" if points < 0 else "") + text
+        points = float(value)  # type: ignore[arg-type]
+        text = numbers.magnitude(points, lang)
+        return ("+" if points > 0 else numbers.MINUS if points < 0 else "") + text
     if column == "month":
         return kpi.format_month(str(value), lang)
-    return kpi.format_number(int(value), lang)  # type: ignore[call-overload]
+    return numbers.count(int(value), lang)  # type: ignore[call-overload]
 
 
 def terminal_tables(months: list[MonthKpis], year: YearKpis, lang: str) -> list[object]:
@@ -552,7 +551,7 @@ def terminal_tables(months: list[MonthKpis], year: YearKpis, lang: str) -> list[
         annual.add_row(t(f"ledger.year.{label}"), shown)
     if year.nps is not None:
         annual.add_row(t("ledger.year.nps"), t("ledger.year.nps_value", score=kpi.format_nps(year.nps, lang),
-                                                n=kpi.format_number(year.nps.responses, lang)))
+                                                n=numbers.count(year.nps.responses, lang)))
     notes = [t("ledger.note.period", first=kpi.format_month(year.first_month, lang, long=True),
                last=kpi.format_month(year.last_month, lang, long=True))]
     if months[0].customers_start is None:
