@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import textwrap
+from functools import cache
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hakusho import cli, commentary
+from hakusho import cli, commentary, config
+from hakusho.codebook import Codebook, load_codebook
 from hakusho.commentary import (
     check_commentary,
     commentary_model,
@@ -23,6 +25,7 @@ from hakusho.commentary import (
 )
 from hakusho.commentary_lint import lint_commentary, lint_document
 from hakusho.errors import BuildError
+from hakusho.spec import default_spec
 
 WAVE = "2025"
 CHAPTERS = {"cs_status": "ch2", "customers": "ch2", "reasons_not": "ch2", "effect": "ch3", "nrr": "ch4",
@@ -357,6 +360,12 @@ def test_a_median_label_typed_literally_is_caught(tmp_path: Path) -> None:
     assert "(also matches income.top1)" in found
 
 
+def test_a_bucket_named_beside_its_own_share_is_a_category_not_a_result(tmp_path: Path) -> None:
+    figures = {**FIGURES, "income.i600_700.pct": fig(21.0, base=221)}
+    path = write(tmp_path, "appendix.ja.md", "---\nsummary: [x]\n---\n600〜700万円の層は${income.i600_700.pct}。\n")
+    assert lint_document(read_commentary(path), figures, CHAPTERS) == []
+
+
 def test_numbers_that_are_not_results_are_left_alone(tmp_path: Path) -> None:
     found = lint_file(tmp_path, "ch2.ja.md", """
         ---
@@ -413,6 +422,46 @@ def test_text_that_quotes_only_references_is_always_clean(tmp_path_factory, figu
     assert lint_document(read_commentary(path), figures, {}) == []
     rendered = commentary_model(figures, WAVE, "summary", "en", root=root)
     assert rendered is not None and "${" not in "".join(rendered["paragraphs_text"])
+
+
+# --------------------------------------------------------------------------- the shipped text
+
+
+@cache
+def _codebook(wave: str) -> Codebook:
+    return load_codebook(config.codebook_path(wave))
+
+
+def _id_fits_spec(figure_id: str) -> bool:
+    """Whether an id has a shape figures.json can hold for a chart of the spec and its codebook."""
+    spec = default_spec()
+    chart_id, *rest = figure_id.split(".")
+    if chart_id in {ch.id for ch in spec.chapters}:
+        return rest in (["n_total"], ["n_segment"])
+    chart = spec.charts.get(chart_id)
+    if chart is None:
+        return False
+    wave = config.DEFAULT_COMPARE_WAVE if chart.wave == "compare" else config.DEFAULT_WAVE
+    keys = set(_codebook(wave).question(chart.variable).choice_keys)
+    series = {*chart.series, "saas", "non_saas", config.DEFAULT_WAVE, config.DEFAULT_COMPARE_WAVE}
+    if len(rest) > 1 and rest[0] in series and rest[0] not in keys:
+        rest = rest[1:]
+    groups = {g.id for g in chart.groups}
+    return (rest in (["base"], ["median"], ["top1"], ["top2"], ["top3"])
+            or (len(rest) == 3 and rest[0] == "group" and rest[1] in groups and rest[2] == "pct")
+            or (len(rest) == 2 and rest[0] in keys and rest[1] in ("pct", "count", "change_pt", "significant")))
+
+
+def test_shipped_commentary_is_complete_well_formed_and_names_figures_of_the_spec() -> None:
+    """Every chapter has text in both languages; every reference names a chart, choice or group of
+    the spec and codebook (resolution against built figures is checked by lint-commentary)."""
+    assert missing_commentary("2025") == []
+    for path in commentary.commentary_files("2025"):
+        doc = read_commentary(path)
+        refs, problems = commentary.scan_references(doc)
+        assert problems + commentary.check_markdown(doc) + commentary.check_language(doc) == []
+        assert refs, f"{doc.name} quotes no figure"
+        assert [r.figure_id for r in refs if not _id_fits_spec(r.figure_id)] == [], doc.name
 
 
 # --------------------------------------------------------------------------- the command

@@ -11,7 +11,9 @@ references, front-matter keys, HTML comments or list markers) and reports:
 * a bare number of 10 or more that equals a figure of the file's chapter (``221`` when
   ``cs_status.doing.count`` is 221);
 * a choice label containing digits that is the value of a median or top-N figure of the chapter
-  (``600〜700万円`` when it is ``income.median``).
+  (``600〜700万円`` when it is ``income.median``), unless the same line quotes a figure of that
+  very choice — then the label names a category whose share follows (``5年以上の人は
+  ${cs_career.c5_plus.pct}``).
 
 Not reported: numbers inside references; years (four digits 1900–2099); ordinals and dates
 (``第2章``, ``12月``, ``2018年``); ids and names with letters (``Q3``, ``ch3``, ``B2B``);
@@ -42,6 +44,7 @@ from hakusho.commentary import (
     format_figure,
     load_figures,
     read_commentary,
+    scan_references,
 )
 from hakusho.errors import BuildError, Problem
 
@@ -203,6 +206,12 @@ def _message(literal: str, ids: list[str], figures: Figures, lang: str) -> str:
     return text
 
 
+def _chart_keys(figure_id: str) -> set[tuple[str, str]]:
+    """(chart, part) pairs of a figure id: ``cs_career.c5_plus.pct`` names key c5_plus of cs_career."""
+    chart, *rest = figure_id.split(".")
+    return {(chart, part) for part in rest}
+
+
 def _is_range(line: str, start: int, end: int) -> bool:
     before = line[:start].rstrip(" \u3000")
     after = line[end:].lstrip(" \u3000")
@@ -222,9 +231,16 @@ def lint_document(doc: CommentaryFile, figures: Figures, chapter_of_chart: dict[
                                 _message(literal, ids, figures, lang)))
 
     labels = matcher.labels(lang, chapter)
+    refs, _ = scan_references(doc)
+    quoted: dict[int, set[str]] = {}
+    for ref in refs:
+        quoted.setdefault(ref.line, set()).update(_chart_keys(ref.figure_id))
     for number, line in lint_lines(doc):
         for label, ids in labels.items():
-            for m in re.finditer(re.escape(label), line):
+            # A bucket named next to a reference to its own share describes a category ("5年以上の人は
+            # ${cs_career.c5_plus.pct}"); only a label standing for a result is a stale number.
+            ids = [fid for fid in ids if (fid.split(".")[0], figures[fid]["value"]) not in quoted.get(number, set())]
+            for m in re.finditer(re.escape(label), line) if ids else ():
                 found(number, m.start(), label, ids)
                 line = line[: m.start()] + _blank(label) + line[m.end() :]
         for m in KANJI_WARI.finditer(line):
