@@ -77,7 +77,7 @@ def problems_of(exc: pytest.ExceptionInfo[BuildError]) -> list[str]:
         ("cs_status.doing.pct", "86.0%", "86.0%"),
         ("cs_status.doing.count", "221", "221"),
         ("cs_status.top1", "取り組んでいる", "Practising"),
-        ("nrr.r90_100.change_pt", "−3.2ポイント", "−3.2 points"),
+        ("nrr.r90_100.change_pt", "−3.2ポイント", "−3.2 pt"),
         ("nrr.r90_100.significant", "有意差なし", "not significant"),
     ],
 )
@@ -89,6 +89,7 @@ def test_figures_format_per_language(figure_id: str, ja: str, en: str) -> None:
 def test_counts_have_thousands_separators_and_points_a_sign() -> None:
     assert format_figure(fig(1234, "count"), "en") == "1,234"
     assert format_figure(fig(4.0, "points"), "ja") == "+4.0ポイント"
+    assert format_figure(fig(0.0, "points"), "en") == "±0.0 pt"
 
 
 # --------------------------------------------------------------------------- the model
@@ -327,6 +328,7 @@ def test_a_typed_percentage_is_caught_with_the_figure_it_meant(tmp_path: Path) -
         ("In all, 221 companies said so.", "221 companies", "cs_status.doing.count"),
         ("Effective for 88.8 percent.", "88.8 percent", "effect.group.effective.pct"),
         ("Down 3.2 points.", "3.2 points", "nrr.r90_100.change_pt"),
+        ("Down 3.2 pt.", "3.2 pt", "nrr.r90_100.change_pt"),
         ("Of 257 respondents.", "257 respondents", "cs_status.base"),
         ("The bare number 221 also counts.", "221", "cs_status.doing.count"),
     ],

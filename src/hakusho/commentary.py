@@ -32,9 +32,9 @@ from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_inline.state_inline import Scanned, StateInline
 from markdown_it.token import Token
 
-from hakusho import config
+from hakusho import config, numbers
 from hakusho.errors import BuildError, Problem
-from hakusho.i18n import LANGS
+from hakusho.i18n import LANGS, translator
 
 COMMENTARY_DIR = config.DATA_DIR / "commentary"
 SUMMARY = "summary"  # the report's opening summary, written like a chapter
@@ -258,29 +258,25 @@ def load_figures(source: Path | str | Figures) -> dict[str, dict[str, Any]]:
     return dict(sorted(merged.items()))
 
 
-def _plain_number(value: float, decimals: int) -> str:
-    return f"{value:,.{decimals}f}"
-
-
 def format_figure(figure: Figure, lang: str) -> str:
-    """One figure's value as the report prints it in ``lang`` ("86.0%", "221", a choice label)."""
+    """One figure's value as the report prints it in ``lang`` ("86.0%", "221", a choice label).
+
+    Shares, counts and changes go through :mod:`hakusho.numbers`, the report's one formatter.
+    """
     kind, value = figure["kind"], figure["value"]
     if value is None:
         raise ValueError("a figure without a value cannot be formatted")
     if kind == "pct":
-        return f"{_plain_number(float(value), 1)}%"
+        return numbers.pct(float(value), lang)
     if kind in ("count", "n"):
-        return _plain_number(int(value), 0)
+        return numbers.count(int(value), lang)
     if kind == "points":
-        number = f"{float(value):+.1f}".replace("-", "−")
-        return f"{number}ポイント" if lang == "ja" else f"{number} points"
+        return numbers.points(float(value), lang)
     if kind == "choice":
         label = figure.get("label") or {}
         return str(label.get(lang) or value)
     if kind == "flag":
-        if lang == "ja":
-            return "有意差あり" if value else "有意差なし"
-        return "significant" if value else "not significant"
+        return translator(lang, "commentary")("flag.significant" if value else "flag.not_significant")
     raise ValueError(f"unknown figure kind {kind!r}")
 
 
