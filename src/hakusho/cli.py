@@ -89,6 +89,22 @@ def kpi_command(
     run_kpi(ledger_csv, year=year, out=out, lang=lang, fmt=fmt, benchmark=benchmark, html=html)
 
 
+@app.command("synthesize")
+def synthesize_command(
+    wave: str = typer.Option("2025", "--wave", help="Wave to generate: 2025 or 2023."),
+    scale: int = typer.Option(1, "--scale", min=1, help="Multiply every cell (100 gives 78,100 rows for 2025)."),
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for responses.csv (default: data/raw/<wave>/).")] = None,
+    seed: int | None = typer.Option(None, "--seed", help="Random seed (default: the project's fixed seed)."),
+    force: bool = typer.Option(False, "--force", help="Replace a responses.csv that differs from the result."),
+) -> None:
+    """Generate the synthetic respondent data of a wave, calibrated to the published figures."""
+    from hakusho import synthetic
+
+    path = synthetic.write(wave, out, seed=synthetic.DEFAULT_SEED if seed is None else seed, scale=scale, force=force)
+    typer.echo(f"wrote {path.name} to {path.parent} (wave {wave}, scale {scale})")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, printing hakusho errors as messages with their exit codes."""
     try:
