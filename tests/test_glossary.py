@@ -68,7 +68,7 @@ def test_worked_example_is_computed_not_typed(monkeypatch):
 def test_touch_thresholds_follow_the_calculator():
     en = glossary.glossary_model("en")
     assert [m["rule"] for m in en["touch"]["models"]] == [
-        "LTV of ¥5 million or more", "LTV from ¥500,000 to under ¥5 million", "LTV under ¥500,000"]
+        "LTV of ¥5,000,000 or more", "LTV from ¥500,000 to under ¥5,000,000", "LTV under ¥500,000"]
     own = glossary.glossary_model("ja", high_touch_from=Decimal(100_000), low_touch_from=Decimal(50_000))
     assert own["touch"]["models"][0]["rule"] == "LTVが10万円以上"
     assert "ハイタッチ" in own["example"]["tier"]  # 132,000 yen is high touch under these thresholds

@@ -202,7 +202,7 @@ def test_sentences_in_both_languages():
                         "Among SaaS respondents practising CS (n = 40), 30.0% answered a lower bracket, 25.0% the "
                         "same one and 45.0% a higher one.")
     assert "87.5%" in first_ja and "「80〜90%未満」" in first_ja and "回答者40人" in first_ja and "45.0%" in first_ja
-    assert en["rows"][2]["value"] == "¥1.2 million" and ja["rows"][2]["value"] == "121.8万円"
+    assert en["rows"][2]["value"] == "¥1,217,500" and ja["rows"][2]["value"] == "121.8万円"
     assert en["rows"][3]["value"] == "¥43.8 million" and ja["rows"][3]["value"] == "4,383万円"
     assert not JAPANESE.search(repr(en)), JAPANESE.findall(repr(en))
     assert ja["notes"] and en["notes"]  # the test survey is marked synthetic

@@ -321,9 +321,13 @@ def round_yen(amount: Fraction | Decimal | int) -> Decimal:
 # grouping, so no formatter ever rounds a second time. Units and word order come from the ``kpi``
 # message catalog.
 
-# Where a compact amount switches to a larger unit, per language: 万 and 億 in Japanese,
-# million and billion in English (catalog keys unit.yen_medium and unit.yen_large).
-COMPACT_YEN_SCALES = {"ja": (10**4, 10**8), "en": (10**6, 10**9)}
+# Compact amounts, per language: (from, scale, catalog key), largest first. Japanese counts in
+# 万 and 億; English in millions and billions, and writes amounts under ten million in full so
+# that ¥1,217,500 is not shown as "¥1.2 million", which reads like the bound of a ¥1.2m bracket.
+COMPACT_YEN = {
+    "ja": ((10**8, 10**8, "unit.yen_large"), (10**4, 10**4, "unit.yen_medium")),
+    "en": ((10**9, 10**9, "unit.yen_large"), (10**7, 10**6, "unit.yen_medium")),
+}
 
 
 def _t(lang: str) -> Translator:
@@ -342,14 +346,13 @@ def format_yen(amount: Decimal | Fraction | int, lang: str, *, compact: bool = F
     """An amount of yen for text: ``132,000円`` / ``¥132,000``.
 
     ``compact`` writes large amounts in the unit a reader of the language expects, to at most one
-    decimal: ``121.8万円`` / ``¥1.2 million``, ``4.4億円`` / ``¥43.8 million``.
+    decimal: ``121.8万円`` / ``¥1,217,500``, ``4,383万円`` / ``¥43.8 million`` (see COMPACT_YEN).
     """
     t = _t(lang)
     value = Fraction(amount)
     if compact:
-        medium, large = COMPACT_YEN_SCALES[lang]
-        for scale, key in ((large, "unit.yen_large"), (medium, "unit.yen_medium")):
-            if abs(value) >= scale:
+        for start, scale, key in COMPACT_YEN[lang]:
+            if abs(value) >= start:
                 scaled = round_half_up(value / scale, 1)
                 places = 0 if scaled == scaled.to_integral_value() else 1
                 return t(key, amount=format_number(scaled, lang, places))
