@@ -1,0 +1,255 @@
+"""The charts' typefaces, and setting text in them: where the fonts are, what they can draw, how
+wide a text is, and where a label may break.
+
+- Japanese: IPAexGothic, taken from the installed ``matplotlib-fontja`` package (hakusho ships no
+  font). It is registered with matplotlib's font manager by file path.
+- English: DejaVu Sans, the face matplotlib itself ships. Its Latin typography is right where
+  IPAexGothic's is not (IPAexGothic sets curly quotes and dashes full-width), and it has no
+  Japanese glyphs at all, so Japanese that leaks into an English chart cannot be drawn and is
+  reported (:func:`missing_glyphs`) instead of passing unnoticed.
+
+The PDF stage hands :func:`font_dirs` to Typst as font paths: Typst then draws the SVG text of the
+charts in the same faces the layout was measured with.
+
+``matplotlib-fontja`` is located with ``importlib.util.find_spec`` rather than imported (or opened
+with ``importlib.resources.files``, which imports it): importing it runs its ``japanize()``, which
+rewrites matplotlib's global ``font.family``. The charts never rely on global state, and looking
+up a font must not change it behind anyone's back either.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import unicodedata
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import matplotlib as mpl
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.font_manager import FontProperties
+from matplotlib.ft2font import FT2Font
+
+from hakusho.errors import BuildError
+
+JA_PACKAGE = "matplotlib_fontja"
+JA_FILE = "ipaexg.ttf"
+FAMILIES = {"ja": "IPAexGothic", "en": "DejaVu Sans"}
+LANGS = tuple(FAMILIES)
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in FAMILIES:
+        raise BuildError(f"unknown language '{lang}' (valid: {', '.join(LANGS)})")
+
+
+@cache
+def _ja_file() -> Path:
+    spec = importlib.util.find_spec(JA_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise BuildError(
+            f"the Japanese chart font is missing: install the 'matplotlib-fontja' package (it holds {JA_FILE})"
+        )
+    for location in spec.submodule_search_locations:
+        path = Path(location) / "fonts" / JA_FILE
+        if path.is_file():
+            return path
+    raise BuildError(f"{JA_FILE} not found in the installed {JA_PACKAGE} package (expected in fonts/)")
+
+
+def font_file(lang: str = "ja") -> Path:
+    """Path of the ``.ttf`` the charts of ``lang`` are set in."""
+    _check_lang(lang)
+    if lang == "ja":
+        return _ja_file()
+    path = Path(mpl.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    if not path.is_file():
+        raise BuildError(f"DejaVuSans.ttf is missing from matplotlib's data folder ({path.parent.name})")
+    return path
+
+
+def font_dir(lang: str = "ja") -> Path:
+    """The folder holding :func:`font_file` of ``lang``."""
+    return font_file(lang).parent
+
+
+def font_dirs() -> list[Path]:
+    """Every folder Typst needs as a font path to draw the charts' SVG text, in both languages."""
+    return [font_dir(lang) for lang in LANGS]
+
+
+@cache
+def register_fonts() -> None:
+    """Make both faces known to matplotlib (once per process), checking their family names.
+
+    A face whose name differs from the one the charts ask for fails here, not as a silent
+    fallback to another font.
+    """
+    for lang, family in FAMILIES.items():
+        path = font_file(lang)
+        if lang == "ja":
+            font_manager.fontManager.addfont(str(path))
+        name = FontProperties(fname=str(path)).get_name()
+        if name != family:
+            raise BuildError(f"{path.name}: font family is '{name}', expected '{family}'")
+        found = Path(font_manager.findfont(FontProperties(family=family), fallback_to_default=False))
+        if found.resolve() != path.resolve():
+            raise BuildError(f"matplotlib resolves '{family}' to {found.name}, expected {path.name}")
+
+
+def font_family(lang: str) -> str:
+    """The family the charts of ``lang`` are set in (registered before it is returned)."""
+    _check_lang(lang)
+    register_fonts()
+    return FAMILIES[lang]
+
+
+@cache
+def _charmap(lang: str) -> frozenset[int]:
+    return frozenset(FT2Font(str(font_file(lang))).get_charmap())
+
+
+def missing_glyphs(text: str, lang: str) -> list[str]:
+    """Characters of ``text`` the face of ``lang`` cannot draw (matplotlib would only warn)."""
+    charmap = _charmap(lang)
+    return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in charmap})
+
+
+# --------------------------------------------------------------------------- measuring
+
+_MEASURE_DPI = 288
+
+
+@cache
+def _renderer() -> RendererAgg:
+    return RendererAgg(8, 8, _MEASURE_DPI)
+
+
+@cache
+def text_width(text: str, family: str, size: float) -> float:
+    """Width in inches of ``text`` (its widest line) set in ``family`` at ``size`` points."""
+    prop = FontProperties(family=family, size=size)
+    measure = _renderer().get_text_width_height_descent
+    return max(measure(line or " ", prop, ismath=False)[0] for line in text.split("\n")) / _MEASURE_DPI
+
+
+# --------------------------------------------------------------------------- line breaking
+
+# Kinsoku: closing punctuation and small kana never start a line, opening brackets never end one.
+_CLOSING = set("、。，．・：；？！）」』】〕〉》％),.:;!?%]}")
+_NO_LINE_START = _CLOSING | set("ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々")
+_NO_LINE_END = set("（「『【〔〈《([{")
+_SCRIPT_BREAKS = {("C", "K"), ("K", "C"), ("C", "L"), ("L", "C"), ("K", "L"), ("L", "K")}
+# One-character particles after which a phrase ends; a longer hiragana run ends one too. A single
+# other hiragana between kanji is okurigana inside a word (取り組む, 立ち上がり) and holds.
+_PARTICLES = set("のをにはがへとでもや")
+
+
+def _script(ch: str) -> str:
+    """H hiragana, K katakana, C kanji, L narrow (Latin, digits), P other wide (punctuation)."""
+    code = ord(ch)
+    if 0x3041 <= code <= 0x309F:
+        return "H"
+    if 0x30A0 <= code <= 0x30FF or 0xFF66 <= code <= 0xFF9F:
+        return "K"
+    if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or ch == "々":
+        return "C"
+    return "P" if unicodedata.east_asian_width(ch) in ("W", "F") else "L"
+
+
+def _may_break(word: str, i: int) -> bool:
+    """May a line break between ``word[i - 1]`` and ``word[i]``? A phrase boundary of unspaced
+    text: after punctuation, before an opening bracket, where a particle or a run of kana ends, or
+    where the script changes between word-like runs (kanji, katakana, Latin)."""
+    before, after = word[i - 1], word[i]
+    if after in _NO_LINE_START or before in _NO_LINE_END:
+        return False
+    if before in _CLOSING or after in _NO_LINE_END:
+        return True
+    scripts = (_script(before), _script(after))
+    if scripts[0] == "H" and scripts[1] in ("C", "K", "L"):
+        run = 0
+        while run < i and _script(word[i - 1 - run]) == "H":
+            run += 1
+        return run >= 2 or before in _PARTICLES
+    return scripts in _SCRIPT_BREAKS
+
+
+def _phrases(text: str) -> list[str]:
+    """``text`` as pieces between break opportunities; a single space stands for a space."""
+    pieces: list[str] = []
+    for word_index, word in enumerate(text.split()):
+        if word_index:
+            pieces.append(" ")
+        start = 0
+        for i in range(1, len(word)):
+            if _may_break(word, i):
+                pieces.append(word[start:i])
+                start = i
+        pieces.append(word[start:])
+    return pieces
+
+
+def _characters(piece: str) -> list[str]:
+    """A phrase too wide for a line, split between characters (kinsoku still holds, Latin words whole)."""
+    chars: list[str] = []
+    for ch in piece:
+        glue = chars and (
+            ch in _NO_LINE_START
+            or chars[-1][-1] in _NO_LINE_END
+            or (_script(ch) == "L" and _script(chars[-1][-1]) == "L")
+        )
+        if glue:
+            chars[-1] += ch
+        else:
+            chars.append(ch)
+    return chars
+
+
+def wrap_label(text: str, max_width: float, *, family: str, size: float) -> str:
+    """``text`` broken into lines no wider than ``max_width`` inches, lines of even length.
+
+    Japanese breaks at phrase boundaries (after particles and punctuation, between kanji and
+    katakana words) and inside a phrase only when the phrase alone is wider than a line, never
+    against the kinsoku rules; Latin text breaks between words, and a single word wider than the
+    limit stays whole. Among the breakings with the fewest lines, the one whose longest line is
+    shortest is kept (a small dynamic programme over the break opportunities).
+    """
+
+    def width(pieces: Sequence[str]) -> float:
+        return text_width("".join(pieces).strip(), family, size)
+
+    pieces: list[str] = []
+    for piece in _phrases(text):
+        pieces += [piece] if piece == " " or width([piece]) <= max_width else _characters(piece)
+    if not pieces:
+        return ""
+    # best[j]: (lines, longest line, start of the last line) for the first j pieces.
+    best: list[tuple[int, float, int] | None] = [(0, 0.0, 0)] + [None] * len(pieces)
+    for j in range(1, len(pieces) + 1):
+        if pieces[j - 1] == " ":
+            best[j] = best[j - 1]  # a trailing space changes nothing
+            continue
+        for i in range(j - 1, -1, -1):
+            line = width(pieces[i:j])
+            if line > max_width and i < j - 1:
+                break
+            previous = best[i]
+            if previous is None:
+                continue
+            candidate = (previous[0] + 1, max(previous[1], line), i)
+            current = best[j]
+            if current is None or candidate[:2] < current[:2]:
+                best[j] = candidate
+    lines: list[str] = []
+    j = len(pieces)
+    while j > 0:
+        entry = best[j]
+        assert entry is not None
+        if pieces[j - 1] == " ":
+            j -= 1
+            continue
+        lines.append("".join(pieces[entry[2]:j]).strip())
+        j = entry[2]
+    return "\n".join(reversed(lines))
