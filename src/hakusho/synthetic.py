@@ -363,10 +363,12 @@ def _top_k(keys: np.ndarray, k: int) -> np.ndarray:
     return np.argpartition(-keys, k - 1)[:k]
 
 
-def _repair(ticks: np.ndarray, need: np.ndarray, cols: list[int], rng: np.random.Generator) -> int:
+def _repair(ticks: np.ndarray, need: np.ndarray, cols: list[int], rng: np.random.Generator,
+            eligible: np.ndarray | None = None) -> int:
     """Give every ``need`` row a tick among ``cols`` by moving ticks from rows holding several.
 
-    Column totals stay as they were. Returns how many rows could not be served.
+    A row only receives a choice it is ``eligible`` for. Column totals stay as they were.
+    Returns how many rows could not be served.
     """
     if not cols:
         return int(need.sum())
@@ -376,9 +378,11 @@ def _repair(ticks: np.ndarray, need: np.ndarray, cols: list[int], rng: np.random
     for _ in range(100):
         moved = False
         for j in rng.permutation(len(cols)):
-            zero = np.flatnonzero(need & (held == 0))
-            if zero.size == 0:
+            lacking = need & (held == 0)
+            if not lacking.any():
                 return 0
+            zero = np.flatnonzero(lacking & eligible[:, cols_arr[j]]) if eligible is not None else \
+                np.flatnonzero(lacking)
             donors = np.flatnonzero(ticks[:, cols_arr[j]] & (held >= 2))
             quota = max(1, int(np.ceil(zero.size * totals[j] / max(int(totals.sum()), 1))))
             m = min(zero.size, donors.size, quota)
@@ -427,17 +431,19 @@ def _assign_multi(q: Question, counts: np.ndarray, exact: np.ndarray, logits: np
     if none is not None and not none_given:
         # "None" is what is left for a respondent who ticked nothing else.
         ticks[:, none] = ~ticks[:, others].any(axis=1)
-    else:
-        left = _repair(ticks, ~is_none, others, rng)
-        if left:
-            free = [j for j in others if not exact[j] and eligible[:, j].any()]
-            if not free:
-                raise CodebookError(f"{where}: {q.id} leaves {left} respondents without an answer; "
-                                    "raise the counts")
-            zero = np.flatnonzero(~is_none & ~ticks[:, others].any(axis=1))
-            weights = np.maximum(counts[free], 1).astype(float)
-            picks = rng.choice(len(free), size=zero.size, p=weights / weights.sum())
-            ticks[zero, np.array(free)[picks]] = True
+    elif _repair(ticks, ~is_none, others, rng, eligible):
+        zero = np.flatnonzero(~is_none & ~ticks[:, others].any(axis=1))
+        if none is not None and not exact[none]:
+            ticks[zero, none] = True  # nothing they could name is left for them
+        else:
+            free = np.array([j for j in others if not exact[j]], dtype=np.int64)
+            weights = np.maximum(counts[free], 1).astype(float) if free.size else np.zeros(0)
+            for row in zero:
+                ok = eligible[row, free] if free.size else np.zeros(0, dtype=bool)
+                if not ok.any():
+                    raise CodebookError(f"{where}: {q.id} leaves respondents without an answer; raise the counts")
+                w = weights * ok
+                ticks[row, free[rng.choice(free.size, p=w / w.sum())]] = True
     if require:
         left = _repair(ticks, require_rows, require, rng)
         if left:
