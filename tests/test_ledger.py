@@ -314,3 +314,27 @@ def test_command_reports_a_bad_ledger_without_traceback(tmp_path, capsys):
     assert code == 2
     assert "bad.csv, row 2, column mrr: negative MRR (value '-5'; expected a yen amount" in err
     assert "Traceback" not in err
+
+
+SURVEY_PRESENT = config.codebook_path("2025").is_file() and any(config.raw_wave_dir("2025").glob("*.csv"))
+
+
+@pytest.mark.skipif(not SURVEY_PRESENT, reason="the 2025 survey data is not in this checkout")
+def test_command_benchmarks_the_sample_against_the_survey(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["kpi", str(SAMPLE), "--out", str(out), "--html", "--lang", "en"]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "Your annual customer retention of 87.5% falls in the survey's" in printed
+    document = json.loads((out / "kpi_2024.json").read_text(encoding="utf-8"))
+    assert [b["metric"] for b in document["benchmark"]] == ["retention", "nrr", "arpa", "arr"]
+    page = (out / "kpi_2024_benchmark.en.html").read_text(encoding="utf-8")
+    assert "Your ARR of" in page and str(tmp_path) not in page
+
+
+def test_benchmark_without_survey_data(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(ledger, "_survey_present", lambda: False)
+    source = write(tmp_path, SMALL, "small.csv")
+    assert main(["kpi", str(source), "--benchmark"]) == 2
+    assert "--benchmark needs the survey data" in capsys.readouterr().err
+    assert main(["kpi", str(source), "--lang", "en"]) == 0  # by default the benchmark is optional
+    assert "No survey responses were found" in capsys.readouterr().out

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from hakusho import config, kpi, numbers
@@ -31,6 +33,9 @@ from hakusho.i18n import Translator
 from hakusho.spec import default_spec
 from hakusho.survey import Survey
 from hakusho.tabulate import group_share, share_of_base
+
+if TYPE_CHECKING:
+    from hakusho.ledger import YearKpis
 
 METRICS = ("retention", "nrr", "arpa", "arr")  # codebook variables, in the order they are shown
 RATE_METRICS = frozenset({"retention", "nrr"})
@@ -58,13 +63,13 @@ class Placement:
     disclosure: str
 
 
-def ledger_values(year: object) -> dict[str, Fraction]:
-    """The four benchmarked values of a :class:`hakusho.ledger.YearKpis`."""
+def ledger_values(year: YearKpis) -> dict[str, Fraction]:
+    """The four benchmarked values of a ledger's year."""
     return {
-        "retention": Fraction(year.customer_retention),  # type: ignore[attr-defined]
-        "nrr": Fraction(year.nrr),  # type: ignore[attr-defined]
-        "arpa": Fraction(year.arpa),  # type: ignore[attr-defined]
-        "arr": Fraction(year.arr),  # type: ignore[attr-defined]
+        "retention": Fraction(year.customer_retention),
+        "nrr": Fraction(year.nrr),
+        "arpa": Fraction(year.arpa),
+        "arr": Fraction(year.arr),
     }
 
 
@@ -113,12 +118,12 @@ def find_bracket(question: Question, value: Fraction) -> Choice | None:
     return None
 
 
-def place(metric: str, value: Fraction, survey: Survey, population: object) -> Placement:
+def place(metric: str, value: Fraction, survey: Survey, population: pd.Series) -> Placement:
     """Place one value among the respondents of ``population`` (a boolean mask)."""
     question = survey.question(metric)
     scaled = in_unit(metric, Fraction(value), question)
     bucket = find_bracket(question, scaled)
-    table = share_of_base(survey, metric, population)  # type: ignore[arg-type]
+    table = share_of_base(survey, metric, population)
     base = int(table["base"].iloc[0]) if len(table) else 0
     order = [c.key for c in brackets(question)]
     counts = dict(zip(table["choice_key"], table["count"], strict=True))
@@ -191,7 +196,7 @@ def sentence(placement: Placement, lang: str, population_label: str) -> str:
 
 
 def benchmark_model(placements: list[Placement], survey: Survey, lang: str, *, population: str = DEFAULT_POPULATION,
-                    ledger_label: Mapping[str, str] | None = None) -> dict[str, object]:
+                    ledger_label: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Everything the terminal and the HTML page show, as strings formatted for ``lang``."""
     t = Translator(lang, "kpi")
     population_label = default_spec().populations[population].label(lang)
@@ -211,7 +216,7 @@ def benchmark_model(placements: list[Placement], survey: Survey, lang: str, *, p
             "sentence": sentence(p, lang, population_label),
         })
     notes = [t("benchmark.note.synthetic")] if info.synthetic else []
-    model: dict[str, object] = {
+    model: dict[str, Any] = {
         "lang": lang,
         "page_title": t("benchmark.page_title"),
         "title": t("benchmark.title", survey=info.title.get(lang)),

@@ -36,8 +36,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from rich.console import Console
 
 from hakusho import config, kpi, numbers
 from hakusho.errors import KpiError, Problem, ProblemCollector
@@ -506,19 +508,19 @@ PRINTED_COLUMNS = [
 FORMATS = ("table", "csv", "json")
 
 
-def _cell(column: str, value: object, lang: str) -> str:
+def _cell(column: str, value: Any, lang: str) -> str:
     """One figure of a printed table, formatted for ``lang`` (a dash where it does not apply)."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return numbers.DASH
     if column.endswith("_pct"):
-        return numbers.pct(float(value), lang)  # type: ignore[arg-type]
+        return numbers.pct(float(value), lang)
     if column == "nps":
-        points = float(value)  # type: ignore[arg-type]
+        points = float(value)
         text = numbers.magnitude(points, lang)
         return ("+" if points > 0 else numbers.MINUS if points < 0 else "") + text
     if column == "month":
         return kpi.format_month(str(value), lang)
-    return numbers.count(int(value), lang)  # type: ignore[call-overload]
+    return numbers.count(int(value), lang)
 
 
 def terminal_tables(months: list[MonthKpis], year: YearKpis, lang: str) -> list[object]:
@@ -547,7 +549,7 @@ def terminal_tables(months: list[MonthKpis], year: YearKpis, lang: str) -> list[
         value = figures[column]
         shown = _cell(column, value, lang)
         if column in ("mrr_end", "arr", "arpa"):
-            shown = kpi.format_yen(int(value), lang)  # type: ignore[call-overload]
+            shown = kpi.format_yen(int(value), lang)
         annual.add_row(t(f"ledger.year.{label}"), shown)
     if year.nps is not None:
         annual.add_row(t("ledger.year.nps"), t("ledger.year.nps_value", score=kpi.format_nps(year.nps, lang),
@@ -559,7 +561,7 @@ def terminal_tables(months: list[MonthKpis], year: YearKpis, lang: str) -> list[
     return [monthly, annual, *notes]
 
 
-def benchmark_table(model: dict[str, object]) -> list[object]:
+def benchmark_table(model: dict[str, Any]) -> list[object]:
     """Rich renderables of a benchmark model (see :func:`hakusho.kpi_benchmark.benchmark_model`)."""
     from rich.table import Table
 
@@ -567,12 +569,12 @@ def benchmark_table(model: dict[str, object]) -> list[object]:
     table = Table(title=str(model["title"]), title_justify="left")
     keys = ("metric", "value", "bucket", "below", "same", "above", "base")
     for key in keys:
-        table.add_column(columns[key], justify="left" if key in ("metric", "bucket") else "right")  # type: ignore[index]
+        table.add_column(columns[key], justify="left" if key in ("metric", "bucket") else "right")
     rows = model["rows"]
-    for row in rows:  # type: ignore[attr-defined]
+    for row in rows:
         table.add_row(row["label"], *(row[k] for k in keys[1:]))
-    sentences = [row["sentence"] for row in rows]  # type: ignore[attr-defined]
-    return [table, *sentences, str(model["source"]), *model["notes"]]  # type: ignore[misc]
+    sentences = [row["sentence"] for row in rows]
+    return [table, *sentences, str(model["source"]), *model["notes"]]
 
 
 def output_names(year: int) -> dict[str, str]:
@@ -592,14 +594,12 @@ def _survey_present() -> bool:
 
 def run_kpi(path: Path, *, year: int | None = None, out: Path | None = None, lang: str = "ja",
             fmt: str = "table", benchmark: bool | None = None, html: bool = False,
-            console: object | None = None) -> list[Path]:
+            console: Console | None = None) -> list[Path]:
     """What ``hakusho kpi`` does: read, compute, print, write. Returns the files written.
 
     ``benchmark=None`` compares with the survey when its data is present and says so when not;
     ``True`` requires it; ``False`` skips it.
     """
-    from rich.console import Console
-
     from hakusho import kpi_benchmark
 
     if lang not in LANGS:
@@ -646,20 +646,20 @@ def run_kpi(path: Path, *, year: int | None = None, out: Path | None = None, lan
 
     screen = console or Console()
     if fmt == "csv":
-        screen.out(to_csv_text(monthly_table(months)), end="", highlight=False)  # type: ignore[attr-defined]
+        screen.out(to_csv_text(monthly_table(months)), end="", highlight=False)
         return written
     if fmt == "json":
-        screen.out(to_json_document(ledger, months, annual, records), end="", highlight=False)  # type: ignore[attr-defined]
+        screen.out(to_json_document(ledger, months, annual, records), end="", highlight=False)
         return written
     for item in terminal_tables(months, annual, lang):
-        screen.print(item)  # type: ignore[attr-defined]
+        screen.print(item)
     if survey is not None and placements is not None:
         model = kpi_benchmark.benchmark_model(placements, survey, lang, ledger_label=ledger_label)
-        screen.print()  # type: ignore[attr-defined]
+        screen.print()
         for item in benchmark_table(model):
-            screen.print(item)  # type: ignore[attr-defined]
+            screen.print(item)
     elif benchmark is None:
-        screen.print(t("ledger.note.no_survey"))  # type: ignore[attr-defined]
+        screen.print(t("ledger.note.no_survey"))
     for target in written:
-        screen.print(t("ledger.note.written", path=str(target)), highlight=False)  # type: ignore[attr-defined]
+        screen.print(t("ledger.note.written", path=str(target)), highlight=False)
     return written
