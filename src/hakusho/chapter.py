@@ -36,6 +36,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hakusho import config
@@ -109,6 +110,28 @@ class ChapterResult:
         """The chart's numbers for people: one row per choice, n and % per series."""
         table = self.tables[chart_id].drop(columns=["chart_id", "wave", "population", "filter"])
         return side_by_side(table, lang=lang)
+
+    def summary(self, lang: str = "ja") -> pd.DataFrame:
+        """What this run covers, for the top of a notebook: waves, segment, filter, respondents."""
+        doc = self.chapter
+        rows = [("chapter", doc["title"][lang]), ("wave", doc["wave"]), ("compare_wave", doc["compare_wave"] or "-"),
+                ("segment", doc["segment"]), ("filter", doc["filter_label"][lang] or "-"),
+                ("n_total", doc["n_total"]), ("n_segment", doc["n_segment"])]
+        return pd.DataFrame(rows, columns=["", self.id]).set_index("")
+
+    def show(self, chart_id: str, lang: str = "ja") -> list[Any]:
+        """What a notebook displays for one chart: its numbers and its SVG in ``lang``.
+
+        A chart this run leaves out (a chart of the comparison wave when there is none) shows a
+        line saying so instead of failing the notebook.
+        """
+        from IPython.display import SVG, Markdown
+
+        from hakusho.i18n import Translator
+
+        if chart_id not in self.chart_ids:
+            return [Markdown("*" + Translator(lang, "notes")("notebook.left_out", chart=chart_id) + "*")]
+        return [self.view(chart_id, lang), SVG(filename=str(self.svg_path(chart_id, lang)))]
 
     def svg_path(self, chart_id: str, lang: str = "ja") -> Path:
         """Where the chart's SVG in ``lang`` was written (after :func:`write_chapter`)."""
@@ -360,9 +383,10 @@ def _tidy(chart_id: str, series: list[_Series], shown: pd.DataFrame) -> pd.DataF
 
 
 def _json_number(value: Any) -> Any:
+    """A plain Python number for JSON (numpy scalars and missing values converted)."""
     if value is None or pd.isna(value):
         return None
-    return value
+    return int(value) if isinstance(value, int | np.integer) else float(value)
 
 
 def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataFrame]:
