@@ -110,6 +110,12 @@ def test_missing_columns_are_named(tmp_path):
     assert all(p.row == 1 for p in problems)
 
 
+def test_broken_csv_is_reported_with_its_line(tmp_path):
+    oversized = "9" * 200_000  # longer than the csv module accepts in one field
+    problems = problems_of(tmp_path, f"customer_id,month,mrr\nA,2024-01,5\nB,2024-01,{oversized}\n")
+    assert problems[0].row == 3 and "fields" in problems[0].message
+
+
 def test_not_utf8_and_missing_file(tmp_path):
     path = tmp_path / "sjis.csv"
     path.write_bytes("customer_id,month,mrr\n顧客,2024-01,5\n".encode("shift_jis"))

@@ -101,11 +101,26 @@ def _parse_mrr(text: str) -> Decimal | None:
         return None
 
 
+def _csv_rows(reader: Any, source: str) -> Iterable[list[str]]:
+    """The reader's rows, with a broken CSV (a NUL byte, say) reported instead of raised."""
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise KpiError(f"{source}: not a readable CSV file", [Problem(
+                f"cannot split the line into fields ({exc})", file=source, row=reader.line_num,
+                expected="comma-separated values, quotes balanced")]) from None
+        yield cells
+
+
 def parse_ledger(text: str, source: str) -> Ledger:
     """Check and read a ledger's text; every problem is reported at once as a KpiError."""
     problems = ProblemCollector()
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    rows_in_file = iter(_csv_rows(reader, source))
+    header = next(rows_in_file, None)
     if header is None or not any(cell.strip() for cell in header):
         raise KpiError(f"{source}: the ledger is empty", [Problem(
             "no header line", file=source, row=1,
@@ -124,7 +139,7 @@ def parse_ledger(text: str, source: str) -> Ledger:
     seen: dict[tuple[str, str], int] = {}
     first_line: dict[str, int] = {}
     rows = 0
-    for cells in reader:
+    for cells in rows_in_file:
         line = reader.line_num
         if not any(cell.strip() for cell in cells):
             continue  # blank lines, often at the end of an export
