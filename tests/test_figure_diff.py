@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hakusho import cli, commentary
+from hakusho import cli, commentary, config
+from hakusho.codebook import load_codebook
 from hakusho.errors import BuildError
 from hakusho.figure_diff import (
     FigureChange,
@@ -20,6 +21,7 @@ from hakusho.figure_diff import (
     report_wave,
     slides_by_chart,
 )
+from hakusho.survey import Survey
 from hakusho.tabulate import percent
 
 # Two questions of a tiny survey: cs_status (single answer) and contribution (multiple answers).
@@ -213,3 +215,48 @@ def test_diff_command_exit_codes(tmp_path: Path, monkeypatch, capsys) -> None:
     assert capsys.readouterr().out.strip() == "No figure changed."
     assert cli.main(["diff", str(old), str(tmp_path / "nowhere")]) == BuildError.exit_code
     assert "no figures found" in capsys.readouterr().err
+
+
+def _chapter_figures(chapter: str, survey: Survey) -> dict:
+    from hakusho.chapter import compute_chapter
+
+    return dict(compute_chapter(chapter, survey, None, segment="saas").figures)
+
+
+def test_two_real_builds_differing_in_one_respondent_list_exactly_the_moved_figures(tmp_path: Path) -> None:
+    """The shipped 2025 sample and a copy in which one practising SaaS respondent ticks one more
+    specialist team: only that team's count and share move (in every id that names them)."""
+    import pandas as pd
+
+    from hakusho.chapter import load_waves
+
+    raw = config.raw_wave_dir("2025") / "responses.csv"
+    if not raw.is_file():
+        pytest.skip("the 2025 sample is not in data/raw")
+    codebook = load_codebook(config.codebook_path("2025"))
+    question = codebook.question("specialist_teams")
+    survey, _ = load_waves("2025", "")
+    before = _chapter_figures("ch5", survey)
+    counts = {c.key: before[f"specialist_teams.{c.key}.count"]["value"] for c in question.choices}
+    # A team whose count + 1 meets no other count, so that no rank changes with it.
+    key = next(k for k, n in sorted(counts.items()) if k not in ("none", "other")
+               and not any(n <= m <= n + 1 for other, m in counts.items() if other != k))
+    answers = survey.responses
+    practising = answers["industry__saas"].fillna(False).astype(bool) & (
+        answers["cs_status"] == codebook.question("cs_status").choice("doing").code).fillna(False).astype(bool)
+    teams = answers[[f"specialist_teams__{k}" for k in counts]].fillna(False).astype(bool)
+    candidates = teams[practising & ~teams[f"specialist_teams__{key}"] & ~teams["specialist_teams__none"]
+                       & teams.any(axis=1)].index
+    respondent = sorted(candidates)[0]
+
+    frame = pd.read_csv(raw, dtype=str, keep_default_na=False, encoding="utf-8")
+    row = frame[codebook.id_column] == respondent
+    assert row.sum() == 1
+    frame.loc[row, question.multi_column(question.choice(key))] = "1"
+    (tmp_path / "2025").mkdir()
+    frame.to_csv(tmp_path / "2025" / "responses.csv", index=False, lineterminator="\n", encoding="utf-8")
+    after = _chapter_figures("ch5", load_waves("2025", "", data_dir=tmp_path)[0])
+
+    moved = {c.figure_id for c in diff_figures(before, after)}
+    assert moved == {fid for fid in before if fid.startswith("specialist_teams.") and f".{key}." in fid}
+    assert f"specialist_teams.{key}.count" in moved and f"specialist_teams.{key}.pct" in moved
