@@ -59,7 +59,9 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Affine2D, ScaledTranslation, blended_transform_factory
 
-from hakusho import config, fonts
+from hakusho import config, fonts, numbers
+from hakusho.compare import CHI2_TEST as DISTRIBUTION_TEST
+from hakusho.compare import Z_TEST as PER_CHOICE_TEST
 from hakusho.errors import BuildError
 from hakusho.fonts import text_width, wrap_label
 from hakusho.i18n import Translator, translator
@@ -102,7 +104,7 @@ GROUP_VALUE_SIZE = 7.5
 def house_style(lang: str) -> Iterator[None]:
     """matplotlib's defaults, the house style sheet and the language's font — nothing global."""
     family = fonts.font_family(lang)
-    with mpl.style.context(["default", STYLE_PATH]), mpl.rc_context({"font.family": [family]}):
+    with mpl.style.context(["default", STYLE_PATH]), mpl.rc_context({"font.family": list(family)}):
         yield
 
 
@@ -150,6 +152,11 @@ def sequential_colors(n: int) -> list[str]:
     """``n`` colours for ordered buckets, light teal to navy (first bucket lightest)."""
     navy, teal = _palette()[:2]
     return [to_hex(c) for c in sns.blend_palette([_tint(teal, 0.78), teal, navy], n_colors=max(n, 2))][:n]
+
+
+def _family() -> tuple[str, ...]:
+    """The font families of the current style (set per language by :func:`house_style`)."""
+    return tuple(mpl.rcParams["font.family"])
 
 
 def _muted() -> str:
@@ -231,11 +238,22 @@ class ChartView:
         return sorted(self.rows, key=lambda r: -(self.value(r, self.primary) or 0.0))
 
     def marker(self, row: RowView, series: SeriesView) -> str:
-        """▲/▼ on the report wave where the change since the comparison wave is significant."""
+        """▲/▼ on the report wave where a per-choice test finds the change significant.
+
+        A distribution test (ordinal answers) says nothing about one bucket: it gets a note
+        (:meth:`distribution_test`), never a mark on a bar.
+        """
         test = self.tests.get(row.key)
-        if self.counts_only or not series.is_report or self.compare != "yoy" or not test or not test.get("significant"):
+        if self.counts_only or not series.is_report or self.compare != "yoy" or not test:
+            return ""
+        if test.get("test") != PER_CHOICE_TEST or not test.get("significant"):
             return ""
         return "▲" if float(test.get("change_pt") or 0) > 0 else "▼"
+
+    def distribution_test(self) -> Mapping[str, Any] | None:
+        """The one test of the whole distribution, when the chart carries one."""
+        found = [t for t in self.tests.values() if t.get("test") == DISTRIBUTION_TEST and t.get("p_value") is not None]
+        return None if self.counts_only or self.compare != "yoy" or not found else found[0]
 
 
 def _text(chart_id: str, value: Any, lang: str, what: str) -> str:
@@ -338,15 +356,11 @@ def chart_kind(chart: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------- value labels
 
 
-def format_pct(pct: float, t: Translator, chart_id: str = "?") -> str:
+def format_pct(pct: float, lang: str, chart_id: str = "?") -> str:
     """A share as printed: its one given decimal, never re-rounded (an unrounded value is an error)."""
     if not math.isfinite(pct) or abs(round(pct * 10) - pct * 10) > 1e-6:
         raise BuildError(f"chart {chart_id}: share {pct!r} is not rounded to one decimal (tabulate rounds it)")
-    return t("value.pct", pct=f"{pct:.1f}")
-
-
-def format_count(count: int) -> str:
-    return f"{int(count):,}"
+    return numbers.pct(pct, lang)
 
 
 def _value_text(view: ChartView, row: RowView, series: SeriesView, t: Translator) -> str:
@@ -354,10 +368,10 @@ def _value_text(view: ChartView, row: RowView, series: SeriesView, t: Translator
     if series.id not in row.values:
         return t("value.not_offered")
     if view.counts_only:
-        return t("value.count", count=format_count(count or 0))
+        return t("value.count", count=numbers.count(count or 0, view.lang))
     if series.disclosure == "suppressed":
-        return t("value.count_only", count=format_count(count or 0))
-    text = format_pct(row.pct(series), t, view.id)  # type: ignore[arg-type]
+        return t("value.count_only", count=numbers.count(count or 0, view.lang))
+    text = format_pct(row.pct(series), view.lang, view.id)  # type: ignore[arg-type]
     marker = view.marker(row, series)
     return f"{text} {marker}" if marker else text
 
@@ -382,13 +396,13 @@ def _axes_width(ax: Axes) -> float:
 
 
 def _row_labels(view: ChartView, rows: Sequence[RowView], size: str) -> list[str]:
-    family = mpl.rcParams["font.family"][0]
+    family = _family()
     return [wrap_label(r.label, LABEL_WIDTHS[size], family=family, size=mpl.rcParams["ytick.labelsize"]) for r in rows]
 
 
 def _fit_xlim(ax: Axes, items: Sequence[tuple[float, str]], size: float) -> None:
     """Stretch the value axis so that every label after its bar stays inside the axes."""
-    family = mpl.rcParams["font.family"][0]
+    family = _family()
     width = _axes_width(ax)
     need = 0.0
     for value, label in items:
@@ -409,7 +423,7 @@ def _value_axis(ax: Axes, view: ChartView, t: Translator) -> None:
         ax.spines["bottom"].set_visible(False)
 
 
-def _pin_fonts(fig: Figure, family: str) -> None:
+def _pin_fonts(fig: Figure, family: tuple[str, ...]) -> None:
     """Write the family into every text (ticks included), so later draws ignore global rcParams."""
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
@@ -425,7 +439,7 @@ def _check_glyphs(view: ChartView, texts: Sequence[str]) -> None:
     missing = sorted({ch for s in texts for ch in fonts.missing_glyphs(s, view.lang)})
     if missing:
         shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing)
-        family = fonts.FAMILIES[view.lang]
+        family = " / ".join(fonts.FAMILIES[view.lang])
         raise BuildError(f"chart {view.id} ({view.lang}): {family} has no glyph for {shown}; "
                          "the label must be written without it")
 
@@ -610,7 +624,7 @@ def _place_outside_labels(ax: Axes, items: Sequence[tuple[float, float, str]], s
                            linewidth=0.6, clip_on=False))
 
 
-def _stack_legend(ax: Axes, labels: Sequence[str], colors: Sequence[str], family: str) -> None:
+def _stack_legend(ax: Axes, labels: Sequence[str], colors: Sequence[str], family: tuple[str, ...]) -> None:
     """The choices under the bar, read left to right then down, in as many columns as fit.
 
     Labels stay on one line so that the rows of the legend line up; only a label wider than the
@@ -684,44 +698,48 @@ def _header(fig: Figure, view: ChartView, t: Translator, width: float, title: bo
     if badge is not None and not any(b.right is badge for b in blocks):
         blocks.append(_Block(fig.text(0, 0, "", fontsize=SUBTITLE_SIZE), right=badge))
     if view.counts_only:
-        note = wrap_label(t("note.suppressed", n=format_count(view.base_n)), room, family=family, size=SUBTITLE_SIZE)
+        text = t("note.suppressed", n=numbers.count(view.base_n, view.lang))
+        note = wrap_label(text, room, family=family, size=SUBTITLE_SIZE)
         blocks.append(_Block(fig.text(0, 0, note, ha="left", va="top", fontsize=SUBTITLE_SIZE, color=_accent_text()),
                              space=0.08))
     return blocks
 
 
-def _footer_lines(view: ChartView, t: Translator, filter_text: str | None) -> list[str]:
+def _footer_lines(view: ChartView, t: Translator, filter_text: str | None, notes: bool) -> list[str]:
+    lang = view.lang
     sep = t("footer.separator")
     if len(view.series) == 1:
-        n_text = t("footer.n", n=format_count(view.series[0].base_n))
+        n_text = numbers.base_n(view.series[0].base_n, lang)
     else:
-        n_text = sep.join(t("footer.series_n", series=s.label, n=format_count(s.base_n)) for s in view.series)
+        n_text = sep.join(t("footer.series_n", series=s.label, n=numbers.base_n(s.base_n, lang)) for s in view.series)
     lines = [n_text + sep + t("footer.base", base=view.base_label)]
     if filter_text:
         lines.append(t("footer.filter", filter=filter_text))
     if view.excluded:
         items = []
         for row in view.excluded:
-            counts = [row.count(s) for s in view.series]
+            counts = [numbers.count(row.count(s) or 0, lang) for s in view.series]
             if len(view.series) == 1:
-                count = format_count(counts[0] or 0)
+                count = counts[0]
             else:
-                count = sep.join(f"{s.label} {format_count(c or 0)}" for s, c in zip(view.series, counts, strict=True))
+                count = sep.join(f"{s.label} {c}" for s, c in zip(view.series, counts, strict=True))
             items.append(t("footer.excluded_item", label=row.label, count=count))
         lines.append(t("footer.excluded", items=t("footer.list_separator").join(items)))
-    if any(view.marker(r, s) for r in view.rows for s in view.series):
-        compare_wave = next((s.wave for s in view.series if not s.is_report), "")
-        test_names = sorted({str(view.tests[r.key].get("test", "")) for r in view.rows if view.marker(r, view.primary)})
-        test = t("footer.list_separator").join(t("test." + _slug(name)) for name in test_names)
-        lines.append(t("note.significant", wave=compare_wave, test=test))
-    if len(view.series) > 1:
+    compare_wave = next((s.wave for s in view.series if not s.is_report), "")
+    if any(view.marker(r, view.primary) for r in view.rows):
+        lines.append(t("note.significant", wave=compare_wave, test=t("test." + _slug(PER_CHOICE_TEST))))
+    distribution = view.distribution_test()
+    if distribution is not None:
+        key = "note.distribution_significant" if distribution.get("significant") else "note.distribution_same"
+        lines.append(t(key, wave=compare_wave, test=t("test." + _slug(DISTRIBUTION_TEST))))
+    if len(view.series) > 1 and not view.counts_only:
         for s in view.series:
-            if s.disclosure == "indicative" and not view.counts_only:
+            if s.disclosure == "indicative":
                 lines.append(t("note.indicative_series", series=s.label))
-            if s.disclosure == "suppressed" and not view.counts_only:
+            if s.disclosure == "suppressed":
                 lines.append(t("note.suppressed_series", series=s.label))
-    shown = {t("answer.multi"), t("badge.indicative"), t("badge.suppressed")}
-    lines += [t("footer.note", text=note) for note in view.notes if note not in shown]
+    if notes:
+        lines += [t("footer.note", text=note) for note in view.notes]
     return lines
 
 
@@ -735,14 +753,18 @@ def draw_chart(
     *,
     size: str = "half",
     title: bool = True,
-    filter_text: str | None = None,
+    filter_text: str | Mapping[str, str] | None = None,
+    notes: bool = False,
 ) -> Figure:
     """The publication figure of one chart of ``chapter.json`` in ``lang``.
 
-    Chooses the drawing by :func:`chart_kind`, frames it with the title, "multiple answers", the
-    2023 source, the indicative or counts-only mark, and n and base under the plot (plus the
-    filter of a filtered run, and the chart's notes). ``size`` is ``half`` (two charts on a 16:9
-    slide) or ``full``; the height follows the content.
+    Chooses the drawing by :func:`chart_kind` and frames it with the title, "multiple answers",
+    the 2023 source, the indicative or counts-only mark, and n and base under the plot; then the
+    filter of a filtered run (``filter_text``: the chapter's ``filter_label`` per language, or its
+    machine form), the answers left out of the base, and the significance legend.
+    ``notes=True`` adds the chart's ``notes`` too — off by default because the pages print them
+    under the chart. ``size`` is ``half`` (two charts on a 16:9 slide) or ``full``; the height
+    follows the content.
 
     >>> fig = draw_chart(chart, "ja")   # doctest: +SKIP
     >>> save_svg(fig, "charts/cs_status.ja.svg")   # doctest: +SKIP
@@ -759,7 +781,7 @@ def draw_chart(
         footer = [
             _Block(fig.text(0, 0, wrap_label(line, width - 2 * MARGIN, family=family, size=NOTE_SIZE), ha="left",
                             va="top", fontsize=NOTE_SIZE, color=_muted()), space=0.03)
-            for line in _footer_lines(view, t, filter_text or chart.get("filter_text"))
+            for line in _footer_lines(view, t, _in_lang(filter_text, lang), notes)
         ]
         _check_glyphs(view, [b.text.get_text() for b in header + footer])
         if kind == "stacked":
@@ -776,6 +798,12 @@ def draw_chart(
         _arrange(fig, ax, header, footer, content)
         _pin_fonts(fig, family)
     return fig
+
+
+def _in_lang(text: str | Mapping[str, str] | None, lang: str) -> str | None:
+    if text is None or isinstance(text, str):
+        return text or None
+    return text.get(lang) or None
 
 
 def _height(text: Text, renderer: RendererAgg, dpi: float) -> float:
@@ -862,12 +890,12 @@ def write_chart_svgs(
     output_dir: str | Path,
     *,
     size: str = "half",
-    filter_text: str | None = None,
+    filter_text: str | Mapping[str, str] | None = None,
 ) -> dict[str, Path]:
     """Draw ``chart`` in both languages and save it where ``chart["svg"][lang]`` says, under ``output_dir``."""
     paths = _require(chart, "svg")
     written = {}
-    for lang in ("ja", "en"):
+    for lang in fonts.LANGS:
         fig = draw_chart(chart, lang, size=size, filter_text=filter_text)
         written[lang] = save_svg(fig, Path(output_dir) / paths[lang])
     return written

@@ -7,6 +7,8 @@ wide a text is, and where a label may break.
   IPAexGothic's is not (IPAexGothic sets curly quotes and dashes full-width), and it has no
   Japanese glyphs at all, so Japanese that leaks into an English chart cannot be drawn and is
   reported (:func:`missing_glyphs`) instead of passing unnoticed.
+- Japanese charts fall back to DejaVu Sans for the few symbols IPAexGothic lacks (≥, ≤): the SVG
+  names both families, and matplotlib, browsers and Typst all pick per glyph.
 
 The PDF stage hands :func:`font_dirs` to Typst as font paths: Typst then draws the SVG text of the
 charts in the same faces the layout was measured with.
@@ -35,8 +37,12 @@ from hakusho.errors import BuildError
 
 JA_PACKAGE = "matplotlib_fontja"
 JA_FILE = "ipaexg.ttf"
-FAMILIES = {"ja": "IPAexGothic", "en": "DejaVu Sans"}
+JA_FAMILY = "IPAexGothic"
+LATIN_FAMILY = "DejaVu Sans"
+# Per language, the families a chart is set in, first choice first (a fallback list).
+FAMILIES: dict[str, tuple[str, ...]] = {"ja": (JA_FAMILY, LATIN_FAMILY), "en": (LATIN_FAMILY,)}
 LANGS = tuple(FAMILIES)
+_FILES_BY_FAMILY = {JA_FAMILY: "ja", LATIN_FAMILY: "en"}
 
 
 def _check_lang(lang: str) -> None:
@@ -59,7 +65,7 @@ def _ja_file() -> Path:
 
 
 def font_file(lang: str = "ja") -> Path:
-    """Path of the ``.ttf`` the charts of ``lang`` are set in."""
+    """Path of the ``.ttf`` of the first family the charts of ``lang`` are set in."""
     _check_lang(lang)
     if lang == "ja":
         return _ja_file()
@@ -86,7 +92,7 @@ def register_fonts() -> None:
     A face whose name differs from the one the charts ask for fails here, not as a silent
     fallback to another font.
     """
-    for lang, family in FAMILIES.items():
+    for family, lang in _FILES_BY_FAMILY.items():
         path = font_file(lang)
         if lang == "ja":
             font_manager.fontManager.addfont(str(path))
@@ -98,8 +104,8 @@ def register_fonts() -> None:
             raise BuildError(f"matplotlib resolves '{family}' to {found.name}, expected {path.name}")
 
 
-def font_family(lang: str) -> str:
-    """The family the charts of ``lang`` are set in (registered before it is returned)."""
+def font_family(lang: str) -> tuple[str, ...]:
+    """The families the charts of ``lang`` are set in, first choice first (registered first)."""
     _check_lang(lang)
     register_fonts()
     return FAMILIES[lang]
@@ -107,11 +113,15 @@ def font_family(lang: str) -> str:
 
 @cache
 def _charmap(lang: str) -> frozenset[int]:
-    return frozenset(FT2Font(str(font_file(lang))).get_charmap())
+    codes: set[int] = set()
+    for family in FAMILIES[lang]:
+        codes |= set(FT2Font(str(font_file(_FILES_BY_FAMILY[family]))).get_charmap())
+    return frozenset(codes)
 
 
 def missing_glyphs(text: str, lang: str) -> list[str]:
-    """Characters of ``text`` the face of ``lang`` cannot draw (matplotlib would only warn)."""
+    """Characters of ``text`` no face of ``lang`` can draw (matplotlib would only warn)."""
+    _check_lang(lang)
     charmap = _charmap(lang)
     return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in charmap})
 
@@ -127,9 +137,9 @@ def _renderer() -> RendererAgg:
 
 
 @cache
-def text_width(text: str, family: str, size: float) -> float:
+def text_width(text: str, family: str | tuple[str, ...], size: float) -> float:
     """Width in inches of ``text`` (its widest line) set in ``family`` at ``size`` points."""
-    prop = FontProperties(family=family, size=size)
+    prop = FontProperties(family=list(family) if isinstance(family, tuple) else family, size=size)
     measure = _renderer().get_text_width_height_descent
     return max(measure(line or " ", prop, ismath=False)[0] for line in text.split("\n")) / _MEASURE_DPI
 
@@ -207,7 +217,7 @@ def _characters(piece: str) -> list[str]:
     return chars
 
 
-def wrap_label(text: str, max_width: float, *, family: str, size: float) -> str:
+def wrap_label(text: str, max_width: float, *, family: str | tuple[str, ...], size: float) -> str:
     """``text`` broken into lines no wider than ``max_width`` inches, lines of even length.
 
     Japanese breaks at phrase boundaries (after particles and punctuation, between kanji and
