@@ -466,6 +466,28 @@ def test_shipped_commentary_is_complete_well_formed_and_names_figures_of_the_spe
         assert [r.figure_id for r in refs if not _id_fits_spec(r.figure_id)] == [], doc.name
 
 
+@pytest.mark.slow
+def test_shipped_commentary_resolves_against_the_computed_2025_figures_and_passes_strict_lint() -> None:
+    from hakusho.chapter import compute_chapter, load_waves
+    from hakusho.crosswalk import load_crosswalk
+
+    if not (config.raw_wave_dir("2025") / "responses.csv").is_file():
+        pytest.skip("the 2025 sample is not in data/raw")
+    survey, compare = load_waves(config.DEFAULT_WAVE, config.DEFAULT_COMPARE_WAVE)
+    crosswalk = load_crosswalk(config.CROSSWALK_PATH)
+    figures: dict = {}
+    for chapter in default_spec().chapters:
+        figures.update(compute_chapter(chapter.id, survey, compare, segment="saas", crosswalk=crosswalk).figures)
+    assert len(check_commentary(figures, "2025")) == 14
+    assert lint_commentary(figures, "2025", strict=True) == []
+    for chapter in ["summary", *(ch.id for ch in default_spec().chapters)]:
+        en = commentary_model(figures, "2025", chapter, "en")
+        assert en is not None
+        text = " ".join(en["summary_points"] + en["paragraphs_text"])
+        assert not commentary.JAPANESE.search(text), chapter
+        assert "${" not in text
+
+
 # --------------------------------------------------------------------------- the command
 
 
