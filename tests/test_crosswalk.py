@@ -1,0 +1,212 @@
+"""The 2023 → 2025 crosswalk: it matches both codebooks, covers every year-over-year chart, reports
+a broken entry where it is, and tabulates the earlier wave in the later wave's terms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from hakusho import config
+from hakusho.codebook import Codebook, load_codebook
+from hakusho.crosswalk import Crosswalk, load_crosswalk, share_in_target_terms, validate_crosswalk
+from hakusho.errors import CodebookError
+from hakusho.load import load_wave
+from hakusho.spec import default_spec
+from hakusho.survey import Survey
+from hakusho.tabulate import TABLE_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def books() -> tuple[Codebook, Codebook]:
+    return load_codebook("2023"), load_codebook("2025")
+
+
+@pytest.fixture(scope="module")
+def survey_2023() -> Survey:
+    return load_wave("2023")
+
+
+def test_project_crosswalk_matches_both_codebooks(books: tuple[Codebook, Codebook]) -> None:
+    crosswalk = load_crosswalk()
+    assert (crosswalk.from_wave, crosswalk.to_wave) == ("2023", "2025")
+    validate_crosswalk(crosswalk, *books)
+
+
+def test_every_year_over_year_chart_is_expressible(books: tuple[Codebook, Codebook]) -> None:
+    crosswalk = load_crosswalk()
+    for chart in default_spec().charts.values():
+        if chart.compare == "yoy":
+            mapping = crosswalk.variable(chart.variable)
+            assert mapping is not None, chart.id
+            assert mapping.choices, chart.id
+    assert crosswalk.variable("retention") is None  # not asked in 2023: not comparable
+
+
+def _broken(tmp_path: Path, entry: dict, **top: str) -> Path:
+    data = {"from_wave": top.get("from_wave", "2023"), "to_wave": top.get("to_wave", "2025"),
+            "variables": [{"from": "nrr", "to": "nrr", "choices": {"n90_100": "n90_100"}}, entry]}
+    path = tmp_path / "crosswalk.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _second_entry_line(path: Path) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [i + 1 for i, line in enumerate(lines) if line.startswith("- ")][1]
+
+
+def _problems(path: Path, books: tuple[Codebook, Codebook]) -> list:
+    with pytest.raises(CodebookError) as info:
+        validate_crosswalk(load_crosswalk(path), *books)
+    return info.value.problems
+
+
+def test_unknown_variable_is_located(tmp_path: Path, books: tuple[Codebook, Codebook]) -> None:
+    path = _broken(tmp_path, {"from": "arpu", "to": "arpa", "choices": {}})
+    (problem,) = _problems(path, books)
+    assert problem.file == str(path)
+    assert problem.row == _second_entry_line(path)
+    assert problem.value == "arpu" and "arpa" in problem.expected
+    assert "no variable 'arpu' in codebook 2023" in problem.message
+
+
+def test_unknown_choice_on_either_side_is_located(tmp_path: Path, books: tuple[Codebook, Codebook]) -> None:
+    path = _broken(tmp_path, {"from": "income", "to": "income",
+                              "choices": {"i_under_100": "i_under_300", "i300_400": "i300_450"}})
+    problems = _problems(path, books)
+    assert [(p.column, p.value) for p in problems] == [("choices.i_under_100", "i_under_100"),
+                                                       ("choices.i300_400", "i300_450")]
+    assert all(p.row == _second_entry_line(path) for p in problems)
+
+
+def test_folding_must_keep_bucket_order(tmp_path: Path, books: tuple[Codebook, Codebook]) -> None:
+    path = _broken(tmp_path, {"from": "arpa", "to": "arpa",
+                              "choices": {"a_under_6": "a13_60", "a6_13": "a_under_13"}})
+    (problem,) = _problems(path, books)
+    assert "maps to an earlier bucket" in problem.message and problem.value == "a_under_13"
+
+
+def test_type_mismatch_is_reported(tmp_path: Path, books: tuple[Codebook, Codebook]) -> None:
+    path = _broken(tmp_path, {"from": "kpis_tracked", "to": "arpa", "choices": {}})
+    (problem,) = _problems(path, books)
+    assert "cannot be compared" in problem.message
+
+
+def test_wrong_waves_and_duplicates_are_reported(tmp_path: Path, books: tuple[Codebook, Codebook]) -> None:
+    path = _broken(tmp_path, {"from": "nrr", "to": "nrr", "choices": {}}, from_wave="2021")
+    messages = [p.message for p in _problems(path, books)]
+    assert "crosswalk starts from another wave" in messages
+    assert any("nrr is mapped twice" in m for m in messages)
+
+
+def test_malformed_file_is_reported_with_its_location(tmp_path: Path) -> None:
+    path = tmp_path / "crosswalk.yml"
+    path.write_text("from_wave: '2023'\nto_wave: '2025'\nvariables:\n  - {from: nrr, to: nrr\n", encoding="utf-8")
+    with pytest.raises(CodebookError) as info:
+        load_crosswalk(path)
+    assert info.value.problems[0].row is not None
+    path.write_text("from_wave: '2023'\nto_wave: '2025'\nvariables:\n  - {from: nrr, too: nrr, choices: {}}\n",
+                    encoding="utf-8")
+    with pytest.raises(CodebookError, match="malformed") as info:
+        load_crosswalk(path)
+    assert any("variables.0" in p.message for p in info.value.problems)
+
+
+def test_missing_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(CodebookError, match="crosswalk not found"):
+        load_crosswalk(tmp_path / "nope.yml")
+
+
+# ------------------------------------------------------------------ tabulating in 2025 terms
+def test_nrr_2023_in_2025_terms_keeps_the_published_figures(survey_2023: Survey,
+                                                            books: tuple[Codebook, Codebook]) -> None:
+    table = share_in_target_terms(survey_2023, survey_2023.population("saas_doing"), "nrr", books[1],
+                                  load_crosswalk())
+    assert list(table.columns) == TABLE_COLUMNS
+    assert list(table["choice_key"]) == books[1].question("nrr").choice_keys
+    rows = table.set_index("choice_key")
+    assert int(rows["base"].iloc[0]) == 160  # "don't know" has no 2025 counterpart
+    assert (rows.loc["n90_100", "pct"], rows.loc["n120_plus", "pct"], rows.loc["under_80", "pct"]) == (46.9, 25.0, 2.5)
+
+
+def test_folded_buckets_add_up(survey_2023: Survey, books: tuple[Codebook, Codebook]) -> None:
+    table = share_in_target_terms(survey_2023, survey_2023.population("saas_doing"), "arpa", books[1],
+                                  load_crosswalk()).set_index("choice_key")
+    codes = survey_2023.responses["arpa"]
+    assert table.loc["a_under_13", "count"] == int(codes.isin([1, 2]).sum())
+    assert table.loc["a13_60", "pct"] == 27.1
+    assert int(table["base"].iloc[0]) == 203
+
+
+def test_kpis_keep_every_respondent_in_the_base(survey_2023: Survey, books: tuple[Codebook, Codebook]) -> None:
+    table = share_in_target_terms(survey_2023, survey_2023.population("saas_doing"), "kpis_tracked", books[1],
+                                  load_crosswalk()).set_index("choice_key")
+    assert int(table["base"].iloc[0]) == 203
+    assert table.loc["nrr", "pct"] == 39.9
+    assert table.loc["grr", "count"] == 0  # new in 2025
+    assert table.loc["logo_retention", "count"] == int(survey_2023.multi("kpis_tracked")["renewal_rate"].sum())
+
+
+def _tiny() -> tuple[Survey, Codebook, Crosswalk]:
+    survey_info = {"title": {"ja": "t", "en": "t"}, "publisher": {"ja": "p", "en": "p"},
+                   "method": {"ja": "m", "en": "m"}, "target": {"ja": "t", "en": "t"},
+                   "period_start": "2000-01-01", "period_end": "2000-01-02"}
+
+    def book(wave: str, single: list[str], multi: list[str]) -> Codebook:
+        return Codebook.model_validate({"wave": wave, "id_column": "ID", "survey": survey_info, "questions": [
+            {"id": "band", "column": "B", "type": "ordinal", "text": {"ja": "帯", "en": "Band"},
+             "choices": [{"code": i + 1, "key": k, "ja": k, "en": k, "in_base": k != "dk"}
+                         for i, k in enumerate(single)]},
+            {"id": "used", "column": "U", "type": "multi", "text": {"ja": "利用", "en": "Used"},
+             "choices": [{"code": i + 1, "key": k, "ja": k, "en": k} for i, k in enumerate(multi)]}]})
+
+    old = book("1", ["low", "mid", "high", "dk"], ["x", "y", "z"])
+    new = book("2", ["low_mid", "high"], ["xy", "z"])
+    responses = pd.DataFrame({
+        "band": pd.array([1, 2, 3, 4, 3], dtype="Int64"),
+        "used__x": pd.array([True, True, False, False, False], dtype="boolean"),
+        "used__y": pd.array([True, False, False, False, False], dtype="boolean"),
+        "used__z": pd.array([False, False, True, False, False], dtype="boolean"),
+    }, index=pd.Index(["a", "b", "c", "d", "e"], name="respondent_id"))
+    crosswalk = Crosswalk.model_validate({"from_wave": "1", "to_wave": "2", "variables": [
+        {"from": "band", "to": "band", "choices": {"low": "low_mid", "mid": "low_mid", "high": "high"}},
+        {"from": "used", "to": "used", "choices": {"x": "xy", "y": "xy", "z": "z"}}]})
+    return Survey(wave="1", codebook=old, responses=responses), new, crosswalk
+
+
+def test_single_answers_sum_and_unmapped_answers_leave_the_base() -> None:
+    survey, new, crosswalk = _tiny()
+    everyone = pd.Series(True, index=survey.responses.index)
+    table = share_in_target_terms(survey, everyone, "band", new, crosswalk).set_index("choice_key")
+    assert table["count"].to_dict() == {"low_mid": 2, "high": 2}
+    assert int(table["base"].iloc[0]) == 4  # "dk" maps nowhere
+    assert table.loc["low_mid", "pct"] == 50.0
+
+
+def test_multiple_answers_count_a_respondent_once() -> None:
+    survey, new, crosswalk = _tiny()
+    everyone = pd.Series(True, index=survey.responses.index)
+    table = share_in_target_terms(survey, everyone, "used", new, crosswalk).set_index("choice_key")
+    assert table.loc["xy", "count"] == 2  # respondent a ticked x and y: once
+    assert int(table["base"].iloc[0]) == 5
+    assert table.loc["z", "pct"] == 20.0
+
+
+def test_population_restricts_the_tabulation() -> None:
+    survey, new, crosswalk = _tiny()
+    some = pd.Series([True, False, True, False, False], index=survey.responses.index)
+    table = share_in_target_terms(survey, some, "band", new, crosswalk).set_index("choice_key")
+    assert table["count"].to_dict() == {"low_mid": 1, "high": 1}
+
+
+def test_a_variable_without_counterpart_is_an_error(survey_2023: Survey, books: tuple[Codebook, Codebook]) -> None:
+    with pytest.raises(CodebookError, match="retention has no counterpart in wave 2023"):
+        share_in_target_terms(survey_2023, survey_2023.population("saas_doing"), "retention", books[1],
+                              load_crosswalk())
+
+
+def test_default_path_is_the_projects(books: tuple[Codebook, Codebook]) -> None:
+    assert load_crosswalk().source == str(config.CROSSWALK_PATH)
