@@ -16,9 +16,18 @@ import pandas as pd
 import pytest
 from chapter_fixtures import codebook_2025, crosswalk, spec, survey_2023, survey_2025
 
-from hakusho.chapter import CSV_COLUMNS, compute_chapter, csv_text, filter_label, normalize_filters
+from hakusho.chapter import (
+    CSV_COLUMNS,
+    compute_chapter,
+    csv_text,
+    filter_label,
+    load_waves,
+    normalize_filters,
+    run_chapter,
+)
 from hakusho.codebook import Condition
 from hakusho.errors import CodebookError, FilterError
+from hakusho.spec import default_spec
 from hakusho.tabulate import percent
 
 
@@ -215,3 +224,173 @@ def test_chapter_json_is_plain_json(result) -> None:
 def test_svg_path_needs_a_written_result(result, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         result.svg_path("cs_status")
+
+
+# ---------------------------------------------------------------------------------------------
+# The real chapters, read back from their written outputs.
+
+REAL_CHARTS = [(ch.id, c.id) for ch in default_spec().chapters for c in ch.charts]
+
+# Figures the published SaaS report prints, and the figure ids they must come out under.
+PUBLISHED = {
+    "route.sns.pct": 33.0, "route.panel.pct": 67.0,
+    "industry.saas.pct": 32.9,
+    "revenue_model.saas.subscription.pct": 88.7, "revenue_model.non_saas.subscription.pct": 17.9,
+    "department.saas.customer_success.pct": 80.2, "department.non_saas.sales.pct": 72.1,
+    "cs_status.base": 257, "cs_status.doing.pct": 86.0,
+    "cs_status.not_doing.count": 4, "cs_status.not_doing.pct": 1.6,
+    "cs_status.unknown.count": 8, "cs_status.unknown.pct": 3.1,
+    "start_timing.within_3m.pct": 41.7,
+    "customers.c1001_plus.pct": 35.7, "products.p6_plus.pct": 33.9,
+    "cs_executive.cco.pct": 11.3,
+    "penetration.group.beyond_team.pct": 78.2, "mgmt_understanding.group.understands.pct": 80.5,
+    "effect.group.effective.pct": 88.8,
+    "arr.median": "arr1_5", "arpa.median": "a13_60", "nrr.median": "n90_100", "income.median": "i600_700",
+    "measures.onboarding.pct": 79.6,
+    "services.cs_bpo.pct": 22.6, "tools.crm.pct": 61.9, "tools.spreadsheet.pct": 49.8,
+    "reasons_not.base": 4, "org_issues_not.base": 4, "would_start_if_solved.base": 4,
+}
+# Printed as round numbers: "23%" (to the unit), "about half", "about 40%", "about 30%" (within 3 points).
+PUBLISHED_ROUND = {"cs_headcount.h51_plus.pct": (23, 0.5), "retention.r90_100.pct": (50, 3),
+                   "budget.yes.pct": (50, 3), "budget_outlook.group.rise.pct": (40, 3),
+                   "cs_career.c5_plus.pct": (30, 3)}
+N4_CHARTS = ["reasons_not", "org_issues_not", "would_start_if_solved"]
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("chapters")
+    for chapter in default_spec().chapters:
+        run_chapter(chapter.id, output_dir=root / chapter.id, draw_charts=False)
+    return {chapter.id: root / chapter.id for chapter in default_spec().chapters}
+
+
+@pytest.fixture(scope="module")
+def real_figures(real) -> dict[str, dict]:
+    figures: dict[str, dict] = {}
+    for out in real.values():
+        figures.update(json.loads((out / "figures.json").read_text(encoding="utf-8")))
+    return figures
+
+
+@pytest.fixture(scope="module")
+def waves():
+    return load_waves("2025", "2023")
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _chart_of(out: Path, chart_id: str) -> dict:
+    doc = json.loads((out / "chapter.json").read_text(encoding="utf-8"))
+    return next(c for s in doc["slides"] for c in s["charts"] if c["id"] == chart_id)
+
+
+@pytest.mark.parametrize(("chapter_id", "chart_id"), REAL_CHARTS)
+def test_real_chart_table_exists_and_its_shares_are_of_its_base(real, waves, chapter_id: str, chart_id: str) -> None:
+    out = real[chapter_id]
+    rows = _read_csv(out / "tables" / f"{chart_id}.csv")
+    assert rows and list(rows[0]) == CSV_COLUMNS
+    chart = _chart_of(out, chart_id)
+    spec_chart = default_spec().charts[chart_id]
+    assert chart["base"] == spec_chart.base
+    in_base = {r["key"]: r["in_base"] for r in chart["rows"]}
+    for row in rows:
+        base = int(row["base"])
+        if row["pct"]:
+            assert float(row["pct"]) == percent(int(row["count"]), base), row
+        else:
+            assert base < 10 or not in_base[row["choice_key"]] or row["count"] == "", row
+
+    # The first series' base, counted independently from the responses.
+    survey = waves[1] if spec_chart.wave == "compare" else waves[0]
+    first = chart["series"][0]
+    population = first["id"] if spec_chart.compare != "yoy" else spec_chart.base
+    question = survey.question(spec_chart.variable)
+    who = survey.population(population, segment="saas") & survey.answered(question.id)
+    if question.type != "multi":
+        substantive = [c.code for c in question.choices if c.in_base]
+        who &= survey.codes(question.id).isin(substantive).fillna(False).astype(bool)
+    assert first["base_n"] == int(who.sum())
+    assert {int(r["base"]) for r in rows if r["series"] == first["id"]} == {first["base_n"]}
+    assert {r["population"] for r in rows if r["series"] == first["id"]} == {population}
+
+
+@pytest.mark.parametrize(("figure_id", "expected"), sorted(PUBLISHED.items()))
+def test_published_figures_come_out_of_the_outputs(real_figures, figure_id: str, expected: object) -> None:
+    assert real_figures[figure_id]["value"] == expected
+
+
+@pytest.mark.parametrize(("figure_id", "expected"), sorted(PUBLISHED_ROUND.items()))
+def test_published_round_figures_come_out_of_the_outputs(real_figures, figure_id: str,
+                                                         expected: tuple[int, float]) -> None:
+    value, within = expected
+    assert abs(real_figures[figure_id]["value"] - value) < within
+
+
+@pytest.mark.parametrize("chart_id", N4_CHARTS)
+def test_n4_slides_show_counts_only_and_say_no_trend_can_be_read(real, real_figures, chart_id: str) -> None:
+    chart = _chart_of(real["ch2"], chart_id)
+    assert chart["disclosure"] == "suppressed" and chart["base_n"] == 4
+    assert all(v["pct"] is None and v["count"] is not None for r in chart["rows"] for v in r["values"].values())
+    (n,) = [n for n in chart["notes"] if n["key"] == "note.suppressed"]
+    assert n["params"] == {"n": 4} and "傾向" in n["ja"] and "no trend" in n["en"].lower()
+    rows = _read_csv(real["ch2"] / "tables" / f"{chart_id}.csv")
+    assert all(r["pct"] == "" and r["base"] == "4" for r in rows)
+    shares = [f["value"] for k, f in real_figures.items() if k.startswith(f"{chart_id}.") and k.endswith(".pct")]
+    assert shares and all(v is None for v in shares)
+
+
+def test_n4_issues_chart_has_four_issues_named_by_two_of_four(real_figures) -> None:
+    twos = [k for k, f in real_figures.items()
+            if k.startswith("org_issues_not.") and k.count(".") == 2 and k.endswith(".count") and f["value"] == 2]
+    assert len(twos) == 4
+
+
+def test_real_chapter_json_has_the_contract_keys(real) -> None:
+    doc = json.loads((real["ch4"] / "chapter.json").read_text(encoding="utf-8"))
+    assert {"chapter", "title", "wave", "compare_wave", "segment", "filters", "filter_text", "n_total",
+            "n_segment", "slides"} <= set(doc)
+    assert (doc["n_total"], doc["n_segment"]) == (781, 257)
+    chart = _chart_of(real["ch4"], "nrr")
+    assert {"id", "title", "answer", "compare", "wave", "base", "base_label", "base_n", "disclosure", "question",
+            "series", "rows", "median", "ranking", "groups", "tests", "table", "svg", "notes"} <= set(chart)
+    assert [s["id"] for s in chart["series"]] == ["2025", "2023"]
+    assert {t["test"] for t in chart["tests"]} == {"chi-square test"}
+    assert {t["test"] for t in _chart_of(real["ch4"], "kpis_tracked")["tests"] if t["test"]} == {
+        "two-proportion z-test"}
+    ref = _chart_of(real["ch4"], "nrr_2023")
+    assert ref["wave"] == "2023" and ref["compare"] == "ref_2023"
+
+
+def test_real_json_outputs_are_sorted_indented_and_end_with_a_newline(real) -> None:
+    for name in ("chapter.json", "figures.json"):
+        text = (real["ch2"] / name).read_text(encoding="utf-8")
+        data = json.loads(text)
+        assert text == json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+        assert "\\u" not in text
+
+
+def test_real_filter_changes_numbers_and_is_recorded_in_every_output(real, tmp_path: Path) -> None:
+    out = tmp_path / "ch2"
+    res = run_chapter("ch2", filters=[["employees", ">=", 1000]], output_dir=out, draw_charts=False)
+    doc = json.loads((out / "chapter.json").read_text(encoding="utf-8"))
+    assert doc["filters"] == [["employees", ">=", 1000]] and doc["filter_text"] == "employees >= 1000"
+    assert 30 <= doc["n_segment"] < 257 and doc["n_total"] < 781
+    figures = json.loads((out / "figures.json").read_text(encoding="utf-8"))
+    plain = json.loads((real["ch2"] / "figures.json").read_text(encoding="utf-8"))
+    assert figures["cs_status.base"]["value"] == doc["n_segment"] == res.chapter["n_segment"]
+    assert figures["cs_status.doing.count"]["value"] < plain["cs_status.doing.count"]["value"]
+    assert {f["filter"] for f in figures.values()} == {"employees >= 1000"}
+    for table in (out / "tables").glob("*.csv"):
+        assert {r["filter"] for r in _read_csv(table)} == {"employees >= 1000"}, table.name
+    notes = _chart_of(out, "cs_status")["notes"]
+    assert any(n["key"] == "note.filtered" and "1000" in n["en"] for n in notes)
+
+
+def test_real_filter_on_a_small_group_stops_with_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FilterError, match="fewer than 30"):
+        run_chapter("ch2", filters=[["cs_status", "==", "not_doing"]], output_dir=tmp_path, draw_charts=False)
+    assert not (tmp_path / "chapter.json").exists()

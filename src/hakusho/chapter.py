@@ -553,16 +553,17 @@ def _write(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def write_chapter(result: ChapterResult, output_dir: Path | str) -> ChapterResult:
+def write_chapter(result: ChapterResult, output_dir: Path | str, *, draw_charts: bool = True) -> ChapterResult:
     """Write the chapter's outputs into ``output_dir`` (created if missing); returns the result
-    with ``output_dir`` set."""
+    with ``output_dir`` set. ``draw_charts=False`` writes the numbers only (for quick checks)."""
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     _write(out / "chapter.json", _json_text(result.chapter))
     _write(out / "figures.json", _json_text(result.figures))
     for chart_id, table in result.tables.items():
         _write(out / "tables" / f"{chart_id}.csv", csv_text(table))
-    _write_charts(result, out)
+    if draw_charts:
+        _write_charts(result, out)
     return replace(result, output_dir=out)
 
 
@@ -597,7 +598,7 @@ def _load_wave(wave: str, *, raw_path: Path | None, codebook: Codebook) -> Surve
 def run_chapter(chapter: str, wave: str = config.DEFAULT_WAVE, compare_wave: str = config.DEFAULT_COMPARE_WAVE,
                 segment: str = "saas", filters: Sequence[Any] = (), allow_small_base: bool = False,
                 data_dir: str | Path = "", codebook_dir: str | Path = "",
-                output_dir: str | Path = "chapter_out") -> ChapterResult:
+                output_dir: str | Path = "chapter_out", *, draw_charts: bool = True) -> ChapterResult:
     """Load the waves, compute the chapter, write its outputs; the one call a notebook makes.
 
     Empty ``data_dir`` / ``codebook_dir`` mean the project's own data/raw and data/codebook.
@@ -611,4 +612,4 @@ def run_chapter(chapter: str, wave: str = config.DEFAULT_WAVE, compare_wave: str
         crosswalk = load_crosswalk(books / "crosswalk.yml")
     result = compute_chapter(chapter, survey, compare, segment=segment, filters=filters,
                              allow_small_base=allow_small_base, crosswalk=crosswalk)
-    return write_chapter(result, output_dir)
+    return write_chapter(result, output_dir, draw_charts=draw_charts)
