@@ -1,0 +1,224 @@
+"""Content-hash cache keys, and the folder of cached stage outputs they index.
+
+A stage's output is reused only when the sha256 of everything it depends on is unchanged: file
+*contents*, never timestamps, so a fresh checkout, a ``touch`` or a copied tree hits the cache as
+long as the bytes are the same, and an edit that keeps the mtime still misses it.
+
+What each stage depends on is declared here, in one place:
+
+* a chapter: its notebook, its parameters, the raw data of the waves it reads, the codebooks
+  (with the crosswalk), the ``hakusho`` package (code and package data, minus the catalogs only
+  the assembly reads) and the versions of the libraries that draw and compute;
+* an assembly (one language × format): the chapter outputs, ``survey.json``, the templates, the
+  editors' commentary, the whole package (renderers and every catalog) and the build date;
+* validation: the raw data, the codebooks, the package and the filters.
+
+Keys are hex digests of canonical JSON, so a key can be recomputed and compared in a test.
+Computing them imports nothing heavier than ``hashlib`` and ``json``: a no-op rebuild decides it
+has nothing to do without loading pandas.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from fnmatch import fnmatch
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+CACHE_FORMAT = 1
+CACHE_DIR_NAME = ".hakusho-cache"
+
+# Package files no notebook reads: the assembly's own message catalogs. Editing one re-renders
+# the report but keeps every executed chapter. (Anything not listed counts for both, which can
+# only cost a needless re-execution, never a stale chapter.)
+ASSEMBLY_ONLY_PACKAGE_FILES = ("locale/*/LC_MESSAGES/report.po",)
+
+# Libraries whose version changes what a chapter computes or draws, or how a notebook is run.
+CHAPTER_LIBRARIES = ("numpy", "pandas", "scipy", "matplotlib", "seaborn", "matplotlib-fontja",
+                     "pydantic", "pyyaml", "babel", "papermill", "nbclient", "nbformat", "ipykernel")
+# Libraries of the assembly stage (added to the chapter libraries).
+ASSEMBLY_LIBRARIES = ("jinja2", "markdown-it-py", "typst", "playwright")
+
+_SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".DS_Store", ".pytest_cache"}
+_SKIP_SUFFIXES = (".pyc", ".pyo", ".swp", "~")
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes (read in blocks: raw exports can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def canonical_json(obj: Any) -> str:
+    """One text for one value: sorted keys, no whitespace variation, UTF-8 kept readable."""
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def digest(obj: Any) -> str:
+    """The key of a JSON-able description of a stage's inputs."""
+    return sha256_bytes(canonical_json(obj).encode("utf-8"))
+
+
+def tree_files(root: Path, *, exclude: Iterable[str] = ()) -> list[tuple[str, Path]]:
+    """Files under ``root`` as (posix path relative to root, path), sorted by relative path.
+
+    Editor droppings and bytecode are skipped; ``exclude`` holds fnmatch patterns on the relative
+    path. A missing root is an empty tree (an optional input that is absent).
+    """
+    if root.is_file():
+        return [(root.name, root)]
+    if not root.is_dir():
+        return []
+    patterns = tuple(exclude)
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_PARTS)
+        for name in filenames:
+            if name in _SKIP_PARTS or name.endswith(_SKIP_SUFFIXES):
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if any(fnmatch(rel, p) for p in patterns):
+                continue
+            found.append((rel, path))
+    return sorted(found)
+
+
+def tree_hashes(root: Path, *, prefix: str = "", exclude: Iterable[str] = ()) -> dict[str, str]:
+    """{prefix + relative path: sha256} of every file of a tree (see :func:`tree_files`)."""
+    return {prefix + rel: sha256_file(path) for rel, path in tree_files(root, exclude=exclude)}
+
+
+def library_versions(names: Iterable[str]) -> dict[str, str]:
+    """Installed versions (``"-"`` when absent), read from package metadata without importing."""
+    from importlib import metadata
+
+    out = {"python": sys.version.split()[0]}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "-"
+    return out
+
+
+@cache
+def chapter_library_versions() -> dict[str, str]:
+    return library_versions(CHAPTER_LIBRARIES)
+
+
+@cache
+def assembly_library_versions() -> dict[str, str]:
+    return library_versions(CHAPTER_LIBRARIES + ASSEMBLY_LIBRARIES)
+
+
+def is_assembly_only(rel: str) -> bool:
+    """Whether a package file (path relative to the package) feeds only the assembly stage."""
+    return any(fnmatch(rel, p) for p in ASSEMBLY_ONLY_PACKAGE_FILES)
+
+
+class Cache:
+    """Cached stage outputs: ``<root>/<kind>/<key>/`` holds one output folder.
+
+    Entries appear atomically (written under a temporary name, then renamed), so a build killed
+    while storing leaves no half entry. Restoring copies files rather than linking them: a
+    published report edited in place must not corrupt the cache behind it.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def entry(self, kind: str, key: str) -> Path:
+        return self.root / kind / key
+
+    def get(self, kind: str, key: str) -> Path | None:
+        """The entry's folder when cached (and marks it used, for pruning)."""
+        path = self.entry(kind, key)
+        if not path.is_dir():
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        return path
+
+    def put(self, kind: str, key: str, source: Path) -> Path:
+        """Store a copy of the folder ``source`` under ``key`` (no-op if already cached)."""
+        final = self.entry(kind, key)
+        if final.is_dir():
+            return final
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key[:12]}-", dir=final.parent))
+        try:
+            shutil.copytree(source, tmp, dirs_exist_ok=True)
+            os.replace(tmp, final)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if not final.is_dir():
+                raise
+        return final
+
+    def mark(self, kind: str, key: str, payload: Mapping[str, Any] | None = None) -> None:
+        """Record that a check with this key passed (an entry holding one small JSON file)."""
+        final = self.entry(kind, key)
+        if final.is_dir():
+            return
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key[:12]}-", dir=final.parent))
+        (tmp / "ok.json").write_text(canonical_json(dict(payload or {})), encoding="utf-8")
+        try:
+            os.replace(tmp, final)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def prune(self, keep: int = 48) -> int:
+        """Drop all but the ``keep`` most recently used entries of each kind, and stale temp
+        folders; returns how many entries were removed. Use times only order eviction: they
+        never decide whether an entry is valid."""
+        removed = 0
+        if not self.root.is_dir():
+            return 0
+        for kind_dir in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            entries = []
+            for p in kind_dir.iterdir():
+                if p.name.startswith(".tmp-"):
+                    if _abandoned(p):
+                        shutil.rmtree(p, ignore_errors=True)
+                    continue
+                try:
+                    entries.append((p.stat().st_mtime, p.name, p))
+                except OSError:
+                    continue
+            entries.sort(reverse=True)
+            for _, _, p in entries[keep:]:
+                shutil.rmtree(p, ignore_errors=True)
+                removed += 1
+        return removed
+
+
+def _abandoned(path: Path, *, grace_seconds: float = 3600) -> bool:
+    """Whether a temporary cache folder is old enough to be an abandoned write."""
+    import time
+
+    try:
+        return time.time() - path.stat().st_mtime > grace_seconds
+    except OSError:
+        return False
+
+
+def cache_dir_for(target: Path) -> Path:
+    """The cache next to an output folder: ``report/2025`` → ``report/.hakusho-cache``."""
+    return Path(target).parent / CACHE_DIR_NAME
