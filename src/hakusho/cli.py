@@ -105,6 +105,134 @@ def synthesize_command(
     typer.echo(f"wrote {path.name} to {path.parent} (wave {wave}, scale {scale})")
 
 
+# ---------------------------------------------------------------------------- build, verify, notebook
+
+_FILTER_HELP = ("Keep only respondents meeting VAR OP VALUE (three arguments, e.g. --filter employees '>=' 1000; "
+                "quote the operator for the shell). Repeatable; filters combine with AND. Operators: == != < <= > >= "
+                "in, 'not in' (VALUE a,b,c), includes, excludes. The whole filter may also be one quoted argument: "
+                "--filter 'route == sns'.")
+_EXTRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def _filters(values: list[str] | None, extra: list[str]) -> list:
+    """Pair each --filter with the two arguments after it (click hands those over separately)."""
+    import click
+
+    rest = list(extra)
+    out: list = []
+    for value in values or []:
+        if any(ch.isspace() for ch in value.strip()):
+            out.append(value)
+            continue
+        if len(rest) < 2:
+            raise click.UsageError(f"--filter {value}: expected three arguments, VAR OP VALUE")
+        out.append((value, rest.pop(0), rest.pop(0)))
+    if rest:
+        raise click.UsageError(f"unexpected arguments: {' '.join(rest)}")
+    return out
+
+
+def _build_options(wave: str, compare: str, segment: str, filters: list, allow_small_base: bool,
+                   data_dir: Path | None, **rest: object):
+    from hakusho import build
+
+    return build.BuildOptions(
+        wave=wave, compare_wave="" if compare.lower() in ("", "none") else compare, segment=segment,
+        filters=build.parse_filters(filters), allow_small_base=allow_small_base, data_dir=data_dir, **rest)
+
+
+@app.command("build", context_settings=_EXTRA_ARGS)
+def build_command(
+    ctx: typer.Context,
+    wave: str = typer.Option("2025", "--wave", help="Survey wave the report is about."),
+    compare: str = typer.Option("2023", "--compare", help="Wave to compare with (year-over-year charts); "
+                                "'none' for no comparison."),
+    segment: str = typer.Option("saas", "--segment", help="saas (the SaaS report), non_saas, or all (the "
+                                "integrated report, both segments side by side)."),
+    chapters: str | None = typer.Option(None, "--chapters", help="Chapters to build, e.g. ch1,ch4 (default: all)."),
+    lang: str = typer.Option("ja,en", "--lang", help="Languages: ja, en or ja,en."),
+    fmt: str = typer.Option("html,pdf", "--format", help="Outputs: html, pdf, quarto (the Quarto project), "
+                            "comma-separated."),
+    engine: str = typer.Option("internal", "--engine", help="internal (hakusho's renderers) or quarto (render "
+                               "through Quarto)."),
+    filter_: Annotated[list[str] | None, typer.Option("--filter", metavar="VAR OP VALUE", help=_FILTER_HELP)] = None,
+    allow_small_base: bool = typer.Option(False, "--allow-small-base", help="Build even when a filter leaves "
+                                          "fewer than 30 respondents (small bases are then marked)."),
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder holding <wave>/ raw exports "
+                                                  "(default: data/raw).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder (default: report/<wave>/, or "
+                                             "report/<wave>-<segment>-<filter>/ for other segments, filters "
+                                             "or chapter selections).")] = None,
+    force: bool = typer.Option(False, "--force", help="Ignore the cache: validate, execute and render everything."),
+    jobs: int = typer.Option(0, "--jobs", min=0, help="Notebooks run in parallel (default: one per CPU core)."),
+    quiet: bool = typer.Option(False, "--quiet", help="Plain log lines instead of the live progress display."),
+    fresh_kernels: bool = typer.Option(False, "--fresh-kernels", help="Start a new kernel for every notebook "
+                                       "instead of reusing warm ones (slower; same output)."),
+) -> None:
+    """Build the report: validate the data, execute the chapter notebooks, render HTML and PDF,
+    publish atomically. Only what changed since the last build is redone."""
+    from hakusho import build, publish
+
+    options = _build_options(
+        wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
+        chapters=build.split_list(chapters), langs=build.split_list(lang, valid=build.LANGS, what="language"),
+        formats=build.split_list(fmt, valid=build.FORMATS, what="format"), engine=engine, out=out, force=force,
+        jobs=jobs, reuse_kernels=not fresh_kernels)
+    result = build.build(options, reporter=build.make_reporter(quiet=quiet))
+    where = publish.display(result.target)
+    if result.up_to_date:
+        typer.echo(f"{where} is up to date ({result.seconds:.2f} s)")
+        return
+    typer.echo(f"built {where} in {result.seconds:.1f} s: {len(result.executed)} chapter(s) executed, "
+               f"{len(result.cached)} cached; {len(result.rendered)} render(s), {len(result.reused)} reused")
+
+
+@app.command("verify")
+def verify_command(
+    folder: Annotated[Path, typer.Argument(help="A built report, e.g. report/2025.")],
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="The raw data folder, for a report built "
+                                                  "with --data-dir.")] = None,
+    jobs: int = typer.Option(0, "--jobs", min=0, help="Notebooks run in parallel (default: one per CPU core)."),
+    quiet: bool = typer.Option(False, "--quiet", help="Plain log lines instead of the live progress display."),
+) -> None:
+    """Rebuild a report from scratch in a temporary folder and compare it byte for byte; exits
+    non-zero listing every file that differs."""
+    from hakusho import build, publish
+
+    result = build.verify(folder, data_dir=data_dir, jobs=jobs, reporter=build.make_reporter(quiet=quiet))
+    if not result.ok:
+        raise build.verify_error(result)
+    for line in result.changed_inputs:
+        typer.echo(f"note: {line}", err=True)
+    typer.echo(f"{publish.display(result.folder)}: all {result.files} files identical to a fresh rebuild")
+
+
+@app.command("notebook", context_settings=_EXTRA_ARGS)
+def notebook_command(
+    ctx: typer.Context,
+    chapter: Annotated[str, typer.Argument(help="Chapter id, e.g. ch4.")],
+    filter_: Annotated[list[str] | None, typer.Option("--filter", metavar="VAR OP VALUE", help=_FILTER_HELP)] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Notebook file to write (default: "
+                                             "<NN_name>[-<filter>].ipynb here).")] = None,
+    wave: str = typer.Option("2025", "--wave", help="Survey wave."),
+    compare: str = typer.Option("2023", "--compare", help="Wave to compare with; 'none' for no comparison."),
+    segment: str = typer.Option("saas", "--segment", help="saas, non_saas or all."),
+    allow_small_base: bool = typer.Option(False, "--allow-small-base", help="Run even when a filter leaves "
+                                          "fewer than 30 respondents."),
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder holding <wave>/ raw exports.")] = None,
+    force: bool = typer.Option(False, "--force", help="Execute even when the cache holds this run."),
+    quiet: bool = typer.Option(False, "--quiet", help="Plain log lines instead of the live progress display."),
+) -> None:
+    """Execute one chapter notebook (with filters) and write it, outputs included, for opening in
+    Jupyter."""
+    from hakusho import build, publish
+
+    options = _build_options(wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
+                             force=force)
+    path = build.chapter_notebook(options, chapter, out, reporter=build.make_reporter(quiet=quiet))
+    typer.echo(f"wrote {publish.display(path)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, printing hakusho errors as messages with their exit codes."""
     try:
@@ -119,13 +247,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except SystemExit as exc:  # typer/click exits (usage errors, --help)
         return int(exc.code or 0)
-    except Exception as exc:  # click usage errors arrive as ClickException subclasses
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+    except Exception as exc:
+        # Usage errors arrive as click exceptions; Typer ships its own copy of click, so they are
+        # recognised by what they can do rather than by class.
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            return code
+        if type(exc).__name__ == "Abort":
             print("aborted", file=sys.stderr)
             return 130
         raise

@@ -1,0 +1,215 @@
+"""A tiny project for the build tests: three quick chapter notebooks, fake renderers, fake data.
+
+The notebooks follow the parameters contract and write the chapter outputs the contract lays out
+(chapter.json, figures.json, tables/, charts/), computed from the raw data and the codebook so
+that changing either changes them — in a fraction of a second and without pandas. The renderers
+turn the build folder into an ``index.html`` and a "PDF" that depend on every chapter, the
+templates and the catalogs. Nothing here is the real report: the tests check the build's
+machinery (caching, parallelism, atomic publishing, reproducibility), not its content.
+
+Slow points for the kill tests are switched on by environment variables, read by the notebooks
+and renderers themselves: ``FAKE_SLOW_CHAPTER=ch2`` makes that chapter touch
+``$FAKE_MARKER`` and sleep; ``FAKE_SLOW_RENDER=1`` does the same in a renderer.
+
+Run as a script it is the ``hakusho`` command with the fakes installed (for subprocess tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+REAL_ROOT = Path(__file__).resolve().parents[1]
+TESTS_DIR = Path(__file__).resolve().parent
+CHAPTERS = {"ch1": "01_one", "ch2": "02_two", "ch3": "03_three"}
+CONFIG_PATHS = {  # config attribute -> path under the project root
+    "PROJECT_ROOT": "", "DATA_DIR": "data", "RAW_DIR": "data/raw", "CODEBOOK_DIR": "data/codebook",
+    "CROSSWALK_PATH": "data/codebook/crosswalk.yml", "SYNTHETIC_DIR": "data/synthetic",
+    "NOTEBOOKS_DIR": "notebooks", "TEMPLATES_DIR": "templates", "REPORT_DIR": "report",
+}
+
+PARAMETERS = '''chapter = "{chapter}"
+wave = "2025"
+compare_wave = "2023"
+segment = "saas"
+filters = []
+allow_small_base = False
+data_dir = ""
+codebook_dir = ""
+output_dir = "chapter_out"'''
+
+CHAPTER_CODE = '''\
+raw_root = Path(data_dir) if data_dir else config.RAW_DIR
+books = Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR
+rows = (raw_root / wave / "responses.csv").read_text(encoding="utf-8").splitlines()[1:]
+kept = [r for r in rows if all(str(v) in r.split(",") for _, _, v in filters)]
+book = hashlib.sha256((books / f"{wave}.yml").read_bytes()).hexdigest()[:12]
+out = Path(output_dir)
+(out / "tables").mkdir(parents=True, exist_ok=True)
+(out / "charts").mkdir(parents=True, exist_ok=True)
+doc = {"chapter": chapter, "title": {"ja": "章 " + chapter, "en": "Chapter " + chapter}, "wave": wave,
+       "compare_wave": compare_wave, "segment": segment, "filters": filters,
+       "filter_text": " & ".join(f"{a} {b} {c}" for a, b, c in filters), "n_total": len(rows),
+       "n_segment": len(kept), "codebook": book, "slides": []}
+(out / "chapter.json").write_text(json.dumps(doc, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+(out / "figures.json").write_text(json.dumps({chapter + ".base": {"value": len(kept)}}), encoding="utf-8")
+(out / "tables" / f"{chapter}_count.csv").write_text(f"chart_id,count\\n{chapter}_count,{len(kept)}\\n", encoding="utf-8")
+for lang in ("ja", "en"):
+    (out / "charts" / f"{chapter}_count.{lang}.svg").write_text(f"<svg>{lang} {len(kept)}</svg>", encoding="utf-8")
+if os.environ.get("FAKE_SLOW_CHAPTER") == chapter:
+    Path(os.environ["FAKE_MARKER"]).write_text("running", encoding="utf-8")
+    time.sleep(120)
+if os.environ.get("FAKE_FAIL_CHAPTER") == chapter:
+    raise ValueError("the fake chapter was told to fail")
+print(f"{chapter}: {len(kept)} of {len(rows)} respondents")
+doc["n_segment"]'''
+
+
+def chapter_notebook(chapter: str) -> nbformat.NotebookNode:
+    nb = new_notebook()
+    params = new_code_cell(PARAMETERS.format(chapter=chapter))
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        new_markdown_cell(f"# Fake chapter {chapter}"),
+        params,
+        new_code_cell("import hashlib\nimport json\nimport os\nimport time\nfrom pathlib import Path\n\n"
+                      "from hakusho import config"),
+        new_code_cell(CHAPTER_CODE),
+    ]
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"{chapter}-{i}"
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def responses(n: int = 40) -> str:
+    lines = ["id,size,route"] + [f"r{i:03d},{i % 4},{'sns' if i % 3 else 'panel'}" for i in range(n)]
+    return "\n".join(lines) + "\n"
+
+
+def make_project(root: Path) -> Path:
+    """Write the fake project under ``root`` (returned)."""
+    root = Path(root)
+    (root / "notebooks").mkdir(parents=True)
+    for chapter, stem in CHAPTERS.items():
+        nbformat.write(chapter_notebook(chapter), root / "notebooks" / f"{stem}.ipynb")
+    (root / "notebooks" / "README.md").write_text("not a notebook\n", encoding="utf-8")
+    for wave, n in (("2025", 40), ("2023", 30)):
+        (root / "data" / "raw" / wave).mkdir(parents=True)
+        (root / "data" / "raw" / wave / "responses.csv").write_text(responses(n), encoding="utf-8")
+    shutil.copytree(REAL_ROOT / "data" / "codebook", root / "data" / "codebook")
+    (root / "data" / "commentary" / "2025").mkdir(parents=True)
+    (root / "data" / "commentary" / "2025" / "ch1.en.md").write_text("A note.\n", encoding="utf-8")
+    (root / "templates").mkdir()
+    (root / "templates" / "page.txt").write_text("<title>{lang}</title>\n", encoding="utf-8")
+    (root / "report").mkdir()
+    return root
+
+
+def use_project(monkeypatch, root: Path) -> None:
+    """Point the package at the fake project, in this process and in the kernels it starts."""
+    from hakusho import build, config
+
+    monkeypatch.setenv("HAKUSHO_ROOT", str(root))
+    for name, rel in CONFIG_PATHS.items():
+        monkeypatch.setattr(config, name, (Path(root) / rel) if rel else Path(root))
+    install_fakes(monkeypatch.setitem, monkeypatch.setattr, build)
+
+
+# ------------------------------------------------------------------------------ fakes
+
+
+def fake_validate(plan) -> None:
+    """Stands in for the real validation: a raw file containing BAD is invalid data."""
+    from hakusho import config
+    from hakusho.errors import DataError, Problem
+
+    raw_root = Path(plan.options.data_dir) if plan.options.data_dir else config.RAW_DIR
+    for wave in (plan.options.wave, plan.options.compare_wave):
+        path = raw_root / wave / "responses.csv"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if "BAD" in line:
+                raise DataError(f"{path.name} does not match codebook {wave}",
+                                [Problem("not a choice code", file=path.name, row=number, column="size",
+                                         value="BAD", expected="0-3")])
+    _log("validate")
+
+
+def _log(what: str) -> None:
+    log = os.environ.get("FAKE_RENDER_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(what + "\n")
+
+
+def _slow() -> None:
+    if os.environ.get("FAKE_SLOW_RENDER"):
+        Path(os.environ["FAKE_MARKER"]).write_text("rendering", encoding="utf-8")
+        time.sleep(120)
+
+
+def _summary(build_dir: Path) -> str:
+    from hakusho import config
+
+    chapters = sorted((Path(build_dir) / "chapters").iterdir())
+    parts = [(Path(build_dir) / "survey.json").read_text(encoding="utf-8")]
+    for ch in chapters:
+        parts.append((ch / "chapter.json").read_text(encoding="utf-8"))
+    parts.append((config.TEMPLATES_DIR / "page.txt").read_text(encoding="utf-8"))
+    catalog = config.PACKAGE_DIR / "locale" / "en" / "LC_MESSAGES" / "report.po"
+    if catalog.is_file():
+        parts.append(hashlib.sha256(catalog.read_bytes()).hexdigest())
+    parts.append(os.environ.get("SOURCE_DATE_EPOCH", "?"))
+    return "\n".join(parts)
+
+
+def render_html(build_dir: Path, out_dir: Path, lang: str) -> Path:
+    _log(f"html {lang}")
+    _slow()
+    path = Path(out_dir) / "index.html"
+    svgs = sorted(p.name for p in (Path(build_dir) / "chapters").glob(f"*/charts/*.{lang}.svg"))
+    path.write_text(f"<html lang='{lang}'>{_summary(build_dir)}{svgs}</html>\n", encoding="utf-8")
+    (Path(out_dir) / "style.css").write_text("body{}\n", encoding="utf-8")
+    return path
+
+
+def render_pdf(build_dir: Path, out_dir: Path, lang: str) -> Path:
+    _log(f"pdf {lang}")
+    _slow()
+    wave = json.loads((Path(build_dir) / "survey.json").read_text(encoding="utf-8"))["wave"]
+    path = Path(out_dir) / lang / f"hakusho-{wave}-{lang}.pdf"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"%PDF-1.7 fake\n" + _summary(build_dir).encode("utf-8"))
+    return path
+
+
+def install_fakes(setitem, setattr_, build) -> None:
+    setitem(build.RENDERERS, "html", ("fake_project", "render_html"))
+    setitem(build.RENDERERS, "pdf", ("fake_project", "render_pdf"))
+    setattr_(build, "validate_inputs", fake_validate)
+
+
+def _set(obj, name, value) -> None:
+    setattr(obj, name, value)
+
+
+def _setitem(obj, key, value) -> None:
+    obj[key] = value
+
+
+if __name__ == "__main__":
+    # The hakusho command with the fakes: ``python tests/fake_project.py build --quiet``.
+    sys.path.insert(0, str(TESTS_DIR))
+    from hakusho import build as _build
+    from hakusho.cli import main
+
+    install_fakes(_setitem, _set, _build)
+    sys.exit(main(sys.argv[1:]))
