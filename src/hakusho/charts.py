@@ -425,9 +425,11 @@ def _value_axis(ax: Axes, view: ChartView, t: Translator) -> None:
 
 def _pin_fonts(fig: Figure, family: tuple[str, ...]) -> None:
     """Write the family into every text (ticks included), so later draws ignore global rcParams."""
+    # Ticks made later copy their label's properties from the first one, so pinning the ticks
+    # that exist is enough (asking for all would make every tick the locator can think of).
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
-            for tick in axis.get_major_ticks():
+            for tick in axis.majorTicks:
                 tick.label1.set_fontfamily(family)
                 tick.label2.set_fontfamily(family)
     for text in fig.findobj(Text):

@@ -29,9 +29,8 @@ from pathlib import Path
 
 import matplotlib as mpl
 from matplotlib import font_manager
-from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.font_manager import FontProperties
-from matplotlib.ft2font import FT2Font
+from matplotlib.ft2font import FT2Font, LoadFlags
 
 from hakusho.errors import BuildError
 
@@ -112,11 +111,13 @@ def font_family(lang: str) -> tuple[str, ...]:
 
 
 @cache
+def _family_charmap(family: str) -> frozenset[int]:
+    return frozenset(FT2Font(str(font_file(_FILES_BY_FAMILY[family]))).get_charmap())
+
+
+@cache
 def _charmap(lang: str) -> frozenset[int]:
-    codes: set[int] = set()
-    for family in FAMILIES[lang]:
-        codes |= set(FT2Font(str(font_file(_FILES_BY_FAMILY[family]))).get_charmap())
-    return frozenset(codes)
+    return frozenset().union(*(_family_charmap(family) for family in FAMILIES[lang]))
 
 
 def missing_glyphs(text: str, lang: str) -> list[str]:
@@ -128,20 +129,39 @@ def missing_glyphs(text: str, lang: str) -> list[str]:
 
 # --------------------------------------------------------------------------- measuring
 
-_MEASURE_DPI = 288
+_MEASURE_SIZE = 100.0  # points; advances are read once at this size and scaled
 
 
 @cache
-def _renderer() -> RendererAgg:
-    return RendererAgg(8, 8, _MEASURE_DPI)
+def _face(family: str) -> FT2Font:
+    face = FT2Font(str(font_file(_FILES_BY_FAMILY[family])))
+    face.set_size(_MEASURE_SIZE, 72)  # at 72 dpi one pixel is one point
+    return face
+
+
+@cache
+def _advance(ch: str, families: tuple[str, ...]) -> float:
+    """Unhinted advance of ``ch`` at 1 pt, from the first face that has it (matplotlib's fallback)."""
+    for family in families:
+        if ord(ch) in _family_charmap(family):
+            glyph = _face(family).load_char(ord(ch), flags=LoadFlags.NO_HINTING)
+            return glyph.linearHoriAdvance / 65536 / _MEASURE_SIZE
+    return 0.5  # undrawable; reported by missing_glyphs before anything is drawn
 
 
 @cache
 def text_width(text: str, family: str | tuple[str, ...], size: float) -> float:
-    """Width in inches of ``text`` (its widest line) set in ``family`` at ``size`` points."""
-    prop = FontProperties(family=list(family) if isinstance(family, tuple) else family, size=size)
-    measure = _renderer().get_text_width_height_descent
-    return max(measure(line or " ", prop, ismath=False)[0] for line in text.split("\n")) / _MEASURE_DPI
+    """Width in inches of ``text`` (its widest line) set in ``family`` at ``size`` points.
+
+    The sum of the glyphs' advance widths: kerning is left out, so a measure errs on the wide
+    side and a label measured to fit does fit. Fast enough to try every line break.
+    """
+    families = (family,) if isinstance(family, str) else tuple(family)
+    unknown = [f for f in families if f not in _FILES_BY_FAMILY]
+    if unknown:
+        raise BuildError(f"no font file known for family '{unknown[0]}' (known: {', '.join(_FILES_BY_FAMILY)})")
+    register_fonts()
+    return max(sum(_advance(ch, families) for ch in line) for line in text.split("\n")) * size / 72
 
 
 # --------------------------------------------------------------------------- line breaking
@@ -189,15 +209,19 @@ def _may_break(word: str, i: int) -> bool:
 def _phrases(text: str) -> list[str]:
     """``text`` as pieces between break opportunities; a single space stands for a space."""
     pieces: list[str] = []
-    for word_index, word in enumerate(text.split()):
-        if word_index:
-            pieces.append(" ")
+    for word in text.split():
+        parts = []
         start = 0
         for i in range(1, len(word)):
             if _may_break(word, i):
-                pieces.append(word[start:i])
+                parts.append(word[start:i])
                 start = i
-        pieces.append(word[start:])
+        parts.append(word[start:])
+        if pieces and (word[0] in _NO_LINE_START or pieces[-1][-1] in _NO_LINE_END):
+            pieces[-1] += " " + parts.pop(0)  # no break at a space next to a bracket or mark
+        elif pieces:
+            pieces.append(" ")
+        pieces += parts
     return pieces
 
 
