@@ -1,0 +1,531 @@
+"""The report in one language, ready to draw: the build directory turned into plain data.
+
+Every visible string is resolved here — labels from the chapters (codebook), everything else
+from the ``report`` message catalogs — and every number is formatted for the language by
+:mod:`hakusho.numbers`. Headlines and commentary come from :mod:`hakusho.prose` (or from the
+editors' commentary files, for chapter summaries and discussion). The renderers (HTML, Typst,
+Quarto) receive this model and only place what it holds: no arithmetic, no lookups, no wording.
+
+The model is plain JSON (dicts, lists, strings, booleans): the PDF stage hands it to Typst as
+JSON through ``sys_inputs`` so no text is ever escaped by hand.
+
+Input (the contract): ``build_dir/survey.json`` and ``build_dir/chapters/<id>/{chapter.json,
+figures.json, tables/*.csv, charts/*.{ja,en}.svg}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from hakusho import numbers
+from hakusho.codebook import Codebook, load_codebook
+from hakusho.commentary import commentary_model, load_figures
+from hakusho.compare import ALPHA, CHI2_TEST, Z_TEST
+from hakusho.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW
+from hakusho.errors import BuildError, Problem
+from hakusho.i18n import LANGS, Translator
+from hakusho.prose import ProseContext, chapter_summary, slide_prose
+from hakusho.spec import Spec, default_spec
+
+TEST_KEYS = {Z_TEST: "test.z", CHI2_TEST: "test.chi2"}
+ALT_VALUES = 6  # values read out in a chart's alt text per series; the data table holds them all
+CHAPTER_NUMBER = re.compile(r"ch(\d+)$")
+
+# Labels the templates place as they are (headings, table heads, link texts).
+UI_KEYS = (
+    "skip", "contents", "language_name", "other_language", "other_language_hint", "synthetic_badge",
+    "synthetic_notice", "summary", "discussion", "base", "notes", "question", "data_table", "answer",
+    "back_to_contents", "methodology", "methodology_survey", "methodology_rules", "colophon", "glossary",
+)
+
+
+def other_lang(lang: str) -> str:
+    return next(x for x in LANGS if x != lang)
+
+
+# ------------------------------------------------------------------------------ the build
+
+
+@dataclass(frozen=True)
+class Build:
+    """A build directory, read: survey.json, the chapters in spec order, every figure."""
+
+    root: Path
+    survey: Mapping[str, Any]
+    chapters: tuple[Mapping[str, Any], ...]
+
+    @cached_property
+    def figures(self) -> dict[str, dict[str, Any]]:
+        return load_figures(self.root)
+
+    @cached_property
+    def charts(self) -> dict[str, Mapping[str, Any]]:
+        return {c["id"]: c for ch in self.chapters for s in ch["slides"] for c in s["charts"]}
+
+    def chapter_dir(self, chapter_id: str) -> Path:
+        return self.root / "chapters" / chapter_id
+
+    def chart_file(self, chart_id: str, relative: str) -> Path:
+        chapter = next(ch for ch in self.chapters
+                       if any(c["id"] == chart_id for s in ch["slides"] for c in s["charts"]))
+        return self.chapter_dir(chapter["chapter"]) / relative
+
+    @property
+    def wave(self) -> str:
+        return str(self.survey["wave"])
+
+    @property
+    def compare_wave(self) -> str:
+        return str(self.survey.get("compare_wave") or "")
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BuildError(f"{what} is missing: {path.name} not found in {path.parent.name}/") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BuildError(f"{what} cannot be read", [Problem(str(exc), file=path.name)]) from None
+
+
+def load_build(build_dir: Path | str, spec: Spec | None = None) -> Build:
+    """Read a build directory; chapters come in the spec's order, unknown ones are an error."""
+    root = Path(build_dir)
+    spec = spec or default_spec()
+    survey = _read_json(root / "survey.json", "the survey description")
+    folder = root / "chapters"
+    present = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    known = [ch.id for ch in spec.chapters]
+    unknown = [c for c in present if c not in known]
+    if unknown:
+        raise BuildError(f"the build holds chapters the spec does not know: {', '.join(unknown)}",
+                         [Problem("unknown chapter folder", file="chapters/", value=c, expected=", ".join(known))
+                          for c in unknown])
+    if not present:
+        raise BuildError("the build holds no chapters (expected chapters/<id>/chapter.json)")
+    chapters = tuple(_read_json(folder / c / "chapter.json", f"chapter {c}") for c in known if c in present)
+    for doc in chapters:
+        if doc.get("wave") != survey.get("wave"):
+            raise BuildError(f"chapter {doc.get('chapter')} is of wave {doc.get('wave')}, the build of wave "
+                             f"{survey.get('wave')}")
+    return Build(root, survey, chapters)
+
+
+# ------------------------------------------------------------------------------ pieces
+
+
+class _Text:
+    """Catalog look-ups and number formatting for one language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.t = Translator(lang)
+
+    def __call__(self, key: str, **params: object) -> str:
+        return self.t(key, **params)
+
+    def join(self, items: Sequence[str]) -> str:
+        return self.t("ui.list_separator").join(items)
+
+    def label(self, obj: Mapping[str, str]) -> str:
+        return str(obj[self.lang])
+
+
+def _period(info: Mapping[str, Any], lang: str) -> str:
+    return numbers.date_range(info["period_start"], info["period_end"], lang)
+
+
+def _chapter_label(chapter_id: str, tx: _Text) -> str:
+    m = CHAPTER_NUMBER.match(chapter_id)
+    if m:
+        return tx("ui.chapter_number", n=int(m.group(1)))
+    return tx("ui.appendix")
+
+
+def _series_base(series: Mapping[str, Any], tx: _Text) -> str:
+    return tx("ui.base_value", label=tx.label(series["label"]), n=numbers.base_n(series["base_n"], tx.lang))
+
+
+def _base_line(chart: Mapping[str, Any], tx: _Text) -> str:
+    series = chart["series"]
+    if len(series) == 1:
+        return tx("ui.base_value", label=tx.label(chart["base_label"]), n=numbers.base_n(chart["base_n"], tx.lang))
+    return tx.join([_series_base(s, tx) for s in series])
+
+
+def _alt_text(chart: Mapping[str, Any], tx: _Text) -> str:
+    """What a screen reader hears for a chart: title, base and the shares (or counts) shown."""
+    parts = []
+    for series in chart["series"]:
+        sid = series["id"]
+        values = []
+        rows = chart["rows"]
+        for row in rows[:ALT_VALUES]:
+            cell = row["values"][sid]
+            value = (numbers.pct(cell["pct"], tx.lang) if cell["pct"] is not None
+                     else numbers.count(cell["count"], tx.lang) if cell["count"] is not None else numbers.DASH)
+            values.append(tx("ui.alt_value", label=tx.label(row["label"]), value=value))
+        if len(rows) > ALT_VALUES:
+            values.append(tx("ui.alt_more", n=len(rows) - ALT_VALUES))
+        text = tx.join(values)
+        parts.append(tx("ui.alt_series", series=tx.label(series["label"]), values=text) if len(chart["series"]) > 1
+                     else text)
+    return tx("ui.chart_alt", title=tx.label(chart["title"]), base=_base_line(chart, tx), values=tx.join(parts))
+
+
+def _tests_by_key(chart: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    return {t["key"]: t for t in chart.get("tests") or []}
+
+
+def _test_name(test: str | None, tx: _Text) -> str:
+    if test not in TEST_KEYS:
+        raise BuildError(f"unknown significance test '{test}' (known: {', '.join(TEST_KEYS)})")
+    return tx(TEST_KEYS[test])
+
+
+def _table(chart: Mapping[str, Any], tx: _Text) -> dict[str, Any]:
+    """The data table behind a chart: every row, count and share per series, and changes."""
+    lang = tx.lang
+    series = chart["series"]
+    single = len(series) == 1
+    header = [tx("ui.answer")]
+    for s in series:
+        if single:
+            header += [tx("ui.count"), tx("ui.share")]
+        else:
+            name = tx.label(s["label"])
+            header += [tx("ui.series_count", series=name), tx("ui.series_share", series=name)]
+    tests = _tests_by_key(chart)
+    per_row_marks = bool(tests) and chart["answer"] != "ordinal"
+    if tests:
+        header.append(tx("ui.change"))
+        if per_row_marks:
+            header.append(tx("ui.significant"))
+    rows = []
+    for row in chart["rows"]:
+        cells = []
+        for s in series:
+            cell = row["values"][s["id"]]
+            cells.append(numbers.count(cell["count"], lang) if cell["count"] is not None else numbers.DASH)
+            cells.append(numbers.pct_cell(cell["pct"], lang))
+        if tests:
+            test = tests.get(row["key"], {})
+            cells.append(numbers.points_cell(test.get("change_pt"), lang))
+            if per_row_marks:
+                cells.append(tx("ui.significant_mark") if test.get("significant") else "")
+        rows.append({"label": tx.label(row["label"]), "cells": cells, "in_base": bool(row["in_base"])})
+    caption = f"{tx.label(chart['title'])} — {_base_line(chart, tx)}"
+    return {"caption": caption, "header": header, "rows": rows}
+
+
+def _compare(chart: Mapping[str, Any], build: Build, tx: _Text) -> dict[str, Any] | None:
+    """The year-over-year block: both waves, the change, marks, the test and the caveat."""
+    tests = chart.get("tests")
+    series = chart["series"]
+    if chart.get("compare") != "yoy" or not tests or len(series) < 2:
+        return None
+    lang = tx.lang
+    now, before = series[0], series[1]
+    by_key = _tests_by_key(chart)
+    ordinal = chart["answer"] == "ordinal"
+    rows = []
+    for row in chart["rows"]:
+        test = by_key.get(row["key"])
+        if test is None:
+            continue
+        rows.append({
+            "label": tx.label(row["label"]),
+            "before": numbers.pct_cell(row["values"][before["id"]]["pct"], lang),
+            "after": numbers.pct_cell(row["values"][now["id"]]["pct"], lang),
+            "change": numbers.points_cell(test.get("change_pt"), lang),
+            "mark": tx("ui.significant_mark") if (test.get("significant") and not ordinal) else "",
+        })
+    tested = [t for t in tests if t.get("test")]
+    distribution = None
+    legend = None
+    if tested:
+        name = _test_name(tested[0]["test"], tx)
+        if ordinal:
+            first = tested[0]
+            result = tx("ui.result.significant" if first["significant"] else "ui.result.not_significant")
+            distribution = tx("ui.distribution_test", test=name, result=result,
+                              p=numbers.p_value(first["p_value"], lang))
+        else:
+            legend = tx("ui.significance_legend", compare_wave=build.compare_wave, alpha=numbers.level(ALPHA, lang),
+                        test=name)
+    survey, other = build.survey["survey"], build.survey["compare_survey"]
+    caveat = tx("ui.compare_caveat", compare_wave=before["wave"], wave=now["wave"],
+                c_publisher=tx.label(other["publisher"]), c_period=_period(other, lang),
+                c_n=numbers.base_n(before["base_n"], lang), publisher=tx.label(survey["publisher"]),
+                period=_period(survey, lang), n=numbers.base_n(now["base_n"], lang))
+    return {
+        "title": tx("ui.compare_title", compare_wave=before["wave"]),
+        "header": [tx("ui.answer"), tx.label(before["label"]), tx.label(now["label"]), tx("ui.change")]
+        + ([] if ordinal else [tx("ui.significant")]),
+        "per_row_marks": not ordinal,
+        "rows": rows,
+        "distribution": distribution,
+        "legend": legend,
+        "caveat": caveat,
+    }
+
+
+def _chart_view(chart: Mapping[str, Any], build: Build, tx: _Text) -> dict[str, Any]:
+    lang = tx.lang
+    badges = []
+    if chart.get("compare") == "yoy" and len(chart["series"]) > 1:
+        badges.append({"kind": "compare", "text": tx("ui.compare_badge", compare_wave=chart["series"][1]["wave"])})
+    reference = None
+    if chart.get("compare") == "ref_2023" or chart.get("wave") != build.wave:
+        info = build.survey["compare_survey"]
+        badges.append({"kind": "reference", "text": tx("ui.reference_badge", compare_wave=chart["wave"])})
+        reference = tx("ui.reference_source", title=tx.label(info["title"]), publisher=tx.label(info["publisher"]),
+                       period=_period(info, lang))
+    if chart["disclosure"] == "indicative":
+        badges.append({"kind": "indicative", "text": tx("ui.indicative")})
+    elif chart["disclosure"] == "suppressed":
+        badges.append({"kind": "suppressed", "text": tx("ui.suppressed")})
+    svg_path = build.chart_file(chart["id"], chart["svg"][lang])
+    try:
+        svg = svg_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BuildError(f"chart {chart['id']}: {chart['svg'][lang]} is missing from the build") from None
+    csv_name = f"{chart['id']}.csv"
+    return {
+        "id": chart["id"],
+        "anchor": f"chart-{chart['id']}",
+        "title": tx.label(chart["title"]),
+        "question": tx.label(chart["question"]["text"]),
+        "base": _base_line(chart, tx),
+        "disclosure": chart["disclosure"],
+        "badges": badges,
+        "reference": reference,
+        "svg": svg,
+        "alt": _alt_text(chart, tx),
+        "notes": [str(n[lang]) for n in chart.get("notes") or []],
+        "table": _table(chart, tx),
+        "compare": _compare(chart, build, tx),
+        "csv": {"href": f"../data/{csv_name}", "name": csv_name, "label": tx("ui.download_csv", file=csv_name)},
+    }
+
+
+# ------------------------------------------------------------------------------ methodology
+
+
+def _condition_text(cond: Any, book: Codebook, tx: _Text) -> str:
+    question = book.question(cond.var)
+    values = cond.value if isinstance(cond.value, list | tuple) else [cond.value]
+    labels = []
+    for value in values:
+        try:
+            labels.append(question.choice(value).label(tx.lang))
+        except KeyError:
+            labels.append(str(value))
+    choice = tx.join(labels)
+    name = question.label(tx.lang)
+    if cond.op == "includes":
+        return tx("method.condition.includes", question=name, choice=choice)
+    if cond.op == "excludes":
+        return tx("method.condition.excludes", question=name, choice=choice)
+    if cond.op == "==":
+        return tx("method.condition.equals", question=name, choice=choice)
+    return tx("method.condition.other", question=name, op=cond.op, choice=choice)
+
+
+def population_definition(pop_id: str, spec: Spec, segment: str, book: Codebook, tx: _Text) -> str:
+    """A base population in words, from the spec's conditions and the codebook's labels."""
+    pop = spec.populations[pop_id]
+    conditions = list(spec.segments[segment].where) if pop.segment else []
+    conditions += [c for c in pop.where if c not in conditions]
+    if not conditions:
+        return tx("method.condition.everyone")
+    joiner = tx("method.condition.join")
+    clauses = [_condition_text(c, book, tx) for c in conditions]
+    text = joiner.join(clauses) if tx.lang == "ja" else f" {joiner} ".join(clauses)
+    return tx("method.condition.respondents", conditions=text)
+
+
+def _used_populations(build: Build, spec: Spec) -> list[str]:
+    used = set()
+    for chart in build.charts.values():
+        if chart.get("wave") != build.wave:
+            continue
+        used.add(chart["base"])
+        used.update(s["id"] for s in chart["series"] if s["id"] in spec.populations)
+    return [p for p in spec.populations if p in used]
+
+
+def _methodology(build: Build, spec: Spec, book: Codebook, tx: _Text) -> dict[str, Any]:
+    lang = tx.lang
+    info, other = build.survey["survey"], build.survey.get("compare_survey")
+    segment = str(build.survey["segment"])
+    rows = [
+        {"label": tx("method.label.publisher"), "value": tx.label(info["publisher"])},
+        {"label": tx("method.label.method"), "value": tx.label(info["method"])},
+        {"label": tx("method.label.target"), "value": tx.label(info["target"])},
+    ]
+    if info.get("sampling"):
+        rows.append({"label": tx("method.label.sampling"),
+                     "value": "\n".join(f"({i}) {tx.label(s)}" for i, s in enumerate(info["sampling"], 1))})
+    rows.append({"label": tx("method.label.period"), "value": _period(info, lang)})
+    rows.append({"label": tx("method.label.n_total"),
+                 "value": tx("method.value.n_total", n=numbers.count(build.survey["n_total"], lang))})
+    rows.append({"label": tx("method.label.n_segment"),
+                 "value": tx("method.value.n_segment", segment=spec.segments[segment].label(lang),
+                             n=numbers.count(build.survey["n_segment"], lang))})
+    route = build.charts.get("route")
+    if route is not None:
+        sid = route["series"][0]["id"]
+        items = [tx("method.value.route_item", label=tx.label(r["label"]),
+                    share=numbers.pct_cell(r["values"][sid]["pct"], lang),
+                    count=numbers.count(r["values"][sid]["count"], lang)) for r in route["rows"]]
+        rows.append({"label": tx("method.label.route"), "value": tx.join(items)})
+    if info.get("vendor"):
+        rows.append({"label": tx("method.label.vendor"), "value": tx.label(info["vendor"])})
+    if build.survey.get("filter_text"):
+        rows.append({"label": tx("method.label.filter"), "value": str(build.survey["filter_text"])})
+    if build.compare_wave and other:
+        rows.append({"label": tx("method.label.compare"),
+                     "value": tx("method.value.compare_no_n", title=tx.label(other["title"]),
+                                 publisher=tx.label(other["publisher"]), period=_period(other, lang))})
+
+    saas = book.question("industry").choice("saas").label(lang)
+    bases = [{"label": spec.populations[p].label(lang),
+              "definition": population_definition(p, spec, segment, book, tx)}
+             for p in _used_populations(build, spec)]
+    provenance = tx("method.provenance.synthetic" if build.survey.get("synthetic") else "method.provenance.real")
+    rules = [
+        {"label": tx("method.label.segments"), "text": tx("method.segments", saas_label=saas)},
+        {"label": tx("method.label.rounding"), "text": tx("method.rounding")},
+        {"label": tx("method.label.small_base"),
+         "text": tx("method.small_base", indicative=INDICATIVE_BELOW, suppress=SUPPRESS_BELOW)},
+        {"label": tx("method.label.dont_know"), "text": tx("method.dont_know")},
+        {"label": tx("method.label.significance"),
+         "text": tx("method.significance", z=tx("test.z"), chi2=tx("test.chi2"), alpha=numbers.level(ALPHA, lang))},
+        {"label": tx("method.label.provenance"), "text": provenance},
+    ]
+    return {"anchor": "methodology", "title": tx("ui.methodology"), "survey_title": tx("ui.methodology_survey"),
+            "rows": rows, "rules_title": tx("ui.methodology_rules"), "rules": rules,
+            "bases_title": tx("method.label.bases"), "bases": bases}
+
+
+def _colophon(build: Build, part: str, tx: _Text) -> dict[str, Any]:
+    info = build.survey["survey"]
+    publisher = tx.label(info["publisher"])
+    title = tx.label(info["title"])
+    rows = [
+        {"label": tx("colophon.label.title"), "value": f"{title} {part}" if tx.lang == "ja" else f"{title}, {part}"},
+        {"label": tx("colophon.label.publisher"),
+         "value": tx("colophon.publisher", publisher=publisher, publisher_native=info["publisher"]["ja"])},
+        {"label": tx("colophon.label.data"),
+         "value": tx("method.provenance.synthetic" if build.survey.get("synthetic") else "method.provenance.real")},
+        {"label": tx("colophon.label.generated"), "value": tx("colophon.generated")},
+        {"label": tx("colophon.label.citation"), "value": tx("colophon.citation", publisher=publisher, title=title)},
+        {"label": tx("colophon.label.font"), "value": tx("colophon.font")},
+    ]
+    return {"anchor": "colophon", "title": tx("ui.colophon"), "rows": rows,
+            "copyright": tx("colophon.copyright", publisher=publisher)}
+
+
+def _glossary(lang: str) -> dict[str, Any] | None:
+    """The KPI glossary appendix, when the glossary module is part of this installation."""
+    try:
+        from hakusho import glossary  # type: ignore[attr-defined]
+    except ModuleNotFoundError as exc:
+        if exc.name == "hakusho.glossary":
+            return None
+        raise
+    return glossary.glossary_model(lang)
+
+
+# ------------------------------------------------------------------------------ the model
+
+
+def _chapter_view(doc: Mapping[str, Any], build: Build, ctx: ProseContext, tx: _Text,
+                  commentary_root: Path | None) -> dict[str, Any]:
+    lang = tx.lang
+    other = other_lang(lang)
+    slides = []
+    headlines = {}
+    for slide in doc["slides"]:
+        prose = slide_prose(ctx, slide)
+        headlines[slide["id"]] = prose.headline
+        slides.append({
+            "id": slide["id"],
+            "anchor": slide["id"],
+            "title": tx(f"slide.{slide['id']}.title", compare_wave=build.compare_wave),
+            "headline": prose.headline,
+            "commentary": list(prose.commentary),
+            "charts": [_chart_view(c, build, tx) for c in slide["charts"]],
+            "other_href": f"../{other}/index.html#{slide['id']}",
+        })
+    editorial = commentary_model(build.root, build.wave, doc["chapter"], lang, root=commentary_root)
+    bases = list(dict.fromkeys(tx.label(c["base_label"]) for s in doc["slides"] for c in s["charts"]
+                               if c.get("wave") == build.wave))
+    return {
+        "id": doc["chapter"],
+        "anchor": doc["chapter"],
+        "number": _chapter_label(doc["chapter"], tx),
+        "title": tx.label(doc["title"]),
+        "scope": tx("ui.scope", bases=tx.join(bases)) if bases else "",
+        "summary": list(editorial["summary_points"]) if editorial else chapter_summary(doc["chapter"], headlines),
+        "summary_source": "editors" if editorial else "generated",
+        "discussion_html": list(editorial["paragraphs_html"]) if editorial else [],
+        "discussion_blocks": list(editorial["blocks"]) if editorial else [],
+        "slides": slides,
+        "other_href": f"../{other}/index.html#{doc['chapter']}",
+    }
+
+
+def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | None = None,
+                 spec: Spec | None = None) -> dict[str, Any]:
+    """The whole report in ``lang``: cover, contents, chapters with slides, methods, colophon.
+
+    ``commentary_root`` replaces data/commentary (tests); editors' files, where present, supply
+    a chapter's summary points and discussion, generated headlines the rest.
+    """
+    if lang not in LANGS:
+        raise BuildError(f"unknown language '{lang}' (valid: {', '.join(LANGS)})")
+    spec = spec or default_spec()
+    build = load_build(build_dir, spec)
+    tx = _Text(lang)
+    book = load_codebook(build.wave)
+    ctx = ProseContext(build.figures, build.charts, lang, build.wave, build.compare_wave)
+    info = build.survey["survey"]
+    segment = str(build.survey["segment"])
+    part = tx(f"ui.part.{segment}")
+    title = tx.label(info["title"])
+    chapters = [_chapter_view(doc, build, ctx, tx, commentary_root) for doc in build.chapters]
+    glossary = _glossary(lang)
+    contents = [{"anchor": c["anchor"], "number": c["number"], "title": c["title"],
+                 "slides": [{"anchor": s["anchor"], "title": s["title"]} for s in c["slides"]]} for c in chapters]
+    back = [{"anchor": "methodology", "number": "", "title": tx("ui.methodology"), "slides": []}]
+    if glossary is not None:
+        back.append({"anchor": "glossary", "number": "", "title": tx("ui.glossary"), "slides": []})
+    back.append({"anchor": "colophon", "number": "", "title": tx("ui.colophon"), "slides": []})
+    synthetic = bool(build.survey.get("synthetic"))
+    return {
+        "lang": lang,
+        "other_lang": other_lang(lang),
+        "wave": build.wave,
+        "compare_wave": build.compare_wave,
+        "title": title,
+        "part": part,
+        "page_title": tx("ui.page_title", title=title, part=part),
+        "publisher": tx.label(info["publisher"]),
+        "cover_line": tx("ui.cover_line", period=_period(info, lang), n=numbers.count(build.survey["n_total"], lang)),
+        "synthetic": synthetic,
+        "filter": tx("ui.filter_badge", filter=build.survey["filter_text"]) if build.survey.get("filter_text") else "",
+        "ui": {key: tx(f"ui.{key}") for key in UI_KEYS},
+        "contents": contents + back,
+        "chapters": chapters,
+        "methodology": _methodology(build, spec, book, tx),
+        "glossary": glossary,
+        "colophon": _colophon(build, part, tx),
+    }
