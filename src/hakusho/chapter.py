@@ -49,7 +49,7 @@ from hakusho.disclosure import (
     note,
     suppress_shares,
 )
-from hakusho.errors import CodebookError, FilterError, Problem
+from hakusho.errors import CodebookError, FilterError, HakushoError, Problem
 from hakusho.figures import chapter_figures
 from hakusho.filters import describe_filters, parse_filter, resolve_choice
 from hakusho.spec import Chart, Spec, default_spec
@@ -603,13 +603,20 @@ def run_chapter(chapter: str, wave: str = config.DEFAULT_WAVE, compare_wave: str
 
     Empty ``data_dir`` / ``codebook_dir`` mean the project's own data/raw and data/codebook.
     """
-    survey, compare = load_waves(wave, compare_wave, data_dir=data_dir, codebook_dir=codebook_dir)
-    crosswalk = None
-    if compare is not None:
-        from hakusho.crosswalk import load_crosswalk
+    try:
+        survey, compare = load_waves(wave, compare_wave, data_dir=data_dir, codebook_dir=codebook_dir)
+        crosswalk = None
+        if compare is not None:
+            from hakusho.crosswalk import load_crosswalk
 
-        books = Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR
-        crosswalk = load_crosswalk(books / "crosswalk.yml")
-    result = compute_chapter(chapter, survey, compare, segment=segment, filters=filters,
-                             allow_small_base=allow_small_base, crosswalk=crosswalk)
+            books = Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR
+            crosswalk = load_crosswalk(books / "crosswalk.yml")
+        result = compute_chapter(chapter, survey, compare, segment=segment, filters=filters,
+                                 allow_small_base=allow_small_base, crosswalk=crosswalk)
+    except HakushoError as exc:
+        # A notebook shows an error as its one-line str(): fold the located problems (the valid
+        # variables, the row of a bad cell) into the message so the researcher sees them there.
+        if not exc.problems:
+            raise
+        raise type(exc)(exc.report()) from None
     return write_chapter(result, output_dir, draw_charts=draw_charts)

@@ -20,11 +20,24 @@ from hakusho.errors import BuildError, Problem
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def _first_code_line(source: str) -> str:
+_ARROW = re.compile(r"^-*>\s*(\d+)\s(.*)$")
+
+
+def _short(line: str) -> str:
+    line = line.strip()
+    return line if len(line) <= 100 else line[:99] + "…"
+
+
+def _failing_line(source: str, traceback: list[str]) -> str:
+    """The line of the cell that raised (IPython marks it ``---->``), else its first line of code."""
+    for frame in traceback:  # the cell's own frame comes first, so its arrow is the first one
+        for text in _ANSI.sub("", frame).splitlines():
+            m = _ARROW.match(text.strip())
+            if m:
+                return _short(m.group(2))
     for line in source.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            return line if len(line) <= 100 else line[:99] + "…"
+        if line.strip() and not line.strip().startswith("#"):
+            return _short(line)
     return ""
 
 
@@ -37,10 +50,11 @@ def execution_error(exc: Any, *, chapter: str, notebook: str | Path, output: str
     cell_index = getattr(exc, "cell_index", None)
     exec_count = getattr(exc, "exec_count", None)
     where = f"cell [{exec_count}]" if exec_count is not None else f"cell {cell_index}"
-    code = _first_code_line(str(getattr(exc, "source", "")))
+    code = _failing_line(str(getattr(exc, "source", "")), list(getattr(exc, "traceback", []) or []))
     message = f"chapter {chapter} ({name}) failed in {where}: {ename}: {first_line}"
-    problems = [Problem(f"code: {code}", file=name, row=None if cell_index is None else int(cell_index) + 1)]
-    problems += [Problem(line.strip()) for line in evalue.splitlines()[1:] if line.strip()]
+    position = f"cell {int(cell_index) + 1} of the notebook" if cell_index is not None else "the cell"
+    problems = [Problem(f"{position} runs: {code}", file=name)]
+    problems += [Problem(line.strip().removeprefix("- ")) for line in evalue.splitlines()[1:] if line.strip()]
     if output is not None:
         problems.append(Problem(f"the executed notebook with the full traceback: {Path(output).name}"))
     return BuildError(message, problems)

@@ -1,0 +1,150 @@
+"""The six chapter notebooks: their parameters contract, their shape, and running them."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+from papermill.exceptions import PapermillExecutionError
+
+from hakusho import config
+from hakusho.chapter import run_chapter
+from hakusho.errors import BuildError
+from hakusho.notebook_errors import execution_error, run_notebook
+from hakusho.spec import default_spec
+
+NOTEBOOKS = {"ch1": "01_attributes", "ch2": "02_adoption", "ch3": "03_penetration", "ch4": "04_kpi",
+             "ch5": "05_investment", "appendix": "06_appendix"}
+CONTRACT = """\
+chapter = "{chapter}"{pad}# chapter id from spec/chapters.yml
+wave = "2025"
+compare_wave = "2023"      # "" for no comparison
+segment = "saas"           # saas | non_saas | all
+filters = []               # list of [variable, operator, value] triples (declarative)
+allow_small_base = False
+data_dir = ""              # "" = data/raw of the project; else folder holding <wave>/ raw folders
+codebook_dir = ""          # "" = data/codebook of the project
+output_dir = "chapter_out" # where the chapter's outputs go (created if missing)"""
+DEFAULTS = {"chapter": None, "wave": '"2025"', "compare_wave": '"2023"', "segment": '"saas"', "filters": "[]",
+            "allow_small_base": "False", "data_dir": '""', "codebook_dir": '""', "output_dir": '"chapter_out"'}
+
+
+def _path(chapter: str) -> Path:
+    return config.NOTEBOOKS_DIR / f"{NOTEBOOKS[chapter]}.ipynb"
+
+
+def _read(chapter: str) -> nbformat.NotebookNode:
+    return nbformat.read(str(_path(chapter)), as_version=4)
+
+
+def _code(nb: nbformat.NotebookNode) -> list[str]:
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+def test_one_notebook_per_part() -> None:
+    assert [ch.id for ch in default_spec().chapters] == list(NOTEBOOKS)
+    assert sorted(p.stem for p in config.NOTEBOOKS_DIR.glob("*.ipynb")) == sorted(NOTEBOOKS.values())
+
+
+@pytest.mark.parametrize("chapter", list(NOTEBOOKS))
+def test_parameters_are_exactly_the_contract(chapter: str) -> None:
+    nb = _read(chapter)
+    first = nb.cells[0]
+    assert first.cell_type == "code" and "parameters" in first.metadata.get("tags", [])
+    pad = " " * max(1, 27 - len(f'chapter = "{chapter}"'))
+    assert first.source == CONTRACT.format(chapter=chapter, pad=pad)
+    assigned = {node.targets[0].id: ast.unparse(node.value) for node in ast.parse(first.source).body}
+    assert list(assigned) == list(DEFAULTS)
+    for name, default in DEFAULTS.items():
+        assert assigned[name].replace("'", '"') == (default or f'"{chapter}"'), name
+    # papermill's own reader skips lines with a second "=" (the data_dir / codebook_dir comments);
+    # what it does read must agree.
+    declared = papermill.inspect_notebook(str(_path(chapter)))
+    assert set(declared) <= set(DEFAULTS) and {"chapter", "wave", "filters", "output_dir"} <= set(declared)
+    for name, param in declared.items():
+        assert param["default"] == (DEFAULTS[name] or f'"{chapter}"'), name
+
+
+@pytest.mark.parametrize("chapter", list(NOTEBOOKS))
+def test_notebooks_are_thin_and_committed_without_outputs(chapter: str) -> None:
+    nb = _read(chapter)
+    nbformat.validate(nb)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    code = _code(nb)
+    assert sum(len(src.splitlines()) for src in code) <= 60
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+            tree = ast.parse(cell.source)
+            assert not any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda)
+                           for n in ast.walk(tree))
+    assert sum("run_chapter(" in src for src in code) == 1
+
+
+@pytest.mark.parametrize("chapter", list(NOTEBOOKS))
+def test_every_slide_has_a_heading_and_every_chart_is_shown(chapter: str) -> None:
+    nb = _read(chapter)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    code = "\n".join(_code(nb))
+    intro = next(c.source for c in nb.cells if c.cell_type == "markdown")
+    spec_chapter = default_spec().chapter(chapter)
+    assert spec_chapter.title.ja in intro and spec_chapter.title.en in intro
+    for slide in spec_chapter.slides:
+        assert f"`{slide.id}`" in markdown
+        for chart in slide.charts:
+            assert f'result.show("{chart.id}", lang)' in code
+            assert chart.title_ja in markdown and chart.title_en in markdown
+
+
+def test_execution_error_names_chapter_notebook_cell_and_error() -> None:
+    exc = PapermillExecutionError(
+        cell_index=3, exec_count=2, source="from x import y\nresult = run_chapter(chapter, wave)\n",
+        ename="FilterError", evalue="filter: unknown variable 'nope'\n  - unknown variable (value 'nope')",
+        traceback=["\x1b[31m-----\x1b[39m", "\x1b[36mCell In[2], line 2\x1b[39m\n      1 from x import y\n"
+                   "\x1b[32m----> \x1b[39m\x1b[32m2\x1b[39m result = run_chapter(chapter, wave)\n",
+                   "\x1b[0;31mFilterError\x1b[0m: boom"])
+    err = execution_error(exc, chapter="ch2", notebook=Path("notebooks/02_adoption.ipynb"), output="out.ipynb")
+    assert isinstance(err, BuildError)
+    assert err.message == ("chapter ch2 (02_adoption.ipynb) failed in cell [2]: "
+                           "FilterError: filter: unknown variable 'nope'")
+    report = err.report()
+    assert "02_adoption.ipynb: cell 4 of the notebook runs: result = run_chapter(chapter, wave)" in report
+    assert "\n  - unknown variable (value 'nope')" in report and "out.ipynb" in report
+
+
+@pytest.mark.slow
+def test_a_chapter_notebook_runs_with_papermill_and_writes_the_chapter(tmp_path: Path) -> None:
+    out = tmp_path / "ch2"
+    executed = run_notebook(_path("ch2"), tmp_path / "02_adoption.ipynb", {"chapter": "ch2", "output_dir": str(out)},
+                            cwd=tmp_path)
+    nb = nbformat.read(str(executed), as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert sum("image/svg+xml" in o.get("data", {}) for o in outputs) == len(default_spec().chapter("ch2").charts)
+    figures = json.loads((out / "figures.json").read_text(encoding="utf-8"))
+    assert figures["cs_status.doing.pct"]["value"] == 86.0
+    assert figures["reasons_not.no_need.pct"]["value"] is None
+    # The kernel's outputs equal an in-process run byte for byte (SVGs included).
+    again = run_chapter("ch2", output_dir=tmp_path / "again")
+    first = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert first == sorted(p.relative_to(again.output_dir) for p in again.output_dir.rglob("*") if p.is_file())
+    assert len([p for p in first if p.suffix == ".svg"]) == 2 * len(default_spec().chapter("ch2").charts)
+    for rel in first:
+        assert (out / rel).read_bytes() == (again.output_dir / rel).read_bytes(), rel
+
+
+@pytest.mark.slow
+def test_a_failing_cell_surfaces_as_a_build_error(tmp_path: Path) -> None:
+    with pytest.raises(BuildError) as exc:
+        run_notebook(_path("ch3"), tmp_path / "03_penetration.ipynb",
+                     {"chapter": "ch3", "filters": [["employes", ">=", 1000]], "output_dir": str(tmp_path / "out")},
+                     cwd=tmp_path)
+    message = exc.value.report()
+    assert message.startswith("chapter ch3 (03_penetration.ipynb) failed in cell [")
+    assert "FilterError" in message and "employes" in message and "employees" in message
+    assert "run_chapter" in message
+    assert (tmp_path / "03_penetration.ipynb").is_file()  # the executed notebook keeps the traceback
