@@ -24,6 +24,7 @@ from hakusho.chapter import (
     load_waves,
     normalize_filters,
     run_chapter,
+    write_chapter,
 )
 from hakusho.codebook import Condition
 from hakusho.errors import CodebookError, FilterError
@@ -101,7 +102,9 @@ def test_yoy_reads_the_comparison_wave_in_report_choices(result) -> None:
 
 def test_yoy_choice_new_in_the_report_wave_has_no_count_in_the_comparison_wave(result) -> None:
     ai = next(r for r in result.chart("tools")["rows"] if r["key"] == "ai")
-    assert ai["values"]["2023"] == {"count": None, "base": 70, "pct": None}
+    assert list(ai["values"]) == ["2025"]
+    table = result.table("tools")
+    assert table[table["series"] == "2023"]["choice_key"].tolist() == ["crm", "sheet"]
     assert "crosswalk.note" in [n["key"] for n in result.chart("tools")["notes"]]
 
 
@@ -394,3 +397,19 @@ def test_real_filter_on_a_small_group_stops_with_a_clear_error(tmp_path: Path) -
     with pytest.raises(FilterError, match="fewer than 30"):
         run_chapter("ch2", filters=[["cs_status", "==", "not_doing"]], output_dir=tmp_path, draw_charts=False)
     assert not (tmp_path / "chapter.json").exists()
+
+
+def test_written_outputs_are_byte_identical_across_runs(tmp_path: Path) -> None:
+    first = write_chapter(_compute(filters=[["employees", ">=", 100]]), tmp_path / "a")
+    second = write_chapter(_compute(filters=[["employees", ">=", 100]]), tmp_path / "b")
+    files = sorted(p.relative_to(first.output_dir) for p in first.output_dir.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second.output_dir) for p in second.output_dir.rglob("*") if p.is_file())
+    svgs = [p for p in files if p.suffix == ".svg"]
+    assert len(svgs) == 2 * len(first.chart_ids)
+    for rel in files:
+        assert (first.output_dir / rel).read_bytes() == (second.output_dir / rel).read_bytes(), rel
+    assert first.svg_path("tools", "ja") == first.output_dir / "charts" / "tools.ja.svg"
+    ja = (first.output_dir / "charts" / "tools.ja.svg").read_text(encoding="utf-8")
+    en = (first.output_dir / "charts" / "tools.en.svg").read_text(encoding="utf-8")
+    assert "表計算" in ja and "Spreadsheet" in en
+    assert not any("\u3040" <= ch <= "\u9fff" for ch in en), "English chart contains Japanese"

@@ -349,7 +349,8 @@ def _plan_series(chart: Chart, ctx: _Context) -> tuple[list[_Series], Question, 
         compare_survey = ctx.compare.survey
         mask = compare_survey.population(chart.base, segment=ctx.segment, spec=ctx.spec)
         theirs_table = share_in_target_terms(compare_survey, mask, qid, report.survey.codebook, ctx.crosswalk)
-        # A choice new in the report wave has no counterpart: no count, rather than a false zero.
+        # A choice new in the report wave has no counterpart: no count, rather than a false zero
+        # (it is left out of the comparison wave's values and rows).
         new = [c.key for c in question.choices if not vmap.sources(c.key)]
         theirs_table["count"] = theirs_table["count"].astype("Int64").mask(theirs_table["choice_key"].isin(new))
         theirs_table["pct"] = theirs_table["pct"].mask(theirs_table["choice_key"].isin(new))
@@ -372,7 +373,7 @@ def _plan_series(chart: Chart, ctx: _Context) -> tuple[list[_Series], Question, 
 
 def _tidy(chart_id: str, series: list[_Series], shown: pd.DataFrame) -> pd.DataFrame:
     meta = {s.id: s for s in series}
-    tidy = shown.copy()
+    tidy = shown[shown["count"].notna()].copy()  # choices a wave did not offer have no row
     tidy.insert(0, "chart_id", chart_id)
     tidy["wave"] = [meta[s].wave for s in tidy["series"]]
     tidy["population"] = [meta[s].population for s in tidy["series"]]
@@ -403,8 +404,9 @@ def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataF
         values = {}
         for s in series:
             cell = one_series(shown, s.id).set_index("choice_key").loc[choice.key]
-            values[s.id] = {"count": _json_number(None if pd.isna(cell["count"]) else int(cell["count"])),
-                            "base": int(cell["base"]), "pct": _json_number(cell["pct"])}
+            if pd.isna(cell["count"]):
+                continue  # a choice this wave did not offer has no value at all (not a zero)
+            values[s.id] = {"count": int(cell["count"]), "base": int(cell["base"]), "pct": _json_number(cell["pct"])}
         rows.append({"key": choice.key, "code": choice.code, "label": {"ja": choice.ja, "en": choice.en},
                      "in_base": choice.in_base, "values": values})
 
