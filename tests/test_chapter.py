@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from chapter_fixtures import codebook_2025, crosswalk, spec, survey_2023, survey_2025
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hakusho.chapter import (
     CSV_COLUMNS,
@@ -413,3 +415,47 @@ def test_written_outputs_are_byte_identical_across_runs(tmp_path: Path) -> None:
     en = (first.output_dir / "charts" / "tools.en.svg").read_text(encoding="utf-8")
     assert "表計算" in ja and "Spreadsheet" in en
     assert not any("\u3040" <= ch <= "\u9fff" for ch in en), "English chart contains Japanese"
+
+
+_block = st.tuples(st.integers(1, 12), st.fixed_dictionaries({
+    "industry": st.lists(st.sampled_from(["saas", "it_other", "other"]), min_size=1, unique=True),
+    "cs_status": st.sampled_from(["doing", "planning", "not_doing", "unknown"]),
+    "employees": st.sampled_from(["small", "mid", "large"]),
+    "effect": st.sampled_from(["none", "little", "neutral", "some", "strong"]),
+    "nrr": st.sampled_from(["low", "mid", "high", "dont_know"]),
+    "tools": st.lists(st.sampled_from(["crm", "sheet", "ai"]), unique=True),
+    "reasons_not": st.lists(st.sampled_from(["no_need", "no_people"]), unique=True),
+}))
+
+
+def _routed(blocks: list[tuple[int, dict[str, object]]]) -> list[tuple[int, dict[str, object]]]:
+    out = []
+    for n, answers in blocks:
+        answers = dict(answers)
+        if answers["cs_status"] != "doing":
+            answers.update(effect=None, nrr=None, tools=None)
+        if answers["cs_status"] != "not_doing":
+            answers["reasons_not"] = None
+        out.append((n, answers))
+    return out
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_block, min_size=1, max_size=10))
+def test_any_survey_gives_shares_within_0_100_counts_within_base_and_honest_disclosure(blocks) -> None:
+    res = compute_chapter("t1", survey_2025(_routed(blocks)), survey_2023(), crosswalk=crosswalk(), spec=spec())
+    for slide in res.slides:
+        for chart in slide["charts"]:
+            levels = {s["id"]: (s["base_n"], s["disclosure"]) for s in chart["series"]}
+            for base, level in levels.values():
+                assert level == ("suppressed" if base < 10 else "indicative" if base < 30 else "ok")
+            for row in chart["rows"]:
+                for sid, cell in row["values"].items():
+                    assert cell["base"] == levels[sid][0]
+                    if row["in_base"]:
+                        assert 0 <= cell["count"] <= cell["base"]
+                    if cell["pct"] is not None:
+                        assert 0.0 <= cell["pct"] <= 100.0 and levels[sid][1] != "suppressed"
+                        assert cell["pct"] == percent(cell["count"], cell["base"])
+                    elif row["in_base"] and cell["base"] >= 10:
+                        pytest.fail(f"{chart['id']}: a share of a base of {cell['base']} is missing")

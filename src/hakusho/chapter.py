@@ -399,11 +399,12 @@ def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataF
     levels = {sid: disclosure_level(b) for sid, b in bases.items()}
     first = series[0]
 
+    cells = {s.id: one_series(shown, s.id).set_index("choice_key").to_dict("index") for s in series}
     rows = []
     for choice in question.choices:
         values = {}
         for s in series:
-            cell = one_series(shown, s.id).set_index("choice_key").loc[choice.key]
+            cell = cells[s.id][choice.key]
             if pd.isna(cell["count"]):
                 continue  # a choice this wave did not offer has no value at all (not a zero)
             values[s.id] = {"count": int(cell["count"]), "base": int(cell["base"]), "pct": _json_number(cell["pct"])}
