@@ -23,6 +23,10 @@ sets the font for the language, around everything that creates artists; fonts ar
 every text of the figure, so a figure drawn or saved later — in a notebook whose global state was
 changed by ``sns.set_theme()``, say — looks the same. Figures are plain ``Figure`` objects (no
 pyplot): nothing accumulates in a global figure manager.
+Bars are drawn with matplotlib's ``barh`` rather than seaborn's ``barplot``: a chart dict holds
+values already computed and rounded, and seaborn's bar functions estimate from observations (and
+bring scipy in on import) — there is nothing left for them to do here. Seaborn users are served by
+the same shape of API: ``plot_*(chart, lang=..., ax=None) -> Axes``.
 
 SVG text stays text (``svg.fonttype: none``). Labels are then selectable and searchable where the
 SVG is inlined in the HTML, files stay small, and Typst draws SVG text with the fonts it is given:
@@ -48,10 +52,10 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
-import seaborn as sns
+import matplotlib.style  # mpl.style is not loaded by ``import matplotlib``
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
-from matplotlib.colors import to_hex, to_rgb
+from matplotlib.colors import LinearSegmentedColormap, to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -60,8 +64,6 @@ from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Affine2D, ScaledTranslation, blended_transform_factory
 
 from hakusho import config, fonts, numbers
-from hakusho.compare import CHI2_TEST as DISTRIBUTION_TEST
-from hakusho.compare import Z_TEST as PER_CHOICE_TEST
 from hakusho.errors import BuildError
 from hakusho.fonts import text_width, wrap_label
 from hakusho.i18n import Translator, translator
@@ -151,7 +153,8 @@ def categorical_colors(n: int) -> list[str]:
 def sequential_colors(n: int) -> list[str]:
     """``n`` colours for ordered buckets, light teal to navy (first bucket lightest)."""
     navy, teal = _palette()[:2]
-    return [to_hex(c) for c in sns.blend_palette([_tint(teal, 0.78), teal, navy], n_colors=max(n, 2))][:n]
+    ramp = LinearSegmentedColormap.from_list("hakusho_sequential", [_tint(teal, 0.78), teal, navy])
+    return [to_hex(ramp(i / max(n - 1, 1))) for i in range(n)]
 
 
 def _family() -> tuple[str, ...]:
@@ -246,14 +249,26 @@ class ChartView:
         test = self.tests.get(row.key)
         if self.counts_only or not series.is_report or self.compare != "yoy" or not test:
             return ""
-        if test.get("test") != PER_CHOICE_TEST or not test.get("significant"):
+        if test.get("test") != _test_names()[0] or not test.get("significant"):
             return ""
         return "▲" if float(test.get("change_pt") or 0) > 0 else "▼"
 
     def distribution_test(self) -> Mapping[str, Any] | None:
         """The one test of the whole distribution, when the chart carries one."""
-        found = [t for t in self.tests.values() if t.get("test") == DISTRIBUTION_TEST and t.get("p_value") is not None]
+        name = _test_names()[1]
+        found = [t for t in self.tests.values() if t.get("test") == name and t.get("p_value") is not None]
         return None if self.counts_only or self.compare != "yoy" or not found else found[0]
+
+
+def _test_names() -> tuple[str, str]:
+    """The per-choice and the distribution test, named as :mod:`hakusho.compare` names them.
+
+    Imported when a chart is read rather than with this module: compare pulls in scipy, and
+    drawing needs only the two names.
+    """
+    from hakusho.compare import CHI2_TEST, Z_TEST
+
+    return Z_TEST, CHI2_TEST
 
 
 def _text(chart_id: str, value: Any, lang: str, what: str) -> str:
@@ -729,11 +744,11 @@ def _footer_lines(view: ChartView, t: Translator, filter_text: str | None, notes
         lines.append(t("footer.excluded", items=t("footer.list_separator").join(items)))
     compare_wave = next((s.wave for s in view.series if not s.is_report), "")
     if any(view.marker(r, view.primary) for r in view.rows):
-        lines.append(t("note.significant", wave=compare_wave, test=t("test." + _slug(PER_CHOICE_TEST))))
+        lines.append(t("note.significant", wave=compare_wave, test=t("test." + _slug(_test_names()[0]))))
     distribution = view.distribution_test()
     if distribution is not None:
         key = "note.distribution_significant" if distribution.get("significant") else "note.distribution_same"
-        lines.append(t(key, wave=compare_wave, test=t("test." + _slug(DISTRIBUTION_TEST))))
+        lines.append(t(key, wave=compare_wave, test=t("test." + _slug(_test_names()[1]))))
     if len(view.series) > 1 and not view.counts_only:
         for s in view.series:
             if s.disclosure == "indicative":
