@@ -164,9 +164,16 @@ def _chart_doc(chart: Chart, question: Question, tables: dict[str, pd.DataFrame]
 
 
 class _Books:
+    """The codebooks of both waves, read once per test session."""
+
+    _cache: dict[str, Codebook] = {}
+
     def __init__(self) -> None:
-        self.report: Codebook = load_codebook(WAVE)
-        self.compare: Codebook = load_codebook(COMPARE_WAVE)
+        for wave in (WAVE, COMPARE_WAVE):
+            if wave not in self._cache:
+                self._cache[wave] = load_codebook(wave)
+        self.report = self._cache[WAVE]
+        self.compare = self._cache[COMPARE_WAVE]
 
 
 def _chart(chart: Chart, spec: Spec, books: _Books, segment: str,
