@@ -190,8 +190,10 @@ def test_filters_may_be_given_as_text() -> None:
     conditions, triples = normalize_filters(["employees >= 100", ("cs_status", "in", ["doing", "planning"])])
     assert triples == [["employees", ">=", "100"], ["cs_status", "in", ["doing", "planning"]]]
     assert filter_label(conditions, codebook_2025())["en"] == 'Employees ≥ 100 and Status is "Doing" or "Planning"'
-    with pytest.raises(FilterError):
-        normalize_filters("employees >= 100")
+    assert normalize_filters("employees >= 100")[1] == [["employees", ">=", "100"]]
+    assert normalize_filters("") == ([], [])
+    with pytest.raises(FilterError, match="three parts"):
+        normalize_filters([["employees", ">="]])
 
 
 def test_answer_type_must_match_the_codebook() -> None:

@@ -147,13 +147,13 @@ def normalize_filters(filters: Sequence[Any]) -> tuple[list[Condition], list[lis
     """Conditions from a researcher's filters, and the same filters as JSON-able triples.
 
     Each filter is ``[variable, operator, value]`` or a text such as ``"employees >= 1000"``;
-    triples keep the value as given (a number stays a number in chapter.json).
+    triples keep the value as given (a number stays a number in chapter.json). A single text is
+    one filter (what ``papermill -p filters "employees >= 1000"`` passes).
     """
     conditions: list[Condition] = []
     triples: list[list[Any]] = []
-    if isinstance(filters, str | bytes):
-        raise FilterError("filters must be a list of [variable, operator, value] triples, not one text",
-                          [Problem("not a list", value=filters, expected='e.g. [["employees", ">=", 1000]]')])
+    if isinstance(filters, str):
+        filters = [filters] if filters.strip() else []
     for item in filters:
         cond = parse_filter(item)
         conditions.append(cond)
