@@ -233,6 +233,20 @@ def notebook_command(
     typer.echo(f"wrote {publish.display(path)}")
 
 
+@app.command("validate")
+def validate_command(
+    path: Annotated[Path, typer.Argument(help="A wave folder (data/raw/2025) or a raw export file.")],
+    codebook: Annotated[Path | None, typer.Option("--codebook", help="Codebook file (default: "
+                                                  "data/codebook/<wave>.yml).")] = None,
+    wave: str | None = typer.Option(None, "--wave", help="Wave of the data (default: the folder's name)."),
+) -> None:
+    """Check a raw export against its codebook: every problem listed (exit code non-zero), or one
+    line saying it is fine."""
+    from hakusho.validate import validate_path
+
+    typer.echo(validate_path(path, codebook=codebook, wave=wave))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, printing hakusho errors as messages with their exit codes."""
     try:
