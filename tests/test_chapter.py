@@ -161,7 +161,7 @@ def test_filter_reaches_the_comparison_wave_only_when_it_can_be_expressed_there(
     assert set(table[table["wave"] == "2025"]["filter"]) == {"effect >= some"}
     assert res.chart("nrr")["series"][1]["base_n"] == 70
     (n,) = [n for n in res.chart("nrr")["notes"] if n["key"] == "note.compare_unfiltered"]
-    assert "effect" in n["en"]
+    assert '"Effect"' in n["en"] and "「効果」" in n["ja"]
 
 
 def test_filter_leaving_a_small_segment_stops_unless_allowed() -> None:

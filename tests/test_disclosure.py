@@ -54,7 +54,7 @@ def test_suppressed_rows_never_show_a_share(pairs: list[tuple[int, int]]) -> Non
 def test_small_base_note_says_no_trend_can_be_read_in_both_languages() -> None:
     (n,) = base_notes("suppressed", 4)
     assert n["key"] == "note.suppressed" and n["params"] == {"n": 4}
-    assert "4" in n["ja"] and "傾向" in n["ja"] and "読み取ることはできない" in n["ja"]
+    assert "4件" in n["ja"] and "傾向を読み取ることはできません" in n["ja"]
     assert "4 respondents" in n["en"] and "No trend can be read" in n["en"]
     assert not any("\u3040" <= ch <= "\u9fff" for ch in n["en"]), "English note contains Japanese"
 

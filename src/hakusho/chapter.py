@@ -427,8 +427,10 @@ def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataF
         if any(s.wave != ctx.report.survey.wave for s in series):
             other = next(s.wave for s in series if s.wave != ctx.report.survey.wave)
             if ctx.compare_unfiltered_vars:
+                book = ctx.report.survey.codebook
+                names = {lang: [book.question(v).label(lang) for v in ctx.compare_unfiltered_vars] for lang in LANGS}
                 notes.append(note("note.compare_unfiltered", compare=other,
-                                  variables=", ".join(ctx.compare_unfiltered_vars)))
+                                  variables={"ja": "」「".join(names["ja"]), "en": '", "'.join(names["en"])}))
             else:
                 notes.append(note("note.compare_filtered", compare=other))
 
