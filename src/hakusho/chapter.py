@@ -611,7 +611,7 @@ def run_chapter(chapter: str, wave: str = config.DEFAULT_WAVE, compare_wave: str
     try:
         survey, compare = load_waves(wave, compare_wave, data_dir=data_dir, codebook_dir=codebook_dir)
         crosswalk = None
-        if compare is not None:
+        if compare is not None and any(c.compare == "yoy" for c in default_spec().chapter(chapter).charts):
             from hakusho.crosswalk import load_crosswalk
 
             books = Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR
