@@ -39,9 +39,9 @@ CHAPTER_NUMBER = re.compile(r"ch(\d+)$")
 
 # Labels the templates place as they are (headings, table heads, link texts).
 UI_KEYS = (
-    "skip", "contents", "language_name", "other_language", "other_language_hint", "synthetic_badge",
+    "skip", "contents", "other_language", "other_language_hint", "synthetic_badge",
     "synthetic_notice", "summary", "discussion", "base", "notes", "question", "data_table", "answer",
-    "back_to_contents", "methodology", "methodology_survey", "methodology_rules", "colophon", "glossary",
+    "back_to_contents", "methodology", "methodology_survey", "methodology_rules", "colophon",
 )
 
 
@@ -507,7 +507,7 @@ def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | No
                  "slides": [{"anchor": s["anchor"], "title": s["title"]} for s in c["slides"]]} for c in chapters]
     back = [{"anchor": "methodology", "number": "", "title": tx("ui.methodology"), "slides": []}]
     if glossary is not None:
-        back.append({"anchor": "glossary", "number": "", "title": tx("ui.glossary"), "slides": []})
+        back.append({"anchor": "glossary", "number": "", "title": str(glossary["title"]), "slides": []})
     back.append({"anchor": "colophon", "number": "", "title": tx("ui.colophon"), "slides": []})
     synthetic = bool(build.survey.get("synthetic"))
     return {
