@@ -69,17 +69,18 @@ def find_raw_file(path: Path) -> Path:
     return candidates[0]
 
 
-def read_raw(path: Path) -> pd.DataFrame:
+def read_raw(path: Path, *, id_column: str | None = None) -> pd.DataFrame:
     """The export as a table of text cells ('' for blanks), columns as the vendor named them.
 
     The index is the row number as a person sees it in the file (see the module docstring).
     Raises DataError for a file that cannot be read as a table: unknown encoding, ragged rows,
     an unclosed quote, repeated or blank column names, no columns or no respondents.
+    ``id_column`` only lets those messages name the respondent of a broken row.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame = _read_csv(path)
+        frame = _read_csv(path, id_column)
     elif suffix == ".xlsx":
         frame = _read_xlsx(path)
     elif suffix == ".sav":
@@ -124,28 +125,28 @@ def _undecodable(data: bytes, path: Path, offset: int, expected: str) -> DataErr
     )
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, id_column: str | None) -> pd.DataFrame:
     data = path.read_bytes()
     if not data.replace(codecs.BOM_UTF8, b"", 1).strip():
         raise _empty(path, "a header line and one line per respondent")
     text, _ = decode_text(data, path)
-    records = _scan_records(data)
+    records = _scan_records(data.removeprefix(codecs.BOM_UTF8))
     if records is None:
-        return _read_csv_slowly(text, path)
+        return _read_csv_slowly(text, path, id_column)
     lines, n_fields = records
     header = next(csv.reader(io.StringIO(text[_first_record_offset(text):], newline="")))
     _check_header(header, lines[0], path)
     if len(lines) == 1:
         raise _header_only(path)
     if (n_fields[1:] != len(header)).any():
-        return _read_csv_slowly(text, path)
+        return _read_csv_slowly(text, path, id_column)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=TEXT, keep_default_na=False, na_filter=False,
                             skip_blank_lines=True, engine="c")
     except (pd.errors.ParserError, ValueError):
-        return _read_csv_slowly(text, path)
+        return _read_csv_slowly(text, path, id_column)
     if len(frame) != len(lines) - 1 or len(frame.columns) != len(header):
-        return _read_csv_slowly(text, path)
+        return _read_csv_slowly(text, path, id_column)
     frame.columns = header  # pandas renames repeated names; ours are checked unique already
     frame.index = pd.Index(lines[1:], name=ROW_INDEX)
     return frame
@@ -162,15 +163,16 @@ def _scan_records(data: bytes) -> tuple[np.ndarray, np.ndarray] | None:
 
     Works on the raw bytes, which is safe for every accepted encoding: none of them uses the
     bytes of ``"``, ``,`` or a newline inside a multi-byte character. Quote parity says which
-    newlines and commas sit inside quoted values. Returns None when a quote is left open (the
-    slow reader then says where).
+    newlines and commas sit inside quoted values. Returns None when quoting is anything but
+    plain (a quote left open, text after a closing quote, a quote inside an unquoted value): the
+    slow reader then decides, and says where a problem is.
     """
     arr = np.frombuffer(data, dtype=np.uint8)
     quotes = arr == ord('"')
     flat = data
     if quotes.any():
         inside = np.logical_xor.accumulate(quotes)
-        if inside[-1]:
+        if inside[-1] or not _plain_quoting(arr, inside):
             return None
         # Blank out quoted text so that splitting on newlines finds records, not lines.
         flat = np.where(inside, np.uint8(ord(" ")), arr).tobytes()
@@ -180,12 +182,22 @@ def _scan_records(data: bytes) -> tuple[np.ndarray, np.ndarray] | None:
     newlines = np.flatnonzero(arr == ord("\n"))
     lines = np.searchsorted(newlines, starts) + 1
     blank = np.fromiter((not r.strip() for r in records), dtype=bool, count=len(records))
-    # The first record may start with a byte-order mark; it never contains a comma.
     n_fields = np.fromiter(map(bytes.count, records, repeat(b",")), dtype=np.int64, count=len(records)) + 1
     return lines[~blank], n_fields[~blank]
 
 
-def _read_csv_slowly(text: str, path: Path) -> pd.DataFrame:
+def _plain_quoting(arr: np.ndarray, inside: np.ndarray) -> bool:
+    """Every opening quote starts a value and every closing quote ends one (or doubles a quote)."""
+    positions = np.flatnonzero(arr == ord('"'))
+    opening = inside[positions]
+    before = np.where(positions > 0, arr[np.maximum(positions - 1, 0)], ord(","))
+    after = np.where(positions < len(arr) - 1, arr[np.minimum(positions + 1, len(arr) - 1)], ord(","))
+    starts_value = np.isin(before, [ord(","), ord("\n"), ord('"')])
+    ends_value = np.isin(after, [ord(","), ord("\n"), ord("\r"), ord('"')])
+    return bool(starts_value[opening].all() and ends_value[~opening].all())
+
+
+def _read_csv_slowly(text: str, path: Path, id_column: str | None) -> pd.DataFrame:
     """Read record by record with the csv module, collecting every structural problem.
 
     Used only when the fast scan saw something wrong, so that the report can list each ragged
@@ -221,9 +233,12 @@ def _read_csv_slowly(text: str, path: Path) -> pd.DataFrame:
         raise _empty(path, "a header line and one line per respondent")
     header = rows[0]
     _check_header(header, lines[0], path)
+    id_position = header.index(id_column) if id_column in header else None
     for row, line in zip(rows[1:], lines[1:], strict=True):
         if len(row) != len(header):
-            respondent = row[0].strip() or None if row else None
+            respondent = None
+            if id_position is not None and id_position < len(row):
+                respondent = row[id_position].strip() or None
             problems.append(Problem(f"the row has {len(row)} fields; the header has {len(header)}", file=name,
                                     row=line, respondent=respondent, expected=f"{len(header)} comma-separated fields"))
     if problems:
@@ -427,7 +442,7 @@ def load_wave(wave: str = config.DEFAULT_WAVE, *, raw_path: Path | None = None,
 
     codebook = codebook or load_codebook(wave)
     path = find_raw_file(Path(raw_path) if raw_path else config.raw_wave_dir(wave))
-    raw = read_raw(path)
+    raw = read_raw(path, id_column=codebook.id_column)
     if validate:
         validate_raw(raw, codebook, path, wave=str(wave))
     return Survey(wave=str(wave), codebook=codebook, responses=to_responses(raw, codebook), source=path)

@@ -201,7 +201,7 @@ def check_routing_rules(codebook: Codebook) -> None:
         try:
             conditions_mask(codebook, typed, q.asked, source=f"routing of {q.id}")
         except FilterError as exc:
-            problems.append(Problem(f"routing of {q.id}: {exc.message}", file=codebook.source))
+            problems.append(Problem(exc.message, file=codebook.source))
     if problems:
         raise CodebookError(f"codebook {codebook.wave}: a routing rule cannot be evaluated", problems)
 
@@ -614,7 +614,7 @@ def validate_path(path: Path, *, codebook: Path | None = None, wave: str | None 
     else:
         raise DataError(f"{display_path(file)}: cannot tell the wave from the folder name; "
                         "pass --wave or --codebook")
-    raw = read_raw(file)
+    raw = read_raw(file, id_column=book.id_column)
     validate_raw(raw, book, file, wave=wave)
     return (f"OK  {display_path(file)}: {len(raw)} respondents, {len(raw.columns)} columns, "
             f"codebook {book.wave}")
