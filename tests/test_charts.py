@@ -494,6 +494,20 @@ def test_year_over_year_marks_significant_choices_only(tmp_path: Path) -> None:
     assert any(t.startswith("▲▼ Statistically significant") and "two-proportion z-test" in t for t in texts)
 
 
+def test_a_choice_without_a_count_in_one_wave_reads_not_offered(tmp_path: Path) -> None:
+    chart = yoy_multi_chart()
+    chart["rows"][-1]["values"]["2023"] = {"count": None, "base": 180, "pct": None}
+    assert "(not offered)" in svg_texts(svg_bytes(chart, "en", tmp_path))
+
+
+def test_narrow_segments_at_both_ends_share_one_row_of_labels() -> None:
+    chart = make_chart("ends", "ordinal", PENETRATION, [(*DOING, 200, [1, 3, 190, 3, 3])])
+    ax = charts.plot_stacked(chart, lang="en", size="full")
+    outside = [t for t in ax.texts if t.get_text() in ("0.5%", "1.5%")]
+    assert len(outside) == 4  # every segment but the 95.0% one is too narrow for its label
+    assert len({t.get_position()[1] for t in outside}) == 1
+
+
 def test_distribution_tests_get_a_note_not_marks(tmp_path: Path) -> None:
     texts = svg_texts(svg_bytes(yoy_ordinal_chart(), "ja", tmp_path))
     assert not [t for t in texts if "▲" in t or "▼" in t]

@@ -75,7 +75,7 @@ SVG_METADATA = {"Date": None, "Creator": None}
 # Figure widths in inches: half of a 16:9 slide (two charts side by side) and its full width.
 WIDTHS = {"half": 6.4, "full": 12.8}
 # Widest a row label may grow before it wraps, per figure width.
-LABEL_WIDTHS = {"half": 1.9, "full": 3.0}
+LABEL_WIDTHS = {"half": 2.1, "full": 3.2}
 
 ANSWERS = ("single", "multi", "ordinal")
 DISCLOSURES = ("ok", "indicative", "suppressed")
@@ -91,7 +91,7 @@ GROUP_GAP = 0.14  # between groups
 # pitch until the plot is at least this tall.
 MIN_PLOT_HEIGHT = {"half": 0.0, "full": 3.4}
 MAX_STRETCH = 1.8
-STACK_HEIGHT = 0.5  # the band holding a 100 % bar
+STACK_HEIGHTS = {"half": 0.5, "full": 0.7}  # the band holding a 100 % bar
 TITLE_SIZE = 12.0
 SUBTITLE_SIZE = 8.5
 NOTE_SIZE = 7.5
@@ -192,6 +192,11 @@ class RowView:
     key: str
     label: str
     values: Mapping[str, Mapping[str, Any]]
+
+    def offered(self, series: SeriesView) -> bool:
+        """Was the choice offered to this series (a wave's questionnaire may lack it)?"""
+        value = self.values.get(series.id)
+        return value is not None and value.get("count") is not None
 
     def count(self, series: SeriesView) -> int | None:
         value = self.values.get(series.id)
@@ -331,7 +336,7 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
         (rows if raw.get("in_base", True) else excluded).append(row)
         if raw.get("in_base", True) and not counts_only:
             for s in series:
-                if s.disclosure != "suppressed" and s.id in row.values and row.pct(s) is None:
+                if s.disclosure != "suppressed" and row.offered(s) and row.pct(s) is None:
                     raise BuildError(f"chart {cid}: row {row.key} has no pct for series {s.id} (base n={s.base_n})")
     if not rows:
         raise BuildError(f"chart {cid}: no rows in the base to draw")
@@ -380,7 +385,7 @@ def format_pct(pct: float, lang: str, chart_id: str = "?") -> str:
 
 def _value_text(view: ChartView, row: RowView, series: SeriesView, t: Translator) -> str:
     count = row.count(series)
-    if series.id not in row.values:
+    if not row.offered(series):
         return t("value.not_offered")
     if view.counts_only:
         return t("value.count", count=numbers.count(count or 0, view.lang))
@@ -595,6 +600,8 @@ def plot_stacked(chart: Mapping[str, Any], *, lang: str, ax: Axes | None = None,
 def _pack(wanted: Sequence[float], widths: Sequence[float], limit: float, gap: float) -> list[float] | None:
     """Left edges as close to ``wanted`` as the order allows without overlap inside [0, limit]."""
     starts = list(wanted)
+    if starts:
+        starts[0] = max(starts[0], 0.0)
     for i in range(1, len(starts)):
         starts[i] = max(starts[i], starts[i - 1] + widths[i - 1] + gap)
     if starts:
@@ -802,11 +809,14 @@ def draw_chart(
         ]
         _check_glyphs(view, [b.text.get_text() for b in header + footer])
         if kind == "stacked":
-            left, content = MARGIN, STACK_HEIGHT
+            left, content = MARGIN, STACK_HEIGHTS[size]
         else:
             labels = _row_labels(view, view.ordered_rows(), size)
             left = MARGIN + max(text_width(s, family, mpl.rcParams["ytick.labelsize"]) for s in labels) + 0.1
             per_row = BAR_PITCH if kind == "bars" else len(view.series) * GROUP_BAR + GROUP_GAP
+            # Wrapped labels need their lines' height, or neighbouring labels touch.
+            lines = max(s.count("\n") + 1 for s in labels)
+            per_row = max(per_row, lines * mpl.rcParams["ytick.labelsize"] * 1.3 / 72 + 0.1)
             content = len(view.rows) * per_row
             content = min(max(content, MIN_PLOT_HEIGHT[size]), content * MAX_STRETCH)
         right = MARGIN + 0.05
