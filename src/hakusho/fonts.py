@@ -231,6 +231,7 @@ def _characters(piece: str) -> list[str]:
     for ch in piece:
         glue = chars and (
             ch in _NO_LINE_START
+            or ch == " "  # only a space next to a closing mark or an opening bracket is inside a phrase
             or chars[-1][-1] in _NO_LINE_END
             or (_script(ch) == "L" and _script(chars[-1][-1]) == "L")
         )
