@@ -11,7 +11,8 @@ module reads them, checks them against the codebook, and computes for each one:
   information and are left out of the test (they would make expected counts zero);
 * Cramér's V, ``sqrt(chi2 / (n · (min(r, c) − 1)))``, *bias-uncorrected*, read in bands:
   below 0.1 negligible, below 0.3 weak, below 0.5 moderate, else strong (the usual reading for
-  tables with a few degrees of freedom; written down here so that every headline uses it);
+  tables with a few degrees of freedom; written down here so that every headline uses it). V is
+  stored and printed with three decimals and read on that value, so print and word agree;
 * the expected counts, with a note when more than 20 % of them are under 5 (the chi-square
   approximation is then rough: the note says so rather than hiding it);
 * where the rows are ordered (an ordinal question or a count), a Cochran–Armitage trend test on
@@ -470,8 +471,18 @@ class IndependenceTest:
         return self.p_value < ALPHA
 
     @property
+    def cramers_v_shown(self) -> float:
+        """V as the outputs store and print it (three decimals); its reading is of this value,
+        so that a printed 0.100 is never called negligible."""
+        return round(self.cramers_v, 3)
+
+    @property
+    def p_shown(self) -> float:
+        return stored_p(self.p_value)
+
+    @property
     def strength(self) -> str:
-        return strength(self.cramers_v)
+        return strength(self.cramers_v_shown)
 
     @property
     def expected_warning(self) -> bool:
@@ -640,12 +651,16 @@ def headline(title: Mapping[str, str], rows: ResolvedAxis, cols: ResolvedAxis, f
             params[f"{role}_pct"] = _per_lang(lambda lang, v=float(shares[key]): numbers.pct(v, lang))
         keys.append(shape_key)
         sentences.append(_both(shape_key, **params))
+    else:
+        keys.append("headline.no_shape")
+        sentences.append(_both("headline.no_shape", **params))
     stat_key = "headline.significant" if test.significant else "headline.not_significant"
     params["test"] = _both("test.chi2")
-    params["p"] = _per_lang(lambda lang: numbers.p_value(test.p_value, lang))
-    params["v"] = _per_lang(lambda lang: decimal(test.cramers_v, 2))
+    # Printed from the stored values, as the chart and the tables print them.
+    params["p"] = _per_lang(lambda lang: numbers.p_value(test.p_shown, lang))
+    params["v"] = _per_lang(lambda lang: decimal(test.cramers_v_shown, 3))
     params["strength"] = _both(f"strength_phrase.{test.strength}")
-    values.update({"p_value": stored_p(test.p_value), "cramers_v": round(test.cramers_v, 3),
+    values.update({"p_value": test.p_shown, "cramers_v": test.cramers_v_shown,
                    "significant": test.significant, "strength": test.strength})
     keys.append(stat_key)
     sentences.append(_both(stat_key, **params))
@@ -653,7 +668,7 @@ def headline(title: Mapping[str, str], rows: ResolvedAxis, cols: ResolvedAxis, f
         # The chi-square test looks at every column at once; a steady trend in the focus band
         # alone can be clear when the table as a whole is not. Say so instead of dropping it.
         trend_key = f"headline.trend_only_{trend.direction}"
-        params["trend_p"] = _per_lang(lambda lang: numbers.p_value(trend.p_value, lang))
+        params["trend_p"] = _per_lang(lambda lang: numbers.p_value(stored_p(trend.p_value), lang))
         values["trend_p_value"] = stored_p(trend.p_value)
         keys.append(trend_key)
         sentences.append(_both(trend_key, **params))
@@ -731,9 +746,9 @@ def compute_cross(cross: CrossDef, ctx: _Context) -> tuple[dict[str, Any], pd.Da
     if test is not None:
         statistics = {
             "test": INDEPENDENCE_TEST, "yates_correction": False, "alpha": ALPHA,
-            "chi2": round(test.chi2, 3), "dof": test.dof, "p_value": stored_p(test.p_value),
+            "chi2": round(test.chi2, 3), "dof": test.dof, "p_value": test.p_shown,
             "significant": test.significant, "n": test.n, "tested_shape": list(test.shape),
-            "cramers_v": round(test.cramers_v, 3), "cramers_v_bias_corrected": False,
+            "cramers_v": test.cramers_v_shown, "cramers_v_bias_corrected": False,
             "strength": test.strength, "strength_label": _both(f"strength.{test.strength}"),
             "expected_min": round(test.expected_min, 2),
             "expected_under_5_share": round(test.expected_small_share, 3),
@@ -824,7 +839,7 @@ def cross_figures(doc: Mapping[str, Any], *, filter_text: str = "") -> dict[str,
     out[f"{prefix}.dof"] = _fig(s and s["dof"], "statistic", n, level, filter_text, digits=0)
     out[f"{prefix}.p_value"] = _fig(s and s["p_value"], "p_value", n, level, filter_text)
     out[f"{prefix}.significant"] = _fig(s and s["significant"], "flag", n, level, filter_text)
-    out[f"{prefix}.cramers_v"] = _fig(s and s["cramers_v"], "statistic", n, level, filter_text, digits=2)
+    out[f"{prefix}.cramers_v"] = _fig(s and s["cramers_v"], "statistic", n, level, filter_text, digits=3)
     out[f"{prefix}.strength"] = _fig(s and s["strength"], "choice", n, level, filter_text,
                                      s["strength_label"] if s else None)
     if doc["rows"]["ordered"]:
@@ -1054,7 +1069,7 @@ def _footer(doc: Mapping[str, Any], lang: str, filter_text: str | None) -> list[
         lines.append(_tr("chart.footer_untested", lang))
     else:
         lines.append(_tr("chart.footer_test", lang, chi2=decimal(s["chi2"], 1), dof=s["dof"],
-                         p=numbers.p_value(s["p_value"], lang), v=decimal(s["cramers_v"], 2),
+                         p=numbers.p_value(s["p_value"], lang), v=decimal(s["cramers_v"], 3),
                          strength=s["strength_label"][lang]))
     t = doc["trend"]
     if t is not None:
