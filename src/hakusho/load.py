@@ -98,8 +98,9 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
         try:
             return data.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise _undecodable(data, path, exc.start, "UTF-8 (it starts with a UTF-8 byte-order mark)") from None
+        except UnicodeDecodeError as exc:  # offsets count from after the mark
+            raise _undecodable(data, path, exc.start + len(codecs.BOM_UTF8), "UTF-8",
+                               " although it starts with a UTF-8 byte-order mark") from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -115,11 +116,11 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     raise _undecodable(data, path, utf8_error, ENCODING_NAMES)
 
 
-def _undecodable(data: bytes, path: Path, offset: int, expected: str) -> DataError:
+def _undecodable(data: bytes, path: Path, offset: int, expected: str, note: str = "") -> DataError:
     line = data.count(b"\n", 0, offset) + 1
     name = display_path(path)
     return DataError(
-        f"{name}: cannot read the text; it is not {expected}",
+        f"{name}: cannot read the text; it is not {expected}{note}",
         [Problem(f"undecodable byte at byte offset {offset}", file=name, row=line,
                  value=f"0x{data[offset]:02X}", expected=f"{expected} text")],
     )
