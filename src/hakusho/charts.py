@@ -23,19 +23,26 @@ sets the font for the language, around everything that creates artists; fonts ar
 every text of the figure, so a figure drawn or saved later — in a notebook whose global state was
 changed by ``sns.set_theme()``, say — looks the same. Figures are plain ``Figure`` objects (no
 pyplot): nothing accumulates in a global figure manager.
+
 Bars are drawn with matplotlib's ``barh`` rather than seaborn's ``barplot``: a chart dict holds
 values already computed and rounded, and seaborn's bar functions estimate from observations (and
 bring scipy in on import) — there is nothing left for them to do here. Seaborn users are served by
 the same shape of API: ``plot_*(chart, lang=..., ax=None) -> Axes``.
 
-SVG text stays text (``svg.fonttype: none``). Labels are then selectable and searchable where the
-SVG is inlined in the HTML, files stay small, and Typst draws SVG text with the fonts it is given:
-the PDF stage passes :func:`hakusho.fonts.font_dir` as a font path and the text lands in the PDF as
-real (extractable) IPAexGothic text. The price: a viewer needs the font. The HTML stage ships
-IPAexGothic with an ``@font-face`` named ``IPAexGothic``; an SVG shown by a browser through
-``<img>`` cannot load web fonts, so it must be inlined (or saved with ``text="paths"``, which
-:func:`save_svg` offers for such uses). The layout is measured with IPAexGothic's metrics, which is
-why the same face must draw it.
+SVG text stays text (``svg.fonttype: none``), a choice checked against both consumers:
+
+- PDF: Typst draws SVG text with the fonts it is given. The PDF stage passes
+  :func:`hakusho.fonts.font_dirs` as font paths (IPAexGothic for Japanese, DejaVu Sans for English
+  and for the few symbols IPAexGothic lacks); the labels land in the PDF as real, extractable text
+  in those faces (``tests/test_fonts.py`` compiles one). Without the font paths Typst would fall
+  back to its own Latin face and draw no Japanese at all — outlines would hide that mistake,
+  text makes it visible.
+- HTML: labels stay selectable and searchable, and files stay small, where the SVG is inlined
+  in the page, which ships the two faces with ``@font-face`` rules named ``IPAexGothic`` and
+  ``DejaVu Sans``. A browser showing an SVG through ``<img>`` cannot load web fonts: such uses
+  take ``save_svg(..., text="paths")``, which draws glyph outlines instead.
+
+The layout is measured with these faces' metrics, which is why the same faces must draw it.
 
 Determinism: fixed ``svg.hashsalt``, no date or creator in the metadata, no pyplot state, sorted
 inputs. The same chart dict gives byte-identical SVG in any process.
