@@ -34,9 +34,7 @@ SVG text stays text (``svg.fonttype: none``), a choice checked against both cons
 - PDF: Typst draws SVG text with the fonts it is given. The PDF stage passes
   :func:`hakusho.fonts.font_dirs` as font paths (IPAexGothic for Japanese, DejaVu Sans for English
   and for the few symbols IPAexGothic lacks); the labels land in the PDF as real, extractable text
-  in those faces (``tests/test_fonts.py`` compiles one). Without the font paths Typst would fall
-  back to its own Latin face and draw no Japanese at all — outlines would hide that mistake,
-  text makes it visible.
+  in those faces (``tests/test_fonts.py`` compiles one to check).
 - HTML: labels stay selectable and searchable, and files stay small, where the SVG is inlined
   in the page, which ships the two faces with ``@font-face`` rules named ``IPAexGothic`` and
   ``DejaVu Sans``. A browser showing an SVG through ``<img>`` cannot load web fonts: such uses
