@@ -200,7 +200,7 @@ CHARTS = {
 }
 SUPPRESSED = ("suppressed_multi", "suppressed_single")
 
-# ------------------------------------------------------------------------------ helpers
+# ------------------------------------------------------------------------------ drawing and reading back
 
 
 @contextmanager

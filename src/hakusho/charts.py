@@ -401,7 +401,7 @@ def _value_text(view: ChartView, row: RowView, series: SeriesView, t: Translator
     return f"{text} {marker}" if marker else text
 
 
-# --------------------------------------------------------------------------- drawing helpers
+# --------------------------------------------------------------------------- drawing pieces
 
 
 def _new_axes(size: str) -> Axes:
