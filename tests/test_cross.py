@@ -524,3 +524,59 @@ def test_cross_defs_are_frozen_values() -> None:
     with pytest.raises(Exception, match="frozen"):
         cross.id = "other"  # type: ignore[misc]
     assert yaml.safe_load(yaml.safe_dump(cross.model_dump()))["id"] == "retention_tools"
+
+
+# ------------------------------------------------------------------ the notebook
+
+NOTEBOOK = config.NOTEBOOKS_DIR / "07_cross.ipynb"
+PARAMETERS = """\
+chapter = "cross"          # chapter id from spec/chapters.yml
+wave = "2025"
+compare_wave = "2023"      # "" for no comparison
+segment = "saas"           # saas | non_saas | all
+filters = []               # list of [variable, operator, value] triples (declarative)
+allow_small_base = False
+data_dir = ""              # "" = data/raw of the project; else folder holding <wave>/ raw folders
+codebook_dir = ""          # "" = data/codebook of the project
+output_dir = "chapter_out" # where the chapter's outputs go (created if missing)"""
+
+
+def test_the_cross_notebook_follows_the_notebook_contract() -> None:
+    import ast
+
+    import nbformat
+
+    nb = nbformat.read(str(NOTEBOOK), as_version=4)
+    nbformat.validate(nb)
+    first = nb.cells[0]
+    assert "parameters" in first.metadata.get("tags", []) and first.source == PARAMETERS
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert sum(len(c.source.splitlines()) for c in code) <= 60
+    for cell in code:
+        assert cell.outputs == [] and cell.execution_count is None
+        tree = ast.parse(cell.source)
+        assert not any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda)
+                       for n in ast.walk(tree))
+    assert sum("run_crosses(" in c.source for c in code) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (config.RAW_DIR / "2025").is_dir(), reason="the 2025 sample export is not in data/raw")
+def test_the_cross_notebook_runs_and_writes_what_an_in_process_run_writes(tmp_path: Path) -> None:
+    import nbformat
+
+    from hakusho.load import load_wave
+    from hakusho.notebook_errors import run_notebook
+
+    out = tmp_path / "cross"
+    executed = run_notebook(NOTEBOOK, tmp_path / "07_cross.ipynb", {"chapter": "cross", "output_dir": str(out)},
+                            cwd=tmp_path)
+    nb = nbformat.read(str(executed), as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert sum("image/svg+xml" in o.get("data", {}) for o in outputs) == len(load_crosses())
+    again = run_crosses(load_wave("2025"), output_dir=tmp_path / "again")
+    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again.output_dir) for p in again.output_dir.rglob("*") if p.is_file())
+    for rel in files:
+        assert (out / rel).read_bytes() == (again.output_dir / rel).read_bytes(), rel
