@@ -15,6 +15,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from test_notebooks import CONTRACT as NOTEBOOK_CONTRACT
 
 from hakusho import config
 from hakusho.codebook import Codebook, load_codebook
@@ -462,6 +463,20 @@ def test_filters_apply_first_and_small_filtered_bases_stop() -> None:
     assert allowed.cross("retention_tools")["disclosure"] in ("indicative", "suppressed")
 
 
+def test_the_segment_population_follows_the_report_segment() -> None:
+    people = respondents(120)
+    for person in people[:45]:
+        person["industry"] = ["other"]
+    survey = survey_from(people)
+    definition = tools_by_retention(population="segment")
+    saas = one(survey, definition)
+    everyone = one(survey, definition, segment="all")
+    others = one(survey, definition, segment="non_saas")
+    assert (saas["base_n"], others["base_n"], everyone["base_n"]) == (75, 45, 120)
+    assert saas["population_label"] == {"ja": "回答者（SaaS）", "en": "Respondents (SaaS)"}
+    assert others["population_label"]["en"] == "Respondents (Non-SaaS)"
+
+
 def test_outputs_are_written_deterministically_in_both_languages(tmp_path: Path) -> None:
     survey = survey_from(respondents(120))
     crosses = parse_crosses([tools_by_retention(focus="high")])
@@ -529,16 +544,8 @@ def test_cross_defs_are_frozen_values() -> None:
 # ------------------------------------------------------------------ the notebook
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "07_cross.ipynb"
-PARAMETERS = """\
-chapter = "cross"          # chapter id from spec/chapters.yml
-wave = "2025"
-compare_wave = "2023"      # "" for no comparison
-segment = "saas"           # saas | non_saas | all
-filters = []               # list of [variable, operator, value] triples (declarative)
-allow_small_base = False
-data_dir = ""              # "" = data/raw of the project; else folder holding <wave>/ raw folders
-codebook_dir = ""          # "" = data/codebook of the project
-output_dir = "chapter_out" # where the chapter's outputs go (created if missing)"""
+# The parameters cell is the one every part's notebook declares (tests/test_notebooks.py keeps it).
+PARAMETERS = NOTEBOOK_CONTRACT.format(chapter="cross", pad=" " * (27 - len('chapter = "cross"')))
 
 
 def test_the_cross_notebook_follows_the_notebook_contract() -> None:

@@ -708,6 +708,17 @@ def _axis_doc(axis: ResolvedAxis, counts: pd.DataFrame) -> dict[str, Any]:
     return doc
 
 
+def population_label(spec: Spec, population: str, segment: str) -> dict[str, str]:
+    """The base as a reader sees it. The spec's ``segment`` population ("respondents in the
+    segment") is named after the report's segment, so that every segment's report says whom it
+    counts."""
+    if population == "segment":
+        seg = spec.segments[segment]
+        return _both("population.segment", segment={"ja": seg.ja, "en": seg.en})
+    pop = spec.populations[population]
+    return {"ja": pop.ja, "en": pop.en}
+
+
 def compute_cross(cross: CrossDef, ctx: _Context) -> tuple[dict[str, Any], pd.DataFrame]:
     """One cross's document (an entry of cross.json) and its tidy table."""
     rows, cols = check_cross(cross, ctx.survey.codebook, ctx.spec)
@@ -721,7 +732,6 @@ def compute_cross(cross: CrossDef, ctx: _Context) -> tuple[dict[str, Any], pd.Da
     trend = trend_test(counts, focus) if rows.ordered and test is not None else None
     n = int(counts.to_numpy().sum())
     title = {"ja": cross.title.ja, "en": cross.title.en}
-    spec_pop = ctx.spec.populations[cross.population]
 
     notes: list[dict[str, Any]] = [cross_note("note.row_pct")]
     level = disclosure_level(n)
@@ -763,7 +773,7 @@ def compute_cross(cross: CrossDef, ctx: _Context) -> tuple[dict[str, Any], pd.Da
         "id": cross.id,
         "title": title,
         "population": cross.population,
-        "population_label": {"ja": spec_pop.ja, "en": spec_pop.en},
+        "population_label": population_label(ctx.spec, cross.population, ctx.segment),
         "base_n": n,
         "disclosure": level,
         "rows": _axis_doc(rows, counts),
