@@ -367,8 +367,11 @@ def make_plan(options: BuildOptions) -> Plan:
         "package": package, "filters": record["filters"], "segment": options.segment,
         "libraries": libs,
     })
+    # A renderer's output depends on what the report contains, not on which other languages or
+    # formats are built alongside it.
+    contents = {k: v for k, v in record.items() if k not in ("langs", "formats")}
     assembly_common = {
-        "stage": "assemble", "cache": CACHE_FORMAT, "options": record, "epoch": epoch,
+        "stage": "assemble", "cache": CACHE_FORMAT, "options": contents, "epoch": epoch,
         "chapters": [chapter_keys[c] for c in notebooks], "codebooks": codebooks, "templates": templates,
         "data": extra_data, "package": package, "libraries": assembly_library_versions(),
     }
@@ -549,7 +552,7 @@ def _interrupts() -> Iterator[None]:
 def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildResult:
     """Build the report (see the module docstring); returns what ran and what was reused."""
     t0 = time.perf_counter()
-    reporter = reporter or PlainReporter(verbose=False)
+    reporter = reporter or Reporter()
     plan = make_plan(options)
     result = BuildResult(target=plan.target)
     try:
@@ -912,7 +915,7 @@ def chapter_notebook(options: BuildOptions, chapter: str, out_file: Path | None 
     For a researcher: the notebook opens in Jupyter with every table and chart, and its
     parameters cell says how it was run. Default file: ``<NN_name>[-<filter>].ipynb`` here.
     """
-    reporter = reporter or PlainReporter(verbose=False)
+    reporter = reporter or Reporter()
     plan = make_plan(replace(options, chapters=(chapter,), formats=DEFAULT_FORMATS, engine="internal"))
     nb = plan.notebooks[chapter]
     if out_file is None:

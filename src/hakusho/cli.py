@@ -116,8 +116,6 @@ _EXTRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 def _filters(values: list[str] | None, extra: list[str]) -> list:
     """Pair each --filter with the two arguments after it (click hands those over separately)."""
-    import click
-
     rest = list(extra)
     out: list = []
     for value in values or []:
@@ -125,10 +123,10 @@ def _filters(values: list[str] | None, extra: list[str]) -> list:
             out.append(value)
             continue
         if len(rest) < 2:
-            raise click.UsageError(f"--filter {value}: expected three arguments, VAR OP VALUE")
+            raise typer.BadParameter(f"'{value}' needs two more arguments: VAR OP VALUE", param_hint="--filter")
         out.append((value, rest.pop(0), rest.pop(0)))
     if rest:
-        raise click.UsageError(f"unexpected arguments: {' '.join(rest)}")
+        raise typer.BadParameter(f"no such option or argument: {' '.join(rest)}", param_hint="the command line")
     return out
 
 

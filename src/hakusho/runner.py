@@ -646,6 +646,23 @@ def _scrub_value(value: Any, prefixes: Mapping[str, str]) -> Any:
     return value
 
 
+def _coalesce_streams(outputs: list[Any]) -> list[Any]:
+    """One output per run of stdout (or stderr) text: how the kernel batched its writes into
+    messages depends on timing, what was written does not."""
+    merged: list[Any] = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == out.get("name")):
+            previous = merged[-1]
+            text = previous.get("text", "")
+            text = "".join(text) if isinstance(text, list) else text
+            more = out.get("text", "")
+            previous["text"] = text + ("".join(more) if isinstance(more, list) else more)
+            continue
+        merged.append(out)
+    return merged
+
+
 def normalise_notebook(nb: Any, *, source: Path, scrub: Mapping[str, str] | None = None) -> Any:
     """Make an executed notebook a function of its inputs only (see the module docstring)."""
     import nbformat
@@ -678,7 +695,8 @@ def normalise_notebook(nb: Any, *, source: Path, scrub: Mapping[str, str] | None
                 cpm.pop(key, None)
         if cell.get("cell_type") != "code":
             continue
-        for out in cell.get("outputs", []):
+        cell["outputs"] = _coalesce_streams(cell.get("outputs", []))
+        for out in cell["outputs"]:
             kind = out.get("output_type")
             if kind == "stream":
                 out["text"] = _scrub_value(out.get("text", ""), prefixes)
