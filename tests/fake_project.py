@@ -24,9 +24,6 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
 REAL_ROOT = Path(__file__).resolve().parents[1]
 TESTS_DIR = Path(__file__).resolve().parent
 CHAPTERS = {"ch1": "01_one", "ch2": "02_two", "ch3": "03_three"}
@@ -61,11 +58,12 @@ doc = {"chapter": chapter, "title": {"ja": "章 " + chapter, "en": "Chapter " + 
        "n_segment": len(kept), "codebook": book, "slides": []}
 (out / "chapter.json").write_text(json.dumps(doc, sort_keys=True, ensure_ascii=False), encoding="utf-8")
 (out / "figures.json").write_text(json.dumps({chapter + ".base": {"value": len(kept)}}), encoding="utf-8")
-(out / "tables" / f"{chapter}_count.csv").write_text(f"chart_id,count\\n{chapter}_count,{len(kept)}\\n", encoding="utf-8")
+table = f"chart_id,count\\n{chapter}_count,{len(kept)}\\n"
+(out / "tables" / f"{chapter}_count.csv").write_text(table, encoding="utf-8")
 for lang in ("ja", "en"):
     (out / "charts" / f"{chapter}_count.{lang}.svg").write_text(f"<svg>{lang} {len(kept)}</svg>", encoding="utf-8")
 if os.environ.get("FAKE_SLOW_CHAPTER") == chapter:
-    Path(os.environ["FAKE_MARKER"]).write_text("running", encoding="utf-8")
+    Path(os.environ["FAKE_MARKER"]).write_text(f"running {os.getpid()}", encoding="utf-8")
     time.sleep(120)
 if os.environ.get("FAKE_FAIL_CHAPTER") == chapter:
     raise ValueError("the fake chapter was told to fail")
@@ -73,7 +71,9 @@ print(f"{chapter}: {len(kept)} of {len(rows)} respondents")
 doc["n_segment"]'''
 
 
-def chapter_notebook(chapter: str) -> nbformat.NotebookNode:
+def chapter_notebook(chapter: str):
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
     nb = new_notebook()
     params = new_code_cell(PARAMETERS.format(chapter=chapter))
     params.metadata["tags"] = ["parameters"]
@@ -97,6 +97,8 @@ def responses(n: int = 40) -> str:
 
 def make_project(root: Path) -> Path:
     """Write the fake project under ``root`` (returned)."""
+    import nbformat
+
     root = Path(root)
     (root / "notebooks").mkdir(parents=True)
     for chapter, stem in CHAPTERS.items():
@@ -114,14 +116,39 @@ def make_project(root: Path) -> Path:
     return root
 
 
-def use_project(monkeypatch, root: Path) -> None:
-    """Point the package at the fake project, in this process and in the kernels it starts."""
+def prepare(base: Path) -> Path:
+    """``base/proj`` (the project) and ``base/pkg/hakusho``, a snapshot of the package.
+
+    Builds hash the snapshot instead of the package itself, so that edits elsewhere in the
+    checkout while the tests run do not count as changes, and tests can edit it.
+    """
+    from hakusho import config
+
+    make_project(Path(base) / "proj")
+    shutil.copytree(config.PACKAGE_DIR, Path(base) / "pkg" / "hakusho", ignore=shutil.ignore_patterns("__pycache__"))
+    return Path(base)
+
+
+def point(monkeypatch, base: Path) -> None:
+    """Point the package at a prepared fake project, here and in the kernels it starts."""
     from hakusho import build, config
 
+    root = Path(base) / "proj"
     monkeypatch.setenv("HAKUSHO_ROOT", str(root))
+    monkeypatch.setenv("FAKE_RENDER_LOG", str(Path(base) / "render.log"))
     for name, rel in CONFIG_PATHS.items():
-        monkeypatch.setattr(config, name, (Path(root) / rel) if rel else Path(root))
+        monkeypatch.setattr(config, name, (root / rel) if rel else root)
+    monkeypatch.setattr(config, "PACKAGE_DIR", Path(base) / "pkg" / "hakusho")
     install_fakes(monkeypatch.setitem, monkeypatch.setattr, build)
+
+
+def script_env(base: Path, **extra: str) -> dict[str, str]:
+    """Environment for running this file as the ``hakusho`` command on a prepared project."""
+    env = dict(os.environ)
+    env.update({"HAKUSHO_ROOT": str(Path(base) / "proj"), "FAKE_PACKAGE_DIR": str(Path(base) / "pkg" / "hakusho"),
+                "FAKE_RENDER_LOG": str(Path(base) / "render.log"), "PYTHONUNBUFFERED": "1"})
+    env.update(extra)
+    return env
 
 
 # ------------------------------------------------------------------------------ fakes
@@ -152,7 +179,7 @@ def _log(what: str) -> None:
 
 def _slow() -> None:
     if os.environ.get("FAKE_SLOW_RENDER"):
-        Path(os.environ["FAKE_MARKER"]).write_text("rendering", encoding="utf-8")
+        Path(os.environ["FAKE_MARKER"]).write_text(f"rendering {os.getpid()}", encoding="utf-8")
         time.sleep(120)
 
 
@@ -209,7 +236,14 @@ if __name__ == "__main__":
     # The hakusho command with the fakes: ``python tests/fake_project.py build --quiet``.
     sys.path.insert(0, str(TESTS_DIR))
     from hakusho import build as _build
+    from hakusho import config as _config
     from hakusho.cli import main
 
+    if os.environ.get("FAKE_PACKAGE_DIR"):
+        _config.PACKAGE_DIR = Path(os.environ["FAKE_PACKAGE_DIR"])
     install_fakes(_setitem, _set, _build)
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    if os.environ.get("FAKE_SHOW_MODULES"):
+        heavy = ["pandas", "numpy", "matplotlib", "papermill", "nbclient", "jupyter_client", "yaml"]
+        print("imported:", ",".join(m for m in heavy if m in sys.modules))
+    sys.exit(code)

@@ -1,0 +1,333 @@
+"""The build's machinery on a tiny project (tests/fake_project.py): caching by content for each
+kind of input, parallel = serial, failures that leave the report alone, verify, the notebook
+command. The real chapters are built once, in the slow reproducibility test at the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fake_project import CHAPTERS, REAL_ROOT, point, prepare
+
+from hakusho import build, config
+from hakusho.cache import tree_hashes
+from hakusho.errors import BuildError, DataError
+from hakusho.manifest import compare_trees, read_manifest
+
+OPTS = build.BuildOptions(jobs=1, source_date_epoch=1_700_000_000)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """The fake project, built once: each test starts from a copy with its report and cache."""
+    base = prepare(tmp_path_factory.mktemp("template"))
+    with pytest.MonkeyPatch.context() as mp:
+        point(mp, base)
+        build.build(OPTS)
+    (base / "render.log").unlink()
+    return base
+
+
+@pytest.fixture
+def project(template, tmp_path, monkeypatch):
+    shutil.copytree(template, tmp_path, dirs_exist_ok=True)
+    point(monkeypatch, tmp_path)
+    return tmp_path / "proj"
+
+
+@pytest.fixture
+def package_copy(project):
+    """The package snapshot the build hashes (to edit)."""
+    return config.PACKAGE_DIR
+
+
+def renders(tmp_path: Path) -> list[str]:
+    log = tmp_path / "render.log"
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return sorted(line for line in lines if line != "validate")
+
+
+def report_hashes(target: Path) -> dict[str, str]:
+    return tree_hashes(target)
+
+
+def test_full_build_lays_out_the_report(project, tmp_path):
+    result = build.build(replace(OPTS, force=True))
+    target = project / "report" / "2025"
+    assert result.target == target
+    assert sorted(result.executed) == ["ch1", "ch2", "ch3"] and not result.cached
+    files = set(report_hashes(target))
+    assert {"ja/index.html", "en/index.html", "ja/hakusho-2025-ja.pdf", "en/hakusho-2025-en.pdf",
+            "manifest.json"} <= files
+    assert {f"data/{c}_count.csv" for c in CHAPTERS} <= files
+    assert {f"notebooks/{stem}.ipynb" for stem in CHAPTERS.values()} <= files
+    manifest = read_manifest(target)
+    outputs = report_hashes(target)
+    outputs.pop("manifest.json")
+    assert manifest["outputs"] == outputs
+    assert manifest["inputs"]["data/raw/2025/responses.csv"]
+    assert manifest["inputs"]["notebooks/01_one.ipynb"]
+    assert any(k.startswith("hakusho/") for k in manifest["inputs"])
+    assert manifest["source_date_epoch"] == 1_700_000_000
+    assert {"pandas", "papermill", "matplotlib", "python"} <= set(manifest["libraries"])
+    text = json.dumps(manifest)
+    assert str(tmp_path) not in text and "/home/" not in text
+    # the build folder the renderers saw held the chapters and survey.json
+    html = (target / "en" / "index.html").read_text(encoding="utf-8")
+    assert '"wave": "2025"' in html and "ch3_count.en.svg" in html
+    assert not [p for p in (project / "report").iterdir() if ".tmp-" in p.name]
+
+
+def test_executed_notebook_keeps_papermill_parameters_and_no_machine_detail(project, tmp_path):
+    nb = json.loads((project / "report" / "2025" / "notebooks" / "02_two.ipynb").read_text(encoding="utf-8"))
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert len(injected) == 1 and 'chapter = "ch2"' in "".join(injected[0]["source"])
+    assert nb["metadata"]["papermill"]["parameters"]["output_dir"] == "ch2"
+    assert nb["metadata"]["papermill"]["input_path"] == "02_two.ipynb"
+    assert [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"] == [1, 2, 3, 4]
+    text = json.dumps(nb)
+    for absent in (str(tmp_path), "start_time", "end_time", "duration", "iopub.execute_input"):
+        assert absent not in text
+    assert "ch2: 40 of 40 respondents" in text
+    assert "/tmp/" not in text
+
+
+def test_noop_rebuild_does_nothing(project, tmp_path):
+    build.build(OPTS)
+    before = report_hashes(project / "report" / "2025")
+    renders(tmp_path)
+    result = build.build(OPTS)
+    assert result.up_to_date and not result.executed and renders(tmp_path) == []
+    assert report_hashes(project / "report" / "2025") == before
+
+
+def test_timestamps_do_not_invalidate_the_cache(project):
+    build.build(OPTS)
+    for path in project.rglob("*"):
+        if path.is_file() and "report" not in path.parts:
+            os.utime(path, (1, 1))
+    assert build.build(OPTS).up_to_date
+
+
+def test_a_notebook_edit_reexecutes_that_chapter_only(project, tmp_path):
+    build.build(OPTS)
+    renders(tmp_path)
+    path = project / "notebooks" / "02_two.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb["cells"][0]["source"] = "# Fake chapter two, retitled"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    result = build.build(OPTS)
+    assert result.executed == ["ch2"] and sorted(result.cached) == ["ch1", "ch3"]
+    assert not result.validated
+    assert renders(tmp_path) == ["html en", "html ja", "pdf en", "pdf ja"]
+
+
+def test_a_parameter_change_reexecutes(project):
+    build.build(OPTS)
+    result = build.build(replace(OPTS, allow_small_base=True))
+    assert sorted(result.executed) == ["ch1", "ch2", "ch3"]
+    # and back: both variants are cached now
+    assert build.build(OPTS).executed == []
+
+
+def test_a_data_change_reexecutes_and_revalidates(project):
+    build.build(OPTS)
+    raw = project / "data" / "raw" / "2025" / "responses.csv"
+    raw.write_text(raw.read_text(encoding="utf-8") + "r999,1,sns\n", encoding="utf-8")
+    result = build.build(OPTS)
+    assert result.validated and sorted(result.executed) == ["ch1", "ch2", "ch3"]
+    csv = (project / "report" / "2025" / "data" / "ch1_count.csv").read_text(encoding="utf-8")
+    assert "41" in csv
+
+
+def test_a_codebook_change_reexecutes(project):
+    build.build(OPTS)
+    book = project / "data" / "codebook" / "2025.yml"
+    book.write_text(book.read_text(encoding="utf-8") + "\n# an editor's note\n", encoding="utf-8")
+    result = build.build(OPTS)
+    assert result.validated and sorted(result.executed) == ["ch1", "ch2", "ch3"]
+
+
+def test_a_package_code_change_reexecutes(project, package_copy):
+    build.build(OPTS)
+    (package_copy / "tabulate.py").write_text((package_copy / "tabulate.py").read_text(encoding="utf-8")
+                                             + "\n# changed\n", encoding="utf-8")
+    result = build.build(OPTS)
+    assert sorted(result.executed) == ["ch1", "ch2", "ch3"]
+
+
+def test_a_chart_catalog_change_reexecutes(project, package_copy):
+    build.build(OPTS)
+    po = package_copy / "locale" / "en" / "LC_MESSAGES" / "charts.po"
+    po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert sorted(build.build(OPTS).executed) == ["ch1", "ch2", "ch3"]
+
+
+def test_a_template_change_rerenders_without_executing(project, tmp_path):
+    build.build(OPTS)
+    renders(tmp_path)
+    (project / "templates" / "page.txt").write_text("<title>{lang} (new)</title>\n", encoding="utf-8")
+    result = build.build(OPTS)
+    assert result.executed == [] and sorted(result.cached) == ["ch1", "ch2", "ch3"]
+    assert renders(tmp_path) == ["html en", "html ja", "pdf en", "pdf ja"]
+    assert "(new)" in (project / "report" / "2025" / "ja" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_report_catalog_change_rerenders_without_executing(project, package_copy, tmp_path):
+    po = package_copy / "locale" / "en" / "LC_MESSAGES" / "report.po"
+    po.parent.mkdir(parents=True, exist_ok=True)
+    po.write_text(po.read_text(encoding="utf-8") if po.exists() else 'msgid ""\nmsgstr ""\n', encoding="utf-8")
+    build.build(OPTS)
+    renders(tmp_path)
+    po.write_text(po.read_text(encoding="utf-8") + '\nmsgid "x"\nmsgstr "y"\n', encoding="utf-8")
+    result = build.build(OPTS)
+    assert result.executed == [] and len(result.rendered) == 4
+
+
+def test_assembly_reruns_only_what_changed(project, tmp_path):
+    (project / "templates" / "page.txt").write_text("<title>{lang} (new)</title>\n", encoding="utf-8")
+    build.build(replace(OPTS, langs=("ja",)))
+    assert renders(tmp_path) == ["html ja", "pdf ja"]
+    result = build.build(OPTS)  # adds English: the Japanese renders come from the cache
+    assert result.executed == []
+    assert renders(tmp_path) == ["html en", "pdf en"]
+    assert sorted(result.reused) == ["html ja", "pdf ja"]
+
+
+def test_parallel_build_equals_serial_build(project, tmp_path):
+    serial = build.build(replace(OPTS, jobs=1, out=tmp_path / "serial", cache_dir=tmp_path / "c1"))
+    parallel = build.build(replace(OPTS, jobs=3, out=tmp_path / "parallel", cache_dir=tmp_path / "c2"))
+    fresh = build.build(replace(OPTS, jobs=2, reuse_kernels=False, out=tmp_path / "fresh", cache_dir=tmp_path / "c3"))
+    assert len(serial.executed) == len(parallel.executed) == len(fresh.executed) == 3
+    assert not compare_trees(tmp_path / "serial", tmp_path / "parallel")
+    assert not compare_trees(tmp_path / "serial", tmp_path / "fresh")
+
+
+def test_a_failing_cell_names_chapter_cell_and_error_and_keeps_the_report(project, monkeypatch):
+    build.build(OPTS)
+    before = report_hashes(project / "report" / "2025")
+    monkeypatch.setenv("FAKE_FAIL_CHAPTER", "ch2")
+    with pytest.raises(BuildError) as info:
+        build.build(replace(OPTS, force=True))
+    message = info.value.message
+    assert "\n" not in message
+    assert message.startswith("stage 'chapters' failed: ch2 (02_two.ipynb) cell 4: ValueError: "
+                              "the fake chapter was told to fail")
+    assert "is unchanged" in message and "Traceback" not in message
+    kept = project / "report" / ".hakusho-cache" / "failed" / "02_two.ipynb"
+    assert kept.is_file() and "ValueError" in kept.read_text(encoding="utf-8")
+    assert report_hashes(project / "report" / "2025") == before
+    assert not [p for p in (project / "report").iterdir() if ".tmp-" in p.name]
+
+
+def test_invalid_data_stops_at_validation(project, tmp_path):
+    build.build(OPTS)
+    before = report_hashes(project / "report" / "2025")
+    raw = project / "data" / "raw" / "2025" / "responses.csv"
+    raw.write_text(raw.read_text(encoding="utf-8") + "r999,BAD,sns\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        build.build(OPTS)
+    assert info.value.message.startswith("stage 'validate' failed")
+    assert "row 42" in info.value.report()
+    assert report_hashes(project / "report" / "2025") == before
+    assert not (project / "report" / ".hakusho-cache" / "failed").exists()
+
+
+def test_filtered_and_segment_builds_never_touch_the_canonical_report(project):
+    build.build(OPTS)
+    before = report_hashes(project / "report" / "2025")
+    filtered = build.build(replace(OPTS, filters=build.parse_filters([("route", "==", "sns")])))
+    assert filtered.target == project / "report" / "2025-saas-route-eq-sns"
+    chapter = json.loads((filtered.target / "notebooks" / "01_one.ipynb").read_text(encoding="utf-8"))
+    assert chapter["metadata"]["papermill"]["parameters"]["filters"] == [["route", "==", "sns"]]
+    segment = build.build(replace(OPTS, segment="non_saas", chapters=("ch2",)))
+    assert segment.target == project / "report" / "2025-non_saas-ch2"
+    assert report_hashes(project / "report" / "2025") == before
+    assert build.build(replace(OPTS, out=project / "elsewhere")).target == project / "elsewhere"
+
+
+def test_stale_staging_from_a_killed_build_is_cleaned(project):
+    build.build(OPTS)
+    stale = project / "report" / ".2025.tmp-99999-abc"
+    (stale / "tree").mkdir(parents=True)
+    build.build(replace(OPTS, force=True))
+    assert not stale.exists()
+
+
+def test_verify_passes_then_detects_tampering(project):
+    build.build(OPTS)
+    target = project / "report" / "2025"
+    first = build.verify(target, jobs=1)
+    assert first.ok, first.differences
+    html = target / "en" / "index.html"
+    html.write_text(html.read_text(encoding="utf-8").replace("2025", "2024"), encoding="utf-8")
+    (target / "data" / "extra.csv").write_text("x\n", encoding="utf-8")
+    result = build.verify(target, jobs=1)
+    assert not result.ok
+    assert "differs: en/index.html" in result.differences
+    assert "unexpected: data/extra.csv" in result.differences
+    assert any("does not match its manifest" in d for d in result.differences)
+    assert "en/index.html" in build.verify_error(result).report()
+
+
+def test_verify_reports_changed_inputs(project):
+    build.build(OPTS)
+    raw = project / "data" / "raw" / "2025" / "responses.csv"
+    raw.write_text(raw.read_text(encoding="utf-8") + "r999,1,sns\n", encoding="utf-8")
+    result = build.verify(project / "report" / "2025", jobs=1)
+    assert not result.ok and "changed input: data/raw/2025/responses.csv" in result.changed_inputs
+
+
+def test_notebook_command_writes_the_executed_chapter(project, tmp_path):
+    out = tmp_path / "mine.ipynb"
+    options = replace(OPTS, filters=build.parse_filters(["route == sns"]))
+    reports = sorted(p.name for p in (project / "report").iterdir())
+    assert build.chapter_notebook(options, "ch3", out) == out
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    assert nb["metadata"]["papermill"]["parameters"]["filters"] == [["route", "==", "sns"]]
+    assert "ch3: 26 of 40 respondents" in json.dumps(nb)
+    assert sorted(p.name for p in (project / "report").iterdir()) == reports  # no report written
+    with pytest.raises(BuildError, match="unknown chapter 'ch9'"):
+        build.chapter_notebook(options, "ch9", out)
+
+
+def test_options_are_checked_before_anything_runs(project):
+    with pytest.raises(BuildError, match="unknown segment"):
+        build.build(replace(OPTS, segment="smb"))
+    with pytest.raises(BuildError, match="unknown chapter 'ch7'"):
+        build.build(replace(OPTS, chapters=("ch7",)))
+    with pytest.raises(BuildError, match="unknown format"):
+        build.split_list("html,docx", valid=build.FORMATS, what="format")
+    with pytest.raises(BuildError, match="no raw data for wave 2021"):
+        build.build(replace(OPTS, wave="2021", compare_wave=""))
+    assert build.split_list("en, ja", valid=build.LANGS) == ("ja", "en")
+
+
+def test_cli_filter_values_become_notebook_values():
+    assert build.parse_filters([("employees", ">=", "1000"), "industry in a,b"]) == (
+        ("employees", ">=", 1000), ("industry", "in", ["a", "b"]))
+
+
+# ------------------------------------------------------------------------------ the real report
+
+_REAL_NOTEBOOKS = sorted((REAL_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(len(_REAL_NOTEBOOKS) < 6, reason="the chapter notebooks are not all there yet")
+def test_two_full_builds_of_the_real_report_are_byte_identical(tmp_path):
+    """Both languages, HTML and PDF, from the project's own data: two cold builds in separate
+    folders with separate caches, compared file by file."""
+    options = build.BuildOptions(source_date_epoch=1_700_000_000)
+    first = build.build(replace(options, out=tmp_path / "a", cache_dir=tmp_path / "ca"))
+    second = build.build(replace(options, out=tmp_path / "b", cache_dir=tmp_path / "cb"))
+    assert len(first.executed) == len(second.executed) == len(_REAL_NOTEBOOKS)
+    diff = compare_trees(tmp_path / "a", tmp_path / "b")
+    assert not diff, diff.lines()
+    files = set(tree_hashes(tmp_path / "a"))
+    assert {"ja/index.html", "en/index.html", "ja/hakusho-2025-ja.pdf", "en/hakusho-2025-en.pdf"} <= files

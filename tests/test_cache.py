@@ -1,0 +1,72 @@
+"""Cache keys are content hashes: same bytes, same key, whatever the timestamps or key order."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hakusho.cache import Cache, cache_dir_for, digest, is_assembly_only, sha256_file, tree_hashes
+
+
+def test_tree_hashes_are_sorted_relative_and_skip_bytecode(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "x.py").write_text("x = 1\n")
+    (tmp_path / "a.yml").write_text("a: 1\n")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
+    (tmp_path / "b" / "y.pyc").write_bytes(b"\0")
+    hashes = tree_hashes(tmp_path, prefix="pkg/")
+    assert list(hashes) == ["pkg/a.yml", "pkg/b/x.py"]
+    assert hashes["pkg/a.yml"] == sha256_file(tmp_path / "a.yml")
+    assert tree_hashes(tmp_path, exclude=["b/*"]) == {"a.yml": hashes["pkg/a.yml"]}
+    assert tree_hashes(tmp_path / "missing") == {}
+
+
+def test_content_not_time_decides(tmp_path):
+    (tmp_path / "f.csv").write_text("id\n1\n")
+    before = tree_hashes(tmp_path)
+    os.utime(tmp_path / "f.csv", (1, 1))
+    assert tree_hashes(tmp_path) == before
+    (tmp_path / "f.csv").write_text("id\n2\n")
+    os.utime(tmp_path / "f.csv", (1, 1))
+    assert tree_hashes(tmp_path) != before
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=8), st.integers() | st.text(max_size=8), max_size=8))
+def test_digest_ignores_key_order(mapping):
+    reordered = dict(reversed(list(mapping.items())))
+    assert digest(mapping) == digest(reordered)
+    assert digest({"k": mapping}) != digest({"k": {**mapping, "\x00extra": 1}})
+
+
+def test_put_get_mark_and_prune(tmp_path):
+    cache = Cache(tmp_path / "cache")
+    src = tmp_path / "src"
+    (src / "tables").mkdir(parents=True)
+    (src / "tables" / "t.csv").write_text("a\n")
+    assert cache.get("chapters", "k1") is None
+    entry = cache.put("chapters", "k1", src)
+    assert (entry / "tables" / "t.csv").read_text() == "a\n"
+    (src / "tables" / "t.csv").write_text("changed\n")  # a copy, not a link
+    assert (cache.get("chapters", "k1") / "tables" / "t.csv").read_text() == "a\n"
+    cache.mark("validated", "v1", {"ok": True})
+    assert cache.get("validated", "v1") is not None
+    assert not [p for p in (tmp_path / "cache" / "chapters").iterdir() if p.name.startswith(".tmp-")]
+    for i in range(5):
+        cache.put("chapters", f"old{i}", src)
+        os.utime(cache.entry("chapters", f"old{i}"), (100 + i, 100 + i))
+    assert cache.prune(keep=3) == 3
+    left = sorted(p.name for p in (tmp_path / "cache" / "chapters").iterdir())
+    assert left == ["k1", "old3", "old4"]
+
+
+def test_catalogs_only_the_assembly_reads():
+    assert is_assembly_only("locale/ja/LC_MESSAGES/report.po")
+    assert not is_assembly_only("locale/ja/LC_MESSAGES/charts.po")
+    assert not is_assembly_only("chapter.py")
+
+
+def test_cache_lives_next_to_the_output(tmp_path):
+    assert cache_dir_for(tmp_path / "report" / "2025") == tmp_path / "report" / ".hakusho-cache"
