@@ -428,4 +428,4 @@ def test_cell_numbers_reads_plain_padded_and_decimal_integers(n: int) -> None:
     cells = pd.Series([str(n), f" {n} ", f"{n}.0", "", "x"], dtype="str")
     expected = [n, n, n, np.nan, np.nan]
     np.testing.assert_array_equal(cell_numbers(cells), expected)
-    np.testing.assert_array_equal(cell_numbers(cells, (n, n + 1)), expected)
+    np.testing.assert_array_equal(cell_numbers(cells.to_numpy()), expected)

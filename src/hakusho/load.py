@@ -21,7 +21,6 @@ import csv
 import io
 import math
 import re
-from collections.abc import Sequence
 from datetime import date, datetime, time
 from itertools import repeat
 from pathlib import Path
@@ -370,34 +369,16 @@ def _drop_blank_rows(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
 # --- typed responses -----------------------------------------------------------------------------
 
 
-def cell_numbers(cells: pd.Series | np.ndarray, expected: Sequence[float] = ()) -> np.ndarray:
+def cell_numbers(cells: pd.Series | np.ndarray) -> np.ndarray:
     """Text cells as floats: NaN where blank or not a number; surrounding spaces are ignored.
 
-    ``expected`` names the numbers a column should hold (its choice codes, or 0 and 1): their
-    plain texts are looked up in one hashed pass and only other texts (" 1", "1.0", "abc") are
-    parsed. Without it each distinct text is parsed once. Either way no cell is parsed on its own,
-    which is what keeps a 78,000-row, 400-column export quick.
+    A raw column holds a handful of distinct texts ("", "1", "2" …): they are found in one hashed
+    pass and each is parsed once, which keeps a 78,000-row, 400-column export quick.
     """
     values = cells.to_numpy(dtype=object) if isinstance(cells, pd.Series) else np.asarray(cells, dtype=object)
-    if not len(expected):
-        return _parse_numbers(values)
-    texts = pd.Index(["", *(_plain_number(v) for v in expected)], dtype=object)
-    positions = texts.get_indexer(values)
-    numbers = np.array([np.nan, *map(float, expected), np.nan])[positions]  # position -1 -> NaN
-    other = positions == -1
-    if other.any():
-        numbers[other] = _parse_numbers(values[other])
-    return numbers
-
-
-def _plain_number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def _parse_numbers(values: np.ndarray) -> np.ndarray:
     positions, uniques = pd.factorize(values, use_na_sentinel=True)
     parsed = pd.to_numeric(pd.Series(uniques, dtype=object).astype(str).str.strip(), errors="coerce")
-    return np.append(parsed.to_numpy(dtype=float, na_value=np.nan), np.nan)[positions]
+    return np.append(parsed.to_numpy(dtype=float, na_value=np.nan), np.nan)[positions]  # -1 (NA) -> NaN
 
 
 def to_responses(raw: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
@@ -410,10 +391,10 @@ def to_responses(raw: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     for q in codebook.questions:
         if q.type == "multi":
             for choice in q.choices:
-                ticked = cell_numbers(raw[q.multi_column(choice)], (0, 1))
+                ticked = cell_numbers(raw[q.multi_column(choice)])
                 data[multi_column(q, choice.key)] = pd.arrays.BooleanArray(ticked == 1, np.isnan(ticked))
         elif q.type in ("single", "ordinal"):
-            codes = cell_numbers(raw[q.column], [c.code for c in q.choices])
+            codes = cell_numbers(raw[q.column])
             blank = np.isnan(codes)
             data[q.id] = pd.arrays.IntegerArray(np.where(blank, 0, codes).astype(np.int64), blank)
         elif q.type == "numeric":

@@ -85,14 +85,16 @@ def _column_range(question: Question) -> str:
 
 
 def _accepts(expected: Sequence[float]) -> Callable[[pd.Series], pd.Series]:
-    """A check passing blanks and the given numbers (``" 1"`` and ``"1.0"`` count as 1)."""
-    texts = ["", *(str(int(v)) for v in expected)]
+    """A check passing blanks and the given numbers (``" 1"`` and ``"1.0"`` count as 1).
+
+    Each distinct text of the column is judged once: hashing the column is the only pass over
+    its cells.
+    """
 
     def check(cells: pd.Series) -> pd.Series:
-        ok = np.array(cells.isin(texts))
-        if not ok.all():  # rare: parse only the cells that are not plain codes
-            ok[~ok] = np.isin(cell_numbers(cells.to_numpy()[~ok]), expected)
-        return pd.Series(ok, index=cells.index)
+        positions, texts = pd.factorize(cells.to_numpy())
+        ok = (texts == "") | np.isin(cell_numbers(texts), expected)
+        return pd.Series(ok[positions], index=cells.index)
 
     return check
 
@@ -159,7 +161,7 @@ def typed_for_routing(codebook: Codebook, frame: pd.DataFrame,
             for choice in q.choices:
                 col = q.multi_column(choice)
                 if col in frame.columns:
-                    numbers = cell_numbers(frame[col], (0, 1))
+                    numbers = cell_numbers(frame[col])
                     ok = (numbers == 0) | (numbers == 1)
                     bad |= (frame[col].to_numpy() != "") & ~ok
                     values = pd.array(np.where(ok, numbers == 1, False), dtype="boolean")
@@ -170,7 +172,7 @@ def typed_for_routing(codebook: Codebook, frame: pd.DataFrame,
         elif q.type in ("single", "ordinal", "numeric") and cols:
             cells = frame[q.column]
             codes = [c.code for c in q.choices]
-            numbers = cell_numbers(cells, codes)
+            numbers = cell_numbers(cells)
             ok = np.isin(numbers, codes) if q.type != "numeric" else np.isfinite(numbers)
             bad |= (cells.to_numpy() != "") & ~ok
             dtype = "Float64" if q.type == "numeric" else "Int64"
@@ -321,7 +323,7 @@ class _RoutingChecks:
                 zero = values == "0"
                 unusual = ~zero & (values != "")
                 if unusual.any():  # " 1", "0.0" …
-                    zero[unusual] = cell_numbers(values[unusual], (0, 1)) == 0
+                    zero[unusual] = cell_numbers(values[unusual]) == 0
                 rows = rows[zero]
             failures.append((cols[0], rows))
         return self._result(frame, failures)
@@ -337,7 +339,7 @@ class _RoutingChecks:
             sent = np.flatnonzero(route.asked[q.id] & route.known[q.id])
             sent = sent[~self.blank(frame, q.other_column)[sent]]
             codes = [0, 1] if q.type == "multi" else [c.code for c in q.choices]
-            numbers = cell_numbers(frame[source].to_numpy()[sent], codes)
+            numbers = cell_numbers(frame[source].to_numpy()[sent])
             chosen = numbers == (1 if q.type == "multi" else other.code)
             # An invalid choice cell is reported by its own check; blank or another choice is not.
             valid = np.isnan(numbers) | np.isin(numbers, codes)
