@@ -419,10 +419,10 @@ def test_one_bad_answer_gives_one_problem_at_its_cell(here: Path, row: int, colu
         (row + 2, VALID[row][0], column, junk, CODE_COLUMNS[column])]
 
 
-# --- speed on a wide file: vectorised, so a table this size is quick (no timing asserted) ---------
+# --- many rows, many columns: the vectorised paths at scale (no timing asserted) ------------------
 
 
-def test_wide_file_with_scattered_problems(here: Path) -> None:
+def test_many_respondents_with_scattered_problems(here: Path) -> None:
     """Two hundred respondents copied from the valid five, one bad cell in every seventh row: each
     is found, on its own line, and nothing else is."""
     rng = np.random.default_rng(7)
@@ -432,6 +432,49 @@ def test_wide_file_with_scattered_problems(here: Path) -> None:
         rows[i][1] = "9"
     found = problems_of(here, table(rows))
     assert [(p.row, p.respondent, p.column) for p in found] == [(i + 2, f"R{i:04d}", "Q1") for i in bad]
+
+
+def wide_codebook(n_multi: int = 20, n_choices: int = 19) -> Codebook:
+    """A questionnaire about as wide as a real export: 2 + 20 × 19 = 382 columns."""
+    questions = [CODEBOOK["questions"][3]]  # cs_status, column Q4
+    for i in range(n_multi):
+        questions.append({"id": f"m{i}", "column": f"M{i}", "type": "multi", "text": _text(f"M{i}"),
+                          "asked": DOING if i % 2 else [],
+                          "choices": [_choice(c, f"c{c}") for c in range(1, n_choices + 1)]})
+    return codebook(questions=questions)
+
+
+def test_wide_file_with_problems_in_every_kind_of_check(here: Path) -> None:
+    book = wide_codebook()
+    n = 1000
+    rng = np.random.default_rng(11)
+    status = rng.integers(1, 4, n)
+    columns: dict[str, np.ndarray] = {"ID": np.array([f"R{i:05d}" for i in range(n)]), "Q4": status.astype(str)}
+    for q in book.questions[1:]:
+        ticks = rng.random((n, len(q.choices))) < 0.2
+        ticks[np.arange(n), rng.integers(0, len(q.choices), n)] = True
+        asked = status == 1 if q.asked else np.ones(n, dtype=bool)
+        for k, choice in enumerate(q.choices):
+            columns[q.multi_column(choice)] = np.where(asked, ticks[:, k].astype(int).astype(str), "")
+    frame = pd.DataFrame(columns)
+    doing = np.flatnonzero(status == 1)
+    others = np.flatnonzero(status != 1)
+    frame.loc[doing[5], "M1_3"] = "7"  # not 0 or 1
+    frame.loc[others[8], "M3_19"] = "0"  # answered where not asked
+    frame.loc[doing[40], [f"M5_{c}" for c in range(1, 20)]] = "0"  # nothing ticked
+    frame.loc[doing[90], "M7_2"] = ""  # blank where asked
+    frame.loc[700, "ID"] = frame.loc[3, "ID"]  # duplicate id
+    path = write(here, [list(frame.columns), *frame.to_numpy().tolist()])
+    assert len(frame.columns) == len(book.expected_columns()) == 382
+    found = find_problems(read_raw(path), book, path, others=[])
+    expected = sorted([
+        (doing[5] + 2, "M1_3", "not 0 or 1"),
+        (others[8] + 2, "M3_19", "answer where the question was not asked"),
+        (doing[40] + 2, "M5_1…M5_19", "no choice ticked"),
+        (doing[90] + 2, "M7_2", "required answer missing"),
+        (702, "ID", "duplicate respondent id"),
+    ])
+    assert [(p.row, p.column, p.message) for p in found] == expected
 
 
 def test_problem_text_names_file_row_respondent_column_value_and_expectation(here: Path) -> None:
