@@ -114,6 +114,12 @@ def test_wave_cannot_be_told(project: Path, capsys: pytest.CaptureFixture[str]) 
                               "pass --wave or --codebook\n")
 
 
+def test_missing_codebook(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "raw" / "2025" / "responses.csv").write_text(VALID, encoding="utf-8")
+    code, _, err = run(capsys, "raw/2025", "--codebook", "codebook/2024.yml")
+    assert (code, err) == (2, "error: no codebook codebook/2024.yml for raw/2025/responses.csv; pass --codebook\n")
+
+
 def test_missing_folder(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "raw/2030")
     assert (code, err) == (2, "error: raw/2030: no such file or folder\n")

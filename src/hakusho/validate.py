@@ -25,6 +25,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrorReason, SchemaErrors
 
+from hakusho import config
 from hakusho.codebook import Codebook, Question, load_codebook
 from hakusho.errors import CodebookError, DataError, FilterError, HakushoError, Problem
 from hakusho.filters import conditions_mask
@@ -609,13 +610,14 @@ def validate_path(path: Path, *, codebook: Path | None = None, wave: str | None 
     wave's codebook in the project.
     """
     file = find_raw_file(Path(path))
-    if codebook is not None:
-        book = load_codebook(codebook)
-    elif wave or wave_of_path(file):
-        book = load_codebook(wave or wave_of_path(file))
-    else:
+    wave_name = wave or wave_of_path(file)
+    if codebook is None and not wave_name:
         raise DataError(f"{display_path(file)}: cannot tell the wave from the folder name; "
                         "pass --wave or --codebook")
+    codebook = Path(codebook) if codebook is not None else config.codebook_path(str(wave_name))
+    if not codebook.is_file():
+        raise CodebookError(f"no codebook {display_path(codebook)} for {display_path(file)}; pass --codebook")
+    book = load_codebook(codebook)
     raw = read_raw(file, id_column=book.id_column)
     validate_raw(raw, book, file, wave=wave)
     return (f"OK  {display_path(file)}: {len(raw)} respondents, {len(raw.columns)} columns, "
