@@ -27,6 +27,7 @@ from pathlib import Path
 REAL_ROOT = Path(__file__).resolve().parents[1]
 TESTS_DIR = Path(__file__).resolve().parent
 CHAPTERS = {"ch1": "01_one", "ch2": "02_two", "ch3": "03_three"}
+PARTS = {"cross": "07_cross"}  # a notebook that is not a chapter of the spec
 CONFIG_PATHS = {  # config attribute -> path under the project root
     "PROJECT_ROOT": "", "DATA_DIR": "data", "RAW_DIR": "data/raw", "CODEBOOK_DIR": "data/codebook",
     "CROSSWALK_PATH": "data/codebook/crosswalk.yml", "SYNTHETIC_DIR": "data/synthetic",
@@ -101,7 +102,7 @@ def make_project(root: Path) -> Path:
 
     root = Path(root)
     (root / "notebooks").mkdir(parents=True)
-    for chapter, stem in CHAPTERS.items():
+    for chapter, stem in {**CHAPTERS, **PARTS}.items():
         nbformat.write(chapter_notebook(chapter), root / "notebooks" / f"{stem}.ipynb")
     (root / "notebooks" / "README.md").write_text("not a notebook\n", encoding="utf-8")
     for wave, n in (("2025", 40), ("2023", 30)):
@@ -244,6 +245,6 @@ if __name__ == "__main__":
     install_fakes(_setitem, _set, _build)
     code = main(sys.argv[1:])
     if os.environ.get("FAKE_SHOW_MODULES"):
-        heavy = ["pandas", "numpy", "matplotlib", "papermill", "nbclient", "jupyter_client", "yaml"]
+        heavy = ["pandas", "numpy", "matplotlib", "papermill", "nbclient", "jupyter_client"]
         print("imported:", ",".join(m for m in heavy if m in sys.modules))
     sys.exit(code)

@@ -296,6 +296,15 @@ def test_notebook_command_writes_the_executed_chapter(project, tmp_path):
         build.chapter_notebook(options, "ch9", out)
 
 
+def test_a_notebook_outside_the_spec_runs_only_when_named(project):
+    result = build.build(replace(OPTS, chapters=("cross",)))
+    assert result.executed == ["cross"] and result.rendered == []
+    assert result.target == project / "report" / "2025-saas-cross"
+    files = set(tree_hashes(result.target))
+    assert files == {"data/cross_count.csv", "notebooks/07_cross.ipynb", "manifest.json"}
+    assert "notebooks/07_cross.ipynb" not in read_manifest(project / "report" / "2025")["outputs"]
+
+
 def test_options_are_checked_before_anything_runs(project):
     with pytest.raises(BuildError, match="unknown segment"):
         build.build(replace(OPTS, segment="smb"))

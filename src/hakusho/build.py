@@ -134,6 +134,7 @@ class Plan:
     cache: Cache
     epoch: int
     notebooks: dict[str, Path]  # chapter id -> notebook, the chapters built, in report order
+    parts: list[str]  # of those, notebooks that are not chapters of the report (cross analysis)
     params: dict[str, dict[str, Any]]
     chapter_keys: dict[str, str]
     validate_key: str
@@ -235,6 +236,19 @@ def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
     return found
 
 
+def report_chapters() -> list[str]:
+    """The chapter ids of the spec, in report order (read without building the whole spec
+    model: a no-op rebuild needs only the ids)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        doc = yaml.load(config.SPEC_PATH.read_text(encoding="utf-8"), Loader=loader)
+        return [str(c["id"]) for c in doc["chapters"]]
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise BuildError(f"cannot read the chapter list from {config.SPEC_PATH.name}: {exc}") from None
+
+
 def source_date_epoch(explicit: int | None = None) -> int:
     """The report's date: explicit, else SOURCE_DATE_EPOCH, else the last commit, else fixed."""
     if explicit is not None:
@@ -316,12 +330,16 @@ def make_plan(options: BuildOptions) -> Plan:
     """Everything a build will do, decided from hashes alone (cheap: no pandas, no kernels)."""
     _check_options(options)
     every = discover_notebooks()
-    chosen = options.chapters or tuple(every)
+    # The report is the spec's chapters; a notebook computing something else (the cross-analysis
+    # part) runs only when named, and its outputs go to parts/<id>/ of the build folder.
+    in_report = [c for c in every if c in report_chapters()]
+    chosen = options.chapters or tuple(in_report)
     unknown = [c for c in chosen if c not in every]
     if unknown:
         raise BuildError(f"unknown chapter '{unknown[0]}' (valid: {', '.join(every)})")
     notebooks = {c: every[c] for c in every if c in chosen}
-    target = default_target(options, list(every), list(notebooks))
+    parts = [c for c in notebooks if c not in in_report]
+    target = default_target(options, in_report, list(notebooks))
     cache = Cache(Path(options.cache_dir) if options.cache_dir else cache_dir_for(target))
     epoch = source_date_epoch(options.source_date_epoch)
 
@@ -376,7 +394,9 @@ def make_plan(options: BuildOptions) -> Plan:
         "data": extra_data, "package": package, "libraries": assembly_library_versions(),
     }
     tasks: list[Task] = []
-    if options.engine == "quarto":
+    if len(parts) == len(notebooks):
+        pass  # nothing for the renderers: the report holds the part's tables and notebook
+    elif options.engine == "quarto":
         tasks.append(Task("quarto", "quarto", None, digest({**assembly_common, "task": "quarto-engine"})))
     else:
         for fmt in (f for f in FORMATS if f in options.formats):
@@ -389,7 +409,8 @@ def make_plan(options: BuildOptions) -> Plan:
     inputs = {**nb_hashes, **raw, **codebooks, **package, **templates, **extra_data}
     build_key = digest({"record": record, "epoch": epoch, "chapters": chapter_keys,
                         "tasks": {t.name: t.key for t in tasks}, "hakusho": __version__})
-    return Plan(options=options, target=target, cache=cache, epoch=epoch, notebooks=notebooks, params=params,
+    return Plan(options=options, target=target, cache=cache, epoch=epoch, notebooks=notebooks, parts=parts,
+                params=params,
                 chapter_keys=chapter_keys, validate_key=validate_key, tasks=tasks, inputs=inputs,
                 record=record, build_key=build_key)
 
@@ -587,6 +608,7 @@ class _Build:
         self.build_dir = self.work / "build"
         self.chapters_dir = self.build_dir / "chapters"
         self.chapters_dir.mkdir(parents=True)
+        self.parts_dir = self.build_dir / "parts"
         self.stage_name = "plan"
 
     # -- driver
@@ -625,6 +647,10 @@ class _Build:
             if pool is not None:
                 pool.kill()
                 pool.close(wait=False)
+
+    def folder(self, chapter: str) -> Path:
+        """Where a notebook runs (its outputs go to ``<folder>/<chapter>/``)."""
+        return self.parts_dir if chapter in self.plan.parts else self.chapters_dir
 
     def _stage(self, name: str, fn: Callable[[], None]) -> None:
         self.stage_name = name
@@ -666,7 +692,7 @@ class _Build:
         for chapter in from_cache:
             entry = self.plan.cache.get("chapters", self.plan.chapter_keys[chapter])
             assert entry is not None
-            shutil.copytree(entry, self.chapters_dir / chapter)
+            shutil.copytree(entry, self.folder(chapter) / chapter)
             self.result.cached.append(chapter)
             self.reporter.done(chapter, cached=True)
         if not todo:
@@ -674,14 +700,14 @@ class _Build:
         from hakusho.runner import NotebookFailed, NotebookJob, wait_all, write_notebook
 
         jobs = [NotebookJob(name=c, notebook=self.plan.notebooks[c], parameters=self.plan.params[c],
-                            cwd=self.chapters_dir, output=self.chapters_dir / c / self.plan.notebooks[c].name,
+                            cwd=self.folder(c), output=self.folder(c) / c / self.plan.notebooks[c].name,
                             scrub={str(self.root): "<build>"})
                 for c in todo]
 
         def finished(job_result: Any) -> None:
             chapter = job_result.name
-            out = self.chapters_dir / chapter
-            if not (out / "chapter.json").is_file():
+            out = self.folder(chapter) / chapter
+            if chapter not in self.plan.parts and not (out / "chapter.json").is_file():
                 raise BuildError(f"{chapter} ({self.plan.notebooks[chapter].name}) wrote no chapter.json "
                                  f"into its output_dir")
             key = self.plan.chapter_keys[chapter]
@@ -747,7 +773,7 @@ class _Build:
         from hakusho.codebook import load_codebook
 
         o = self.options
-        first = next(iter(self.plan.notebooks))
+        first = next(c for c in self.plan.notebooks if c not in self.plan.parts)
         chapter = json.loads((self.chapters_dir / first / "chapter.json").read_text(encoding="utf-8"))
         book = load_codebook(config.CODEBOOK_DIR / f"{o.wave}.yml")
         compare = load_codebook(config.CODEBOOK_DIR / f"{o.compare_wave}.yml") if o.compare_wave else None
@@ -807,7 +833,7 @@ class _Build:
         data = tree / "data"
         notebooks = tree / "notebooks"
         for chapter, nb in self.plan.notebooks.items():
-            out = self.chapters_dir / chapter
+            out = self.folder(chapter) / chapter
             for table in sorted((out / "tables").glob("*.csv")):
                 dest = data / table.name
                 if dest.exists() and dest.read_bytes() != table.read_bytes():
@@ -934,7 +960,7 @@ def chapter_notebook(options: BuildOptions, chapter: str, out_file: Path | None 
         with _interrupts():
             run.run_stages(and_publish=False)
         out_file.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(run.chapters_dir / chapter / nb.name, out_file)
+        shutil.copyfile(run.folder(chapter) / chapter / nb.name, out_file)
     finally:
         reporter.close()
         shutil.rmtree(work, ignore_errors=True)
