@@ -15,7 +15,7 @@ from fake_project import CHAPTERS, REAL_ROOT, point, prepare
 
 from hakusho import build, config
 from hakusho.cache import tree_hashes
-from hakusho.errors import BuildError, DataError
+from hakusho.errors import BuildError, DataError, FilterError
 from hakusho.manifest import compare_trees, read_manifest
 
 OPTS = build.BuildOptions(jobs=1, source_date_epoch=1_700_000_000)
@@ -294,6 +294,15 @@ def test_notebook_command_writes_the_executed_chapter(project, tmp_path):
     assert sorted(p.name for p in (project / "report").iterdir()) == reports  # no report written
     with pytest.raises(BuildError, match="unknown chapter 'ch9'"):
         build.chapter_notebook(options, "ch9", out)
+
+
+def test_a_new_filter_does_not_revalidate_the_data_and_a_bad_one_stops_early(project):
+    result = build.build(replace(OPTS, filters=build.parse_filters(["route == panel"]), chapters=("ch1",)))
+    assert result.executed == ["ch1"] and not result.validated
+    with pytest.raises(FilterError) as info:
+        build.build(replace(OPTS, filters=build.parse_filters(["rout == sns"])))
+    assert info.value.message.startswith("stage 'validate' failed: filter: unknown variable 'rout'")
+    assert "did you mean route" in info.value.report()
 
 
 def test_a_notebook_outside_the_spec_runs_only_when_named(project):

@@ -138,6 +138,7 @@ class Plan:
     params: dict[str, dict[str, Any]]
     chapter_keys: dict[str, str]
     validate_key: str
+    filters_key: str  # "" without filters
     tasks: list[Task]
     inputs: dict[str, str]  # logical path -> sha256, for the manifest
     record: dict[str, Any]  # the options as the manifest records them
@@ -382,9 +383,10 @@ def make_plan(options: BuildOptions) -> Plan:
     record = options_record(options, list(notebooks))
     validate_key = digest({
         "stage": "validate", "cache": CACHE_FORMAT, "waves": waves, "raw": raw, "codebooks": codebooks,
-        "package": package, "filters": record["filters"], "segment": options.segment,
-        "libraries": libs,
+        "package": package, "libraries": libs,
     })
+    filters_key = digest({"stage": "filters", "cache": CACHE_FORMAT, "wave": options.wave, "codebooks": codebooks,
+                          "package": package, "filters": record["filters"]}) if options.filters else ""
     # A renderer's output depends on what the report contains, not on which other languages or
     # formats are built alongside it.
     contents = {k: v for k, v in record.items() if k not in ("langs", "formats")}
@@ -410,9 +412,8 @@ def make_plan(options: BuildOptions) -> Plan:
     build_key = digest({"record": record, "epoch": epoch, "chapters": chapter_keys,
                         "tasks": {t.name: t.key for t in tasks}, "hakusho": __version__})
     return Plan(options=options, target=target, cache=cache, epoch=epoch, notebooks=notebooks, parts=parts,
-                params=params,
-                chapter_keys=chapter_keys, validate_key=validate_key, tasks=tasks, inputs=inputs,
-                record=record, build_key=build_key)
+                params=params, chapter_keys=chapter_keys, validate_key=validate_key, filters_key=filters_key,
+                tasks=tasks, inputs=inputs, record=record, build_key=build_key)
 
 
 def up_to_date(plan: Plan) -> bool:
@@ -539,18 +540,31 @@ def make_reporter(*, quiet: bool = False) -> Reporter:
 
 
 def validate_inputs(plan: Plan) -> None:
-    """Stage 1: the raw data of both waves against their codebooks, then the filters.
-
-    Raises the loader's DataError/CodebookError (every problem listed) or a FilterError.
-    """
-    from hakusho.chapter import load_waves, normalize_filters
+    """Stage 1: the raw data of both waves against their codebooks (what ``hakusho validate``
+    checks). Raises the loader's DataError/CodebookError with every problem listed."""
+    from hakusho.chapter import load_waves
 
     options = plan.options
     data_dir = str(Path(options.data_dir).absolute()) if options.data_dir else ""
-    survey, _ = load_waves(options.wave, options.compare_wave, data_dir=data_dir, codebook_dir="")
-    if options.filters:
-        conditions, _ = normalize_filters([list(f) for f in options.filters])
-        survey.where(conditions, source="filter")
+    load_waves(options.wave, options.compare_wave, data_dir=data_dir, codebook_dir="")
+
+
+def check_filters(plan: Plan) -> None:
+    """The filters against the report wave's codebook: unknown variables or choices and wrong
+    operators fail here, with suggestions, before a notebook runs. It needs no data (filters are
+    evaluated on an empty table of the codebook's layout), so a new filter does not re-validate
+    the data; whether a filter leaves enough respondents the chapters decide."""
+    import pandas as pd
+
+    from hakusho.chapter import normalize_filters
+    from hakusho.codebook import load_codebook
+    from hakusho.filters import conditions_mask
+    from hakusho.load import to_responses
+
+    book = load_codebook(config.CODEBOOK_DIR / f"{plan.options.wave}.yml")
+    conditions, _ = normalize_filters([list(f) for f in plan.options.filters])
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in book.expected_columns()})
+    conditions_mask(book, to_responses(empty, book), conditions, source="filter")
 
 
 @contextlib.contextmanager
@@ -670,20 +684,24 @@ class _Build:
     # -- stages
 
     def validate(self) -> None:
-        key = self.plan.validate_key
-        self.reporter.step("validate", "data")
-        if not self.options.force and self.plan.cache.get("validated", key):
-            self.reporter.done("validate", cached=True)
-            return
-        self.reporter.start("validate")
-        try:
-            validate_inputs(self.plan)
-        except BaseException:
-            self.reporter.fail("validate")
-            raise
-        self.plan.cache.mark("validated", key)
-        self.result.validated = True
-        self.reporter.done("validate", note="valid")
+        checks = [("data", "validated", self.plan.validate_key, validate_inputs)]
+        if self.plan.filters_key:
+            checks.append(("filters", "filters-checked", self.plan.filters_key, check_filters))
+        for label, kind, key, check in checks:
+            self.reporter.step(f"validate:{label}", label)
+            if not self.options.force and self.plan.cache.get(kind, key):
+                self.reporter.done(f"validate:{label}", cached=True)
+                continue
+            self.reporter.start(f"validate:{label}")
+            try:
+                check(self.plan)
+            except BaseException:
+                self.reporter.fail(f"validate:{label}")
+                raise
+            self.plan.cache.mark(kind, key)
+            if label == "data":
+                self.result.validated = True
+            self.reporter.done(f"validate:{label}", note="valid")
 
     def chapters(self, pool: Any, todo: list[str]) -> None:
         from_cache = [c for c in self.plan.notebooks if c not in todo]
