@@ -25,9 +25,10 @@ changed by ``sns.set_theme()``, say — looks the same. Figures are plain ``Figu
 pyplot): nothing accumulates in a global figure manager.
 
 Bars are drawn with matplotlib's ``barh`` rather than seaborn's ``barplot``: a chart dict holds
-values already computed and rounded, and seaborn's bar functions estimate from observations (and
-bring scipy in on import) — there is nothing left for them to do here. Seaborn users are served by
-the same shape of API: ``plot_*(chart, lang=..., ax=None) -> Axes``.
+values already computed and rounded, and seaborn's bar functions estimate from observations —
+there is nothing left for them to do here. Seaborn supplies the colour ramps (its palette tools
+blend the house colours into evenly spaced steps), and its users are served by the same shape of
+API: ``plot_*(chart, lang=..., ax=None) -> Axes``.
 
 SVG text stays text (``svg.fonttype: none``), a choice checked against both consumers:
 
@@ -60,7 +61,7 @@ import matplotlib as mpl
 import matplotlib.style  # mpl.style is not loaded by ``import matplotlib``
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
-from matplotlib.colors import LinearSegmentedColormap, to_hex, to_rgb
+from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -157,9 +158,11 @@ def categorical_colors(n: int) -> list[str]:
 
 def sequential_colors(n: int) -> list[str]:
     """``n`` colours for ordered buckets, light teal to navy (first bucket lightest)."""
+    import seaborn as sns  # palette tools only; imported where used to keep the CLI start quick
+
     navy, teal = _palette()[:2]
-    ramp = LinearSegmentedColormap.from_list("hakusho_sequential", [_tint(teal, 0.78), teal, navy])
-    return [to_hex(ramp(i / max(n - 1, 1))) for i in range(n)]
+    ramp = sns.blend_palette([_tint(teal, 0.78), teal, navy], n_colors=max(n, 2))
+    return [to_hex(c) for c in ramp[:n]] if n > 1 else [to_hex(ramp[0])]
 
 
 def _family() -> tuple[str, ...]:
