@@ -45,6 +45,10 @@ SIZES = {"all": 781, "saas": 257, "non_saas": 524, "it_non_saas": 96, "saas_doin
          "saas_planning": 12, "saas_not": 4, "segment": 257}
 COMPARE_SIZES = {"all": 203, "saas": 203, "saas_doing": 188, "segment": 203}
 
+# Choices a year-over-year chart's comparison wave did not offer: the chapter stage leaves that
+# series out of the row's values altogether (no count, not a zero).
+NEW_IN_REPORT_WAVE = {"kpis_tracked": {"grr", "expansion_deals", "onboarding_completion", "other"}}
+
 # Counts the published report prints, so that headlines read like the real ones.
 ANCHORS: dict[str, dict[str, int]] = {
     "route": {"sns": 258, "panel": 523},
@@ -90,12 +94,17 @@ def _series_plan(chart: Chart, segment: str) -> list[tuple[str, str, str]]:
     return [(p, WAVE, p) for p in pops]
 
 
-def _series_table(question: Question, counts: Mapping[str, int], size: int, series_id: str) -> pd.DataFrame:
-    """One series as a long share table: "don't know" answers counted but outside the base."""
+def _series_table(question: Question, counts: Mapping[str, int], size: int, series_id: str,
+                  absent: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """One series as a long share table: "don't know" answers counted but outside the base,
+    choices the wave did not offer (``absent``) without a count."""
     outside = sum(counts.get(c.key, 0) for c in question.choices if not c.in_base)
     base = size - outside if question.type != "multi" else size
     rows = []
     for c in question.choices:
+        if c.key in absent:
+            rows.append((series_id, c.code, c.key, c.ja, c.en, float("nan"), base, float("nan")))
+            continue
         n = int(counts.get(c.key, 0))
         pct = percent(n, base) if c.in_base and base >= 10 else float("nan")
         rows.append((series_id, c.code, c.key, c.ja, c.en, n, base, pct))
@@ -113,6 +122,8 @@ def _chart_doc(chart: Chart, question: Question, tables: dict[str, pd.DataFrame]
         values = {}
         for sid, _, _ in plan:
             row = tables[sid].set_index("choice_key").loc[c.key]
+            if pd.isna(row["count"]):
+                continue
             pct = None if pd.isna(row["pct"]) else float(row["pct"])
             values[sid] = {"count": int(row["count"]), "base": bases[sid], "pct": pct}
         rows.append({"key": c.key, "code": c.code, "label": _bilingual(c), "in_base": c.in_base, "values": values})
@@ -190,7 +201,8 @@ def _chart(chart: Chart, spec: Spec, books: _Books, segment: str,
         if given is None and sid == plan[0][0]:
             given = ANCHORS.get(chart.id)
         series_counts = dict(given) if given else _random_counts(question, size, chart.id, sid)
-        tables[sid] = _series_table(question, series_counts, size, sid)
+        absent = frozenset(NEW_IN_REPORT_WAVE.get(chart.id, ())) if sid == COMPARE_WAVE else frozenset()
+        tables[sid] = _series_table(question, series_counts, size, sid, absent)
     return _chart_doc(chart, question, tables, plan, spec)
 
 
@@ -229,11 +241,12 @@ def set_counts(chapters: dict[str, dict[str, Any]], chart_id: str, counts: Mappi
     chapter, i, j = find_chart(chapters, chart_id)
     old = chapter["slides"][i]["charts"][j]
     sid = series or old["series"][0]["id"]
-    current = {s["id"]: {r["key"]: r["values"][s["id"]]["count"] for r in old["rows"]} for s in old["series"]}
+    current = {s["id"]: {r["key"]: r["values"][s["id"]]["count"] for r in old["rows"] if s["id"] in r["values"]}
+               for s in old["series"]}
     current[sid] = {**current[sid], **counts}
     sizes = {}
     for s in old["series"]:
-        outside = sum(r["values"][s["id"]]["count"] for r in old["rows"] if not r["in_base"])
+        outside = sum(r["values"][s["id"]]["count"] for r in old["rows"] if not r["in_base"] and s["id"] in r["values"])
         sizes[s["id"]] = s["base_n"] + (outside if chart_spec.answer != "multi" else 0)
     if size is not None:
         sizes[sid] = size
@@ -288,6 +301,8 @@ def _tidy(chart: Mapping[str, Any], chapter: Mapping[str, Any]) -> pd.DataFrame:
     records = []
     for s in chart["series"]:
         for row in chart["rows"]:
+            if s["id"] not in row["values"]:
+                continue
             cell = row["values"][s["id"]]
             records.append({"chart_id": chart["id"], "wave": s["wave"], "population": chart["base"],
                             "series": s["id"], "filter": chapter["filter_text"], "choice_code": row["code"],

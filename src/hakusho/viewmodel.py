@@ -148,6 +148,11 @@ def _chapter_label(chapter_id: str, tx: _Text) -> str:
     return tx("ui.appendix")
 
 
+def _cell(row: Mapping[str, Any], series_id: str) -> Mapping[str, Any]:
+    """A row's value in one series; empty where the series' wave did not offer the choice."""
+    return row["values"].get(series_id) or {"count": None, "base": None, "pct": None}
+
+
 def _series_base(series: Mapping[str, Any], tx: _Text) -> str:
     return tx("ui.base_value", label=tx.label(series["label"]), n=numbers.base_n(series["base_n"], tx.lang))
 
@@ -167,7 +172,7 @@ def _alt_text(chart: Mapping[str, Any], tx: _Text) -> str:
         values = []
         rows = chart["rows"]
         for row in rows[:ALT_VALUES]:
-            cell = row["values"][sid]
+            cell = _cell(row, sid)
             value = (numbers.pct(cell["pct"], tx.lang) if cell["pct"] is not None
                      else numbers.count(cell["count"], tx.lang) if cell["count"] is not None else numbers.DASH)
             values.append(tx("ui.alt_value", label=tx.label(row["label"]), value=value))
@@ -211,7 +216,7 @@ def _table(chart: Mapping[str, Any], tx: _Text) -> dict[str, Any]:
     for row in chart["rows"]:
         cells = []
         for s in series:
-            cell = row["values"][s["id"]]
+            cell = _cell(row, s["id"])
             cells.append(numbers.count(cell["count"], lang) if cell["count"] is not None else numbers.DASH)
             cells.append(numbers.pct_cell(cell["pct"], lang))
         if tests:
@@ -241,8 +246,8 @@ def _compare(chart: Mapping[str, Any], build: Build, tx: _Text) -> dict[str, Any
             continue
         rows.append({
             "label": tx.label(row["label"]),
-            "before": numbers.pct_cell(row["values"][before["id"]]["pct"], lang),
-            "after": numbers.pct_cell(row["values"][now["id"]]["pct"], lang),
+            "before": numbers.pct_cell(_cell(row, before["id"])["pct"], lang),
+            "after": numbers.pct_cell(_cell(row, now["id"])["pct"], lang),
             "change": numbers.points_cell(test.get("change_pt"), lang),
             "mark": tx("ui.significant_mark") if (test.get("significant") and not ordinal) else "",
         })
@@ -383,8 +388,8 @@ def _methodology(build: Build, spec: Spec, book: Codebook, tx: _Text) -> dict[st
     if route is not None:
         sid = route["series"][0]["id"]
         items = [tx("method.value.route_item", label=tx.label(r["label"]),
-                    share=numbers.pct_cell(r["values"][sid]["pct"], lang),
-                    count=numbers.count(r["values"][sid]["count"], lang)) for r in route["rows"]]
+                    share=numbers.pct_cell(_cell(r, sid)["pct"], lang),
+                    count=numbers.count(_cell(r, sid)["count"], lang)) for r in route["rows"]]
         rows.append({"label": tx("method.label.route"), "value": tx.join(items)})
     if info.get("vendor"):
         rows.append({"label": tx("method.label.vendor"), "value": tx.label(info["vendor"])})
