@@ -219,9 +219,27 @@ def render_pdf(build_dir: Path, out_dir: Path, lang: str) -> Path:
     return path
 
 
+def render_quarto(build_dir: Path, out_dir: Path) -> Path:
+    _log("quarto")
+    (Path(out_dir) / "_quarto.yml").write_text("project:\n  type: website\n", encoding="utf-8")
+    (Path(out_dir) / "index.qmd").write_text(_summary(build_dir), encoding="utf-8")
+    return Path(out_dir)
+
+
+def run_quarto(project_dir: Path) -> Path:
+    _log("quarto render")
+    site = Path(project_dir) / "_site"
+    site.mkdir()
+    (site / "index.html").write_text("<html>" + (Path(project_dir) / "index.qmd").read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    return site
+
+
 def install_fakes(setitem, setattr_, build) -> None:
     setitem(build.RENDERERS, "html", ("fake_project", "render_html"))
     setitem(build.RENDERERS, "pdf", ("fake_project", "render_pdf"))
+    setitem(build.RENDERERS, "quarto", ("fake_project", "render_quarto"))
+    setattr_(build, "QUARTO_RUNNER", ("fake_project", "run_quarto"))
     setattr_(build, "validate_inputs", fake_validate)
 
 

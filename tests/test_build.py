@@ -199,6 +199,18 @@ def test_assembly_reruns_only_what_changed(project, tmp_path):
     assert sorted(result.reused) == ["html ja", "pdf ja"]
 
 
+def test_quarto_project_and_quarto_engine(project, tmp_path):
+    both = build.build(replace(OPTS, formats=("html", "quarto"), out=tmp_path / "q1"))
+    files = set(tree_hashes(both.target))
+    assert {"quarto/_quarto.yml", "quarto/index.qmd", "ja/index.html", "en/index.html"} <= files
+    assert not any(f.endswith(".pdf") for f in files)
+    renders(tmp_path)
+    engine = build.build(replace(OPTS, engine="quarto", out=tmp_path / "q2"))
+    assert renders(tmp_path) == ["quarto", "quarto render"]
+    files = set(tree_hashes(engine.target))
+    assert "quarto/_site/index.html" in files and "ja/index.html" not in files
+
+
 def test_parallel_build_equals_serial_build(project, tmp_path):
     serial = build.build(replace(OPTS, jobs=1, out=tmp_path / "serial", cache_dir=tmp_path / "c1"))
     parallel = build.build(replace(OPTS, jobs=3, out=tmp_path / "parallel", cache_dir=tmp_path / "c2"))

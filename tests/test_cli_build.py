@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from fake_project import point, prepare, script_env
 
 from hakusho import build
 from hakusho.cache import tree_hashes
+from hakusho.runner import RUN_DIR_PREFIX
 
 SCRIPT = Path(__file__).resolve().parent / "fake_project.py"
 
@@ -134,9 +136,12 @@ def test_sigkill_during_notebook_execution_leaves_the_report_intact(base):
     assert report(base) == before
     assert gone(kernel), "the kernel outlived the killed build"
     assert leftovers(base)  # the staging folder of the killed build…
+    sockets = list(Path(tempfile.gettempdir()).glob(f"{RUN_DIR_PREFIX}{proc.pid}-*"))
+    assert sockets  # … and its kernels' socket folder
     again = hakusho(base, "build", "--quiet")
     assert again.returncode == 0, again.stderr
-    assert leftovers(base) == []  # …is removed by the next build
+    assert leftovers(base) == []  # …are removed by the next build
+    assert not any(p.exists() for p in sockets)
     assert report(base) == before  # nothing changed: the cached chapters rebuild the same report
 
 

@@ -482,11 +482,16 @@ class RichReporter(Reporter):
 
     def __init__(self) -> None:
         from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress, ProgressColumn, SpinnerColumn, TextColumn
+        from rich.text import Text
+
+        class Seconds(ProgressColumn):
+            def render(self, task: Any) -> Text:
+                return Text("" if task.elapsed is None else f"{task.elapsed:6.2f}s", style="yellow")
 
         self.console = Console()
         self.progress = Progress(SpinnerColumn(finished_text="[green]✓"), TextColumn("{task.description}"),
-                                 TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
+                                 TextColumn("{task.fields[status]:<10}"), Seconds(),
                                  console=self.console, redirect_stdout=False, redirect_stderr=False,
                                  transient=False)
         self.tasks: dict[str, Any] = {}
@@ -502,10 +507,10 @@ class RichReporter(Reporter):
     def stage(self, name: str) -> None:
         self._finish_stage()
         self.current_stage = name
-        self.tasks[f"stage:{name}"] = self.progress.add_task(f"[bold]{name}", total=1, status="")
+        self.tasks[f"stage:{name}"] = self.progress.add_task(f"[bold]{name:<24}[/bold]", total=1, status="")
 
     def step(self, key: str, label: str) -> None:
-        self.tasks[key] = self.progress.add_task(f"  {label}", total=1, start=False, status="[dim]waiting")
+        self.tasks[key] = self.progress.add_task(f"  {label:<22}", total=1, start=False, status="[dim]waiting")
 
     def start(self, key: str) -> None:
         self.progress.start_task(self.tasks[key])
@@ -593,6 +598,9 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
     try:
         with publish.locked(plan.target):
             publish.clean_stale(plan.target)
+            from hakusho.runner import clean_stale_run_dirs
+
+            clean_stale_run_dirs()
             if not options.force and up_to_date(plan):
                 result.up_to_date = True
             else:
@@ -788,21 +796,18 @@ class _Build:
     # -- assembly helpers
 
     def _write_survey_json(self) -> None:
-        from hakusho.codebook import load_codebook
-
         o = self.options
         first = next(c for c in self.plan.notebooks if c not in self.plan.parts)
         chapter = json.loads((self.chapters_dir / first / "chapter.json").read_text(encoding="utf-8"))
-        book = load_codebook(config.CODEBOOK_DIR / f"{o.wave}.yml")
-        compare = load_codebook(config.CODEBOOK_DIR / f"{o.compare_wave}.yml") if o.compare_wave else None
+        survey = _survey_info(o.wave)
         doc = {
             "wave": o.wave, "compare_wave": o.compare_wave, "segment": o.segment,
             "filters": chapter.get("filters", [list(f) for f in o.filters]),
             "filter_text": chapter.get("filter_text", ""),
             "n_total": chapter.get("n_total"), "n_segment": chapter.get("n_segment"),
-            "survey": book.survey.model_dump(mode="json"),
-            "compare_survey": compare.survey.model_dump(mode="json") if compare else None,
-            "synthetic": bool(book.survey.synthetic),
+            "survey": survey,
+            "compare_survey": _survey_info(o.compare_wave) if o.compare_wave else None,
+            "synthetic": bool(survey.get("synthetic")),
         }
         _write_json(self.build_dir / "survey.json", doc)
 
@@ -863,6 +868,21 @@ class _Build:
                 raise BuildError(f"{chapter}: the executed notebook {nb.name} is missing")
             notebooks.mkdir(exist_ok=True)
             shutil.copyfile(executed, notebooks / nb.name)
+
+
+def _survey_info(wave: str) -> dict[str, Any]:
+    """The codebook's description of a wave (its ``survey`` section, checked by the codebook's
+    model). Only that section is read: the codebooks were validated with the data already."""
+    import yaml
+
+    from hakusho.codebook import SurveyInfo
+
+    path = config.CODEBOOK_DIR / f"{wave}.yml"
+    try:
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return SurveyInfo.model_validate(doc["survey"]).model_dump(mode="json")
+    except Exception as exc:  # the full check (validation stage) says what exactly is wrong
+        raise BuildError(f"cannot read the survey description of {path.name}: {exc}") from None
 
 
 def _child_init() -> None:

@@ -380,6 +380,28 @@ def _write_kernelspec(run_dir: Path) -> None:
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
 
 
+RUN_DIR_PREFIX = "hakusho-k"
+
+
+def clean_stale_run_dirs() -> list[Path]:
+    """Remove the socket folders of pools whose build process is gone (killed builds)."""
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{RUN_DIR_PREFIX}*-*"):
+        pid = path.name[len(RUN_DIR_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # its build is still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
 def kernel_env(run_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a build's kernels: ours, made reproducible and isolated."""
     env = dict(os.environ)
@@ -416,7 +438,9 @@ class KernelPool:
         self.reuse = reuse
         self._own_run_dir = run_dir is None
         # AF_UNIX socket paths are limited to ~100 bytes: keep the sockets in a short folder.
-        self.run_dir = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix="hakusho-k"))
+        if run_dir is None:
+            clean_stale_run_dirs()
+        self.run_dir = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix=f"{RUN_DIR_PREFIX}{os.getpid()}-"))
         self.run_dir.mkdir(parents=True, exist_ok=True)
         _write_kernelspec(self.run_dir)
         self.env = kernel_env(self.run_dir, env)
