@@ -333,7 +333,8 @@ def make_plan(options: BuildOptions) -> Plan:
     every = discover_notebooks()
     # The report is the spec's chapters; a notebook computing something else (the cross-analysis
     # part) runs only when named, and its outputs go to parts/<id>/ of the build folder.
-    in_report = [c for c in every if c in report_chapters()]
+    spec_chapters = report_chapters()
+    in_report = [c for c in every if c in spec_chapters]
     chosen = options.chapters or tuple(in_report)
     unknown = [c for c in chosen if c not in every]
     if unknown:
