@@ -22,7 +22,7 @@ import json
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -177,7 +177,7 @@ def _chart_doc(chart: Chart, question: Question, tables: dict[str, pd.DataFrame]
 class _Books:
     """The codebooks of both waves, read once per test session."""
 
-    _cache: dict[str, Codebook] = {}
+    _cache: ClassVar[dict[str, Codebook]] = {}
 
     def __init__(self) -> None:
         for wave in (WAVE, COMPARE_WAVE):

@@ -15,7 +15,7 @@ from hakusho.prose import default_rules
 from hakusho.spec import default_spec
 from hakusho.viewmodel import UI_KEYS
 
-JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
+JAPANESE = re.compile(r"[\u203b\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
 # English messages allowed to hold Japanese: the language switch names the other language in it.
 EN_ALLOWED = {"ui.other_language"}
 

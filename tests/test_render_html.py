@@ -15,7 +15,7 @@ from syrupy.extensions.amber import AmberSnapshotExtension
 from hakusho.i18n import Translator
 from hakusho.render_html import inline_svg, render_html
 
-JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
+JAPANESE = re.compile(r"[\u203b\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
 SNAPSHOT_DIR = Path(__file__).parent / "snapshots"
 
 
@@ -177,3 +177,19 @@ def test_one_slide_matches_its_snapshot(site: Path, snapshot) -> None:
     match = re.search(r'<section class="slide" id="ch2-status".*?</section>', html, re.S)
     assert match is not None
     assert match.group(0) == snapshot(extension_class=SnapshotsFolder)
+
+
+def test_templates_do_no_arithmetic() -> None:
+    """Renderers never compute: no template (HTML or Quarto) holds an arithmetic expression."""
+    from jinja2 import Environment, nodes
+
+    from hakusho import config
+
+    arithmetic = (nodes.Add, nodes.Sub, nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.Pow, nodes.Neg)
+    env = Environment()
+    found = []
+    for path in sorted((config.TEMPLATES_DIR / "html").glob("*.j2")) + sorted(
+            (config.TEMPLATES_DIR / "quarto").glob("*.j2")):
+        tree = env.parse(path.read_text(encoding="utf-8"))
+        found += [f"{path.parent.name}/{path.name}:{node.lineno}" for node in tree.find_all(arithmetic)]
+    assert found == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import re
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ from hakusho.i18n import Translator
 from hakusho.spec import default_spec
 from hakusho.viewmodel import report_model
 
-JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e\u203b]")
+JAPANESE = re.compile(r"[\u203b\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
 LANGS = ("ja", "en")
 
 
@@ -155,10 +156,21 @@ def test_pages_render_to_images(decks, tmp_path: Path) -> None:
     assert len(images) == 6 and all(p.stat().st_size > 2000 for p in images)
 
 
-def test_a_build_without_glossary_leaves_its_pages_out(decks, monkeypatch: pytest.MonkeyPatch,
-                                                        tmp_path: Path) -> None:
+def test_a_build_without_glossary_leaves_its_pages_out(decks) -> None:
     model = dict(decks["en"]["model"], glossary=None)
     pdf = deck.compile_deck(model)
-    pages = len(pypdf.PdfReader(__import__("io").BytesIO(pdf)).pages)
+    pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
     assert pages == deck.expected_pages(model) == deck.expected_pages(decks["en"]["model"]) - (
         deck.GLOSSARY_PAGES if decks["en"]["model"]["glossary"] else 0)
+
+
+def test_an_editors_summary_adds_its_page(decks) -> None:
+    summary = {"anchor": "summary", "title": "Summary of findings", "points": ["First point.", "Second point."],
+               "discussion_html": ["<p>One paragraph.</p>"],
+               "discussion_blocks": [{"kind": "paragraph", "runs": [{"text": "One ", "strong": False, "em": False},
+                                                                    {"text": "paragraph.", "strong": True,
+                                                                     "em": False}]}]}
+    model = dict(decks["en"]["model"], summary=summary)
+    reader = pypdf.PdfReader(io.BytesIO(deck.compile_deck(model)))
+    assert len(reader.pages) == deck.expected_pages(model) == deck.expected_pages(decks["en"]["model"]) + 1
+    assert "Summary of findings" in reader.pages[2].extract_text()

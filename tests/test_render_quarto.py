@@ -131,3 +131,17 @@ def test_a_failed_quarto_render_is_one_line(project, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("PATH", str(tmp_path) + os.pathsep + os.environ.get("PATH", ""))
     with pytest.raises(BuildError, match="quarto render failed for the ja profile: ERROR: YAMLException"):
         run_quarto(project["out"])
+
+
+def test_an_editors_summary_becomes_the_books_second_page(project, tmp_path: Path) -> None:
+    folder = tmp_path / "commentary" / "2025"
+    folder.mkdir(parents=True)
+    for lang in ("ja", "en"):
+        (folder / f"summary.{lang}.md").write_text(
+            "---\nsummary:\n  - ${cs_status.doing.pct}\n---\n\n- **one**\n- two\n", encoding="utf-8")
+    out = render_quarto(project["build"], tmp_path / "q", commentary_root=tmp_path / "commentary")
+    for lang in ("ja", "en"):
+        profile = yaml.safe_load((out / f"_quarto-{lang}.yml").read_text(encoding="utf-8"))
+        assert profile["book"]["chapters"][1] == f"{lang}/summary.qmd"
+        text = (out / lang / "summary.qmd").read_text(encoding="utf-8")
+        assert "1. 86.0%" in text and "- **one**" in text and "- two" in text

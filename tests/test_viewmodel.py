@@ -16,7 +16,7 @@ from hakusho.i18n import Translator
 from hakusho.spec import default_spec
 from hakusho.viewmodel import load_build, population_definition, report_model
 
-JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
+JAPANESE = re.compile(r"[\u203b\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +162,19 @@ def test_editors_commentary_replaces_the_generated_summary(build: Path, tmp_path
     assert ch2["summary"] == ["Almost every SaaS company practises CS (86.0%)."]
     assert ch2["summary_source"] == "editors"
     assert ch2["discussion_html"] == ["<p>Customer success is now <strong>routine</strong> at SaaS companies.</p>"]
+
+
+def test_the_editors_report_summary_comes_first(build: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "2025"
+    folder.mkdir()
+    (folder / "summary.ja.md").write_text(
+        "---\nsummary:\n  - SaaS企業の${cs_status.doing.pct}が取り組んでいる\n---\n\n本文の段落。\n", encoding="utf-8")
+    ja = report_model(build, "ja", commentary_root=tmp_path)
+    assert ja["summary"]["points"] == ["SaaS企業の86.0%が取り組んでいる"]
+    assert ja["summary"]["title"] == "調査結果のサマリー"
+    assert ja["contents"][0] == {"anchor": "summary", "number": "", "title": "調査結果のサマリー", "slides": []}
+    en = report_model(build, "en", commentary_root=tmp_path)
+    assert en["summary"] is None and en["contents"][0]["anchor"] == "ch1"
 
 
 def test_broken_builds_are_reported(tmp_path: Path) -> None:

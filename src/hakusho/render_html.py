@@ -136,7 +136,10 @@ def _prepare(model: dict[str, Any]) -> dict[str, Any]:
             slides.append({**slide, "charts": charts})
         discussion = [Markup(block) for block in chapter["discussion_html"]]
         chapters.append({**chapter, "slides": slides, "discussion_html": discussion})
-    return {**model, "chapters": chapters}
+    summary = model.get("summary")
+    if summary:
+        summary = {**summary, "discussion_html": [Markup(block) for block in summary["discussion_html"]]}
+    return {**model, "chapters": chapters, "summary": summary}
 
 
 def render_page(model: dict[str, Any]) -> str:

@@ -11,7 +11,8 @@ Japanese text is embedded and extractable. Any Typst warning — an unknown font
 fails the build instead of yielding a deck with substituted glyphs. The document date is left
 out (``date: none``), so two renders of the same build are byte-identical.
 
-Pages: cover, contents, per chapter a title slide and one page per slide, the methodology
+Pages: cover, contents, the editors' summary (:data:`SUMMARY_PAGES`, when written), per chapter a
+title slide and one page per slide, the methodology
 (:data:`METHODOLOGY_PAGES`), the glossary when the build has one (:data:`GLOSSARY_PAGES`) and the
 colophon.
 """
@@ -31,6 +32,7 @@ from hakusho.viewmodel import report_model
 TYPST_TEMPLATES = config.TEMPLATES_DIR / "typst"
 DECK = TYPST_TEMPLATES / "deck.typ"
 FRONT_PAGES = 2  # cover, contents
+SUMMARY_PAGES = 1  # the editors' summary of the report, when they wrote one
 METHODOLOGY_PAGES = 2  # the survey; definitions and rules
 GLOSSARY_PAGES = 2  # metrics; touch models and the worked example
 BACK_PAGES = 1  # colophon
@@ -51,8 +53,9 @@ def expected_pages(model: dict[str, Any]) -> int:
     """How many pages the deck of ``model`` has, by the layout described above."""
     chapters = model["chapters"]
     slides = sum(len(ch["slides"]) for ch in chapters)
+    summary = SUMMARY_PAGES if model.get("summary") else 0
     glossary = GLOSSARY_PAGES if model.get("glossary") else 0
-    return FRONT_PAGES + len(chapters) + slides + METHODOLOGY_PAGES + glossary + BACK_PAGES
+    return FRONT_PAGES + summary + len(chapters) + slides + METHODOLOGY_PAGES + glossary + BACK_PAGES
 
 
 def compile_deck(model: dict[str, Any]) -> bytes:

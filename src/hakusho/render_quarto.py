@@ -3,8 +3,9 @@
 ``render_quarto(build_dir, out_dir)`` writes, into ``out_dir``, one book with a profile per
 language — ``_quarto.yml`` (shared settings, default profile ``ja``), ``_quarto-ja.yml`` and
 ``_quarto-en.yml`` (title, language, chapter list, output folder) — then per language an
-``index.qmd``, one ``.qmd`` per chapter, the methodology, the glossary (when the build has one)
-and the colophon, with the chart SVGs under ``figures/`` and the data behind them under ``data/``.
+``index.qmd``, the editors' summary (when written), one ``.qmd`` per chapter, the methodology,
+the glossary (when the build has one) and the colophon, with the chart SVGs under ``figures/`` and
+the data behind them under ``data/``.
 The text is the view model's, the same as the HTML page and the deck; the ``.qmd`` files come from
 the Jinja2 templates in ``templates/quarto/`` with Markdown escaping (a label is text, never
 markup, and ``@`` never starts a citation).
@@ -119,6 +120,8 @@ def _language_files(model: dict[str, Any], out: Path, figures: Mapping[str, str]
     lang = model["lang"]
     figs = {cid: path.replace("{lang}", lang) for cid, path in figures.items()}
     files: list[tuple[str, str]] = [("index.qmd", env.get_template("index.qmd.j2").render(r=model))]
+    if model.get("summary"):
+        files.append(("summary.qmd", env.get_template("summary.qmd.j2").render(r=model)))
     for chapter in model["chapters"]:
         text = env.get_template("chapter.qmd.j2").render(r=model, chapter=chapter, figures=figs, tables=tables)
         files.append((f"{chapter['id']}.qmd", text))

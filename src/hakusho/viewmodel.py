@@ -25,7 +25,7 @@ from typing import Any
 
 from hakusho import numbers
 from hakusho.codebook import Codebook, load_codebook
-from hakusho.commentary import commentary_model, load_figures
+from hakusho.commentary import SUMMARY, commentary_model, load_figures
 from hakusho.compare import ALPHA, CHI2_TEST, Z_TEST
 from hakusho.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW
 from hakusho.errors import BuildError, Problem
@@ -488,12 +488,22 @@ def _chapter_view(doc: Mapping[str, Any], build: Build, ctx: ProseContext, tx: _
     }
 
 
+def _report_summary(build: Build, tx: _Text, commentary_root: Path | None) -> dict[str, Any] | None:
+    """The editors' opening summary of the whole report (``summary.<lang>.md``), when there is one."""
+    editorial = commentary_model(build.root, build.wave, SUMMARY, tx.lang, root=commentary_root)
+    if editorial is None:
+        return None
+    return {"anchor": "summary", "title": tx("ui.report_summary"), "points": list(editorial["summary_points"]),
+            "discussion_html": list(editorial["paragraphs_html"]), "discussion_blocks": list(editorial["blocks"])}
+
+
 def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | None = None,
                  spec: Spec | None = None) -> dict[str, Any]:
-    """The whole report in ``lang``: cover, contents, chapters with slides, methods, colophon.
+    """The whole report in ``lang``: cover, contents, summary, chapters with slides, methods, colophon.
 
     ``commentary_root`` replaces data/commentary (tests); editors' files, where present, supply
-    a chapter's summary points and discussion, generated headlines the rest.
+    the report's opening summary and a chapter's summary points and discussion; generated
+    headlines the rest (the opening summary is then left out).
     """
     if lang not in LANGS:
         raise BuildError(f"unknown language '{lang}' (valid: {', '.join(LANGS)})")
@@ -508,8 +518,10 @@ def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | No
     title = tx.label(info["title"])
     chapters = [_chapter_view(doc, build, ctx, tx, commentary_root) for doc in build.chapters]
     glossary = _glossary(lang)
-    contents = [{"anchor": c["anchor"], "number": c["number"], "title": c["title"],
-                 "slides": [{"anchor": s["anchor"], "title": s["title"]} for s in c["slides"]]} for c in chapters]
+    summary = _report_summary(build, tx, commentary_root)
+    contents = [{"anchor": "summary", "number": "", "title": summary["title"], "slides": []}] if summary else []
+    contents += [{"anchor": c["anchor"], "number": c["number"], "title": c["title"],
+                  "slides": [{"anchor": s["anchor"], "title": s["title"]} for s in c["slides"]]} for c in chapters]
     back = [{"anchor": "methodology", "number": "", "title": tx("ui.methodology"), "slides": []}]
     if glossary is not None:
         back.append({"anchor": "glossary", "number": "", "title": str(glossary["title"]), "slides": []})
@@ -529,6 +541,7 @@ def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | No
         "filter": tx("ui.filter_badge", filter=build.survey["filter_text"]) if build.survey.get("filter_text") else "",
         "ui": {key: tx(f"ui.{key}") for key in UI_KEYS},
         "contents": contents + back,
+        "summary": summary,
         "chapters": chapters,
         "methodology": _methodology(build, spec, book, tx),
         "glossary": glossary,

@@ -1,7 +1,6 @@
 // The language switch lands on the section being read: when it is followed, its link gets the
 // anchor of the last section whose top has scrolled past the top bar. Without script the
 // switch opens the other language's page, and every section carries its own link anyway.
-// Before printing, the data tables are opened so that the paper copy holds them.
 (function () {
   "use strict";
   var sw = document.getElementById("lang-switch");
@@ -34,10 +33,4 @@
     window.addEventListener("load", update);
   }
 
-  window.addEventListener("beforeprint", function () {
-    var details = document.querySelectorAll("details.chart-data");
-    for (var i = 0; i < details.length; i++) {
-      details[i].setAttribute("open", "");
-    }
-  });
 })();
