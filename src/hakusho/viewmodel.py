@@ -39,9 +39,8 @@ CHAPTER_NUMBER = re.compile(r"ch(\d+)$")
 
 # Labels the templates place as they are (headings, table heads, link texts).
 UI_KEYS = (
-    "skip", "contents", "other_language", "other_language_hint", "synthetic_badge",
-    "synthetic_notice", "summary", "discussion", "base", "notes", "note_mark", "question", "data_table", "answer",
-    "back_to_contents", "methodology", "methodology_survey", "methodology_rules", "colophon",
+    "skip", "contents", "other_language", "other_language_hint", "synthetic_badge", "synthetic_notice",
+    "summary", "discussion", "base", "notes", "note_mark", "question", "data_table", "back_to_contents",
 )
 
 
