@@ -265,10 +265,16 @@ N4_CHARTS = ["reasons_not", "org_issues_not", "would_start_if_solved"]
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory) -> dict[str, Path]:
+def waves():
+    return load_waves("2025", "2023")
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory, waves) -> dict[str, Path]:
+    # The waves are loaded once and shared: run_chapter itself is exercised by the filter test below.
     root = tmp_path_factory.mktemp("chapters")
     for chapter in default_spec().chapters:
-        run_chapter(chapter.id, output_dir=root / chapter.id, draw_charts=False)
+        write_chapter(compute_chapter(chapter.id, *waves), root / chapter.id, draw_charts=False)
     return {chapter.id: root / chapter.id for chapter in default_spec().chapters}
 
 
@@ -278,11 +284,6 @@ def real_figures(real) -> dict[str, dict]:
     for out in real.values():
         figures.update(json.loads((out / "figures.json").read_text(encoding="utf-8")))
     return figures
-
-
-@pytest.fixture(scope="module")
-def waves():
-    return load_waves("2025", "2023")
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -397,10 +398,9 @@ def test_real_filter_changes_numbers_and_is_recorded_in_every_output(real, tmp_p
     assert any(n["key"] == "note.filtered" and "1000" in n["en"] for n in notes)
 
 
-def test_real_filter_on_a_small_group_stops_with_a_clear_error(tmp_path: Path) -> None:
+def test_real_filter_on_a_small_group_stops_with_a_clear_error(waves) -> None:
     with pytest.raises(FilterError, match="fewer than 30"):
-        run_chapter("ch2", filters=[["cs_status", "==", "not_doing"]], output_dir=tmp_path, draw_charts=False)
-    assert not (tmp_path / "chapter.json").exists()
+        compute_chapter("ch2", *waves, filters=[["cs_status", "==", "not_doing"]])
 
 
 def test_written_outputs_are_byte_identical_across_runs(tmp_path: Path) -> None:
@@ -443,14 +443,19 @@ def _routed(blocks: list[tuple[int, dict[str, object]]]) -> list[tuple[int, dict
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_block, min_size=1, max_size=10))
-def test_any_survey_gives_shares_within_0_100_counts_within_base_and_honest_disclosure(blocks) -> None:
-    res = compute_chapter("t1", survey_2025(_routed(blocks)), survey_2023(), crosswalk=crosswalk(), spec=spec())
+@given(st.lists(_block, min_size=1, max_size=10), st.sampled_from(["saas", "non_saas", "all"]))
+def test_any_survey_gives_shares_within_0_100_counts_within_base_and_honest_disclosure(blocks, segment) -> None:
+    res = compute_chapter("t1", survey_2025(_routed(blocks)), survey_2023(), crosswalk=crosswalk(), spec=spec(),
+                          segment=segment)
     for slide in res.slides:
         for chart in slide["charts"]:
             levels = {s["id"]: (s["base_n"], s["disclosure"]) for s in chart["series"]}
+            # a series of nobody is left out unless every series is empty
+            assert all(b == 0 for b, _ in levels.values()) or all(b > 0 for b, _ in levels.values())
             for base, level in levels.values():
-                assert level == ("suppressed" if base < 10 else "indicative" if base < 30 else "ok")
+                assert level == ("empty" if base == 0 else "suppressed" if base < 10 else "indicative" if base < 30
+                                 else "ok")
+            assert chart["svg"] is None if chart["disclosure"] == "empty" else chart["svg"] is not None
             for row in chart["rows"]:
                 for sid, cell in row["values"].items():
                     assert cell["base"] == levels[sid][0]

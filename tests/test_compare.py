@@ -16,6 +16,7 @@ from hakusho.compare import (
     change_points,
     distribution_chi2_test,
     proportion_z_test,
+    series_tests,
     side_by_side,
     yoy_tests,
 )
@@ -82,7 +83,8 @@ def test_yoy_tests_for_multiple_answers_are_per_choice() -> None:
     assert tests["sheet"]["significant"] is True and tests["sheet"]["p_value"] < 0.05
     assert tests["sheet"]["p_value"] == round(proportion_z_test(20, 60, 40, 70), 4)
     # a choice new in 2025 has nothing to compare with
-    assert tests["ai"] == {"key": "ai", "change_pt": None, "p_value": None, "significant": None, "test": None}
+    assert tests["ai"] == {"key": "ai", "series": ["2025", "2023"], "change_pt": None, "p_value": None,
+                           "significant": None, "test": None}
 
 
 def test_yoy_tests_for_ordinal_answers_test_the_whole_distribution() -> None:
@@ -109,3 +111,16 @@ def test_side_by_side_has_one_row_per_choice() -> None:
     assert wide.columns.tolist() == ["choice", "2025 n", "2025 %", "2023 n", "2023 %"]
     assert wide.loc["b", "2025 %"] == percent(20, 22)
     assert wide.loc["a", "choice"] == "A"
+
+
+def test_series_tests_compare_any_two_series_first_minus_second() -> None:
+    table = stack_series({"saas": _table([("a", 40), ("b", 10)], 50), "non_saas": _table([("a", 30), ("b", 40)], 70)})
+    tests = series_tests(table, answer="single", first="saas", second="non_saas", keys=["a", "b"])
+    assert [t["series"] for t in tests] == [["saas", "non_saas"]] * 2
+    assert tests[0]["change_pt"] == round(80.0 - 42.9, 1) and tests[1]["change_pt"] == round(20.0 - 57.1, 1)
+    # the pooled z-test equals the uncorrected chi-square test of the 2x2 table
+    p = stats.chi2_contingency([[40, 10], [30, 40]], correction=False).pvalue
+    assert tests[0]["p_value"] == round(p, 4) and tests[0]["significant"] is True
+    swapped = series_tests(table, answer="single", first="non_saas", second="saas", keys=["a", "b"])
+    assert [t["change_pt"] for t in swapped] == [-t["change_pt"] for t in tests]
+    assert [t["p_value"] for t in swapped] == [t["p_value"] for t in tests]

@@ -18,18 +18,52 @@ year-over-year charts):
   population evaluated on the comparison wave. Without a comparison wave these charts (and
   slides left empty by them) are left out of the chapter.
 
+Segments. The spec is written for the SaaS report (part 2); the same chapters build the
+non-SaaS report (``segment="non_saas"``, part 3) and the integrated report (``segment="all"``,
+part 1):
+
+* populations marked ``segment: true`` (practising, about to start, not practising) are taken
+  inside the report's segment, and a chart based on the SaaS segment's own population (``saas``:
+  CS adoption, purpose, services and tools) is based on the report's segment instead. Labels of
+  segment-relative populations come from the ``populations`` catalogs for segments other than
+  SaaS (the spec's own wording is the SaaS report's), so a non-SaaS chart never says "SaaS".
+* The integrated report shows every chart for SaaS and non-SaaS side by side (series ``saas``
+  and ``non_saas``: the chart's base inside each segment — practising SaaS vs practising
+  non-SaaS — or everyone of each segment for charts of all respondents and of the SaaS
+  segment's population; a chart with a ``series`` list compares the segments on its base). Such
+  charts are ``compare: by_segment`` and carry the tests of :func:`hakusho.compare.series_tests`
+  (z-test per choice, chi-square on an ordinal distribution) as ``tests`` entries naming both
+  series; figures ``<chart>.<key>.diff_pt`` / ``diff_significant``. Charts that are already
+  ``by_segment`` keep their series (everyone, SaaS, non-SaaS) and gain the same tests. Two kinds
+  of chart are not split, with a note: a question that itself separates the segments (industry)
+  and a base that is a fixed group of respondents (IT and telecom outside SaaS).
+* Year over year in the integrated report: the 2023 survey asked SaaS companies only, so a
+  comparison of all respondents with 2023 would compare different populations. A ``yoy`` chart
+  therefore compares the segments within the report wave, and says where the comparison with
+  the earlier wave is found (the SaaS report, when the comparison wave has one segment only).
+  Charts of the comparison wave (``ref_2023``) keep their wave and are split like the others; a
+  segment the comparison wave has no respondents of is left out with a note saying so.
+* A series with nobody in its base is left out of a chart with a note; a chart with nobody in
+  any series is ``disclosure: "empty"`` with a note instead of a drawing (``svg`` null, no SVG
+  files) — the non-SaaS report meets these in the charts of the SaaS-only 2023 survey.
+
 Filters apply to the report wave before anything is tabulated. They apply to the comparison
 wave too when it can express them (every variable and value exists in its codebook), so that a
 year-over-year change compares like with like; otherwise the comparison wave stays unfiltered
 and every chart drawing on it says so. Each CSV row records the filter its own wave was
 tabulated under. A filter that leaves nobody stops the chapter; one that leaves fewer than 30
 respondents in the segment stops it unless ``allow_small_base`` is set (disclosure rules then
-still mark or suppress the small bases).
+still mark or suppress the small bases). Filters are data (variable, operator, value): a
+variable is named by its id, its column code or its label in either language, a choice by its
+key, code or label; the value must be a text, a number or a list of those, and nothing in a
+filter is ever evaluated as code.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -41,17 +75,17 @@ import pandas as pd
 
 from hakusho import config
 from hakusho.codebook import Codebook, Condition, Question, load_codebook
-from hakusho.compare import side_by_side, yoy_tests
+from hakusho.compare import series_tests, side_by_side
 from hakusho.disclosure import (
     INDICATIVE_BELOW,
     base_notes,
-    disclosure_level,
+    chart_disclosure,
     note,
     suppress_shares,
 )
 from hakusho.errors import CodebookError, FilterError, HakushoError, Problem
 from hakusho.figures import chapter_figures
-from hakusho.filters import describe_filters, parse_filter, resolve_choice
+from hakusho.filters import ALL_OPS, ORDER_OPS, describe_filters, parse_filter, resolve_choice
 from hakusho.spec import Chart, Spec, default_spec
 from hakusho.survey import Survey
 from hakusho.tabulate import (
@@ -123,7 +157,8 @@ class ChapterResult:
         """What a notebook displays for one chart: its numbers and its SVG in ``lang``.
 
         A chart this run leaves out (a chart of the comparison wave when there is none) shows a
-        line saying so instead of failing the notebook.
+        line saying so instead of failing the notebook; a chart with nobody in its base shows its
+        numbers and the line saying so, as it has no drawing.
         """
         from IPython.display import SVG, Markdown
 
@@ -131,38 +166,128 @@ class ChapterResult:
 
         if chart_id not in self.chart_ids:
             return [Markdown("*" + Translator(lang, "notes")("notebook.left_out", chart=chart_id) + "*")]
+        if self.chart(chart_id)["svg"] is None:
+            return [self.view(chart_id, lang), Markdown("*" + Translator(lang, "notes")("note.empty_base") + "*")]
         return [self.view(chart_id, lang), SVG(filename=str(self.svg_path(chart_id, lang)))]
 
     def svg_path(self, chart_id: str, lang: str = "ja") -> Path:
         """Where the chart's SVG in ``lang`` was written (after :func:`write_chapter`)."""
         if self.output_dir is None:
             raise FileNotFoundError("the chapter has not been written yet; call write_chapter first")
-        return self.output_dir / self.chart(chart_id)["svg"][lang]
+        svg = self.chart(chart_id)["svg"]
+        if svg is None:
+            raise FileNotFoundError(f"chart {chart_id} has nobody in its base and no drawing")
+        return self.output_dir / svg[lang]
 
 
 # ------------------------------------------------------------------------------ filters
 
 
-def normalize_filters(filters: Sequence[Any]) -> tuple[list[Condition], list[list[Any]]]:
+def normalize_filters(filters: Sequence[Any],
+                      codebook: Codebook | None = None) -> tuple[list[Condition], list[list[Any]]]:
     """Conditions from a researcher's filters, and the same filters as JSON-able triples.
 
     Each filter is ``[variable, operator, value]`` or a text such as ``"employees >= 1000"``;
     triples keep the value as given (a number stays a number in chapter.json). A single text is
-    one filter (what ``papermill -p filters "employees >= 1000"`` passes).
+    one filter (what ``papermill -p filters "employees >= 1000"`` passes). With ``codebook``, a
+    variable may also be named by its column code (``Q1``) or its label in either language
+    (「従業員規模」, "Employees"); conditions and triples then carry the variable's id.
+
+    Only texts, numbers and lists of those are accepted as values, and nothing is evaluated:
+    anything else is a FilterError before a single respondent is looked at.
     """
     conditions: list[Condition] = []
     triples: list[list[Any]] = []
     if isinstance(filters, str):
         filters = [filters] if filters.strip() else []
+    elif isinstance(filters, Mapping) or not isinstance(filters, Sequence):
+        raise FilterError(f"filters must be a list of [variable, operator, value] triples, got "
+                          f"{type(filters).__name__}",
+                          [Problem("wrong type", value=repr(filters)[:80], expected="a list of filters")])
     for item in filters:
-        cond = parse_filter(item)
-        conditions.append(cond)
         if isinstance(item, str):
-            triples.append([cond.var, cond.op, cond.value])
+            cond = _text_filter(item, codebook)
+            value = cond.value
+        elif isinstance(item, Sequence) and len(item) == 3:
+            var, op, value = item
+            cond = _triple_filter(var, op, value)
         else:
-            value = item[2]
-            triples.append([cond.var, cond.op, list(value) if isinstance(value, tuple | set) else value])
+            raise FilterError(f"a filter has three parts (variable, operator, value), got {item!r}"[:200],
+                              [Problem("expected VARIABLE OPERATOR VALUE", value=repr(item)[:80])])
+        if codebook is not None:
+            cond = Condition(var=resolve_variable(codebook, cond.var), op=cond.op, value=cond.value)
+        conditions.append(cond)
+        triples.append([cond.var, cond.op, list(value) if isinstance(value, tuple | list) else value])
     return conditions, triples
+
+
+def resolve_variable(codebook: Codebook, name: str) -> str:
+    """The id of the variable ``name`` names: an id, a column code or a label in either language.
+
+    An unknown name is returned as it is, for the evaluator to reject with the valid ids listed.
+    """
+    if name in codebook.by_id:
+        return name
+    wanted = name.strip().casefold()
+    for question in codebook.questions:
+        names = {question.column, *(question.label(lang) for lang in LANGS)}
+        if wanted in {n.strip().casefold() for n in names}:
+            return question.id
+    return name
+
+
+def _scalar_ok(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str | int)
+
+
+def _triple_filter(var: object, op: object, value: object) -> Condition:
+    """A condition from a triple whose parts are checked for type, never interpreted as code."""
+    if not isinstance(var, str) or not var.strip():
+        raise FilterError(f"a filter's variable must be a name, got {var!r}"[:200],
+                          [Problem("wrong type", value=repr(var)[:80], expected="a variable name")])
+    if not isinstance(op, str) or op.strip() not in ALL_OPS:
+        raise FilterError(f"unknown operator {op!r} in filter (valid: {', '.join(sorted(ALL_OPS))})"[:300],
+                          [Problem("unknown operator", column=var, value=repr(op)[:80],
+                                   expected=", ".join(sorted(ALL_OPS)))])
+    op = op.strip()
+    listed = isinstance(value, list | tuple)
+    items = list(value) if listed else [value]  # type: ignore[call-overload]
+    if not items or not all(_scalar_ok(v) for v in items):
+        raise FilterError(f"filter on '{var}': {value!r} is not a value a filter can take"[:200],
+                          [Problem("wrong type", column=var, value=repr(value)[:80],
+                                   expected="a text, a number, or a list of them")])
+    if op in ("in", "not in") and not listed and isinstance(value, str):
+        # A text list as the command line writes it: "doing,planning".
+        items = [v.strip() for v in value.split(",") if v.strip()]
+        listed = True
+    if listed and op in ORDER_OPS:
+        raise FilterError(f"filter on '{var}': {op} takes one value, got a list",
+                          [Problem("wrong type", column=var, value=repr(value)[:80], expected="one value")])
+    return Condition(var=var.strip(), op=op, value=items if listed else value)  # type: ignore[arg-type]
+
+
+_LOOSE_FILTER = re.compile(r"^\s*(.+?)\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*$"
+                           r"|^\s*(.+?)\s+(not in|in|includes|excludes)\s+(.+?)\s*$")
+
+
+def _text_filter(text: str, codebook: Codebook | None) -> Condition:
+    """A text filter; with a codebook its variable may be a label (「従業員規模 >= 1000」)."""
+    try:
+        return parse_filter(text)
+    except FilterError:
+        if codebook is None:
+            raise
+        match = _LOOSE_FILTER.match(text)
+        if not match or resolve_variable(codebook, (match.group(1) or match.group(4))) not in codebook.by_id:
+            raise
+        var, op, raw = (match.group(1), match.group(2), match.group(3)) if match.group(1) else \
+            (match.group(4), match.group(5), match.group(6))
+        cond = parse_filter(f"x {op} {raw}")  # the value read as any text filter's value
+        return Condition(var=var.strip(), op=cond.op, value=cond.value)
 
 
 _ORDER_SIGNS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
@@ -253,6 +378,72 @@ def _filter_compare(survey: Survey | None, conditions: list[Condition]) -> tuple
     return _Filtered(survey.subset(mask, conditions), describe_filters(conditions)), []
 
 
+# ------------------------------------------------------------------------------ segments and populations
+
+HOME_SEGMENT = "saas"  # the segment the spec's population labels are worded for (the SaaS report)
+POPULATIONS_DOMAIN = "populations"
+
+
+def population_label(spec: Spec, pop_id: str, segment: str) -> dict[str, str]:
+    """The label of a population in a report of ``segment``, per language.
+
+    Fixed populations (``segment: false``) keep the spec's label in every report; a population
+    inside the report's segment keeps it in the SaaS report and takes the ``populations``
+    catalog's ``population.<id>.<segment>`` otherwise (a missing entry is an error, never the
+    SaaS wording).
+    """
+    pop = spec.populations[pop_id]
+    if not pop.segment or segment == HOME_SEGMENT:
+        return {"ja": pop.ja, "en": pop.en}
+    from hakusho.i18n import Translator
+
+    return {lang: Translator(lang, POPULATIONS_DOMAIN)(f"population.{pop_id}.{segment}") for lang in LANGS}
+
+
+def segment_name(segment: str) -> dict[str, str]:
+    """A segment as named inside a sentence ("non-SaaS companies"), per language."""
+    from hakusho.i18n import Translator
+
+    return {lang: Translator(lang, POPULATIONS_DOMAIN)(f"segment.{segment}") for lang in LANGS}
+
+
+def split_segments(spec: Spec) -> list[str]:
+    """The segments the integrated report puts side by side: every segment with conditions."""
+    return [sid for sid, seg in spec.segments.items() if seg.where]
+
+
+def is_integrated(spec: Spec, segment: str) -> bool:
+    """The integrated report's segment is the one without conditions (everyone)."""
+    return not spec.segments[segment].where
+
+
+def _segment_variables(spec: Spec) -> set[str]:
+    return {cond.var for seg in spec.segments.values() for cond in seg.where}
+
+
+def _everyone(spec: Spec) -> str:
+    return next((pid for pid, p in spec.populations.items() if not p.where and not p.segment), "all")
+
+
+def report_base(spec: Spec, pop_id: str, segment: str) -> str:
+    """The population a chart based on ``pop_id`` describes in a (single-segment) report of ``segment``.
+
+    The SaaS segment's own population (``saas``) stands for "the report's segment": in the
+    non-SaaS report it is ``non_saas``. Everything else is itself.
+    """
+    if pop_id == HOME_SEGMENT and segment != HOME_SEGMENT and segment in spec.populations:
+        return segment
+    return pop_id
+
+
+def _series_segment(spec: Spec, pop_id: str, segment: str) -> str | None:
+    """The segment a series' population lies inside (for saying why it is empty), if any."""
+    pop = spec.populations[pop_id]
+    if pop.segment:
+        return segment
+    return pop_id if pop_id in spec.segments and spec.segments[pop_id].where else None
+
+
 # ------------------------------------------------------------------------------ one chart
 
 
@@ -264,6 +455,12 @@ class _Series:
     label: dict[str, str]
     filter_text: str
     table: pd.DataFrame  # TABLE_COLUMNS, before disclosure
+    segment: str | None = None  # the segment the series lies inside, if one
+    notes: tuple[dict[str, Any], ...] = ()  # notes that hold only while this series is shown
+
+    @property
+    def base(self) -> int:
+        return int(self.table["base"].iloc[0]) if len(self.table) else 0
 
 
 @dataclass(frozen=True)
@@ -276,20 +473,46 @@ class _Context:
     crosswalk: Any
     filter_text: str
     filter_label: dict[str, str]
+    segment_counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # wave → segment → n (unfiltered)
+
+    @property
+    def integrated(self) -> bool:
+        return is_integrated(self.spec, self.segment)
+
+    def lacks(self, wave: str, segment: str | None) -> bool:
+        """Whether the wave as a whole has nobody of ``segment`` (2023: no non-SaaS respondents)."""
+        return segment is not None and self.segment_counts.get(wave, {}).get(segment, 1) == 0
+
+
+@dataclass
+class _Plan:
+    """Where a chart's numbers come from, before empty series are left out and tests are run."""
+
+    series: list[_Series]
+    question: Question
+    base: str
+    base_label: dict[str, str]
+    compare: str | None
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    test_pair: tuple[str, str] | None = None
+    test_kind: str = "yoy"  # yoy | segments
 
 
 def _bilingual(obj: Any) -> dict[str, str]:
     return {"ja": obj.ja, "en": obj.en}
 
 
-def _population_label(spec: Spec, pop_id: str) -> dict[str, str]:
-    return _bilingual(spec.populations[pop_id])
-
-
-def _population_series(ctx: _Context, survey: _Filtered, qid: str, pop_id: str, series_id: str) -> _Series:
-    mask = survey.survey.population(pop_id, segment=ctx.segment, spec=ctx.spec)
-    return _Series(series_id, survey.survey.wave, pop_id, _population_label(ctx.spec, pop_id), survey.text,
-                   share_of_base(survey.survey, qid, mask))
+def _population_series(ctx: _Context, source: _Filtered, qid: str, pop_id: str, series_id: str, *,
+                       segment: str | None = None, label: dict[str, str] | None = None) -> _Series:
+    """``pop_id`` evaluated in ``segment`` (default: the report's), and further restricted to
+    the segment's respondents when one is given (a series of the integrated report)."""
+    survey = source.survey
+    seg = segment or ctx.segment
+    mask = survey.population(pop_id, segment=seg, spec=ctx.spec)
+    if segment is not None:
+        mask &= survey.where(ctx.spec.segments[segment].where, source=f"segment {segment}")
+    return _Series(series_id, survey.wave, pop_id, label or population_label(ctx.spec, pop_id, seg), source.text,
+                   share_of_base(survey, qid, mask), segment=_series_segment(ctx.spec, pop_id, seg) or segment)
 
 
 def _by_segment_order(segment: str) -> list[str]:
@@ -316,59 +539,130 @@ def _wave_label(wave: str) -> dict[str, str]:
     return {lang: Translator(lang, "notes")("label.wave", wave=wave) for lang in LANGS}
 
 
-def _plan_series(chart: Chart, ctx: _Context) -> tuple[list[_Series], Question, list[dict[str, Any]]]:
-    """The chart's series (tables before disclosure), the question whose choices are the rows,
-    and the notes that follow from where the data came from."""
-    notes: list[dict[str, Any]] = []
+def _question(chart: Chart, source: _Filtered) -> Question:
+    question = source.survey.question(chart.variable)
+    _check_answer(chart, question, source.survey.codebook)
+    return question
+
+
+def _segment_pair(ctx: _Context) -> tuple[str, str] | None:
+    split = split_segments(ctx.spec)
+    return (split[0], split[1]) if len(split) >= 2 else None
+
+
+def _plan_yoy(chart: Chart, ctx: _Context, base: str, base_label: dict[str, str]) -> _Plan:
+    report = ctx.report
+    question = _question(chart, report)
     qid = chart.variable
+    wave = report.survey.wave
+    mine = _population_series(ctx, report, qid, base, wave, label=_wave_label(wave))
+    plan = _Plan([mine], question, base, base_label, chart.compare)
+    if ctx.compare is None:
+        plan.notes.append(note("note.yoy_no_compare", wave=wave))
+        return plan
+    other_wave = ctx.compare.survey.wave
+    vmap = ctx.crosswalk.variable(qid) if ctx.crosswalk is not None else None
+    if vmap is None:
+        plan.notes.append(note("note.yoy_not_asked", wave=wave, compare=other_wave))
+        return plan
+    from hakusho.crosswalk import share_in_target_terms
+
+    compare_survey = ctx.compare.survey
+    mask = compare_survey.population(base, segment=ctx.segment, spec=ctx.spec)
+    theirs_table = share_in_target_terms(compare_survey, mask, qid, report.survey.codebook, ctx.crosswalk)
+    # A choice new in the report wave has no counterpart: no count, rather than a false zero
+    # (it is left out of the comparison wave's values and rows).
+    new = [c.key for c in question.choices if not vmap.sources(c.key)]
+    theirs_table["count"] = theirs_table["count"].astype("Int64").mask(theirs_table["choice_key"].isin(new))
+    theirs_table["pct"] = theirs_table["pct"].mask(theirs_table["choice_key"].isin(new))
+    own_notes = [note("note.yoy_crosswalk", wave=wave, compare=other_wave)]
+    if vmap.note is not None:
+        own_notes.append({"key": "crosswalk.note", "params": {"variable": qid}, **_bilingual(vmap.note)})
+    theirs = _Series(other_wave, other_wave, base, _wave_label(other_wave), ctx.compare.text, theirs_table,
+                     segment=_series_segment(ctx.spec, base, ctx.segment), notes=tuple(own_notes))
+    plan.series.append(theirs)
+    plan.test_pair = (wave, other_wave)
+    return plan
+
+
+def _plan_segment(chart: Chart, ctx: _Context) -> _Plan:
+    """A chart of one segment's report (and the charts the integrated report does not split)."""
+    qid = chart.variable
+    base = report_base(ctx.spec, chart.base, ctx.segment)
+    base_label = population_label(ctx.spec, base, ctx.segment)
     if chart.wave == "compare":
         assert ctx.compare is not None  # charts of the comparison wave are skipped without one
-        source = ctx.compare
-        question = source.survey.question(qid)
-        _check_answer(chart, question, source.survey.codebook)
-        notes.append(note("note.reference_wave", wave=source.survey.wave))
-        return [_population_series(ctx, source, qid, chart.base, chart.base)], question, notes
-
-    report = ctx.report
-    question = report.survey.question(qid)
-    _check_answer(chart, question, report.survey.codebook)
+        question = _question(chart, ctx.compare)
+        series = [_population_series(ctx, ctx.compare, qid, base, base)]
+        return _Plan(series, question, base, base_label, chart.compare,
+                     [note("note.reference_wave", wave=ctx.compare.survey.wave)])
     if chart.compare == "yoy":
-        wave = report.survey.wave
-        mine = _population_series(ctx, report, qid, chart.base, wave)
-        mine = replace(mine, label=_wave_label(wave))
-        if ctx.compare is None:
-            notes.append(note("note.yoy_no_compare", wave=wave))
-            return [mine], question, notes
-        other_wave = ctx.compare.survey.wave
-        vmap = ctx.crosswalk.variable(qid) if ctx.crosswalk is not None else None
-        if vmap is None:
-            notes.append(note("note.yoy_not_asked", wave=wave, compare=other_wave))
-            return [mine], question, notes
-        from hakusho.crosswalk import share_in_target_terms
-
-        compare_survey = ctx.compare.survey
-        mask = compare_survey.population(chart.base, segment=ctx.segment, spec=ctx.spec)
-        theirs_table = share_in_target_terms(compare_survey, mask, qid, report.survey.codebook, ctx.crosswalk)
-        # A choice new in the report wave has no counterpart: no count, rather than a false zero
-        # (it is left out of the comparison wave's values and rows).
-        new = [c.key for c in question.choices if not vmap.sources(c.key)]
-        theirs_table["count"] = theirs_table["count"].astype("Int64").mask(theirs_table["choice_key"].isin(new))
-        theirs_table["pct"] = theirs_table["pct"].mask(theirs_table["choice_key"].isin(new))
-        theirs = _Series(other_wave, other_wave, chart.base, _wave_label(other_wave), ctx.compare.text,
-                         theirs_table)
-        notes.append(note("note.yoy_crosswalk", wave=wave, compare=other_wave))
-        if vmap.note is not None:
-            notes.append({"key": "crosswalk.note", "params": {"variable": qid}, **_bilingual(vmap.note)})
-        notes.append(note("note.test_chi2" if chart.answer == "ordinal" else "note.test_z"))
-        return [mine, theirs], question, notes
-
+        return _plan_yoy(chart, ctx, base, base_label)
+    question = _question(chart, ctx.report)
+    plan = _Plan([], question, base, base_label, chart.compare)
     if chart.compare == "by_segment":
         pops = _by_segment_order(ctx.segment)
+        if ctx.integrated:
+            plan.test_pair, plan.test_kind = _segment_pair(ctx), "segments"
     elif chart.series:
         pops = list(chart.series)
     else:
-        pops = [chart.base]
-    return [_population_series(ctx, report, qid, p, p) for p in pops], question, notes
+        pops = [base]
+    plan.series = [_population_series(ctx, ctx.report, qid, p, p) for p in pops]
+    return plan
+
+
+def _plan_integrated(chart: Chart, ctx: _Context) -> _Plan:
+    """A chart of the integrated report: its base inside each segment, side by side."""
+    spec = ctx.spec
+    pair = _segment_pair(ctx)
+    names = {"first": segment_name(pair[0]), "second": segment_name(pair[1])} if pair else {}
+    pop = spec.populations[chart.base]
+    if chart.compare == "by_segment" or pair is None:
+        return _plan_segment(chart, ctx)
+    if chart.variable in _segment_variables(spec):
+        plan = _plan_segment(chart, ctx)
+        plan.notes.append(note("note.not_split_variable", **names))
+        return plan
+    relative = pop.segment
+    if not relative and pop.where and chart.base not in spec.segments:
+        plan = _plan_segment(chart, ctx)
+        plan.notes.append(note("note.not_split_population", **names))
+        return plan
+
+    base = chart.base if relative else _everyone(spec)
+    source = ctx.compare if chart.wave == "compare" else ctx.report
+    assert source is not None  # charts of the comparison wave are skipped without one
+    question = _question(chart, source)
+    series = []
+    for seg in split_segments(spec):
+        label = (population_label(spec, base, seg) if relative
+                 else population_label(spec, seg, seg) if seg in spec.populations else _bilingual(spec.segments[seg]))
+        series.append(_population_series(ctx, source, chart.variable, base, seg, segment=seg, label=label))
+    compare = chart.compare if chart.compare == "ref_2023" else "by_segment"
+    plan = _Plan(series, question, base, population_label(spec, base, ctx.segment), compare,
+                 test_pair=pair, test_kind="segments")
+    if chart.wave == "compare":
+        plan.notes.append(note("note.reference_wave", wave=source.survey.wave))
+    elif chart.compare == "yoy" and ctx.compare is not None and ctx.crosswalk is not None \
+            and ctx.crosswalk.variable(chart.variable) is not None:
+        other = ctx.compare.survey.wave
+        present = [seg for seg in split_segments(spec) if not ctx.lacks(other, seg)]
+        if len(present) == 1:
+            plan.notes.append(note("note.yoy_home_only", compare=other, segment=segment_name(present[0])))
+        else:
+            plan.notes.append(note("note.yoy_segment_reports", wave=ctx.report.survey.wave, compare=other))
+    return plan
+
+
+def _plan(chart: Chart, ctx: _Context) -> _Plan:
+    return _plan_integrated(chart, ctx) if ctx.integrated else _plan_segment(chart, ctx)
+
+
+def _empty_series_note(ctx: _Context, series: _Series) -> dict[str, Any]:
+    if ctx.lacks(series.wave, series.segment):
+        return note("note.wave_lacks_segment", wave=series.wave, segment=segment_name(str(series.segment)))
+    return note("note.series_empty", series=series.label)
 
 
 def _tidy(chart_id: str, series: list[_Series], shown: pd.DataFrame) -> pd.DataFrame:
@@ -390,14 +684,29 @@ def _json_number(value: Any) -> Any:
     return int(value) if isinstance(value, int | np.integer) else float(value)
 
 
+def _test_note(kind: str, answer: str, pair: tuple[str, str]) -> dict[str, Any]:
+    if kind == "yoy":
+        return note("note.test_chi2" if answer == "ordinal" else "note.test_z")
+    return note("note.segment_test_chi2" if answer == "ordinal" else "note.segment_test_z",
+                first=segment_name(pair[0]), second=segment_name(pair[1]))
+
+
 def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataFrame]:
     """One chart dict (chapter.json) and its tidy table."""
-    series, question, source_notes = _plan_series(chart, ctx)
+    plan = _plan(chart, ctx)
+    question = plan.question
+    series = plan.series
+    left_out: list[dict[str, Any]] = []
+    if any(s.base == 0 for s in series) and any(s.base > 0 for s in series):
+        # A series of nobody is not drawn as a row of zeros: it is left out, and a note says why.
+        left_out = [_empty_series_note(ctx, s) for s in series if s.base == 0]
+        series = [s for s in series if s.base > 0]
     raw = stack_series({s.id: s.table for s in series})
     shown = suppress_shares(raw)
-    bases = {s.id: int(s.table["base"].iloc[0]) if len(s.table) else 0 for s in series}
-    levels = {sid: disclosure_level(b) for sid, b in bases.items()}
+    bases = {s.id: s.base for s in series}
+    levels = {sid: chart_disclosure(b) for sid, b in bases.items()}
     first = series[0]
+    empty = levels[first.id] == "empty"
 
     cells = {s.id: one_series(shown, s.id).set_index("choice_key").to_dict("index") for s in series}
     rows = []
@@ -411,17 +720,34 @@ def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataF
         rows.append({"key": choice.key, "code": choice.code, "label": {"ja": choice.ja, "en": choice.en},
                      "in_base": choice.in_base, "values": values})
 
+    ids = [s.id for s in series]
+    pair = plan.test_pair if plan.test_pair and all(p in ids for p in plan.test_pair) else None
+    tests = None
+    if pair is not None:
+        in_base_keys = [c.key for c in question.choices if c.in_base]
+        tests = series_tests(raw, answer=chart.answer, first=pair[0], second=pair[1], keys=in_base_keys)
+
     notes: list[dict[str, Any]] = []
     if chart.answer == "multi":
         notes.append(note("note.multi"))
-    notes += base_notes(levels[first.id], bases[first.id])
-    for s in series[1:]:
+    # One series: the base's note; several: each small series is named (SaaS n=4 beside non-SaaS n=138).
+    named = series if len(series) > 1 and not empty else series[1:]
+    if not named or named[0] is not first:
+        notes += base_notes(levels[first.id], bases[first.id])
+    if empty and ctx.lacks(first.wave, first.segment):
+        notes.append(_empty_series_note(ctx, first))
+    for s in named:
         if levels[s.id] in ("suppressed", "indicative"):
             notes.append(note(f"note.series_{levels[s.id]}", series=s.label, n=bases[s.id]))
+    notes += left_out
     for choice in question.choices:
         if not choice.in_base:
             notes.append(note("note.outside_base", choice={"ja": choice.ja, "en": choice.en}))
-    notes += source_notes
+    notes += plan.notes
+    for s in series:
+        notes += s.notes
+    if pair is not None:
+        notes.append(_test_note(plan.test_kind, chart.answer, pair))
     if ctx.filter_text:
         notes.append(note("note.filtered", filter=ctx.filter_label, n=bases[first.id]))
         if any(s.wave != ctx.report.survey.wave for s in series):
@@ -434,21 +760,15 @@ def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataF
             else:
                 notes.append(note("note.compare_filtered", compare=other))
 
-    in_base_keys = [c.key for c in question.choices if c.in_base]
-    tests = None
-    if chart.compare == "yoy" and len(series) == 2:
-        tests = yoy_tests(raw, answer=chart.answer, report_series=series[0].id,
-                          compare_series=series[1].id, keys=in_base_keys)
     groups = group_shares(shown, {g.id: g.keys for g in chart.groups}) if chart.groups else {}
-
     chart_dict = {
         "id": chart.id,
         "title": _bilingual(chart.title),
         "answer": chart.answer,
-        "compare": chart.compare,
+        "compare": plan.compare,
         "wave": first.wave,
-        "base": chart.base,
-        "base_label": _population_label(ctx.spec, chart.base),
+        "base": plan.base,
+        "base_label": plan.base_label,
         "base_n": bases[first.id],
         "disclosure": levels[first.id],
         "question": {"id": question.id, "text": _bilingual(question.text)},
@@ -460,7 +780,7 @@ def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataF
         "groups": groups,
         "tests": tests,
         "table": f"tables/{chart.id}.csv",
-        "svg": {lang: f"charts/{chart.id}.{lang}.svg" for lang in LANGS},
+        "svg": None if empty else {lang: f"charts/{chart.id}.{lang}.svg" for lang in LANGS},
         "notes": notes,
     }
     return chart_dict, _tidy(chart.id, series, shown)
@@ -469,19 +789,27 @@ def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataF
 # ------------------------------------------------------------------------------ the chapter
 
 
+def _segment_counts(surveys: Sequence[Survey | None], spec: Spec) -> dict[str, dict[str, int]]:
+    return {s.wave: {sid: int(s.where(seg.where, source=f"segment {sid}").sum()) for sid, seg in spec.segments.items()}
+            for s in surveys if s is not None}
+
+
 def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | None = None, *,
                     segment: str = "saas", filters: Sequence[Any] = (), allow_small_base: bool = False,
                     crosswalk: Any = None, spec: Spec | None = None) -> ChapterResult:
     """Every chart of one chapter from the report wave (and the comparison wave, if any).
 
-    ``crosswalk`` maps the comparison wave onto the report wave for year-over-year charts; it is
-    read from the project's data when a chapter needs it and none is given.
+    ``segment`` is ``saas`` (part 2), ``non_saas`` (part 3) or ``all`` (part 1, integrated; see
+    the module notes). ``crosswalk`` maps the comparison wave onto the report wave for
+    year-over-year charts; it is read from the project's data when a chapter needs it and none
+    is given.
     """
     spec = spec or default_spec()
     chapter = spec.chapter(chapter_id)
     if segment not in spec.segments:
-        raise FilterError(f"unknown segment '{segment}' (valid: {', '.join(spec.segments)})")
-    conditions, triples = normalize_filters(filters)
+        raise FilterError(f"unknown segment '{segment}' (valid: {', '.join(spec.segments)})",
+                          [Problem("unknown segment", value=segment, expected=", ".join(spec.segments))])
+    conditions, triples = normalize_filters(filters, survey.codebook)
     filter_text = describe_filters(conditions)
     report, n_total, n_segment = _filter_report(survey, conditions, segment=segment, spec=spec,
                                                 allow_small_base=allow_small_base)
@@ -490,8 +818,9 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
         from hakusho.crosswalk import load_crosswalk
 
         crosswalk = load_crosswalk()
+    labels = filter_label(conditions, survey.codebook)
     ctx = _Context(spec, segment, _Filtered(report, filter_text), compare, tuple(unfiltered_vars), crosswalk,
-                   filter_text, filter_label(conditions, survey.codebook))
+                   filter_text, labels, _segment_counts([survey, compare_survey], spec))
 
     slides = []
     tables: dict[str, pd.DataFrame] = {}
@@ -514,7 +843,7 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
         "segment": segment,
         "filters": triples,
         "filter_text": filter_text,
-        "filter_label": filter_label(conditions, survey.codebook),
+        "filter_label": labels,
         "n_total": n_total,
         "n_segment": n_segment,
         "slides": slides,
@@ -572,14 +901,26 @@ def write_chapter(result: ChapterResult, output_dir: Path | str, *, draw_charts:
     return replace(result, output_dir=out)
 
 
+def chart_size(slide: Mapping[str, Any]) -> str:
+    """``full`` for a chart alone on its slide, ``half`` for one of two (see charts.draw_chart)."""
+    return "full" if len(slide["charts"]) == 1 else "half"
+
+
 def _write_charts(result: ChapterResult, out: Path) -> None:
-    # Charts draw on plain Figures (no pyplot), so nothing is left open between charts.
+    # Charts draw on plain Figures (no pyplot), so nothing is left open between charts. A
+    # filtered run prints its filter, in the chart's language, under every chart.
     from hakusho.charts import draw_chart, save_svg
 
+    doc = result.chapter
+    label = doc["filter_label"] if doc["filter_text"] else None
     for slide in result.slides:
         for chart in slide["charts"]:
+            if chart["svg"] is None:  # nobody in the base: the chart's note says so, nothing is drawn
+                continue
             for lang in LANGS:
-                save_svg(draw_chart(_plain(chart), lang), out / chart["svg"][lang])
+                fig = draw_chart(_plain(chart), lang, size=chart_size(slide),
+                                 filter_text=label[lang] if label else None)
+                save_svg(fig, out / chart["svg"][lang])
 
 
 def load_waves(wave: str, compare_wave: str = "", *, data_dir: str | Path = "",

@@ -1,11 +1,16 @@
-"""Series side by side, and the year-over-year comparison with its significance tests.
+"""Series side by side, and the comparison of two series with its significance tests.
 
-A year-over-year chart puts the report wave and the comparison wave in one table *in the report
-wave's choice terms*: the comparison wave's answers are mapped through the crosswalk first
-(:func:`hakusho.crosswalk.share_in_target_terms`), so both series have the same rows.
+Two comparisons use the same tests:
 
-Change is measured in percentage points between the *rounded* shares, so that it equals what a
-reader subtracts on the chart. Significance is tested at the 95 % level on the counts:
+* year over year: the report wave and the comparison wave in one table *in the report wave's
+  choice terms* — the comparison wave's answers are mapped through the crosswalk first
+  (:func:`hakusho.crosswalk.share_in_target_terms`), so both series have the same rows;
+* between segments (the integrated report): SaaS and non-SaaS respondents of the same wave.
+
+Each test entry names the two series it compares (``series: [first, second]``); the difference
+is always first minus second. Change is measured in percentage points between the *rounded*
+shares, so that it equals what a reader subtracts on the chart. Significance is tested at the
+95 % level on the counts:
 
 * single and multiple answers: a two-proportion z-test per choice (pooled variance, two-sided);
 * ordinal answers: a chi-square test of homogeneity on the whole bucket distribution — buckets are
@@ -82,10 +87,10 @@ def distribution_chi2_test(counts_a: Sequence[int], counts_b: Sequence[int]) -> 
     return float(result.pvalue)
 
 
-def change_points(table: pd.DataFrame, report_series: str, compare_series: str) -> dict[str, float | None]:
-    """Report minus comparison share per choice key, in points (None where either is not shown)."""
-    a = one_series(table, report_series).set_index("choice_key")["pct"]
-    b = one_series(table, compare_series).set_index("choice_key")["pct"].reindex(a.index)
+def change_points(table: pd.DataFrame, first: str, second: str) -> dict[str, float | None]:
+    """First minus second series' share per choice key, in points (None where either is not shown)."""
+    a = one_series(table, first).set_index("choice_key")["pct"]
+    b = one_series(table, second).set_index("choice_key")["pct"].reindex(a.index)
     out: dict[str, float | None] = {}
     for key in a.index:
         if pd.isna(a[key]) or pd.isna(b[key]):
@@ -96,20 +101,21 @@ def change_points(table: pd.DataFrame, report_series: str, compare_series: str) 
     return out
 
 
-def yoy_tests(table: pd.DataFrame, *, answer: str, report_series: str, compare_series: str,
-              keys: Sequence[str]) -> list[dict[str, object]]:
-    """One entry per choice in ``keys``: change in points, p-value, 95 % flag and the test's name.
+def series_tests(table: pd.DataFrame, *, answer: str, first: str, second: str,
+                 keys: Sequence[str]) -> list[dict[str, object]]:
+    """One entry per choice in ``keys``: the two series, first minus second in points, p-value,
+    95 % flag and the test's name.
 
-    ``table`` is a long series table holding both series in the same (report wave) choice terms;
-    ``keys`` are the choices inside the base (the caller leaves "don't know" out). A choice the
-    comparison wave has no count for (a new answer option) gets no change and no test.
+    ``table`` is a long series table holding both series in the same choice terms; ``keys`` are
+    the choices inside the base (the caller leaves "don't know" out). A choice the second series
+    has no count for (an answer option its wave did not offer) gets no difference and no test.
     """
-    a = one_series(table, report_series).set_index("choice_key")
-    b = one_series(table, compare_series).set_index("choice_key").reindex(a.index)
+    a = one_series(table, first).set_index("choice_key")
+    b = one_series(table, second).set_index("choice_key").reindex(a.index)
     base_a = int(a["base"].iloc[0]) if len(a) else 0
     base_b = int(b["base"].dropna().iloc[0]) if b["base"].notna().any() else 0
     testable = base_a >= SUPPRESS_BELOW and base_b >= SUPPRESS_BELOW
-    changes = change_points(table, report_series, compare_series)
+    changes = change_points(table, first, second)
     known = [k for k in keys if pd.notna(b.at[k, "count"])]
 
     chi2_p: float | None = None
@@ -126,9 +132,16 @@ def yoy_tests(table: pd.DataFrame, *, answer: str, report_series: str, compare_s
                 p_value = proportion_z_test(int(a.at[key, "count"]), base_a, int(b.at[key, "count"]), base_b)
         tests.append({
             "key": key,
+            "series": [first, second],
             "change_pt": changes.get(key) if p_value is not None else None,
             "p_value": None if p_value is None else round(p_value, P_DIGITS),
             "significant": None if p_value is None else bool(p_value < ALPHA),
             "test": None if p_value is None else (CHI2_TEST if answer == "ordinal" else Z_TEST),
         })
     return tests
+
+
+def yoy_tests(table: pd.DataFrame, *, answer: str, report_series: str, compare_series: str,
+              keys: Sequence[str]) -> list[dict[str, object]]:
+    """:func:`series_tests` of the report wave against the comparison wave (change = report − compare)."""
+    return series_tests(table, answer=answer, first=report_series, second=compare_series, keys=keys)

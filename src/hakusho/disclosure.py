@@ -10,6 +10,11 @@ the charts) reads the result instead of deciding again:
   from one (combined shares, median buckets, ranks, year-over-year changes and tests). A slide
   built on such a base says by itself that no trend can be read from so few answers.
 
+A chart (or a figure) whose base is empty — nobody in it, as when the non-SaaS report meets a
+question of the SaaS-only 2023 survey — is ``empty`` (:func:`chart_disclosure`): there is nothing
+to draw, and the chart says so in a note instead. :func:`disclosure_level` itself keeps the three
+classes, since other tables (crosses, benchmarks) treat an empty band as a small one.
+
 The wording of every note lives in the ``notes`` message catalogs; a note is stored as its
 catalog key, its parameters and the text of both languages so that renderers never look it up.
 """
@@ -26,6 +31,7 @@ SUPPRESS_BELOW = 10
 INDICATIVE_BELOW = 30
 
 Disclosure = Literal["ok", "indicative", "suppressed"]
+ChartDisclosure = Literal["ok", "indicative", "suppressed", "empty"]
 NOTES_DOMAIN = "notes"
 
 
@@ -38,8 +44,13 @@ def disclosure_level(base: int) -> Disclosure:
     return "ok"
 
 
+def chart_disclosure(base: int) -> ChartDisclosure:
+    """The disclosure class of a chart, series or figure: ``empty`` for a base of nobody."""
+    return "empty" if base <= 0 else disclosure_level(base)
+
+
 def shows_percentages(level: str) -> bool:
-    return level != "suppressed"
+    return level not in ("suppressed", "empty")
 
 
 def suppress_shares(table: pd.DataFrame) -> pd.DataFrame:
@@ -73,6 +84,8 @@ def note(key: str, **params: object) -> dict[str, object]:
 
 def base_notes(level: str, base: int) -> list[dict[str, object]]:
     """The notes a chart (or its first series) needs because of the size of its base."""
+    if level == "empty":
+        return [note("note.empty_base")]
     if level == "suppressed":
         return [note("note.suppressed", n=base)]
     if level == "indicative":

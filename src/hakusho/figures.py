@@ -11,8 +11,14 @@ Ids (see the contract): ``<chart>.base``, ``<chart>.<key>.pct|count`` (first ser
 year-over-year charts, ``<chart>.significant`` for the distribution test of an ordinal
 year-over-year chart, and ``<chapter>.n_total|n_segment`` for the respondents after filters.
 
+Charts comparing segments (the integrated report: SaaS against non-SaaS) carry their tests under
+their own names, so that a sentence written about a change since 2023 can never quote a gap
+between segments: ``<chart>.<key>.diff_pt`` (first minus second tested series, in points — SaaS
+minus non-SaaS), ``<chart>.<key>.diff_significant`` and, for an ordinal chart's distribution
+test, ``<chart>.diff_significant``. Which two series were compared is in the chart's ``tests``.
+
 Disclosure carries through: where a base is suppressed, percentages, combined shares, medians,
-ranks and changes have value null; counts and bases stay.
+ranks and changes have value null; counts and bases stay. A base of nobody is ``empty``.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hakusho.disclosure import disclosure_level
+from hakusho.disclosure import chart_disclosure, disclosure_level, shows_percentages
 from hakusho.errors import BuildError
 
 TOP_RANKS = 3
@@ -57,7 +63,7 @@ def chart_figures(chart: Mapping[str, Any], *, filter_text: str = "") -> dict[st
         return {}
     first = series[0]["id"]
     labels = {row["key"]: row["label"] for row in chart["rows"]}
-    shown = {s["id"]: s["disclosure"] != "suppressed" for s in series}
+    shown = {s["id"]: shows_percentages(s["disclosure"]) for s in series}
     level = {s["id"]: s["disclosure"] for s in series}
     base = {s["id"]: s["base_n"] for s in series}
 
@@ -68,7 +74,7 @@ def chart_figures(chart: Mapping[str, Any], *, filter_text: str = "") -> dict[st
 
     for row in chart["rows"]:
         for sid, cell in row["values"].items():
-            cell_level = disclosure_level(cell["base"])
+            cell_level = chart_disclosure(cell["base"])
             pct = cell["pct"] if shown[sid] else None
             count_fig = _figure(cell["count"], "count", cell["base"], cell_level, filter_text)
             pct_fig = _figure(pct, "pct", cell["base"], cell_level, filter_text)
@@ -101,15 +107,21 @@ def chart_figures(chart: Mapping[str, Any], *, filter_text: str = "") -> dict[st
                 reg.add(f"{cid}.group.{group_id}.pct", dict(fig))
 
     tests = chart.get("tests") or []
+    # Year over year: change_pt / significant; between segments: diff_pt / diff_significant.
+    points, flag = ("change_pt", "significant") if chart.get("compare") == "yoy" else ("diff_pt", "diff_significant")
     for test in tests:
-        reg.add(f"{cid}.{test['key']}.change_pt",
-                _figure(test["change_pt"], "points", base[first], level[first], filter_text))
-        reg.add(f"{cid}.{test['key']}.significant",
-                _figure(test["significant"], "flag", base[first], level[first], filter_text))
+        tested = (test.get("series") or [first])[0]
+        tested = tested if tested in base else first
+        reg.add(f"{cid}.{test['key']}.{points}",
+                _figure(test["change_pt"], "points", base[tested], level[tested], filter_text))
+        reg.add(f"{cid}.{test['key']}.{flag}",
+                _figure(test["significant"], "flag", base[tested], level[tested], filter_text))
     if chart.get("answer") == "ordinal" and tests:
         flags = {t["significant"] for t in tests if t["significant"] is not None}
         value = flags.pop() if len(flags) == 1 else None
-        reg.add(f"{cid}.significant", _figure(value, "flag", base[first], level[first], filter_text))
+        tested = (tests[0].get("series") or [first])[0]
+        tested = tested if tested in base else first
+        reg.add(f"{cid}.{flag}", _figure(value, "flag", base[tested], level[tested], filter_text))
     return reg.figures
 
 
