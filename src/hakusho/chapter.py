@@ -496,6 +496,9 @@ class _Plan:
     notes: list[dict[str, Any]] = field(default_factory=list)
     test_pair: tuple[str, str] | None = None
     test_kind: str = "yoy"  # yoy | segments
+    # Integrated report: a series is labelled by its segment beside the other one ("SaaS"), and by
+    # its full population ("CSに取り組んでいるSaaS企業") when it is the only one left.
+    alone_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _bilingual(obj: Any) -> dict[str, str]:
@@ -635,13 +638,16 @@ def _plan_integrated(chart: Chart, ctx: _Context) -> _Plan:
     assert source is not None  # charts of the comparison wave are skipped without one
     question = _question(chart, source)
     series = []
+    alone = {}
     for seg in split_segments(spec):
-        label = (population_label(spec, base, seg) if relative
-                 else population_label(spec, seg, seg) if seg in spec.populations else _bilingual(spec.segments[seg]))
-        series.append(_population_series(ctx, source, chart.variable, base, seg, segment=seg, label=label))
+        alone[seg] = (population_label(spec, base, seg) if relative
+                      else population_label(spec, seg, seg) if seg in spec.populations
+                      else _bilingual(spec.segments[seg]))
+        series.append(_population_series(ctx, source, chart.variable, base, seg, segment=seg,
+                                         label=_bilingual(spec.segments[seg])))
     compare = chart.compare if chart.compare == "ref_2023" else "by_segment"
     plan = _Plan(series, question, base, population_label(spec, base, ctx.segment), compare,
-                 test_pair=pair, test_kind="segments")
+                 test_pair=pair, test_kind="segments", alone_labels=alone)
     if chart.wave == "compare":
         plan.notes.append(note("note.reference_wave", wave=source.survey.wave))
     elif chart.compare == "yoy" and ctx.compare is not None and ctx.crosswalk is not None \
@@ -701,6 +707,10 @@ def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataF
         # A series of nobody is not drawn as a row of zeros: it is left out, and a note says why.
         left_out = [_empty_series_note(ctx, s) for s in series if s.base == 0]
         series = [s for s in series if s.base > 0]
+    base_label = plan.base_label
+    if len(series) == 1 and series[0].id in plan.alone_labels:
+        series = [replace(series[0], label=plan.alone_labels[series[0].id])]
+        base_label = series[0].label
     raw = stack_series({s.id: s.table for s in series})
     shown = suppress_shares(raw)
     bases = {s.id: s.base for s in series}
@@ -768,7 +778,7 @@ def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataF
         "compare": plan.compare,
         "wave": first.wave,
         "base": plan.base,
-        "base_label": plan.base_label,
+        "base_label": base_label,
         "base_n": bases[first.id],
         "disclosure": levels[first.id],
         "question": {"id": question.id, "text": _bilingual(question.text)},
