@@ -38,6 +38,7 @@ GOALS = {
     "cold": "≤ 0.5 × baseline and ≤ 10 s",
     "noop": "≤ 0.5 s",
     "filter": "≤ 4 s",
+    "notebook": "≤ 4 s",
     "scaled": "≤ 1.5 × cold",
 }
 # A filter per run, each new to the cache: employees at or above a bucket boundary of the codebook.
@@ -46,13 +47,18 @@ FILTERS = [("employees", ">=", "100"), ("employees", ">=", "300"), ("employees",
            ("employees", "<", "300"), ("employees", ">=", "1000")]
 
 
+class StepFailed(Exception):
+    """A command of a measurement failed: that measurement is reported as failed."""
+
+
 def run(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> float:
-    """Seconds one command takes; its output is kept only if it fails."""
+    """Seconds one command takes; its output is shown only if it fails."""
     started = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     took = time.perf_counter() - started
     if proc.returncode != 0:
-        sys.exit(f"benchmark step failed: {' '.join(cmd)}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        error = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        raise StepFailed(f"{' '.join(cmd[2:6])} …: {error[0] if error else proc.returncode}")
     return took
 
 
@@ -76,19 +82,24 @@ def bench_cold(tmp: Path, repeat: int, *extra: str) -> list[float]:
 
 
 def bench_noop(tmp: Path, repeat: int) -> list[float]:
+    """The cold build's report built again (the cache of (a) is next to it)."""
     out = tmp / "cold-0" / "report"
     if not out.exists():
         run([*HAKUSHO, "build", "--quiet", "--out", str(out)])
     return [run([*HAKUSHO, "build", "--quiet", "--out", str(out)]) for _ in range(repeat)]
 
 
-def bench_filter(tmp: Path, repeat: int) -> list[float]:
-    out = tmp / "cold-0" / "filtered"  # shares the cold build's cache (report/.hakusho-cache)
+def bench_filter(tmp: Path, repeat: int, command: str) -> list[float]:
+    """One chapter with a filter the cache has not seen, as a report (``build``) or as the
+    executed notebook alone (``notebook``); next to the cold build, so sharing its cache."""
     times = []
     for i in range(repeat):
-        var, op, value = FILTERS[i % len(FILTERS)]
-        times.append(run([*HAKUSHO, "build", "--quiet", "--chapters", FILTER_CHAPTER, "--filter", var, op, value,
-                          "--allow-small-base", "--out", str(out / str(i))]))
+        var, op, value = FILTERS[(i + (command == "notebook")) % len(FILTERS)]
+        if command == "build":
+            cmd = [*HAKUSHO, "build", "--quiet", "--chapters", FILTER_CHAPTER, "--out", str(tmp / "cold-0" / f"f{i}")]
+        else:
+            cmd = [*HAKUSHO, "notebook", FILTER_CHAPTER, "--quiet", "--out", str(tmp / "cold-0" / f"n{i}.ipynb")]
+        times.append(run([*cmd, "--filter", var, op, value, "--allow-small-base"], cwd=tmp / "cold-0"))
     return times
 
 
@@ -121,7 +132,7 @@ def bench_scaled(tmp: Path, repeat: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median reported)")
-    parser.add_argument("--skip", default="", help="comma-separated: cold,fresh,noop,filter,baseline,scaled")
+    parser.add_argument("--skip", default="", help="comma-separated: baseline,cold,fresh,noop,filter,notebook,scaled")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
@@ -140,17 +151,25 @@ def main() -> None:
         ("cold", "(a) cold full build", lambda: bench_cold(tmp, args.repeat)),
         ("fresh", "(a') cold, a fresh kernel per notebook", lambda: bench_cold(tmp, args.repeat, "--fresh-kernels")),
         ("noop", "(b) no-op rebuild", lambda: bench_noop(tmp, args.repeat)),
-        ("filter", f"(c) {FILTER_CHAPTER} with a new filter", lambda: bench_filter(tmp, args.repeat)),
+        ("filter", f"(c) {FILTER_CHAPTER} report, a new filter",
+         lambda: bench_filter(tmp, args.repeat, "build")),
+        ("notebook", f"(c') {FILTER_CHAPTER} notebook, a new filter",
+         lambda: bench_filter(tmp, args.repeat, "notebook")),
         ("scaled", "(e) cold build, 100× respondents", lambda: bench_scaled(tmp, args.repeat)),
     ]
     labels = {}
+    failed: dict[str, str] = {}
     try:
         for key, label, fn in steps:
             if key in skip:
                 continue
             labels[key] = label
-            print(f"  {label} …", flush=True)
-            results[key] = fn()
+            try:
+                results[key] = fn()
+                print(f"  {label:<44} {' '.join(f'{t:.2f}' for t in results[key])} s", flush=True)
+            except StepFailed as exc:
+                failed[key] = str(exc)
+                print(f"  {label:<44} FAILED: {exc}", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -160,6 +179,9 @@ def main() -> None:
     print()
     print(f"{'measurement':<44} {'median s':>9} {'runs':>22} {'vs baseline':>12}  goal")
     for key, label in labels.items():
+        if key in failed:
+            print(f"{label:<44} {'failed':>9}")
+            continue
         m = median(results[key])
         ratio = m / base if base == base and key != "baseline" else float("nan")
         extra = f"  ({m / cold:.2f}× cold)" if key == "scaled" and cold == cold else ""
@@ -167,7 +189,7 @@ def main() -> None:
         ratio_text = f"{ratio:.2f}×" if ratio == ratio else ""
         print(f"{label:<44} {m:9.2f} {runs:>22} {ratio_text:>12}  {GOALS.get(key, '')}{extra}")
     if args.json:
-        args.json.write_text(json.dumps({"cores": cores, "repeat": args.repeat,
+        args.json.write_text(json.dumps({"cores": cores, "repeat": args.repeat, "failed": failed,
                                          "runs": results, "medians": {k: median(v) for k, v in results.items()}},
                                         indent=1) + "\n", encoding="utf-8")
 

@@ -104,16 +104,41 @@ def tree_hashes(root: Path, *, prefix: str = "", exclude: Iterable[str] = ()) ->
     return {prefix + rel: sha256_file(path) for rel, path in tree_files(root, exclude=exclude)}
 
 
-def library_versions(names: Iterable[str]) -> dict[str, str]:
-    """Installed versions (``"-"`` when absent), read from package metadata without importing."""
-    from importlib import metadata
-
-    out = {"python": sys.version.split()[0]}
-    for name in names:
+@cache
+def _installed() -> dict[str, str]:
+    """Normalised distribution name → version, from the ``*.dist-info`` folder names on
+    sys.path (one directory listing each: a no-op rebuild cannot afford importlib.metadata)."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
         try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "-"
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info") and name.count("-") >= 1:
+                dist, version = name[: -len(".dist-info")].rsplit("-", 1)
+                found.setdefault(_normalise(dist), version)
+    return found
+
+
+def _normalise(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def library_versions(names: Iterable[str]) -> dict[str, str]:
+    """Installed versions (``"-"`` when absent), read without importing the libraries."""
+    out = {"python": sys.version.split()[0]}
+    installed = _installed()
+    for name in names:
+        version = installed.get(_normalise(name))
+        if version is None:
+            from importlib import metadata
+
+            try:
+                version = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                version = "-"
+        out[name] = version
     return out
 
 
