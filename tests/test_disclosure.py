@@ -13,8 +13,10 @@ from hakusho.disclosure import (
     INDICATIVE_BELOW,
     SUPPRESS_BELOW,
     base_notes,
+    chart_disclosure,
     disclosure_level,
     note,
+    shows_percentages,
     suppress_shares,
 )
 from hakusho.errors import BuildError
@@ -78,3 +80,15 @@ def test_notes_catalogs_have_the_same_keys() -> None:
 def test_unknown_note_key_is_an_error() -> None:
     with pytest.raises(BuildError, match=r"note\.nonexistent"):
         note("note.nonexistent")
+
+
+@pytest.mark.parametrize(("base", "level"), [(0, "empty"), (1, "suppressed"), (9, "suppressed"), (10, "indicative"),
+                                             (30, "ok")])
+def test_a_chart_of_nobody_is_empty_and_shows_no_percentage(base: int, level: str) -> None:
+    assert chart_disclosure(base) == level
+    assert shows_percentages(level) is (level in ("ok", "indicative"))
+
+
+def test_empty_base_note_says_there_is_nothing_to_chart_in_both_languages() -> None:
+    (n,) = base_notes("empty", 0)
+    assert n["key"] == "note.empty_base" and "回答者がいない" in n["ja"] and "No respondents" in n["en"]

@@ -117,3 +117,28 @@ def test_figure_ids_cannot_collide() -> None:
     doc = {"chapter": "c", "n_total": 1, "n_segment": 1, "slides": [{"charts": [chart, dict(chart)]}]}
     with pytest.raises(BuildError, match="twice"):
         chapter_figures(doc)
+
+
+def test_segment_comparisons_have_their_own_ids_distinct_from_year_over_year() -> None:
+    tests = [{"key": "a", "series": ["x", "y"], "change_pt": 12.3, "p_value": 0.01, "significant": True,
+              "test": "chi-square test"},
+             {"key": "b", "series": ["x", "y"], "change_pt": -12.3, "p_value": 0.01, "significant": True,
+              "test": "chi-square test"}]
+    chart = _chart({"a": [20, 15], "b": [10, 25]}, [("x", 30), ("y", 40)], answer="ordinal", compare="by_segment",
+                   tests=tests)
+    figs = chart_figures(chart)
+    assert figs["q.a.diff_pt"] == {"value": 12.3, "kind": "points", "base": 30, "disclosure": "ok", "filter": ""}
+    assert figs["q.b.diff_significant"]["value"] is True and figs["q.diff_significant"]["value"] is True
+    assert not any(k.endswith(("change_pt", ".significant")) for k in figs)
+    yoy = chart_figures({**chart, "compare": "yoy"})
+    assert yoy["q.a.change_pt"]["value"] == 12.3 and yoy["q.significant"]["value"] is True
+    assert not any("diff_" in k for k in yoy)
+
+
+def test_an_empty_base_has_counts_of_zero_and_nothing_else() -> None:
+    chart = _chart({"a": [0], "b": [0]}, [("x", 0)])
+    chart["series"][0]["disclosure"] = "empty"
+    figs = chart_figures(chart)
+    assert figs["q.base"]["value"] == 0 and figs["q.base"]["disclosure"] == "empty"
+    assert figs["q.a.count"]["value"] == 0 and figs["q.a.pct"]["value"] is None
+    assert figs["q.a.pct"]["disclosure"] == "empty" and figs["q.top1"]["value"] is None
