@@ -51,7 +51,7 @@ from hakusho.cache import (
     sha256_file,
     tree_hashes,
 )
-from hakusho.errors import BuildError, HakushoError, Problem
+from hakusho.errors import BuildError, FilterError, HakushoError, Problem
 from hakusho.manifest import (
     changed_inputs,
     compare_trees,
@@ -185,18 +185,27 @@ def _typed(value: Any) -> Any:
     return value
 
 
-def parse_filters(filters: Sequence[Sequence[str] | str]) -> tuple[tuple[str, str, Any], ...]:
-    """Researchers' filters (``("employees", ">=", "1000")`` or ``"employees >= 1000"``) as
-    checked triples; a malformed one raises FilterError before anything runs."""
+def parse_filters(filters: Sequence[Sequence[str] | str], *,
+                  wave: str = "2025") -> tuple[tuple[str, str, Any], ...]:
+    """Researchers' filters (``("employees", ">=", "1000")``, ``"employees >= 1000"`` or by label,
+    ``("従業員規模", "==", "1,000〜2,999名")``) as checked triples; a malformed one raises
+    FilterError before anything runs. Variables named by a column code or a label are resolved
+    against ``wave``'s codebook (loaded only then), so the triples carry variable ids."""
     if not filters:
         return ()
-    from hakusho.filters import parse_filter  # imports pandas: only for filtered builds
+    from hakusho.chapter import normalize_filters  # imports pandas: only for filtered builds
 
-    out = []
-    for item in filters:
-        cond = parse_filter(item)
-        out.append((cond.var, cond.op, _typed(cond.value)))
-    return tuple(out)
+    items = [item if isinstance(item, str) else list(item) for item in filters]
+    try:
+        conditions, _ = normalize_filters(items)
+    except FilterError:
+        conditions = []  # perhaps a label (「従業員規模 >= 1000」): read again with the codebook
+    if not conditions or any(not re.fullmatch(r"[a-z_][a-z0-9_]*", c.var) for c in conditions):
+        from hakusho.codebook import load_codebook
+
+        book = load_codebook(config.CODEBOOK_DIR / f"{wave}.yml")
+        conditions, _ = normalize_filters(items, book)
+    return tuple((c.var, c.op, _typed(c.value)) for c in conditions)
 
 
 _PARAM_CHAPTER = re.compile(r"""^\s*chapter\s*=\s*["']([A-Za-z0-9_-]+)["']""", re.MULTILINE)
@@ -568,7 +577,7 @@ def check_filters(plan: Plan) -> None:
     from hakusho.load import to_responses
 
     book = load_codebook(config.CODEBOOK_DIR / f"{plan.options.wave}.yml")
-    conditions, _ = normalize_filters([list(f) for f in plan.options.filters])
+    conditions, _ = normalize_filters([list(f) for f in plan.options.filters], book)
     empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in book.expected_columns()})
     conditions_mask(book, to_responses(empty, book), conditions, source="filter")
 

@@ -136,7 +136,7 @@ def _build_options(wave: str, compare: str, segment: str, filters: list, allow_s
 
     return build.BuildOptions(
         wave=wave, compare_wave="" if compare.lower() in ("", "none") else compare, segment=segment,
-        filters=build.parse_filters(filters), allow_small_base=allow_small_base, data_dir=data_dir, **rest)
+        filters=build.parse_filters(filters, wave=wave), allow_small_base=allow_small_base, data_dir=data_dir, **rest)
 
 
 @app.command("build", context_settings=_EXTRA_ARGS)

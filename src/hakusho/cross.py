@@ -926,7 +926,7 @@ def _filter(survey: Survey, filters: Sequence[Any], *, segment: str, spec: Spec,
     from hakusho.chapter import MIN_FILTERED_SEGMENT, filter_label, normalize_filters
     from hakusho.filters import describe_filters
 
-    conditions, triples = normalize_filters(filters)
+    conditions, triples = normalize_filters(filters, survey.codebook)
     text = describe_filters(conditions)
     mask = survey.where(conditions, source="filter") if conditions else pd.Series(True, index=survey.responses.index)
     filtered = survey.subset(mask, conditions)
