@@ -84,6 +84,7 @@ WIDTHS = {"half": 6.4, "full": 12.8}
 LABEL_WIDTHS = {"half": 2.1, "full": 3.2}
 
 ANSWERS = ("single", "multi", "ordinal")
+TESTED_COMPARES = ("yoy", "by_segment")  # comparisons whose tests mark bars ▲/▼
 DISCLOSURES = ("ok", "indicative", "suppressed")
 KINDS = ("bars", "stacked", "grouped")
 
@@ -254,13 +255,17 @@ class ChartView:
         return sorted(self.rows, key=lambda r: -(self.value(r, self.primary) or 0.0))
 
     def marker(self, row: RowView, series: SeriesView) -> str:
-        """▲/▼ on the report wave where a per-choice test finds the change significant.
+        """▲/▼ on the report wave where a per-choice test finds the change significant; on a
+        segment comparison (integrated report), on the first series of the test (SaaS) where it
+        differs significantly from the second.
 
         A distribution test (ordinal answers) says nothing about one bucket: it gets a note
         (:meth:`distribution_test`), never a mark on a bar.
         """
         test = self.tests.get(row.key)
-        if self.counts_only or not series.is_report or self.compare != "yoy" or not test:
+        if self.counts_only or self.compare not in TESTED_COMPARES or not test:
+            return ""
+        if not (series.is_report if self.compare == "yoy" else series.id == self.tested_series()[0]):
             return ""
         if test.get("test") != _test_names()[0] or not test.get("significant"):
             return ""
@@ -270,7 +275,18 @@ class ChartView:
         """The one test of the whole distribution, when the chart carries one."""
         name = _test_names()[1]
         found = [t for t in self.tests.values() if t.get("test") == name and t.get("p_value") is not None]
-        return None if self.counts_only or self.compare != "yoy" or not found else found[0]
+        return None if self.counts_only or self.compare not in TESTED_COMPARES or not found else found[0]
+
+    def tested_series(self) -> tuple[str, str]:
+        """The two series a segment comparison's tests compare (first minus second)."""
+        for test in self.tests.values():
+            pair = test.get("series")
+            if pair and len(pair) == 2:
+                return str(pair[0]), str(pair[1])
+        return self.series[0].id, self.series[-1].id if len(self.series) > 1 else ""
+
+    def series_label(self, series_id: str) -> str:
+        return next((s.label for s in self.series if s.id == series_id), series_id)
 
 
 def _test_names() -> tuple[str, str]:
@@ -758,12 +774,17 @@ def _footer_lines(view: ChartView, t: Translator, filter_text: str | None, notes
             items.append(t("footer.excluded_item", label=row.label, count=count))
         lines.append(t("footer.excluded", items=t("footer.list_separator").join(items)))
     compare_wave = next((s.wave for s in view.series if not s.is_report), "")
-    if any(view.marker(r, view.primary) for r in view.rows):
-        lines.append(t("note.significant", wave=compare_wave, test=t("test." + _slug(_test_names()[0]))))
+    segments = view.compare == "by_segment"
+    first, second = (view.series_label(sid) for sid in view.tested_series()) if segments else ("", "")
+    prefix = "note.segment_" if segments else "note."
+    if any(view.marker(r, s) for r in view.rows for s in view.series):
+        lines.append(t(prefix + "significant", wave=compare_wave, first=first, second=second,
+                       test=t("test." + _slug(_test_names()[0]))))
     distribution = view.distribution_test()
     if distribution is not None:
-        key = "note.distribution_significant" if distribution.get("significant") else "note.distribution_same"
-        lines.append(t(key, wave=compare_wave, test=t("test." + _slug(_test_names()[1]))))
+        key = "distribution_significant" if distribution.get("significant") else "distribution_same"
+        lines.append(t(prefix + key, wave=compare_wave, first=first, second=second,
+                       test=t("test." + _slug(_test_names()[1]))))
     if len(view.series) > 1 and not view.counts_only:
         for s in view.series:
             if s.disclosure == "indicative":

@@ -102,12 +102,15 @@ class SmallBase(BaseModel):
 class Rules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     small_base: SmallBase
+    empty_base: SmallBase | None = None  # a slide whose first chart has no respondents at all
     summaries: dict[str, list[str]]
     slides: dict[str, SlideRules]
 
     def message_keys(self) -> set[str]:
         """Every catalog key the rules can use (for the completeness test of the catalogs)."""
         keys = {self.small_base.headline.key, self.small_base.commentary.key}
+        if self.empty_base is not None:
+            keys |= {self.empty_base.headline.key, self.empty_base.commentary.key}
         for rules in self.slides.values():
             for sentence in [rules.headline, *rules.commentary]:
                 for variant in sentence.variants:
@@ -143,6 +146,7 @@ class ProseContext:
     lang: str
     wave: str
     compare_wave: str = ""
+    segment: str = "saas"  # the report's segment: saas | non_saas | all (clauses on "@segment")
     t: Translator = field(init=False)
 
     def __post_init__(self) -> None:
@@ -235,6 +239,8 @@ def lookup(ctx: ProseContext, figure_id: str) -> Figure | None:
 
 
 def _figure(ctx: ProseContext, template: str) -> Figure | None:
+    if template == "@segment":  # which report this is: lets a rule word a sentence for its segment
+        return {"value": ctx.segment, "kind": "choice", "disclosure": "ok"}
     figure_id = resolve_id(ctx, template)
     return None if figure_id is None else lookup(ctx, figure_id)
 
@@ -405,13 +411,16 @@ def slide_prose(ctx: ProseContext, slide: Mapping[str, Any], rules: Rules | None
     if slide_id not in rules.slides:
         raise BuildError(f"slide {slide_id} has no headline rules in {RULES_PATH.name}")
     first = slide["charts"][0]
-    if first["disclosure"] == "suppressed":
-        small = rules.small_base
+    # No respondents at all (non-SaaS in a wave that surveyed SaaS only): say so, as for a small base.
+    empty = first["disclosure"] == "empty" and rules.empty_base is not None
+    if first["disclosure"] == "suppressed" or empty:
+        small = rules.empty_base if empty else rules.small_base
+        assert small is not None
         parts = []
         for name, variant in (("headline", small.headline), ("commentary", small.commentary)):
             filled = fill_variant(ctx, _substitute_chart(variant, first["id"]))
             if filled is None:
-                raise BuildError(f"slide {slide_id}: the small-base {name} cannot be filled")
+                raise BuildError(f"slide {slide_id}: the {'empty' if empty else 'small'}-base {name} cannot be filled")
             parts.append(filled)
         return SlideProse(parts[0].text, (parts[1].text,), tuple(parts[0].figures + parts[1].figures), True)
     slide_rules = rules.slides[slide_id]

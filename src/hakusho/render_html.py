@@ -131,8 +131,8 @@ def _prepare(model: dict[str, Any]) -> dict[str, Any]:
     for chapter in model["chapters"]:
         slides = []
         for slide in chapter["slides"]:
-            charts = [{**chart, "svg_html": inline_svg(chart["svg"], chart["anchor"], chart["alt"])}
-                      for chart in slide["charts"]]
+            charts = [{**chart, "svg_html": inline_svg(chart["svg"], chart["anchor"], chart["alt"])
+                       if chart["svg"] is not None else None} for chart in slide["charts"]]
             slides.append({**slide, "charts": charts})
         discussion = [Markup(block) for block in chapter["discussion_html"]]
         chapters.append({**chapter, "slides": slides, "discussion_html": discussion})

@@ -193,6 +193,17 @@ def _test_name(test: str | None, tx: _Text) -> str:
     return tx(TEST_KEYS[test])
 
 
+def _difference_key(chart: Mapping[str, Any]) -> str:
+    """The label of the difference column: a segment comparison is SaaS minus non-SaaS, not a
+    change over time."""
+    return "ui.segment_difference" if chart.get("compare") == "by_segment" else "ui.change"
+
+
+def _difference(test: Mapping[str, Any]) -> Any:
+    """The difference a test carries, in points (the chapter stage names it change_pt or diff_pt)."""
+    return test.get("change_pt", test.get("diff_pt"))
+
+
 def _table(chart: Mapping[str, Any], tx: _Text) -> dict[str, Any]:
     """The data table behind a chart: every row, count and share per series, and changes."""
     lang = tx.lang
@@ -208,7 +219,7 @@ def _table(chart: Mapping[str, Any], tx: _Text) -> dict[str, Any]:
     tests = _tests_by_key(chart)
     per_row_marks = bool(tests) and chart["answer"] != "ordinal"
     if tests:
-        header.append(tx("ui.change"))
+        header.append(tx(_difference_key(chart)))
         if per_row_marks:
             header.append(tx("ui.significant"))
     rows = []
@@ -220,7 +231,7 @@ def _table(chart: Mapping[str, Any], tx: _Text) -> dict[str, Any]:
             cells.append(numbers.pct_cell(cell["pct"], lang))
         if tests:
             test = tests.get(row["key"], {})
-            cells.append(numbers.points_cell(test.get("change_pt"), lang))
+            cells.append(numbers.points_cell(_difference(test), lang))
             if per_row_marks:
                 cells.append(tx("ui.significant_mark") if test.get("significant") else "")
         rows.append({"label": tx.label(row["label"]), "cells": cells, "in_base": bool(row["in_base"])})
@@ -229,10 +240,12 @@ def _table(chart: Mapping[str, Any], tx: _Text) -> dict[str, Any]:
 
 
 def _compare(chart: Mapping[str, Any], build: Build, tx: _Text) -> dict[str, Any] | None:
-    """The year-over-year block: both waves, the change, marks, the test and the caveat."""
+    """The comparison block: both waves (or both segments), the difference, marks, the test and,
+    across waves, the caveat. A segment comparison reads SaaS minus non-SaaS."""
     tests = chart.get("tests")
     series = chart["series"]
-    if chart.get("compare") != "yoy" or not tests or len(series) < 2:
+    segments = chart.get("compare") == "by_segment"
+    if chart.get("compare") not in ("yoy", "by_segment") or not tests or len(series) < 2:
         return None
     lang = tx.lang
     now, before = series[0], series[1]
@@ -247,7 +260,7 @@ def _compare(chart: Mapping[str, Any], build: Build, tx: _Text) -> dict[str, Any
             "label": tx.label(row["label"]),
             "before": numbers.pct_cell(_cell(row, before["id"])["pct"], lang),
             "after": numbers.pct_cell(_cell(row, now["id"])["pct"], lang),
-            "change": numbers.points_cell(test.get("change_pt"), lang),
+            "change": numbers.points_cell(_difference(test), lang),
             "mark": tx("ui.significant_mark") if (test.get("significant") and not ordinal) else "",
         })
     tested = [t for t in tests if t.get("test")]
@@ -260,9 +273,22 @@ def _compare(chart: Mapping[str, Any], build: Build, tx: _Text) -> dict[str, Any
             result = tx("ui.result.significant" if first["significant"] else "ui.result.not_significant")
             distribution = tx("ui.distribution_test", test=name, result=result,
                               p=numbers.p_value(first["p_value"], lang))
+        elif segments:
+            legend = tx("ui.segment_significance_legend", alpha=numbers.level(ALPHA, lang), test=name)
         else:
             legend = tx("ui.significance_legend", compare_wave=build.compare_wave, alpha=numbers.level(ALPHA, lang),
                         test=name)
+    if segments:
+        return {
+            "title": tx("ui.segment_compare_title"),
+            "header": [tx("ui.answer"), tx.label(before["label"]), tx.label(now["label"]),
+                       tx("ui.segment_difference")] + ([] if ordinal else [tx("ui.significant")]),
+            "per_row_marks": not ordinal,
+            "rows": rows,
+            "distribution": distribution,
+            "legend": legend,
+            "caveat": tx("ui.segment_compare_caveat"),
+        }
     survey, other = build.survey["survey"], build.survey["compare_survey"]
     caveat = tx("ui.compare_caveat", compare_wave=before["wave"], wave=now["wave"],
                 c_publisher=tx.label(other["publisher"]), c_period=_period(other, lang),
@@ -295,11 +321,15 @@ def _chart_view(chart: Mapping[str, Any], build: Build, tx: _Text) -> dict[str, 
         badges.append({"kind": "indicative", "text": tx("ui.indicative")})
     elif chart["disclosure"] == "suppressed":
         badges.append({"kind": "suppressed", "text": tx("ui.suppressed")})
-    svg_path = build.chart_file(chart["id"], chart["svg"][lang])
-    try:
-        svg = svg_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BuildError(f"chart {chart['id']}: {chart['svg'][lang]} is missing from the build") from None
+    elif chart["disclosure"] == "empty":
+        badges.append({"kind": "empty", "text": tx("ui.empty")})
+    svg = None  # an empty base has no drawing: its notes stand in the chart's place
+    if chart.get("svg"):
+        svg_path = build.chart_file(chart["id"], chart["svg"][lang])
+        try:
+            svg = svg_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise BuildError(f"chart {chart['id']}: {chart['svg'][lang]} is missing from the build") from None
     csv_name = f"{chart['id']}.csv"
     return {
         "id": chart["id"],
@@ -469,7 +499,7 @@ def _chapter_view(doc: Mapping[str, Any], build: Build, ctx: ProseContext, tx: _
             "charts": [_chart_view(c, build, tx) for c in slide["charts"]],
             "other_href": f"../{other}/index.html#{slide['id']}",
         })
-    editorial = commentary_model(build.root, build.wave, doc["chapter"], lang, root=commentary_root)
+    editorial = _editorial(build, doc["chapter"], lang, commentary_root)
     bases = list(dict.fromkeys(tx.label(c["base_label"]) for s in doc["slides"] for c in s["charts"]
                                if c.get("wave") == build.wave))
     return {
@@ -487,9 +517,17 @@ def _chapter_view(doc: Mapping[str, Any], build: Build, ctx: ProseContext, tx: _
     }
 
 
+def _editorial(build: Build, chapter: str, lang: str, root: Path | None) -> dict[str, Any] | None:
+    """The editors' commentary of a chapter (or the summary). It is written about the SaaS report's
+    figures and population, so the non-SaaS and integrated reports use the generated text instead."""
+    if str(build.survey.get("segment") or "saas") != "saas":
+        return None
+    return commentary_model(build.root, build.wave, chapter, lang, root=root)
+
+
 def _report_summary(build: Build, tx: _Text, commentary_root: Path | None) -> dict[str, Any] | None:
     """The editors' opening summary of the whole report (``summary.<lang>.md``), when there is one."""
-    editorial = commentary_model(build.root, build.wave, SUMMARY, tx.lang, root=commentary_root)
+    editorial = _editorial(build, SUMMARY, tx.lang, commentary_root)
     if editorial is None:
         return None
     return {"anchor": "summary", "title": tx("ui.report_summary"), "points": list(editorial["summary_points"]),
@@ -510,7 +548,8 @@ def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | No
     build = load_build(build_dir, spec)
     tx = _Text(lang)
     book = load_codebook(build.wave)
-    ctx = ProseContext(build.figures, build.charts, lang, build.wave, build.compare_wave)
+    ctx = ProseContext(build.figures, build.charts, lang, build.wave, build.compare_wave,
+                       segment=str(build.survey.get("segment") or "saas"))
     info = build.survey["survey"]
     segment = str(build.survey["segment"])
     part = tx(f"ui.part.{segment}")
