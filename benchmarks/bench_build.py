@@ -14,6 +14,9 @@ type it):
 Ratios are against the baseline (d) measured in the same run, and (e) against (a). Nothing is
 asserted: the numbers are printed (and written as JSON with ``--json FILE``).
 
+Everything runs on a snapshot of the project (package, notebooks, data, templates) copied into a
+temporary folder first, so that editing the checkout while the benchmark runs changes nothing.
+
     python benchmarks/bench_build.py                 # everything, 3 runs each
     python benchmarks/bench_build.py --repeat 1 --skip scaled
 """
@@ -51,10 +54,25 @@ class StepFailed(Exception):
     """A command of a measurement failed: that measurement is reported as failed."""
 
 
-def run(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> float:
+ENV: dict[str, str] = dict(os.environ)
+
+
+def snapshot(project: Path, dest: Path) -> Path:
+    """Copy what a build reads; the commands below import the package from the copy."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+    for folder in ("src", "notebooks", "data", "templates"):
+        if (project / folder).is_dir():
+            shutil.copytree(project / folder, dest / folder, ignore=ignore)
+    (dest / "report").mkdir()
+    ENV.update({"HAKUSHO_ROOT": str(dest), "PYTHONPATH": str(dest / "src"),
+                "SOURCE_DATE_EPOCH": ENV.get("SOURCE_DATE_EPOCH", "1700000000")})
+    return dest
+
+
+def run(cmd: list[str], *, cwd: Path | None = None) -> float:
     """Seconds one command takes; its output is shown only if it fails."""
     started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True)
     took = time.perf_counter() - started
     if proc.returncode != 0:
         error = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
@@ -74,32 +92,33 @@ def notebooks(project: Path) -> list[Path]:
 
 
 def bench_cold(tmp: Path, repeat: int, *extra: str) -> list[float]:
+    """The first plain cold build is the canonical report of the snapshot, whose cache the no-op
+    and filter measurements then use; the others go to folders of their own (empty caches)."""
     times = []
     for i in range(repeat):
-        out = tmp / f"cold{'-'.join(extra)}-{i}" / "report"
-        times.append(run([*HAKUSHO, "build", "--quiet", "--out", str(out), *extra]))
+        out = [] if (i == 0 and not extra) else ["--out", str(tmp / f"cold{'-'.join(extra)}-{i}" / "report")]
+        times.append(run([*HAKUSHO, "build", "--quiet", *out, *extra], cwd=tmp / "project"))
     return times
 
 
 def bench_noop(tmp: Path, repeat: int) -> list[float]:
-    """The cold build's report built again (the cache of (a) is next to it)."""
-    out = tmp / "cold-0" / "report"
-    if not out.exists():
-        run([*HAKUSHO, "build", "--quiet", "--out", str(out)])
-    return [run([*HAKUSHO, "build", "--quiet", "--out", str(out)]) for _ in range(repeat)]
+    """The canonical report built again, nothing changed."""
+    if not (tmp / "project" / "report" / "2025").exists():
+        run([*HAKUSHO, "build", "--quiet"], cwd=tmp / "project")
+    return [run([*HAKUSHO, "build", "--quiet"], cwd=tmp / "project") for _ in range(repeat)]
 
 
 def bench_filter(tmp: Path, repeat: int, command: str) -> list[float]:
     """One chapter with a filter the cache has not seen, as a report (``build``) or as the
-    executed notebook alone (``notebook``); next to the cold build, so sharing its cache."""
+    executed notebook alone (``notebook``), after the canonical report was built."""
     times = []
     for i in range(repeat):
         var, op, value = FILTERS[(i + (command == "notebook")) % len(FILTERS)]
         if command == "build":
-            cmd = [*HAKUSHO, "build", "--quiet", "--chapters", FILTER_CHAPTER, "--out", str(tmp / "cold-0" / f"f{i}")]
+            cmd = [*HAKUSHO, "build", "--quiet", "--chapters", FILTER_CHAPTER]
         else:
-            cmd = [*HAKUSHO, "notebook", FILTER_CHAPTER, "--quiet", "--out", str(tmp / "cold-0" / f"n{i}.ipynb")]
-        times.append(run([*cmd, "--filter", var, op, value, "--allow-small-base"], cwd=tmp / "cold-0"))
+            cmd = [*HAKUSHO, "notebook", FILTER_CHAPTER, "--quiet", "--out", str(tmp / f"n{i}.ipynb")]
+        times.append(run([*cmd, "--filter", var, op, value, "--allow-small-base"], cwd=tmp / "project"))
     return times
 
 
@@ -140,8 +159,8 @@ def main() -> None:
 
     from hakusho import config
 
-    project = config.PROJECT_ROOT
     tmp = Path(tempfile.mkdtemp(prefix="hakusho-bench-"))
+    project = snapshot(config.PROJECT_ROOT, tmp / "project")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"hakusho build benchmark — {cores} core(s), {platform.python_implementation()} "
           f"{platform.python_version()}, {args.repeat} run(s) each", flush=True)

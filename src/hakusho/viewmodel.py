@@ -493,7 +493,7 @@ def _chapter_view(doc: Mapping[str, Any], build: Build, ctx: ProseContext, tx: _
         slides.append({
             "id": slide["id"],
             "anchor": slide["id"],
-            "title": tx(f"slide.{slide['id']}.title", compare_wave=build.compare_wave),
+            "title": tx(_slide_title_key(slide["id"], build, tx), compare_wave=build.compare_wave),
             "headline": prose.headline,
             "commentary": list(prose.commentary),
             "charts": [_chart_view(c, build, tx) for c in slide["charts"]],
@@ -515,6 +515,13 @@ def _chapter_view(doc: Mapping[str, Any], build: Build, ctx: ProseContext, tx: _
         "slides": slides,
         "other_href": f"../{other}/index.html#{doc['chapter']}",
     }
+
+
+def _slide_title_key(slide_id: str, build: Build, tx: _Text) -> str:
+    """A slide's title; a title that names the SaaS segment has a variant for the other reports."""
+    key = f"slide.{slide_id}.title"
+    segment = str(build.survey.get("segment") or "saas")
+    return f"{key}.{segment}" if tx.t.has(f"{key}.{segment}") else key
 
 
 def _editorial(build: Build, chapter: str, lang: str, root: Path | None) -> dict[str, Any] | None:
