@@ -10,7 +10,9 @@ The model is plain JSON (dicts, lists, strings, booleans): the PDF stage hands i
 JSON through ``sys_inputs`` so no text is ever escaped by hand.
 
 Input (the contract): ``build_dir/survey.json`` and ``build_dir/chapters/<id>/{chapter.json,
-figures.json, tables/*.csv, charts/*.{ja,en}.svg}``.
+figures.json, tables/*.csv, charts/*.{ja,en}.svg}``; when the build ran the cross analysis, also
+``build_dir/parts/cross/{cross.json, figures.json, tables/*.csv, charts/*.{ja,en}.svg}`` (the
+special-analysis part, placed after the chapters).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from hakusho import numbers
 from hakusho.codebook import Codebook, load_codebook
 from hakusho.commentary import SUMMARY, commentary_model, load_figures
 from hakusho.compare import ALPHA, CHI2_TEST, Z_TEST
+from hakusho.cross import decimal
 from hakusho.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW
 from hakusho.errors import BuildError, Problem
 from hakusho.i18n import LANGS, Translator
@@ -36,6 +39,9 @@ from hakusho.spec import Spec, default_spec
 TEST_KEYS = {Z_TEST: "test.z", CHI2_TEST: "test.chi2"}
 ALT_VALUES = 6  # values read out in a chart's alt text per series; the data table holds them all
 CHAPTER_NUMBER = re.compile(r"ch(\d+)$")
+CROSS_PART = "cross"  # parts/<id>/ of the build folder holding the cross analysis
+# Notes every cross carries that the part's introduction states once for all of them.
+CROSS_QUIET_NOTES = frozenset({"note.row_pct", "note.test", "note.trend"})
 
 # Labels the templates place as they are (headings, table heads, link texts).
 UI_KEYS = (
@@ -58,6 +64,8 @@ class Build:
     root: Path
     survey: Mapping[str, Any]
     chapters: tuple[Mapping[str, Any], ...]
+    cross: Mapping[str, Any] | None = None  # parts/cross/cross.json, when the build has the part
+    cross_figures: Mapping[str, Any] = field(default_factory=dict)  # its figures.json
 
     @cached_property
     def figures(self) -> dict[str, dict[str, Any]]:
@@ -113,7 +121,21 @@ def load_build(build_dir: Path | str, spec: Spec | None = None) -> Build:
         if doc.get("wave") != survey.get("wave"):
             raise BuildError(f"chapter {doc.get('chapter')} is of wave {doc.get('wave')}, the build of wave "
                              f"{survey.get('wave')}")
-    return Build(root, survey, chapters)
+    cross, cross_figures = _load_cross(root, survey)
+    return Build(root, survey, chapters, cross, cross_figures)
+
+
+def _load_cross(root: Path, survey: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, dict[str, Any]]:
+    """The cross-analysis part of a build (``parts/cross/``), or None when the build has none."""
+    folder = root / "parts" / CROSS_PART
+    if not (folder / "cross.json").is_file():
+        return None, {}
+    doc = _read_json(folder / "cross.json", "the cross-analysis part")
+    if doc.get("wave") != survey.get("wave") or doc.get("segment") != survey.get("segment"):
+        raise BuildError(f"the cross-analysis part is of wave {doc.get('wave')} ({doc.get('segment')}), the build "
+                         f"of wave {survey.get('wave')} ({survey.get('segment')})")
+    figures = _read_json(folder / "figures.json", "the figures of the cross-analysis part")
+    return doc, figures
 
 
 # ------------------------------------------------------------------------------ pieces
@@ -478,6 +500,150 @@ def _glossary(lang: str) -> dict[str, Any] | None:
     return glossary.glossary_model(lang)
 
 
+# ------------------------------------------------------------------------------ the cross-analysis part
+
+
+def _digits(build: Build, cross_id: str, name: str) -> int:
+    """The decimals the report prints a statistic with, as the part's figures.json records them."""
+    try:
+        return int(build.cross_figures[f"cross.{cross_id}.{name}"]["digits"])
+    except (KeyError, TypeError, ValueError):
+        raise BuildError(f"cross {cross_id}: figures.json of the cross-analysis part gives no digits for "
+                         f"cross.{cross_id}.{name}") from None
+
+
+def _cross_statistics(doc: Mapping[str, Any], build: Build, tx: _Text) -> dict[str, Any] | None:
+    """The test of one cross, each number as printed (None when it was not tested)."""
+    s = doc["statistics"]
+    if s is None:
+        return None
+    lang = tx.lang
+    return {
+        "chi2": decimal(s["chi2"], _digits(build, doc["id"], "chi2")),
+        "dof": numbers.count(s["dof"], lang),
+        "p": numbers.p_value(s["p_value"], lang),
+        "v": decimal(s["cramers_v"], _digits(build, doc["id"], "cramers_v")),
+        "strength": tx.label(s["strength_label"]),
+        "significant": bool(s["significant"]),
+    }
+
+
+def _cross_base(n: int, level: str, tx: _Text) -> str:
+    count = numbers.count(n, tx.lang)
+    return tx("ui.cross.base_indicative", n=count) if level == "indicative" else count
+
+
+def _cross_table(doc: Mapping[str, Any], base: str, tx: _Text) -> dict[str, Any]:
+    """The cross as a table: row percentages with counts, each row's base, and the column bases.
+
+    A share withheld by the disclosure rules (row or column under 10) prints as a dash; its count
+    stays.
+    """
+    lang = tx.lang
+    rows, cols = doc["rows"], doc["cols"]
+    header = [tx.label(rows["label"]), *(tx.label(b["label"]) for b in cols["bands"]), tx("ui.cross.row_base")]
+    body = []
+    for i, band in enumerate(rows["bands"]):
+        cells = [tx("ui.cross.cell", pct=numbers.pct_cell(doc["row_pct"][i][j], lang),
+                    count=numbers.count(doc["counts"][i][j], lang)) for j in range(len(cols["bands"]))]
+        cells.append(_cross_base(band["base"], band["disclosure"], tx))
+        body.append({"label": tx.label(band["label"]), "cells": cells, "disclosure": band["disclosure"]})
+    totals = [_cross_base(b["base"], b["disclosure"], tx) for b in cols["bands"]]
+    totals.append(numbers.count(doc["base_n"], lang))
+    caption = tx("ui.cross.caption", title=tx.label(doc["title"]), base=base, rows=tx.label(rows["label"]),
+                 cols=tx.label(cols["label"]))
+    return {"caption": caption, "header": header, "rows": body,
+            "total": {"label": tx("ui.cross.col_base"), "cells": totals}}
+
+
+def _cross_alt(doc: Mapping[str, Any], base: str, tx: _Text) -> str:
+    """What a screen reader hears for a cross chart: the share of the focus band in every row."""
+    cols = doc["cols"]
+    j = next(k for k, b in enumerate(cols["bands"]) if b["key"] == cols["focus"])
+    values = []
+    for i, band in enumerate(doc["rows"]["bands"]):
+        share = doc["row_pct"][i][j]
+        value = (numbers.pct(share, tx.lang) if share is not None
+                 else tx("ui.cross.alt_suppressed", n=numbers.count(band["base"], tx.lang)))
+        values.append(tx("ui.alt_value", label=tx.label(band["label"]), value=value))
+    return tx("ui.cross.alt", title=tx.label(doc["title"]), base=base, band=tx.label(cols["bands"][j]["label"]),
+              rows=tx.label(doc["rows"]["label"]), values=tx.join(values))
+
+
+def _cross_finding(doc: Mapping[str, Any], stats: Mapping[str, Any] | None, tx: _Text) -> str:
+    title = tx.label(doc["title"])
+    if stats is None:
+        return tx("ui.cross.finding.untested", title=title)
+    if stats["significant"]:
+        return tx("ui.cross.finding.significant", title=title, strength=stats["strength"], v=stats["v"],
+                  p=stats["p"])
+    return tx("ui.cross.finding.not_significant", title=title, v=stats["v"], p=stats["p"])
+
+
+def _cross_view(doc: Mapping[str, Any], build: Build, tx: _Text) -> dict[str, Any]:
+    lang = tx.lang
+    cross_id = doc["id"]
+    base = tx("ui.base_value", label=tx.label(doc["population_label"]), n=numbers.base_n(doc["base_n"], lang))
+    stats = _cross_statistics(doc, build, tx)
+    trend = None
+    if doc["trend"] is not None:
+        focus = next(b for b in doc["cols"]["bands"] if b["key"] == doc["trend"]["focus"])
+        trend = tx("ui.cross.trend", band=tx.label(focus["label"]), p=numbers.p_value(doc["trend"]["p_value"], lang))
+    badges = []
+    if doc["disclosure"] in ("indicative", "suppressed"):
+        badges.append({"kind": doc["disclosure"], "text": tx(f"ui.{doc['disclosure']}")})
+    svg_path = build.root / "parts" / CROSS_PART / doc["svg"][lang]
+    try:
+        svg = svg_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BuildError(f"cross {cross_id}: {doc['svg'][lang]} is missing from the build") from None
+    csv_name = f"{cross_id}.csv"
+    return {
+        "id": cross_id,
+        "anchor": f"cross-{cross_id}",
+        "figure_anchor": f"cross-chart-{cross_id}",
+        "title": tx.label(doc["title"]),
+        "headline": str(doc["headline"][lang]),
+        "finding": _cross_finding(doc, stats, tx),
+        "base": base,
+        "disclosure": doc["disclosure"],
+        "badges": badges,
+        "stats": stats,
+        "statistics": tx("ui.cross.statistics", **{k: stats[k] for k in ("chi2", "dof", "p", "v", "strength")})
+        if stats is not None else tx("ui.cross.untested"),
+        "trend": trend,
+        "svg": svg,
+        "alt": _cross_alt(doc, base, tx),
+        "notes": [str(n[lang]) for n in doc.get("notes") or [] if n.get("key") not in CROSS_QUIET_NOTES],
+        "table": _cross_table(doc, base, tx),
+        "csv": {"href": f"../data/{csv_name}", "name": csv_name, "label": tx("ui.download_csv", file=csv_name)},
+        "other_href": f"../{other_lang(lang)}/index.html#cross-{cross_id}",
+    }
+
+
+def _cross_part(build: Build, tx: _Text) -> dict[str, Any] | None:
+    """The special-analysis part (cross analysis), when the build has one: its introduction, one
+    finding per cross, and per cross the headline, chart, test, notes and table."""
+    doc = build.cross
+    if doc is None:
+        return None
+    crosses = [_cross_view(c, build, tx) for c in doc["crosses"]]
+    bases = list(dict.fromkeys(tx.label(c["population_label"]) for c in doc["crosses"]))
+    return {
+        "id": CROSS_PART,
+        "anchor": CROSS_PART,
+        "number": tx("ui.cross.number"),
+        "title": tx.label(doc["title"]),
+        "scope": tx("ui.cross.scope", bases=tx.join(bases)) if bases else "",
+        "findings": [c["finding"] for c in crosses],
+        "about_title": tx("ui.cross.about"),
+        "about": tx.label(doc["method"]["text"]),
+        "labels": {"statistics": tx("ui.cross.statistics_label"), "trend": tx("ui.cross.trend_label")},
+        "crosses": crosses,
+        "other_href": f"../{other_lang(tx.lang)}/index.html#{CROSS_PART}",
+    }
+
+
 # ------------------------------------------------------------------------------ the model
 
 
@@ -543,7 +709,8 @@ def _report_summary(build: Build, tx: _Text, commentary_root: Path | None) -> di
 
 def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | None = None,
                  spec: Spec | None = None) -> dict[str, Any]:
-    """The whole report in ``lang``: cover, contents, summary, chapters with slides, methods, colophon.
+    """The whole report in ``lang``: cover, contents, summary, chapters with slides, the special-analysis
+    part (cross analysis, when the build ran it), methods, colophon.
 
     ``commentary_root`` replaces data/commentary (tests); editors' files, where present, supply
     the report's opening summary and a chapter's summary points and discussion; generated
@@ -567,6 +734,10 @@ def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | No
     contents = [{"anchor": "summary", "number": "", "title": summary["title"], "slides": []}] if summary else []
     contents += [{"anchor": c["anchor"], "number": c["number"], "title": c["title"],
                   "slides": [{"anchor": s["anchor"], "title": s["title"]} for s in c["slides"]]} for c in chapters]
+    cross = _cross_part(build, tx)
+    if cross is not None:
+        contents.append({"anchor": cross["anchor"], "number": cross["number"], "title": cross["title"],
+                         "slides": [{"anchor": c["anchor"], "title": c["title"]} for c in cross["crosses"]]})
     back = [{"anchor": "methodology", "number": "", "title": tx("ui.methodology"), "slides": []}]
     if glossary is not None:
         back.append({"anchor": "glossary", "number": "", "title": str(glossary["title"]), "slides": []})
@@ -588,6 +759,7 @@ def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | No
         "contents": contents + back,
         "summary": summary,
         "chapters": chapters,
+        "cross": cross,
         "methodology": _methodology(build, spec, book, tx),
         "glossary": glossary,
         "colophon": _colophon(build, part, tx),
