@@ -12,7 +12,8 @@ commentary, which :mod:`hakusho.commentary` renders from checked Markdown.
 
 Layout: ``render_html(build_dir, out_dir, lang)`` writes ``out_dir/<lang>/index.html``; the page
 links the other language at ``../<other>/index.html#<section>`` and each chart's data at
-``../data/<chart_id>.csv`` (the build copies the CSVs there).
+``../data/<chart_id>.csv`` (the build copies the CSVs there); the special-analysis part, when the
+build has it, follows the chapters with each cross's data at ``../data/<cross_id>.csv``.
 """
 
 from __future__ import annotations
@@ -139,7 +140,11 @@ def _prepare(model: dict[str, Any]) -> dict[str, Any]:
     summary = model.get("summary")
     if summary:
         summary = {**summary, "discussion_html": [Markup(block) for block in summary["discussion_html"]]}
-    return {**model, "chapters": chapters, "summary": summary}
+    cross = model.get("cross")
+    if cross:
+        crosses = [{**c, "svg_html": inline_svg(c["svg"], c["figure_anchor"], c["alt"])} for c in cross["crosses"]]
+        cross = {**cross, "crosses": crosses}
+    return {**model, "chapters": chapters, "summary": summary, "cross": cross}
 
 
 def render_page(model: dict[str, Any]) -> str:
