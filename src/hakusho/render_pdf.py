@@ -12,7 +12,8 @@ fails the build instead of yielding a deck with substituted glyphs. The document
 out (``date: none``), so two renders of the same build are byte-identical.
 
 Pages: cover, contents, the editors' summary (:data:`SUMMARY_PAGES`, when written), per chapter a
-title slide and one page per slide, the methodology
+title slide and one page per slide, the special-analysis part when the build has one (a title slide,
+:data:`CROSS_TITLE_PAGES`, and one page per cross), the methodology
 (:data:`METHODOLOGY_PAGES`), the glossary when the build has one (:data:`GLOSSARY_PAGES`) and the
 colophon.
 """
@@ -36,6 +37,7 @@ SUMMARY_PAGES = 1  # the editors' summary of the report, when they wrote one
 METHODOLOGY_PAGES = 2  # the survey; definitions and rules
 GLOSSARY_PAGES = 2  # metrics; touch models and the worked example
 BACK_PAGES = 1  # colophon
+CROSS_TITLE_PAGES = 1  # the special-analysis part's title slide (then one page per cross)
 
 
 def deck_fonts(lang: str) -> list[str]:
@@ -55,7 +57,8 @@ def expected_pages(model: dict[str, Any]) -> int:
     slides = sum(len(ch["slides"]) for ch in chapters)
     summary = SUMMARY_PAGES if model.get("summary") else 0
     glossary = GLOSSARY_PAGES if model.get("glossary") else 0
-    return FRONT_PAGES + summary + len(chapters) + slides + METHODOLOGY_PAGES + glossary + BACK_PAGES
+    cross = CROSS_TITLE_PAGES + len(model["cross"]["crosses"]) if model.get("cross") else 0
+    return FRONT_PAGES + summary + len(chapters) + slides + cross + METHODOLOGY_PAGES + glossary + BACK_PAGES
 
 
 def compile_deck(model: dict[str, Any]) -> bytes:
