@@ -3,9 +3,10 @@
 ``render_quarto(build_dir, out_dir)`` writes, into ``out_dir``, one book with a profile per
 language — ``_quarto.yml`` (shared settings, default profile ``ja``), ``_quarto-ja.yml`` and
 ``_quarto-en.yml`` (title, language, chapter list, output folder) — then per language an
-``index.qmd``, the editors' summary (when written), one ``.qmd`` per chapter, the methodology,
-the glossary (when the build has one) and the colophon, with the chart SVGs under ``figures/`` and
-the data behind them under ``data/``.
+``index.qmd``, the editors' summary (when written), one ``.qmd`` per chapter, the special-analysis
+part (``cross.qmd``, when the build ran the cross analysis), the methodology, the glossary (when the
+build has one) and the colophon, with the chart SVGs under ``figures/`` and the data behind them
+under ``data/``.
 The text is the view model's, the same as the HTML page and the deck; the ``.qmd`` files come from
 the Jinja2 templates in ``templates/quarto/`` with Markdown escaping (a label is text, never
 markup, and ``@`` never starts a citation).
@@ -110,6 +111,19 @@ def _copy_assets(build_dir: Path, out: Path) -> tuple[dict[str, str], dict[str, 
         shutil.copyfile(table, out / "data" / f"{chart_id}.csv")
         figures[chart_id] = f"../figures/{chart_id}.{{lang}}.svg"
         tables[chart_id] = f"../data/{chart_id}.csv"
+    part = build_dir / "parts" / "cross"
+    for cross in (build.cross or {}).get("crosses", []):
+        cross_id = cross["id"]
+        for lang in LANGS:
+            (out / "figures").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(part / cross["svg"][lang], out / "figures" / f"{cross_id}.{lang}.svg")
+        table = part / cross["table"]
+        if not table.is_file():
+            raise BuildError(f"cross {cross_id}: {cross['table']} is missing from the build")
+        (out / "data").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(table, out / "data" / f"{cross_id}.csv")
+        figures[cross_id] = f"../figures/{cross_id}.{{lang}}.svg"
+        tables[cross_id] = f"../data/{cross_id}.csv"
     return figures, tables
 
 
@@ -125,6 +139,9 @@ def _language_files(model: dict[str, Any], out: Path, figures: Mapping[str, str]
     for chapter in model["chapters"]:
         text = env.get_template("chapter.qmd.j2").render(r=model, chapter=chapter, figures=figs, tables=tables)
         files.append((f"{chapter['id']}.qmd", text))
+    if model.get("cross"):
+        text = env.get_template("cross.qmd.j2").render(r=model, figures=figs, tables=tables)
+        files.append((f"{model['cross']['id']}.qmd", text))
     files.append(("methodology.qmd", env.get_template("methodology.qmd.j2").render(r=model)))
     if model.get("glossary"):
         files.append(("glossary.qmd", env.get_template("glossary.qmd.j2").render(r=model)))
