@@ -340,17 +340,18 @@ def make_plan(options: BuildOptions) -> Plan:
     """Everything a build will do, decided from hashes alone (cheap: no pandas, no kernels)."""
     _check_options(options)
     every = discover_notebooks()
-    # The report is the spec's chapters; a notebook computing something else (the cross-analysis
-    # part) runs only when named, and its outputs go to parts/<id>/ of the build folder.
+    # The report is the spec's chapters and, after them, the parts other notebooks compute (the
+    # cross-analysis part), whose outputs go to parts/<id>/ of the build folder. Naming chapters
+    # builds only those.
     spec_chapters = report_chapters()
     in_report = [c for c in every if c in spec_chapters]
-    chosen = options.chapters or tuple(in_report)
+    chosen = options.chapters or tuple(every)
     unknown = [c for c in chosen if c not in every]
     if unknown:
         raise BuildError(f"unknown chapter '{unknown[0]}' (valid: {', '.join(every)})")
     notebooks = {c: every[c] for c in every if c in chosen}
     parts = [c for c in notebooks if c not in in_report]
-    target = default_target(options, in_report, list(notebooks))
+    target = default_target(options, list(every), list(notebooks))
     cache = Cache(Path(options.cache_dir) if options.cache_dir else cache_dir_for(target))
     epoch = source_date_epoch(options.source_date_epoch)
 
