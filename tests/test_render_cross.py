@@ -386,3 +386,14 @@ def test_the_default_build_runs_the_cross_notebook_into_parts() -> None:
     assert plan.target == config.REPORT_DIR / config.DEFAULT_WAVE
     named = build_module.make_plan(build_module.BuildOptions(chapters=("ch1",)))
     assert "cross" not in named.notebooks and named.parts == []
+
+
+def test_a_segments_cross_part_names_its_own_populations() -> None:
+    from hakusho.chapter import population_label as chapter_label
+    from hakusho.cross import population_label
+    from hakusho.spec import default_spec
+
+    spec = default_spec()
+    for segment in ("saas", "non_saas", "all"):
+        assert population_label(spec, "saas_doing", segment) == chapter_label(spec, "saas_doing", segment)
+    assert "SaaS" not in population_label(spec, "saas_doing", "non_saas")["en"].replace("Non-SaaS", "")

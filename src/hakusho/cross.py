@@ -715,8 +715,11 @@ def population_label(spec: Spec, population: str, segment: str) -> dict[str, str
     if population == "segment":
         seg = spec.segments[segment]
         return _both("population.segment", segment={"ja": seg.ja, "en": seg.en})
-    pop = spec.populations[population]
-    return {"ja": pop.ja, "en": pop.en}
+    # Other populations inside the segment are worded for the SaaS report in the spec; the chapters'
+    # rule names them after the report's segment (practitioners in a non-SaaS report are not "SaaS").
+    from hakusho.chapter import population_label as chapter_population_label
+
+    return chapter_population_label(spec, population, segment)
 
 
 def compute_cross(cross: CrossDef, ctx: _Context) -> tuple[dict[str, Any], pd.DataFrame]:
