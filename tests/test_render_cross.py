@@ -175,6 +175,7 @@ def test_the_model_has_the_part_after_the_chapters_only_when_the_build_ran_it(re
         assert [s["anchor"] for s in entry["slides"]] == [f"cross-{i}" for i in ids]
     assert report["ja"]["model"]["cross"]["number"] == "特別分析"
     assert report["en"]["model"]["cross"]["number"] == "Special analysis"
+    assert report["ja"]["model"]["cross"]["findings_title"] == "この部のポイント"  # a part, not a chapter
 
     plain = write_build(tmp_path / "build")
     model = report_model(plain, "en", commentary_root=report["none"])

@@ -635,6 +635,7 @@ def _cross_part(build: Build, tx: _Text) -> dict[str, Any] | None:
         "number": tx("ui.cross.number"),
         "title": tx.label(doc["title"]),
         "scope": tx("ui.cross.scope", bases=tx.join(bases)) if bases else "",
+        "findings_title": tx("ui.cross.findings"),
         "findings": [c["finding"] for c in crosses],
         "about_title": tx("ui.cross.about"),
         "about": tx.label(doc["method"]["text"]),
