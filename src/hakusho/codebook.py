@@ -126,10 +126,7 @@ class Question(BaseModel):
 
     def raw_columns(self) -> list[str]:
         """Every raw column this question occupies, in questionnaire order."""
-        if self.type == "multi":
-            cols = [self.multi_column(c) for c in self.choices]
-        else:
-            cols = [self.column]
+        cols = [self.multi_column(c) for c in self.choices] if self.type == "multi" else [self.column]
         if self.other_column:
             cols.append(self.other_column)
         return cols
