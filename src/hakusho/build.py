@@ -115,6 +115,7 @@ class BuildOptions:
     reuse_kernels: bool = True
     cache_dir: Path | None = None
     source_date_epoch: int | None = None  # None = SOURCE_DATE_EPOCH, else the last commit
+    strict: bool = False  # numbers typed literally in the editors' commentary are errors
 
 
 @dataclass(frozen=True)
@@ -770,6 +771,7 @@ class _Build:
     def assemble(self) -> None:
         plan = self.plan
         tree = self.tree
+        self._check_commentary()
         todo = [t for t in plan.tasks if self.options.force or not plan.cache.get("assembly", t.key)]
         for task in plan.tasks:
             self.reporter.step(f"task:{task.name}", task.name)
@@ -805,6 +807,23 @@ class _Build:
         self.reporter.done("publish", note="published")
 
     # -- assembly helpers
+
+    def _check_commentary(self) -> None:
+        """The editors' text, before anything is rendered from it: a reference that does not
+        resolve stops the build; a number typed literally is a warning (an error with --strict);
+        chapters without text are named, since their generated headlines stand in."""
+        o = self.options
+        if o.segment != DEFAULT_SEGMENT or o.chapters:
+            return  # the commentary quotes the whole SaaS report's figures
+        from hakusho import commentary, commentary_lint
+
+        commentary.check_commentary(self.build_dir, o.wave)
+        for finding in commentary_lint.lint_commentary(self.build_dir, o.wave, strict=o.strict):
+            print(f"warning: {finding}", file=sys.stderr)
+        missing = commentary.missing_commentary(o.wave, langs=o.langs)
+        if missing:
+            names = ", ".join(f"{m.chapter} ({m.lang})" for m in missing)
+            print(f"note: no editorial text for {names}; the generated headlines stand in", file=sys.stderr)
 
     def _write_survey_json(self) -> None:
         o = self.options
@@ -874,6 +893,10 @@ class _Build:
                     raise BuildError(f"two chapters wrote different tables named {table.name}")
                 data.mkdir(exist_ok=True)
                 shutil.copyfile(table, dest)
+            figures = out / "figures.json"
+            if figures.is_file():  # published so that editors can diff two builds' figures
+                (tree / "figures").mkdir(exist_ok=True)
+                shutil.copyfile(figures, tree / "figures" / f"{chapter}.json")
             executed = out / nb.name
             if not executed.is_file():
                 raise BuildError(f"{chapter}: the executed notebook {nb.name} is missing")

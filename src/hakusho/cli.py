@@ -166,6 +166,8 @@ def build_command(
     quiet: bool = typer.Option(False, "--quiet", help="Plain log lines instead of the live progress display."),
     fresh_kernels: bool = typer.Option(False, "--fresh-kernels", help="Start a new kernel for every notebook "
                                        "instead of reusing warm ones (slower; same output)."),
+    strict: bool = typer.Option(False, "--strict", help="Numbers typed literally in the editors' commentary "
+                                "are errors, not warnings (CI builds with it)."),
 ) -> None:
     """Build the report: validate the data, execute the chapter notebooks, render HTML and PDF,
     publish atomically. Only what changed since the last build is redone."""
@@ -175,7 +177,7 @@ def build_command(
         wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
         chapters=build.split_list(chapters), langs=build.split_list(lang, valid=build.LANGS, what="language"),
         formats=build.split_list(fmt, valid=build.FORMATS, what="format"), engine=engine, out=out, force=force,
-        jobs=jobs, reuse_kernels=not fresh_kernels)
+        jobs=jobs, reuse_kernels=not fresh_kernels, strict=strict)
     result = build.build(options, reporter=build.make_reporter(quiet=quiet))
     where = publish.display(result.target)
     if result.up_to_date:
