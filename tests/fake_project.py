@@ -32,6 +32,7 @@ CONFIG_PATHS = {  # config attribute -> path under the project root
     "PROJECT_ROOT": "", "DATA_DIR": "data", "RAW_DIR": "data/raw", "CODEBOOK_DIR": "data/codebook",
     "CROSSWALK_PATH": "data/codebook/crosswalk.yml", "SYNTHETIC_DIR": "data/synthetic",
     "NOTEBOOKS_DIR": "notebooks", "TEMPLATES_DIR": "templates", "REPORT_DIR": "report",
+    "COMMENTARY_DIR": "data/commentary",
 }
 
 PARAMETERS = '''chapter = "{chapter}"
@@ -58,7 +59,7 @@ doc = {"chapter": chapter, "title": {"ja": "章 " + chapter, "en": "Chapter " + 
        "filter_text": " & ".join(f"{a} {b} {c}" for a, b, c in filters), "n_total": len(rows),
        "n_segment": len(kept), "codebook": book, "slides": []}
 (out / "chapter.json").write_text(json.dumps(doc, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-(out / "figures.json").write_text(json.dumps({chapter + ".base": {"value": len(kept)}}), encoding="utf-8")
+(out / "figures.json").write_text(json.dumps({chapter + ".base": {"value": len(kept), "kind": "n", "base": len(kept), "disclosure": "ok"}}), encoding="utf-8")
 table = f"chart_id,count\\n{chapter}_count,{len(kept)}\\n"
 (out / "tables" / f"{chapter}_count.csv").write_text(table, encoding="utf-8")
 for lang in ("ja", "en"):
@@ -110,7 +111,8 @@ def make_project(root: Path) -> Path:
         (root / "data" / "raw" / wave / "responses.csv").write_text(responses(n), encoding="utf-8")
     shutil.copytree(REAL_ROOT / "data" / "codebook", root / "data" / "codebook")
     (root / "data" / "commentary" / "2025").mkdir(parents=True)
-    (root / "data" / "commentary" / "2025" / "ch1.en.md").write_text("A note.\n", encoding="utf-8")
+    (root / "data" / "commentary" / "2025" / "ch1.en.md").write_text(
+        "---\nsummary:\n  - A point.\n---\nA note.\n", encoding="utf-8")
     (root / "templates").mkdir()
     (root / "templates" / "page.txt").write_text("<title>{lang}</title>\n", encoding="utf-8")
     (root / "report").mkdir()

@@ -19,6 +19,7 @@ from hakusho.errors import BuildError, DataError, FilterError
 from hakusho.manifest import compare_trees, read_manifest
 
 OPTS = build.BuildOptions(jobs=1, source_date_epoch=1_700_000_000)
+EVERY = ["ch1", "ch2", "ch3", "cross"]  # the default build runs the cross-analysis part too
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,7 @@ def test_full_build_lays_out_the_report(project, tmp_path):
     result = build.build(replace(OPTS, force=True))
     target = project / "report" / "2025"
     assert result.target == target
-    assert sorted(result.executed) == ["ch1", "ch2", "ch3"] and not result.cached
+    assert sorted(result.executed) == EVERY and not result.cached
     files = set(report_hashes(target))
     assert {"ja/index.html", "en/index.html", "ja/hakusho-2025-ja.pdf", "en/hakusho-2025-en.pdf",
             "manifest.json"} <= files
@@ -122,7 +123,7 @@ def test_a_notebook_edit_reexecutes_that_chapter_only(project, tmp_path):
     nb["cells"][0]["source"] = "# Fake chapter two, retitled"
     path.write_text(json.dumps(nb), encoding="utf-8")
     result = build.build(OPTS)
-    assert result.executed == ["ch2"] and sorted(result.cached) == ["ch1", "ch3"]
+    assert result.executed == ["ch2"] and sorted(result.cached) == ["ch1", "ch3", "cross"]
     assert not result.validated
     assert renders(tmp_path) == ["html en", "html ja", "pdf en", "pdf ja"]
 
@@ -130,7 +131,7 @@ def test_a_notebook_edit_reexecutes_that_chapter_only(project, tmp_path):
 def test_a_parameter_change_reexecutes(project):
     build.build(OPTS)
     result = build.build(replace(OPTS, allow_small_base=True))
-    assert sorted(result.executed) == ["ch1", "ch2", "ch3"]
+    assert sorted(result.executed) == EVERY
     # and back: both variants are cached now
     assert build.build(OPTS).executed == []
 
@@ -140,7 +141,7 @@ def test_a_data_change_reexecutes_and_revalidates(project):
     raw = project / "data" / "raw" / "2025" / "responses.csv"
     raw.write_text(raw.read_text(encoding="utf-8") + "r999,1,sns\n", encoding="utf-8")
     result = build.build(OPTS)
-    assert result.validated and sorted(result.executed) == ["ch1", "ch2", "ch3"]
+    assert result.validated and sorted(result.executed) == EVERY
     csv = (project / "report" / "2025" / "data" / "ch1_count.csv").read_text(encoding="utf-8")
     assert "41" in csv
 
@@ -150,7 +151,7 @@ def test_a_codebook_change_reexecutes(project):
     book = project / "data" / "codebook" / "2025.yml"
     book.write_text(book.read_text(encoding="utf-8") + "\n# an editor's note\n", encoding="utf-8")
     result = build.build(OPTS)
-    assert result.validated and sorted(result.executed) == ["ch1", "ch2", "ch3"]
+    assert result.validated and sorted(result.executed) == EVERY
 
 
 def test_a_package_code_change_reexecutes(project, package_copy):
@@ -158,14 +159,14 @@ def test_a_package_code_change_reexecutes(project, package_copy):
     (package_copy / "tabulate.py").write_text((package_copy / "tabulate.py").read_text(encoding="utf-8")
                                              + "\n# changed\n", encoding="utf-8")
     result = build.build(OPTS)
-    assert sorted(result.executed) == ["ch1", "ch2", "ch3"]
+    assert sorted(result.executed) == EVERY
 
 
 def test_a_chart_catalog_change_reexecutes(project, package_copy):
     build.build(OPTS)
     po = package_copy / "locale" / "en" / "LC_MESSAGES" / "charts.po"
     po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert sorted(build.build(OPTS).executed) == ["ch1", "ch2", "ch3"]
+    assert sorted(build.build(OPTS).executed) == EVERY
 
 
 def test_a_template_change_rerenders_without_executing(project, tmp_path):
@@ -173,7 +174,7 @@ def test_a_template_change_rerenders_without_executing(project, tmp_path):
     renders(tmp_path)
     (project / "templates" / "page.txt").write_text("<title>{lang} (new)</title>\n", encoding="utf-8")
     result = build.build(OPTS)
-    assert result.executed == [] and sorted(result.cached) == ["ch1", "ch2", "ch3"]
+    assert result.executed == [] and sorted(result.cached) == EVERY
     assert renders(tmp_path) == ["html en", "html ja", "pdf en", "pdf ja"]
     assert "(new)" in (project / "report" / "2025" / "ja" / "index.html").read_text(encoding="utf-8")
 
@@ -215,7 +216,7 @@ def test_parallel_build_equals_serial_build(project, tmp_path):
     serial = build.build(replace(OPTS, jobs=1, out=tmp_path / "serial", cache_dir=tmp_path / "c1"))
     parallel = build.build(replace(OPTS, jobs=3, out=tmp_path / "parallel", cache_dir=tmp_path / "c2"))
     fresh = build.build(replace(OPTS, jobs=2, reuse_kernels=False, out=tmp_path / "fresh", cache_dir=tmp_path / "c3"))
-    assert len(serial.executed) == len(parallel.executed) == len(fresh.executed) == 3
+    assert len(serial.executed) == len(parallel.executed) == len(fresh.executed) == len(EVERY)
     assert not compare_trees(tmp_path / "serial", tmp_path / "parallel")
     assert not compare_trees(tmp_path / "serial", tmp_path / "fresh")
 
@@ -317,13 +318,13 @@ def test_a_new_filter_does_not_revalidate_the_data_and_a_bad_one_stops_early(pro
     assert "did you mean route" in info.value.report()
 
 
-def test_a_notebook_outside_the_spec_runs_only_when_named(project):
+def test_the_cross_analysis_part_runs_with_the_report_and_alone_when_named(project):
+    assert "notebooks/07_cross.ipynb" in read_manifest(project / "report" / "2025")["outputs"]
     result = build.build(replace(OPTS, chapters=("cross",)))
-    assert result.executed == ["cross"] and result.rendered == []
+    assert result.executed + result.cached == ["cross"] and result.rendered == []
     assert result.target == project / "report" / "2025-saas-cross"
     files = set(tree_hashes(result.target))
-    assert files == {"data/cross_count.csv", "notebooks/07_cross.ipynb", "manifest.json"}
-    assert "notebooks/07_cross.ipynb" not in read_manifest(project / "report" / "2025")["outputs"]
+    assert files == {"data/cross_count.csv", "notebooks/07_cross.ipynb", "manifest.json", "figures/cross.json"}
 
 
 def test_options_are_checked_before_anything_runs(project):
@@ -356,7 +357,7 @@ def test_two_full_builds_of_the_real_report_are_byte_identical(tmp_path):
     options = build.BuildOptions(source_date_epoch=1_700_000_000)
     first = build.build(replace(options, out=tmp_path / "a", cache_dir=tmp_path / "ca"))
     second = build.build(replace(options, out=tmp_path / "b", cache_dir=tmp_path / "cb"))
-    assert first.executed and sorted(first.executed) == sorted(second.executed) == sorted(build.report_chapters())
+    assert first.executed and sorted(first.executed) == sorted(second.executed) == sorted([*build.report_chapters(), "cross"])
     diff = compare_trees(tmp_path / "a", tmp_path / "b")
     assert not diff, diff.lines()
     files = set(tree_hashes(tmp_path / "a"))

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from hakusho import build, commentary, config
+from hakusho import build, config
 from hakusho.chapter import run_chapter
 from hakusho.errors import BuildError
 from hakusho.spec import default_spec
@@ -28,7 +28,7 @@ def commentary_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A scratch copy of the editors' files, which the build then reads instead of data/commentary."""
     target = tmp_path / "commentary"
     shutil.copytree(config.DATA_DIR / "commentary", target)
-    monkeypatch.setattr(commentary, "COMMENTARY_DIR", target)
+    monkeypatch.setattr(config, "COMMENTARY_DIR", target)
     return target / "2025"
 
 

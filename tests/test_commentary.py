@@ -492,7 +492,7 @@ def test_shipped_commentary_resolves_against_the_computed_2025_figures_and_passe
 
 
 def test_lint_commentary_command_warns_and_fails_when_strict(tmp_path: Path, monkeypatch, capsys) -> None:
-    monkeypatch.setattr(commentary, "COMMENTARY_DIR", tmp_path / "commentary")
+    monkeypatch.setattr(config, "COMMENTARY_DIR", tmp_path / "commentary")
     write(tmp_path / "commentary", "ch2.ja.md", "---\nsummary: [要点]\n---\n86%が取り組む。\n")
     report = tmp_path / "report"
     report.mkdir()

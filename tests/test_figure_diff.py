@@ -199,7 +199,7 @@ def test_csv_and_json_outputs_are_for_tools() -> None:
 
 
 def test_diff_command_exit_codes(tmp_path: Path, monkeypatch, capsys) -> None:
-    monkeypatch.setattr(commentary, "COMMENTARY_DIR", tmp_path / "commentary")
+    monkeypatch.setattr(config, "COMMENTARY_DIR", tmp_path / "commentary")
     before = figures_of(respondents())
     after_people = respondents()
     after_people["r11"]["cs_status"] = "planning"

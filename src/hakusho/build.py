@@ -817,13 +817,15 @@ class _Build:
             return  # the commentary quotes the whole SaaS report's figures
         from hakusho import commentary, commentary_lint
 
-        commentary.check_commentary(self.build_dir, o.wave)
-        for finding in commentary_lint.lint_commentary(self.build_dir, o.wave, strict=o.strict):
-            print(f"warning: {finding}", file=sys.stderr)
         missing = commentary.missing_commentary(o.wave, langs=o.langs)
         if missing:
             names = ", ".join(f"{m.chapter} ({m.lang})" for m in missing)
             print(f"note: no editorial text for {names}; the generated headlines stand in", file=sys.stderr)
+        if not commentary.commentary_files(o.wave):
+            return
+        commentary.check_commentary(self.build_dir, o.wave)
+        for finding in commentary_lint.lint_commentary(self.build_dir, o.wave, strict=o.strict):
+            print(f"warning: {finding}", file=sys.stderr)
 
     def _write_survey_json(self) -> None:
         o = self.options

@@ -36,7 +36,6 @@ from hakusho import config, numbers
 from hakusho.errors import BuildError, Problem
 from hakusho.i18n import LANGS, translator
 
-COMMENTARY_DIR = config.DATA_DIR / "commentary"
 SUMMARY = "summary"  # the report's opening summary, written like a chapter
 FRONT_MATTER_KEYS = ("summary",)
 
@@ -58,7 +57,7 @@ _FIGURE_KINDS = ("pct", "count", "n", "choice", "points", "flag")
 
 def commentary_dir(wave: str, root: Path | None = None) -> Path:
     """Folder holding one wave's commentary files (``root`` replaces data/commentary in tests)."""
-    return (root or COMMENTARY_DIR) / str(wave)
+    return (root or config.COMMENTARY_DIR) / str(wave)
 
 
 def commentary_path(wave: str, chapter: str, lang: str, root: Path | None = None) -> Path:

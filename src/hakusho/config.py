@@ -27,6 +27,7 @@ RAW_DIR = DATA_DIR / "raw"
 CODEBOOK_DIR = DATA_DIR / "codebook"
 CROSSWALK_PATH = CODEBOOK_DIR / "crosswalk.yml"
 SYNTHETIC_DIR = DATA_DIR / "synthetic"
+COMMENTARY_DIR = DATA_DIR / "commentary"  # editors' text, one folder per wave
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 REPORT_DIR = PROJECT_ROOT / "report"
