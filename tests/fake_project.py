@@ -59,7 +59,8 @@ doc = {"chapter": chapter, "title": {"ja": "章 " + chapter, "en": "Chapter " + 
        "filter_text": " & ".join(f"{a} {b} {c}" for a, b, c in filters), "n_total": len(rows),
        "n_segment": len(kept), "codebook": book, "slides": []}
 (out / "chapter.json").write_text(json.dumps(doc, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-(out / "figures.json").write_text(json.dumps({chapter + ".base": {"value": len(kept), "kind": "n", "base": len(kept), "disclosure": "ok"}}), encoding="utf-8")
+figure = {"value": len(kept), "kind": "n", "base": len(kept), "disclosure": "ok"}
+(out / "figures.json").write_text(json.dumps({chapter + ".base": figure}), encoding="utf-8")
 table = f"chart_id,count\\n{chapter}_count,{len(kept)}\\n"
 (out / "tables" / f"{chapter}_count.csv").write_text(table, encoding="utf-8")
 for lang in ("ja", "en"):
