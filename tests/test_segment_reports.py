@@ -182,3 +182,21 @@ def test_filters_by_label_resolve_to_the_codebook_ids():
         ("employees", "==", "1,000〜2,999名"), ("employees", ">=", 1000))
     with pytest.raises(FilterError):
         build.parse_filters([("従業員規模", "==", "__import__('os')"), "x ~ 1"])
+
+
+def test_quarto_export_leaves_out_pictures_of_empty_charts(non_saas, tmp_path):
+    """The Quarto project of the non-SaaS report: no image for a chart with nobody in its base,
+    every image it does reference exists."""
+    from hakusho.render_quarto import render_quarto
+
+    root, _ = non_saas
+    project = render_quarto(root, tmp_path / "quarto")
+    empty = {c["id"] for doc in _chapter_docs(root) for s in doc["slides"] for c in s["charts"]
+             if c["disclosure"] == "empty"}
+    assert empty
+    for qmd in sorted(project.rglob("*.qmd")):
+        text = qmd.read_text(encoding="utf-8")
+        for chart_id in empty:
+            assert f"figures/{chart_id}." not in text, (qmd.name, chart_id)
+        for ref in re.findall(r"\]\((\.\./figures/[^)]+)\)", text):
+            assert (qmd.parent / ref).is_file(), ref

@@ -99,7 +99,7 @@ def _copy_assets(build_dir: Path, out: Path) -> tuple[dict[str, str], dict[str, 
     figures: dict[str, str] = {}
     tables: dict[str, str] = {}
     for chart_id, chart in sorted(build.charts.items()):
-        for lang in LANGS:
+        for lang in LANGS if chart.get("svg") else ():  # a chart with nobody in its base has no SVG
             source = build.chart_file(chart_id, chart["svg"][lang])
             name = f"{chart_id}.{lang}.svg"
             (out / "figures").mkdir(parents=True, exist_ok=True)
@@ -109,7 +109,8 @@ def _copy_assets(build_dir: Path, out: Path) -> tuple[dict[str, str], dict[str, 
             raise BuildError(f"chart {chart_id}: {chart['table']} is missing from the build")
         (out / "data").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(table, out / "data" / f"{chart_id}.csv")
-        figures[chart_id] = f"../figures/{chart_id}.{{lang}}.svg"
+        if chart.get("svg"):
+            figures[chart_id] = f"../figures/{chart_id}.{{lang}}.svg"
         tables[chart_id] = f"../data/{chart_id}.csv"
     part = build_dir / "parts" / "cross"
     for cross in (build.cross or {}).get("crosses", []):
