@@ -813,8 +813,8 @@ class _Build:
         resolve stops the build; a number typed literally is a warning (an error with --strict);
         chapters without text are named, since their generated headlines stand in."""
         o = self.options
-        if o.segment != DEFAULT_SEGMENT or o.chapters:
-            return  # the commentary quotes the whole SaaS report's figures
+        if o.segment != DEFAULT_SEGMENT or o.chapters or o.filters:
+            return  # the commentary is about the whole, unfiltered SaaS report
         from hakusho import commentary, commentary_lint
 
         missing = commentary.missing_commentary(o.wave, langs=o.langs)

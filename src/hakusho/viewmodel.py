@@ -692,9 +692,13 @@ def _slide_title_key(slide_id: str, build: Build, tx: _Text) -> str:
 
 
 def _editorial(build: Build, chapter: str, lang: str, root: Path | None) -> dict[str, Any] | None:
-    """The editors' commentary of a chapter (or the summary). It is written about the SaaS report's
-    figures and population, so the non-SaaS and integrated reports use the generated text instead."""
-    if str(build.survey.get("segment") or "saas") != "saas":
+    """The editors' commentary of a chapter (or the summary). It is written about the whole,
+    unfiltered SaaS report — its figures, population and comparisons across chapters — so the
+    non-SaaS and integrated reports, filtered builds and builds of some chapters only use the
+    generated text instead."""
+    if str(build.survey.get("segment") or "saas") != "saas" or build.survey.get("filters"):
+        return None
+    if not {ch.id for ch in default_spec().chapters} <= {str(doc["chapter"]) for doc in build.chapters}:
         return None
     return commentary_model(build.root, build.wave, chapter, lang, root=root)
 
