@@ -200,3 +200,28 @@ def test_quarto_export_leaves_out_pictures_of_empty_charts(non_saas, tmp_path):
             assert f"figures/{chart_id}." not in text, (qmd.name, chart_id)
         for ref in re.findall(r"\]\((\.\./figures/[^)]+)\)", text):
             assert (qmd.parent / ref).is_file(), ref
+
+
+def test_a_filtered_report_states_its_filter_and_n_on_the_cover_every_slide_and_every_csv(tmp_path):
+    """A researcher's filter, in the report's words, with the n it leaves: cover, each slide's
+    header (HTML) and footer (PDF), and every row of every table."""
+    root = tmp_path / "build"
+    result = chapter.run_chapter("ch1", filters=[["employees", ">=", 1000]], output_dir=root / "chapters" / "ch1")
+    doc = json.loads((root / "chapters" / "ch1" / "chapter.json").read_text(encoding="utf-8"))
+    info = build._survey_info("2025")
+    survey = {"wave": "2025", "compare_wave": "2023", "segment": "saas", "filters": doc["filters"],
+              "filter_text": doc["filter_text"], "n_total": doc["n_total"], "n_segment": doc["n_segment"],
+              "survey": info, "compare_survey": build._survey_info("2023"), "synthetic": True}
+    (root / "survey.json").write_text(json.dumps(survey, ensure_ascii=False), encoding="utf-8")
+    assert result is not None and doc["filter_text"]
+    n = f"n={doc['n_segment']:,}"
+    slides = len(doc["slides"])
+    for lang in LANGS:
+        words = doc["filter_label"][lang]
+        text = re.sub(r"<[^>]+>", "", render_html(root, root / "out" / lang, lang).read_text(encoding="utf-8"))
+        assert text.count(words) >= slides + 1 and n in text, lang
+        pdf = re.sub(r"\s+", "", _pdf_text(render_pdf(root, root / "out" / lang, lang)))
+        assert pdf.count(re.sub(r"\s+", "", words)) >= slides, lang
+    for table in sorted((root / "chapters" / "ch1" / "tables").glob("*.csv")):
+        rows = table.read_text(encoding="utf-8").splitlines()[1:]
+        assert rows and all("employees" in row for row in rows), table.name

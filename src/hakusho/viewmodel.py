@@ -691,6 +691,15 @@ def _slide_title_key(slide_id: str, build: Build, tx: _Text) -> str:
     return f"{key}.{segment}" if tx.t.has(f"{key}.{segment}") else key
 
 
+def _filter_line(build: Build, tx: _Text) -> str:
+    """A filtered build's filter in words and the n it leaves, for the cover and every slide."""
+    if not build.survey.get("filter_text"):
+        return ""
+    labels = (doc.get("filter_label") or {} for doc in build.chapters)
+    words = next((str(label[tx.lang]) for label in labels if label.get(tx.lang)), str(build.survey["filter_text"]))
+    return tx("ui.filter_badge", filter=words, n=numbers.base_n(build.survey["n_segment"], tx.lang))
+
+
 def _editorial(build: Build, chapter: str, lang: str, root: Path | None) -> dict[str, Any] | None:
     """The editors' commentary of a chapter (or the summary). It is written about the whole,
     unfiltered SaaS report — its figures, population and comparisons across chapters — so the
@@ -759,7 +768,7 @@ def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | No
         "publisher": tx.label(info["publisher"]),
         "cover_line": tx("ui.cover_line", period=_period(info, lang), n=numbers.count(build.survey["n_total"], lang)),
         "synthetic": synthetic,
-        "filter": tx("ui.filter_badge", filter=build.survey["filter_text"]) if build.survey.get("filter_text") else "",
+        "filter": _filter_line(build, tx),
         "ui": {key: tx(f"ui.{key}") for key in UI_KEYS},
         "contents": contents + back,
         "summary": summary,
