@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import pypdf
 import pytest
 import yaml
 from fixtures_build import write_build
+from html_page import parse
 from scipy import stats
 
 from hakusho import build as build_module
@@ -39,40 +39,6 @@ DASH = "\u2014"
 FINE = {"id": "retention_by_size",
         "title": {"ja": "従業員規模別にみた年間継続率", "en": "Annual retention by company size"},
         "population": "saas_doing", "rows": {"variable": "employees"}, "cols": {"variable": "retention"}}
-
-
-class _Page(HTMLParser):
-    """Ids, links and visible text (outside style and script) of a page, and the text per section."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.ids: set[str] = set()
-        self.links: list[str] = []
-        self.text: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if values.get("id"):
-            self.ids.add(values["id"] or "")
-        if tag == "a" and values.get("href"):
-            self.links.append(values["href"] or "")
-        if tag in ("style", "script"):
-            self._skip += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script"):
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.text.append(data)
-
-
-def parse(html: str) -> _Page:
-    page = _Page()
-    page.feed(html)
-    return page
 
 
 def section(html: str, anchor: str) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fixtures_build import copy_chapters, fake_chapters, set_label, survey_doc, write_build
+from html_page import parse
 from syrupy.extensions.amber import AmberSnapshotExtension
 
 from hakusho.i18n import Translator
@@ -25,43 +25,6 @@ class SnapshotsFolder(AmberSnapshotExtension):
     @classmethod
     def dirname(cls, *, test_location: Any) -> str:
         return str(SNAPSHOT_DIR)
-
-
-class _Page(HTMLParser):
-    """Ids, links, sources and visible text of a page."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.ids: set[str] = set()
-        self.links: list[str] = []
-        self.sources: list[str] = []
-        self.text: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if values.get("id"):
-            self.ids.add(values["id"] or "")
-        if tag == "a" and values.get("href"):
-            self.links.append(values["href"] or "")
-        if values.get("src"):
-            self.sources.append(values["src"] or "")
-        if tag in ("style", "script"):
-            self._skip += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script"):
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.text.append(data)
-
-
-def parse(html: str) -> _Page:
-    page = _Page()
-    page.feed(html)
-    return page
 
 
 @pytest.fixture(scope="module")

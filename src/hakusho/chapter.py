@@ -891,7 +891,8 @@ def csv_text(table: pd.DataFrame) -> str:
     return out.to_csv(index=False, lineterminator="\n")
 
 
-def _write(path: Path, text: str) -> None:
+def write_text(path: Path, text: str) -> None:
+    """UTF-8 with LF line ends, whatever the platform: outputs must be byte-identical."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
@@ -902,10 +903,10 @@ def write_chapter(result: ChapterResult, output_dir: Path | str, *, draw_charts:
     with ``output_dir`` set. ``draw_charts=False`` writes the numbers only (for quick checks)."""
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _write(out / "chapter.json", _json_text(result.chapter))
-    _write(out / "figures.json", _json_text(result.figures))
+    write_text(out / "chapter.json", _json_text(result.chapter))
+    write_text(out / "figures.json", _json_text(result.figures))
     for chart_id, table in result.tables.items():
-        _write(out / "tables" / f"{chart_id}.csv", csv_text(table))
+        write_text(out / "tables" / f"{chart_id}.csv", csv_text(table))
     if draw_charts:
         _write_charts(result, out)
     return replace(result, output_dir=out)

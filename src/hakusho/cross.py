@@ -1023,20 +1023,16 @@ def csv_text(table: pd.DataFrame) -> str:
     return out.to_csv(index=False, lineterminator="\n")
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-
-
 def write_crosses(result: CrossResult, output_dir: str | Path, *, draw_charts: bool = True) -> CrossResult:
     """Write cross.json, figures.json, tables/<id>.csv and charts/<id>.<lang>.svg into ``output_dir``."""
+    from hakusho.chapter import write_text  # the chapters' writer: the same bytes on every platform
+
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _write(out / "cross.json", _json_text(result.document))
-    _write(out / "figures.json", _json_text(result.figures))
+    write_text(out / "cross.json", _json_text(result.document))
+    write_text(out / "figures.json", _json_text(result.figures))
     for cross_id, table in result.tables.items():
-        _write(out / "tables" / f"{cross_id}.csv", csv_text(table))
+        write_text(out / "tables" / f"{cross_id}.csv", csv_text(table))
     if draw_charts:
         from hakusho.charts import save_svg
 
