@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hakusho.codebook import Codebook
-from hakusho.crosswalk import Crosswalk
-from hakusho.spec import Spec
-from hakusho.survey import Survey
+from hakusho.analysis.spec import Spec
+from hakusho.survey.codebook import Codebook
+from hakusho.survey.crosswalk import Crosswalk
+from hakusho.survey.wave import Survey
 
 SURVEY_INFO = {
     "title": {"ja": "テスト調査", "en": "Test survey"},

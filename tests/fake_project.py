@@ -135,7 +135,8 @@ def prepare(base: Path) -> Path:
 
 def point(monkeypatch, base: Path) -> None:
     """Point the package at a prepared fake project, here and in the kernels it starts."""
-    from hakusho import build, config
+    from hakusho import config
+    from hakusho.pipeline import build
 
     root = Path(base) / "proj"
     monkeypatch.setenv("HAKUSHO_ROOT", str(root))
@@ -257,9 +258,9 @@ def _setitem(obj, key, value) -> None:
 if __name__ == "__main__":
     # The hakusho command with the fakes: ``python tests/fake_project.py build --quiet``.
     sys.path.insert(0, str(TESTS_DIR))
-    from hakusho import build as _build
     from hakusho import config as _config
     from hakusho.cli import main
+    from hakusho.pipeline import build as _build
 
     if os.environ.get("FAKE_PACKAGE_DIR"):
         _config.PACKAGE_DIR = Path(os.environ["FAKE_PACKAGE_DIR"])

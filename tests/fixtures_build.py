@@ -28,14 +28,14 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-from hakusho.chapter import CSV_COLUMNS, csv_text
-from hakusho.codebook import Codebook, Question, load_codebook
-from hakusho.compare import yoy_tests
-from hakusho.disclosure import base_notes, disclosure_level, note
-from hakusho.figures import chapter_figures
+from hakusho.analysis.chapter import CSV_COLUMNS, csv_text
+from hakusho.analysis.compare import yoy_tests
+from hakusho.analysis.disclosure import base_notes, disclosure_level, note
+from hakusho.analysis.figures import chapter_figures
+from hakusho.analysis.spec import Chart, Spec, default_spec
+from hakusho.analysis.tabulate import SERIES_COLUMNS, group_share, median_bucket, percent, ranking
 from hakusho.i18n import Translator
-from hakusho.spec import Chart, Spec, default_spec
-from hakusho.tabulate import SERIES_COLUMNS, group_share, median_bucket, percent, ranking
+from hakusho.survey.codebook import Codebook, Question, load_codebook
 
 LANGS = ("ja", "en")
 WAVE, COMPARE_WAVE = "2025", "2023"

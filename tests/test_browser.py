@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from fixtures_build import write_build
 
-from hakusho.render_html import render_html
+from hakusho.render.page import render_html
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

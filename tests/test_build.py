@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from fake_project import CHAPTERS, REAL_ROOT, point, prepare
 
-from hakusho import build, config
-from hakusho.cache import tree_hashes
+from hakusho import config
 from hakusho.errors import BuildError, DataError, FilterError
-from hakusho.manifest import compare_trees, read_manifest
+from hakusho.pipeline import build
+from hakusho.pipeline.cache import tree_hashes
+from hakusho.pipeline.manifest import compare_trees, read_manifest
 
 OPTS = build.BuildOptions(jobs=1, source_date_epoch=1_700_000_000)
 EVERY = ["ch1", "ch2", "ch3", "cross"]  # the default build runs the cross-analysis part too
@@ -157,7 +158,7 @@ def test_a_codebook_change_reexecutes(project):
 
 def test_a_package_code_change_reexecutes(project, package_copy):
     build.build(OPTS)
-    (package_copy / "tabulate.py").write_text((package_copy / "tabulate.py").read_text(encoding="utf-8")
+    (package_copy / "analysis" / "tabulate.py").write_text((package_copy / "analysis" / "tabulate.py").read_text(encoding="utf-8")
                                              + "\n# changed\n", encoding="utf-8")
     result = build.build(OPTS)
     assert sorted(result.executed) == EVERY

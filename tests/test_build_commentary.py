@@ -9,10 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from hakusho import build, config
-from hakusho.chapter import run_chapter
+from hakusho import config
+from hakusho.analysis.chapter import run_chapter
+from hakusho.analysis.spec import default_spec
 from hakusho.errors import BuildError
-from hakusho.spec import default_spec
+from hakusho.pipeline import build
 
 
 @pytest.fixture(scope="module")

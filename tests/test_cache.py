@@ -7,7 +7,7 @@ import os
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hakusho.cache import Cache, cache_dir_for, digest, is_assembly_only, sha256_file, tree_hashes
+from hakusho.pipeline.cache import Cache, cache_dir_for, digest, is_assembly_only, sha256_file, tree_hashes
 
 
 def test_tree_hashes_are_sorted_relative_and_skip_bytecode(tmp_path):
@@ -65,7 +65,7 @@ def test_put_get_mark_and_prune(tmp_path):
 def test_catalogs_only_the_assembly_reads():
     assert is_assembly_only("locale/ja/LC_MESSAGES/report.po")
     assert not is_assembly_only("locale/ja/LC_MESSAGES/charts.po")
-    assert not is_assembly_only("chapter.py")
+    assert not is_assembly_only("analysis/chapter.py")
 
 
 def test_cache_lives_next_to_the_output(tmp_path):

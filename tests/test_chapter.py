@@ -18,7 +18,7 @@ from chapter_fixtures import codebook_2025, crosswalk, spec, survey_2023, survey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hakusho.chapter import (
+from hakusho.analysis.chapter import (
     CSV_COLUMNS,
     compute_chapter,
     csv_text,
@@ -28,10 +28,10 @@ from hakusho.chapter import (
     run_chapter,
     write_chapter,
 )
-from hakusho.codebook import Condition
+from hakusho.analysis.spec import default_spec
+from hakusho.analysis.tabulate import percent
 from hakusho.errors import CodebookError, FilterError
-from hakusho.spec import default_spec
-from hakusho.tabulate import percent
+from hakusho.survey.codebook import Condition
 
 
 def _compute(**kwargs):
@@ -200,7 +200,7 @@ def test_answer_type_must_match_the_codebook() -> None:
     bad = spec().model_copy()
     raw = bad.model_dump()
     raw["chapters"][0]["slides"][0]["charts"][0]["answer"] = "multi"
-    from hakusho.spec import Spec
+    from hakusho.analysis.spec import Spec
 
     with pytest.raises(CodebookError, match="cs_status"):
         compute_chapter("t1", survey_2025(), None, spec=Spec.model_validate(raw))

@@ -21,11 +21,12 @@ import seaborn as sns
 from matplotlib.colors import to_hex
 from matplotlib.text import Text
 
-from hakusho import charts, fonts
-from hakusho.disclosure import disclosure_level
+from hakusho.analysis.disclosure import disclosure_level
+from hakusho.analysis.tabulate import percent
+from hakusho.charts import draw as charts
+from hakusho.charts import fonts
 from hakusho.errors import BuildError
 from hakusho.i18n import messages, missing_keys
-from hakusho.tabulate import percent
 
 CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 PCT_LABEL = re.compile(r"\d+\.\d%")
@@ -364,7 +365,7 @@ def test_svg_is_byte_identical_in_another_process(tmp_path: Path) -> None:
     mine = {lang: svg_bytes(chart, lang, tmp_path, "here") for lang in ("ja", "en")}
     script = (
         "import json, sys\n"
-        "from hakusho.charts import draw_chart, save_svg\n"
+        "from hakusho.charts.draw import draw_chart, save_svg\n"
         "chart = json.load(open(sys.argv[1], encoding='utf-8'))\n"
         "for lang in ('ja', 'en'):\n"
         "    save_svg(draw_chart(chart, lang), f'{sys.argv[2]}/there.{lang}.svg')\n"

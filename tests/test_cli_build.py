@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from fake_project import point, prepare, script_env
 
-from hakusho import build
-from hakusho.cache import tree_hashes
-from hakusho.runner import RUN_DIR_PREFIX
+from hakusho.pipeline import build
+from hakusho.pipeline.cache import tree_hashes
+from hakusho.pipeline.runner import RUN_DIR_PREFIX
 
 SCRIPT = Path(__file__).resolve().parent / "fake_project.py"
 

@@ -12,9 +12,9 @@ import yaml
 
 from hakusho import config
 from hakusho.cli import main
-from hakusho.codebook import load_codebook
-from hakusho.load import read_raw
-from hakusho.validate import expected_codes
+from hakusho.survey.codebook import load_codebook
+from hakusho.survey.load import read_raw
+from hakusho.survey.validate import expected_codes
 
 
 def _text(en: str) -> dict:

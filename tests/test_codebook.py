@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hakusho.codebook import Codebook, load_codebook
+from hakusho.analysis.spec import default_spec
 from hakusho.errors import CodebookError
-from hakusho.spec import default_spec
+from hakusho.survey.codebook import Codebook, load_codebook
 
 WAVES = ("2025", "2023")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")

@@ -12,9 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hakusho import cli, commentary, config
-from hakusho.codebook import Codebook, load_codebook
-from hakusho.commentary import (
+from hakusho import cli, config
+from hakusho.analysis.spec import default_spec
+from hakusho.errors import BuildError
+from hakusho.survey.codebook import Codebook, load_codebook
+from hakusho.text import commentary
+from hakusho.text.commentary import (
     check_commentary,
     commentary_model,
     format_figure,
@@ -23,9 +26,7 @@ from hakusho.commentary import (
     quotes_by_figure,
     read_commentary,
 )
-from hakusho.commentary_lint import lint_commentary, lint_document
-from hakusho.errors import BuildError
-from hakusho.spec import default_spec
+from hakusho.text.commentary_lint import lint_commentary, lint_document
 
 WAVE = "2025"
 CHAPTERS = {"cs_status": "ch2", "customers": "ch2", "reasons_not": "ch2", "effect": "ch3", "nrr": "ch4",
@@ -468,8 +469,8 @@ def test_shipped_commentary_is_complete_well_formed_and_names_figures_of_the_spe
 
 @pytest.mark.slow
 def test_shipped_commentary_resolves_against_the_computed_2025_figures_and_passes_strict_lint() -> None:
-    from hakusho.chapter import compute_chapter, load_waves
-    from hakusho.crosswalk import load_crosswalk
+    from hakusho.analysis.chapter import compute_chapter, load_waves
+    from hakusho.survey.crosswalk import load_crosswalk
 
     if not (config.raw_wave_dir("2025") / "responses.csv").is_file():
         pytest.skip("the 2025 sample is not in data/raw")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from hakusho.compare import (
+from hakusho.analysis.compare import (
     CHI2_TEST,
     Z_TEST,
     change_points,
@@ -20,7 +20,7 @@ from hakusho.compare import (
     side_by_side,
     yoy_tests,
 )
-from hakusho.tabulate import TABLE_COLUMNS, percent, stack_series
+from hakusho.analysis.tabulate import TABLE_COLUMNS, percent, stack_series
 
 
 def _table(rows: list[tuple[str, int | None]], base: int) -> pd.DataFrame:

@@ -18,8 +18,7 @@ from scipy import stats
 from test_notebooks import CONTRACT as NOTEBOOK_CONTRACT
 
 from hakusho import config
-from hakusho.codebook import Codebook, load_codebook
-from hakusho.cross import (
+from hakusho.analysis.cross import (
     CSV_COLUMNS,
     CrossDef,
     check_cross,
@@ -34,10 +33,11 @@ from hakusho.cross import (
     strength,
     trend_test,
 )
+from hakusho.analysis.spec import default_spec
 from hakusho.errors import CodebookError, FilterError
 from hakusho.i18n import messages, missing_keys
-from hakusho.spec import default_spec
-from hakusho.survey import Survey
+from hakusho.survey.codebook import Codebook, load_codebook
+from hakusho.survey.wave import Survey
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
 
@@ -152,7 +152,7 @@ def one(survey: Survey, definition: dict[str, Any], **kwargs: Any) -> dict[str, 
 
 
 def independent_table(survey: Survey) -> pd.DataFrame:
-    """The tools × retention table counted here from the responses, without hakusho.cross."""
+    """The tools × retention table counted here from the responses, without hakusho.analysis.cross."""
     r = survey.responses
     real = r[[f"tools__{k}" for k in TOOLS]].fillna(False).astype(int).sum(axis=1)
     band = pd.cut(real, [-1, 0, 2, 99], labels=["t0", "t1_2", "t3_plus"])
@@ -518,7 +518,7 @@ def test_the_chart_draws_a_bar_per_shown_row() -> None:
 
 @pytest.mark.skipif(not (config.RAW_DIR / "2025").is_dir(), reason="the 2025 sample export is not in data/raw")
 def test_the_shipped_crosses_on_the_2025_sample() -> None:
-    from hakusho.load import load_wave
+    from hakusho.survey.load import load_wave
 
     result = compute_crosses(load_wave("2025"))
     assert result.cross_ids == [c.id for c in load_crosses()]
@@ -572,8 +572,8 @@ def test_the_cross_notebook_follows_the_notebook_contract() -> None:
 def test_the_cross_notebook_runs_and_writes_what_an_in_process_run_writes(tmp_path: Path) -> None:
     import nbformat
 
-    from hakusho.load import load_wave
-    from hakusho.notebook_errors import run_notebook
+    from hakusho.pipeline.notebook_errors import run_notebook
+    from hakusho.survey.load import load_wave
 
     out = tmp_path / "cross"
     executed = run_notebook(NOTEBOOK, tmp_path / "07_cross.ipynb", {"chapter": "cross", "output_dir": str(out)},

@@ -10,13 +10,13 @@ import pytest
 import yaml
 
 from hakusho import config
-from hakusho.codebook import Codebook, load_codebook
-from hakusho.crosswalk import Crosswalk, load_crosswalk, share_in_target_terms, validate_crosswalk
+from hakusho.analysis.spec import default_spec
+from hakusho.analysis.tabulate import TABLE_COLUMNS
 from hakusho.errors import CodebookError
-from hakusho.load import load_wave
-from hakusho.spec import default_spec
-from hakusho.survey import Survey
-from hakusho.tabulate import TABLE_COLUMNS
+from hakusho.survey.codebook import Codebook, load_codebook
+from hakusho.survey.crosswalk import Crosswalk, load_crosswalk, share_in_target_terms, validate_crosswalk
+from hakusho.survey.load import load_wave
+from hakusho.survey.wave import Survey
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hakusho.disclosure import (
+from hakusho.analysis.disclosure import (
     INDICATIVE_BELOW,
     SUPPRESS_BELOW,
     base_notes,

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from hakusho import cli, commentary, config
-from hakusho.codebook import load_codebook
+from hakusho import cli, config
+from hakusho.analysis.tabulate import percent
 from hakusho.errors import BuildError
-from hakusho.figure_diff import (
+from hakusho.survey.codebook import load_codebook
+from hakusho.survey.wave import Survey
+from hakusho.text import commentary
+from hakusho.text.figure_diff import (
     FigureChange,
     diff_figures,
     diff_reports,
@@ -21,8 +24,6 @@ from hakusho.figure_diff import (
     report_wave,
     slides_by_chart,
 )
-from hakusho.survey import Survey
-from hakusho.tabulate import percent
 
 # Two questions of a tiny survey: cs_status (single answer) and contribution (multiple answers).
 CS_STATUS = ("doing", "planning", "not_doing")
@@ -118,7 +119,7 @@ def test_changes_are_located_on_slides_and_in_commentary(tmp_path: Path) -> None
 
 
 def test_every_chart_of_the_spec_has_a_slide() -> None:
-    from hakusho.spec import default_spec
+    from hakusho.analysis.spec import default_spec
 
     assert set(slides_by_chart()) == set(default_spec().charts)
 
@@ -218,7 +219,7 @@ def test_diff_command_exit_codes(tmp_path: Path, monkeypatch, capsys) -> None:
 
 
 def _chapter_figures(chapter: str, survey: Survey) -> dict:
-    from hakusho.chapter import compute_chapter
+    from hakusho.analysis.chapter import compute_chapter
 
     return dict(compute_chapter(chapter, survey, None, segment="saas").figures)
 
@@ -228,7 +229,7 @@ def test_two_real_builds_differing_in_one_respondent_list_exactly_the_moved_figu
     specialist team: only that team's count and share move (in every id that names them)."""
     import pandas as pd
 
-    from hakusho.chapter import load_waves
+    from hakusho.analysis.chapter import load_waves
 
     raw = config.raw_wave_dir("2025") / "responses.csv"
     if not raw.is_file():

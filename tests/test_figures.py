@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from chapter_fixtures import crosswalk, spec, survey_2023, survey_2025
 
-from hakusho.chapter import compute_chapter
+from hakusho.analysis.chapter import compute_chapter
+from hakusho.analysis.figures import chapter_figures, chart_figures
 from hakusho.errors import BuildError
-from hakusho.figures import chapter_figures, chart_figures
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hakusho import charts, fonts
+from hakusho.charts import draw as charts
+from hakusho.charts import fonts
 from hakusho.errors import BuildError
 
 
@@ -34,7 +35,7 @@ def test_finding_the_font_leaves_matplotlib_global_state_alone() -> None:
     script = (
         "import sys, matplotlib as mpl\n"
         "before = list(mpl.rcParams['font.family'])\n"
-        "from hakusho import fonts\n"
+        "from hakusho.charts import fonts\n"
         "fonts.font_file('ja'); fonts.register_fonts(); fonts.text_width('継続率', fonts.font_family('ja'), 9)\n"
         "assert list(mpl.rcParams['font.family']) == before, mpl.rcParams['font.family']\n"
         "assert 'matplotlib_fontja' not in sys.modules\n"

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from hakusho import glossary, kpi
+from hakusho.kpi import formulas as kpi
+from hakusho.text import glossary
 
 JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from hakusho import i18n
+from hakusho.analysis.spec import default_spec
 from hakusho.errors import BuildError
 from hakusho.i18n import Translator, messages, missing_keys
-from hakusho.prose import default_rules
-from hakusho.spec import default_spec
-from hakusho.viewmodel import UI_KEYS
+from hakusho.render.viewmodel import UI_KEYS
+from hakusho.text.prose import default_rules
 
 JAPANESE = re.compile(r"[\u203b\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
 # English messages allowed to hold Japanese: the language switch names the other language in it.

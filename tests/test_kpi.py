@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hakusho import kpi
 from hakusho.errors import HakushoError, KpiError
 from hakusho.i18n import messages, missing_keys
+from hakusho.kpi import formulas as kpi
 
 JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 

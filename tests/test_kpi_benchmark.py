@@ -9,11 +9,12 @@ from fractions import Fraction
 import pandas as pd
 import pytest
 
-from hakusho import config, kpi_benchmark
-from hakusho.codebook import Codebook
+from hakusho import config
+from hakusho.analysis.tabulate import round_pct
 from hakusho.errors import CodebookError
-from hakusho.survey import Survey
-from hakusho.tabulate import round_pct
+from hakusho.kpi import benchmark as kpi_benchmark
+from hakusho.survey.codebook import Codebook
+from hakusho.survey.wave import Survey
 
 JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
@@ -253,8 +254,8 @@ def test_placement_records_are_plain_json_values():
 @pytest.mark.skipif(not (config.codebook_path("2025").is_file() and any(config.raw_wave_dir("2025").glob("*.csv"))),
                     reason="the 2025 survey data is not in this checkout")
 def test_sample_ledger_against_the_2025_survey():
-    from hakusho import ledger
-    from hakusho.load import load_wave
+    from hakusho.kpi import ledger
+    from hakusho.survey.load import load_wave
 
     survey = load_wave("2025")
     year = ledger.year_kpis(ledger.read_ledger(config.DATA_DIR / "examples" / "ledger_sample.csv"))

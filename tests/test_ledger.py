@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from hakusho import config, ledger
+from hakusho import config
 from hakusho.cli import main
 from hakusho.errors import KpiError
+from hakusho.kpi import ledger
 
 SAMPLE = config.DATA_DIR / "examples" / "ledger_sample.csv"
 

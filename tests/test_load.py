@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hakusho.codebook import Codebook
 from hakusho.errors import DataError, Problem
-from hakusho.load import cell_numbers, decode_text, find_raw_file, load_wave, read_raw, to_responses
+from hakusho.survey.codebook import Codebook
+from hakusho.survey.load import cell_numbers, decode_text, find_raw_file, load_wave, read_raw, to_responses
 
 
 def _text(en: str) -> dict:
@@ -280,7 +280,7 @@ def test_sav_round_trip(here: Path) -> None:
 
 
 def test_xlsx_problems_name_the_spreadsheet_row(here: Path) -> None:
-    from hakusho.validate import find_problems
+    from hakusho.survey.validate import find_problems
 
     rows = [list(r) for r in ROWS]
     rows[2][1] = "7"
@@ -291,7 +291,7 @@ def test_xlsx_problems_name_the_spreadsheet_row(here: Path) -> None:
 
 
 def test_sav_problems_name_the_case_number(here: Path) -> None:
-    from hakusho.validate import find_problems
+    from hakusho.survey.validate import find_problems
 
     rows = [list(r) for r in ROWS]
     rows[3][2] = "1"  # R004 does not practise CS, yet ticks a tool

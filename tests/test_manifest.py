@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hakusho.manifest import (
+from hakusho.pipeline.manifest import (
     changed_inputs,
     compare_trees,
     compare_with_manifest,

@@ -12,10 +12,10 @@ import pytest
 from papermill.exceptions import PapermillExecutionError
 
 from hakusho import config
-from hakusho.chapter import run_chapter
+from hakusho.analysis.chapter import run_chapter
+from hakusho.analysis.spec import default_spec
 from hakusho.errors import BuildError
-from hakusho.notebook_errors import execution_error, run_notebook
-from hakusho.spec import default_spec
+from hakusho.pipeline.notebook_errors import execution_error, run_notebook
 
 NOTEBOOKS = {"ch1": "01_attributes", "ch2": "02_adoption", "ch3": "03_penetration", "ch4": "04_kpi",
              "ch5": "05_investment", "appendix": "06_appendix"}

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hakusho import numbers
+from hakusho.text import numbers
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])

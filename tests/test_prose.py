@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from hakusho import numbers
+from hakusho.analysis.figures import chapter_figures
 from hakusho.errors import BuildError, CodebookError
-from hakusho.figures import chapter_figures
-from hakusho.prose import Clause, ProseContext, SlideProse, load_rules, resolve_id, slide_prose
+from hakusho.text import numbers
+from hakusho.text.prose import Clause, ProseContext, SlideProse, load_rules, resolve_id, slide_prose
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 

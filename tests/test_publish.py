@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hakusho import publish
 from hakusho.errors import BuildError
+from hakusho.pipeline import publish
 
 
 def tree(path, **files):

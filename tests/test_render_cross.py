@@ -21,15 +21,15 @@ from fixtures_build import write_build
 from html_page import parse
 from scipy import stats
 
-from hakusho import build as build_module
 from hakusho import config
-from hakusho import render_pdf as deck
-from hakusho.chapter import load_waves
-from hakusho.cross import compute_crosses, load_crosses, parse_crosses, write_crosses
+from hakusho.analysis.chapter import load_waves
+from hakusho.analysis.cross import compute_crosses, load_crosses, parse_crosses, write_crosses
 from hakusho.i18n import Translator
-from hakusho.render_html import render_html
-from hakusho.render_quarto import md, render_quarto
-from hakusho.viewmodel import report_model
+from hakusho.pipeline import build as build_module
+from hakusho.render import deck
+from hakusho.render.page import render_html
+from hakusho.render.quarto import md, render_quarto
+from hakusho.render.viewmodel import report_model
 
 JAPANESE = re.compile(r"[\u203b\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
 LANGS = ("ja", "en")
@@ -356,9 +356,9 @@ def test_the_default_build_runs_the_cross_notebook_into_parts() -> None:
 
 
 def test_a_segments_cross_part_names_its_own_populations() -> None:
-    from hakusho.chapter import population_label as chapter_label
-    from hakusho.cross import population_label
-    from hakusho.spec import default_spec
+    from hakusho.analysis.chapter import population_label as chapter_label
+    from hakusho.analysis.cross import population_label
+    from hakusho.analysis.spec import default_spec
 
     spec = default_spec()
     for segment in ("saas", "non_saas", "all"):

@@ -13,7 +13,7 @@ from html_page import parse
 from syrupy.extensions.amber import AmberSnapshotExtension
 
 from hakusho.i18n import Translator
-from hakusho.render_html import inline_svg, render_html
+from hakusho.render.page import inline_svg, render_html
 
 JAPANESE = re.compile(r"[\u203b\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
 SNAPSHOT_DIR = Path(__file__).parent / "snapshots"

@@ -15,11 +15,11 @@ import pypdf
 import pytest
 from fixtures_build import write_build
 
-from hakusho import render_pdf as deck
+from hakusho.analysis.spec import default_spec
 from hakusho.errors import BuildError
 from hakusho.i18n import Translator
-from hakusho.spec import default_spec
-from hakusho.viewmodel import report_model
+from hakusho.render import deck
+from hakusho.render.viewmodel import report_model
 
 JAPANESE = re.compile(r"[\u203b\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
 LANGS = ("ja", "en")
@@ -48,7 +48,7 @@ def squeeze(text: str) -> str:
 
 def test_page_count_follows_the_spec(decks) -> None:
     spec = default_spec()
-    glossary = importlib.util.find_spec("hakusho.glossary") is not None
+    glossary = importlib.util.find_spec("hakusho.text.glossary") is not None
     expected = (deck.FRONT_PAGES + len(spec.chapters) + sum(len(ch.slides) for ch in spec.chapters)
                 + deck.METHODOLOGY_PAGES + (deck.GLOSSARY_PAGES if glossary else 0) + deck.BACK_PAGES)
     for lang in LANGS:

@@ -12,10 +12,10 @@ import pytest
 import yaml
 from fixtures_build import copy_chapters, fake_chapters, set_label, write_build
 
+from hakusho.analysis.spec import default_spec
 from hakusho.errors import BuildError
-from hakusho.render_quarto import md, render_quarto, run_quarto
-from hakusho.spec import default_spec
-from hakusho.viewmodel import report_model
+from hakusho.render.quarto import md, render_quarto, run_quarto
+from hakusho.render.viewmodel import report_model
 
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 

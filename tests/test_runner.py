@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from hakusho.runner import (
+from hakusho.pipeline.runner import (
     NotebookFailed,
     NotebookJob,
     normalise_notebook,
@@ -48,9 +48,9 @@ def outputs(path: Path) -> list[str]:
 
 def test_notebook_imports_reads_import_statements(tmp_path):
     path = notebook(tmp_path / "a.ipynb",
-                    "%matplotlib inline\nimport pandas as pd\nfrom hakusho.chapter import run_chapter",
+                    "%matplotlib inline\nimport pandas as pd\nfrom hakusho.analysis.chapter import run_chapter",
                     "import os, json\nfrom . import nothing\nx = 1")
-    assert notebook_imports([path]) == ["pandas", "hakusho.chapter", "os", "json"]
+    assert notebook_imports([path]) == ["pandas", "hakusho.analysis.chapter", "os", "json"]
 
 
 def test_papermill_parameters_and_a_warm_reused_kernel(tmp_path):

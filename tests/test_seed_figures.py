@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hakusho.load import load_wave
-from hakusho.spec import default_spec
-from hakusho.survey import Survey
-from hakusho.tabulate import group_share, median_bucket, ranked, share_of_base
+from hakusho.analysis.spec import default_spec
+from hakusho.analysis.tabulate import group_share, median_bucket, ranked, share_of_base
+from hakusho.survey.load import load_wave
+from hakusho.survey.wave import Survey
 
 TABLE = Path(__file__).with_name("seed_figures.csv")
 ROWS = list(csv.DictReader(TABLE.open(encoding="utf-8")))

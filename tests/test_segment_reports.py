@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from hakusho import build, chapter
+from hakusho.analysis import chapter
 from hakusho.errors import FilterError
-from hakusho.render_html import render_html
-from hakusho.render_pdf import render_pdf
+from hakusho.pipeline import build
+from hakusho.render.deck import render_pdf
+from hakusho.render.page import render_html
 
 pytestmark = pytest.mark.slow
 
@@ -187,7 +188,7 @@ def test_filters_by_label_resolve_to_the_codebook_ids():
 def test_quarto_export_leaves_out_pictures_of_empty_charts(non_saas, tmp_path):
     """The Quarto project of the non-SaaS report: no image for a chart with nobody in its base,
     every image it does reference exists."""
-    from hakusho.render_quarto import render_quarto
+    from hakusho.render.quarto import render_quarto
 
     root, _ = non_saas
     project = render_quarto(root, tmp_path / "quarto")

@@ -22,7 +22,7 @@ from chapter_fixtures import crosswalk, spec, survey_2023, survey_2025
 from scipy import stats
 
 from hakusho import config
-from hakusho.chapter import (
+from hakusho.analysis.chapter import (
     LANGS,
     chart_size,
     compute_chapter,
@@ -30,11 +30,11 @@ from hakusho.chapter import (
     population_label,
     write_chapter,
 )
-from hakusho.codebook import Codebook
+from hakusho.analysis.spec import Spec, default_spec
+from hakusho.analysis.tabulate import percent
 from hakusho.errors import BuildError, FilterError
 from hakusho.i18n import missing_keys
-from hakusho.spec import Spec, default_spec
-from hakusho.tabulate import percent
+from hakusho.survey.codebook import Codebook
 
 SPEC = default_spec()
 CHAPTERS = [ch.id for ch in SPEC.chapters]
@@ -503,7 +503,7 @@ def test_code_smuggled_through_a_filter_is_a_validation_error_and_nothing_runs(w
 def test_charts_get_the_filter_in_their_language_and_full_width_when_alone(monkeypatch, tmp_path: Path) -> None:
     from matplotlib.figure import Figure
 
-    import hakusho.charts as charts
+    import hakusho.charts.draw as charts
 
     raw_spec = spec().model_dump(exclude_none=True)
     slides = raw_spec["chapters"][0]["slides"]

@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hakusho import config, synthetic
-from hakusho.codebook import Condition, load_codebook
+from hakusho import config
+from hakusho.analysis.tabulate import share_of_base
 from hakusho.errors import CodebookError, HakushoError
-from hakusho.load import load_wave
-from hakusho.survey import Survey
-from hakusho.tabulate import share_of_base
+from hakusho.survey import synthetic
+from hakusho.survey.codebook import Condition, load_codebook
+from hakusho.survey.load import load_wave
+from hakusho.survey.wave import Survey
 
 WAVES = ("2025", "2023")
 

@@ -10,9 +10,7 @@ from chapter_fixtures import DOING, codebook_2025, survey_2025
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hakusho.codebook import Condition
-from hakusho.survey import Survey
-from hakusho.tabulate import (
+from hakusho.analysis.tabulate import (
     SERIES_COLUMNS,
     TABLE_COLUMNS,
     group_share,
@@ -29,6 +27,8 @@ from hakusho.tabulate import (
     shares_by_population,
     stack_series,
 )
+from hakusho.survey.codebook import Condition
+from hakusho.survey.wave import Survey
 
 
 def _everyone(survey: Survey) -> pd.Series:

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hakusho.codebook import Codebook
 from hakusho.errors import CodebookError, DataError, Problem
-from hakusho.load import read_raw, to_responses
-from hakusho.validate import (
+from hakusho.survey.codebook import Codebook
+from hakusho.survey.load import read_raw, to_responses
+from hakusho.survey.validate import (
     build_schema,
     code_span,
     expected_codes,
@@ -325,7 +325,7 @@ def test_codebooks_next_to_each_other_are_compared(here: Path) -> None:
     """A codebook read from a file looks for its neighbours to name the wave a file belongs to."""
     import yaml
 
-    from hakusho.codebook import load_codebook
+    from hakusho.survey.codebook import load_codebook
 
     books = here / "codebooks"
     books.mkdir()

@@ -40,7 +40,8 @@ def lint_commentary_command(
     strict: bool = typer.Option(False, "--strict", help="Numbers typed literally are errors, not warnings (CI)."),
 ) -> None:
     """Check the editors' commentary: every reference resolves, no number is typed literally."""
-    from hakusho import commentary, commentary_lint, config
+    from hakusho import config
+    from hakusho.text import commentary, commentary_lint
 
     wave = wave or config.DEFAULT_WAVE
     source = figures or config.REPORT_DIR / wave
@@ -63,7 +64,7 @@ def diff_command(
 ) -> None:
     """List every figure whose value changed between two builds, with the slides and commentary
     lines that quote it."""
-    from hakusho import figure_diff
+    from hakusho.text import figure_diff
 
     changes = figure_diff.diff_reports(old_report, new_report, wave=wave)
     typer.echo(figure_diff.format_changes(changes, fmt).rstrip("\n"))
@@ -84,7 +85,7 @@ def kpi_command(
     html: bool = typer.Option(False, "--html", help="Also write the benchmark as an HTML page into --out."),
 ) -> None:
     """Customer-success KPIs per month and for the year from a customer ledger, with a benchmark."""
-    from hakusho.ledger import run_kpi
+    from hakusho.kpi.ledger import run_kpi
 
     run_kpi(ledger_csv, year=year, out=out, lang=lang, fmt=fmt, benchmark=benchmark, html=html)
 
@@ -99,7 +100,7 @@ def synthesize_command(
     force: bool = typer.Option(False, "--force", help="Replace a responses.csv that differs from the result."),
 ) -> None:
     """Generate the synthetic respondent data of a wave, calibrated to the published figures."""
-    from hakusho import synthetic
+    from hakusho.survey import synthetic
 
     path = synthetic.write(wave, out, seed=synthetic.DEFAULT_SEED if seed is None else seed, scale=scale, force=force)
     typer.echo(f"wrote {path.name} to {path.parent} (wave {wave}, scale {scale})")
@@ -132,7 +133,7 @@ def _filters(values: list[str] | None, extra: list[str]) -> list:
 
 def _build_options(wave: str, compare: str, segment: str, filters: list, allow_small_base: bool,
                    data_dir: Path | None, **rest: object):
-    from hakusho import build
+    from hakusho.pipeline import build
 
     return build.BuildOptions(
         wave=wave, compare_wave="" if compare.lower() in ("", "none") else compare, segment=segment,
@@ -171,7 +172,7 @@ def build_command(
 ) -> None:
     """Build the report: validate the data, execute the chapter notebooks, render HTML and PDF,
     publish atomically. Only what changed since the last build is redone."""
-    from hakusho import build, publish
+    from hakusho.pipeline import build, publish
 
     options = _build_options(
         wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
@@ -197,7 +198,7 @@ def verify_command(
 ) -> None:
     """Rebuild a report from scratch in a temporary folder and compare it byte for byte; exits
     non-zero listing every file that differs."""
-    from hakusho import build, publish
+    from hakusho.pipeline import build, publish
 
     result = build.verify(folder, data_dir=data_dir, jobs=jobs, reporter=build.make_reporter(quiet=quiet))
     if not result.ok:
@@ -225,7 +226,7 @@ def notebook_command(
 ) -> None:
     """Execute one chapter notebook (with filters) and write it, outputs included, for opening in
     Jupyter."""
-    from hakusho import build, publish
+    from hakusho.pipeline import build, publish
 
     options = _build_options(wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
                              force=force)
@@ -242,7 +243,7 @@ def validate_command(
 ) -> None:
     """Check a raw export against its codebook: every problem listed (exit code non-zero), or one
     line saying it is fine."""
-    from hakusho.validate import validate_path
+    from hakusho.survey.validate import validate_path
 
     typer.echo(validate_path(path, codebook=codebook, wave=wave))
 

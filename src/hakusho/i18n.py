@@ -6,7 +6,7 @@ with Babel (no compiled ``.mo`` files to keep in sync). Message ids are stable k
 never a silent fallback to the key or to the other language.
 
 Placeholders use ``{name}`` (``str.format`` fields), filled with values already formatted for the
-language by :mod:`hakusho.numbers`.
+language by :mod:`hakusho.text.numbers`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,144 @@
+"""The report's content contract (``spec/chapters.yml``): chapters, slides, charts, populations.
+
+Chart definitions live only there; this module reads them into frozen models so that the
+notebooks, the renderers and the tests walk the same structure.
+"""
+
+from __future__ import annotations
+
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hakusho import config
+from hakusho.errors import CodebookError
+from hakusho.survey.codebook import Bilingual, Condition, pydantic_problems, read_yaml
+
+AnswerKind = Literal["single", "multi", "ordinal"]
+CompareKind = Literal["by_segment", "yoy", "ref_2023"]
+
+
+class Segment(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ja: str
+    en: str
+    where: list[Condition] = Field(default_factory=list)
+
+    def label(self, lang: str) -> str:
+        return self.ja if lang == "ja" else self.en
+
+
+class Population(BaseModel):
+    """A base for percentages; ``segment`` says whether it lies inside the report's segment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ja: str
+    en: str
+    segment: bool
+    where: list[Condition] = Field(default_factory=list)
+
+    def label(self, lang: str) -> str:
+        return self.ja if lang == "ja" else self.en
+
+
+class Group(BaseModel):
+    """A combined share quoted in text: the sum of the rounded shares of ``keys``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    keys: list[str]
+
+
+class Chart(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title_ja: str
+    title_en: str
+    answer: AnswerKind
+    base: str
+    compare: CompareKind | None = None
+    question: str | None = None
+    wave: Literal["report", "compare"] = "report"
+    series: list[str] = Field(default_factory=list)
+    groups: list[Group] = Field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def variable(self) -> str:
+        """The codebook variable the chart tabulates."""
+        return self.question or self.id
+
+    @property
+    def title(self) -> Bilingual:
+        return Bilingual(ja=self.title_ja, en=self.title_en)
+
+
+class Slide(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    charts: list[Chart]
+
+
+class Chapter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    title: Bilingual
+    slides: list[Slide]
+
+    @property
+    def charts(self) -> list[Chart]:
+        return [c for s in self.slides for c in s.charts]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    segments: dict[str, Segment]
+    populations: dict[str, Population]
+    chapters: list[Chapter]
+
+    @model_validator(mode="after")
+    def _check_refs(self) -> Spec:
+        seen: set[str] = set()
+        for chart in (c for ch in self.chapters for c in ch.charts):
+            if chart.id in seen:
+                raise ValueError(f"chart id {chart.id} is used twice")
+            seen.add(chart.id)
+            for pop in [chart.base, *chart.series]:
+                if pop not in self.populations:
+                    raise ValueError(f"chart {chart.id} names unknown population {pop}")
+        return self
+
+    @cached_property
+    def charts(self) -> dict[str, Chart]:
+        return {c.id: c for ch in self.chapters for c in ch.charts}
+
+    def chapter(self, chapter_id: str) -> Chapter:
+        for ch in self.chapters:
+            if ch.id == chapter_id:
+                return ch
+        valid = ", ".join(ch.id for ch in self.chapters)
+        raise CodebookError(f"unknown chapter '{chapter_id}' (valid: {valid})")
+
+    def chapter_of_chart(self, chart_id: str) -> Chapter:
+        for ch in self.chapters:
+            if any(c.id == chart_id for c in ch.charts):
+                return ch
+        raise KeyError(chart_id)
+
+
+def load_spec(path: Path | None = None) -> Spec:
+    """Read and check the chapter spec (the package's own unless ``path`` is given)."""
+    path = path or config.SPEC_PATH
+    data = read_yaml(path)
+    try:
+        return Spec.model_validate(data)
+    except ValidationError as exc:
+        raise CodebookError(f"chapter spec {path} is malformed", pydantic_problems(path, exc)) from None
+
+
+@cache
+def default_spec() -> Spec:
+    """The package's spec, read once per process."""
+    return load_spec()

@@ -1,0 +1,181 @@
+"""Tables of shares: the arithmetic every chart and every quoted figure rests on.
+
+Rounding rule (written down once, used everywhere): a percentage is shown with one decimal,
+rounded half up (0.05 → 0.1), as the published report does. A combined share quoted in text
+("78.2 % say … or more") is the sum of the *rounded* shares of its buckets, so that the headline
+always equals what a reader adds up from the chart's labels.
+
+Bases: a percentage is of the respondents in the base population who were asked the question
+and gave a substantive answer (choices marked ``in_base: false`` — "don't know" — are counted and
+shown but left out of the base). Multiple-answer shares are each of the same base and may sum
+past 100 %.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from hakusho.survey.wave import Survey
+
+TABLE_COLUMNS = ["choice_code", "choice_key", "label_ja", "label_en", "count", "base", "pct"]
+
+
+def round_pct(value: float) -> float:
+    """One decimal, half up — the report's only rounding rule for percentages."""
+    if pd.isna(value):
+        return float("nan")
+    return float(Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def percent(count: int, base: int) -> float:
+    """``count`` as a rounded percentage of ``base`` (NaN for an empty base)."""
+    if base <= 0:
+        return float("nan")
+    return round_pct(Decimal(int(count)) * 100 / Decimal(int(base)))  # type: ignore[arg-type]
+
+
+def base_mask(survey: Survey, qid: str, population: pd.Series) -> pd.Series:
+    """Respondents who count in the base: in the population, asked, and answered substantively."""
+    q = survey.question(qid)
+    mask = population.reindex(survey.responses.index, fill_value=False).astype(bool)
+    mask &= survey.answered(qid)
+    if q.type in ("single", "ordinal"):
+        substantive = [c.code for c in q.choices if c.in_base]
+        mask &= survey.codes(qid).isin(substantive).fillna(False).astype(bool)
+    return mask
+
+
+def share_of_base(survey: Survey, qid: str, population: pd.Series) -> pd.DataFrame:
+    """Count and rounded share of each choice among the base (single, ordinal or multi).
+
+    Choices outside the base ("don't know") keep their count but get no percentage.
+    """
+    q = survey.question(qid)
+    in_pop = population.reindex(survey.responses.index, fill_value=False).astype(bool)
+    in_base = base_mask(survey, qid, in_pop)
+    base = int(in_base.sum())
+    rows = []
+    for choice in q.choices:
+        if q.type == "multi":
+            col = survey.multi(qid)[choice.key]
+            count = int(col[in_base].fillna(False).astype(bool).sum())
+        else:
+            who = in_pop & survey.answered(qid)
+            count = int((survey.codes(qid)[who] == choice.code).fillna(False).sum())
+        pct = percent(count, base) if choice.in_base else float("nan")
+        rows.append((choice.code, choice.key, choice.ja, choice.en, count, base, pct))
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+def group_share(table: pd.DataFrame, keys: list[str]) -> float:
+    """A combined share as the sum of the rounded shares of ``keys`` (see the module rule)."""
+    missing = sorted(set(keys) - set(table["choice_key"]))
+    if missing:
+        raise KeyError(f"no such choices: {', '.join(missing)}")
+    picked = table.set_index("choice_key").loc[keys, "pct"]
+    return round_pct(float(sum(Decimal(repr(float(v))) for v in picked)))
+
+
+def median_bucket(table: pd.DataFrame) -> str | None:
+    """Key of the bucket holding the median respondent of an ordinal table (base choices only).
+
+    The median respondent is the ceil(n/2)-th in bucket order; with an even base that is the
+    lower of the two middle respondents' buckets, the usual convention for grouped data.
+    """
+    rows = table[table["pct"].notna()]
+    base = int(rows["base"].iloc[0]) if len(rows) else 0
+    if base == 0:
+        return None
+    target = (base + 1) // 2
+    running = 0
+    for key, count in zip(rows["choice_key"], rows["count"], strict=True):
+        running += int(count)
+        if running >= target:
+            return str(key)
+    return None
+
+
+def ranked(table: pd.DataFrame) -> pd.DataFrame:
+    """Choices by share, largest first; ties keep questionnaire order (stable sort)."""
+    rows = table[table["pct"].notna()].copy()
+    rows["rank"] = rows["count"].rank(method="min", ascending=False).astype(int)
+    return rows.sort_values("count", ascending=False, kind="mergesort").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Several series in one table. A *series* is one bar group of a chart: a population of the
+# report wave (SaaS vs non-SaaS, practising vs about to start) or a whole wave (2025 vs 2023).
+# Series tables are long: one row per series and choice, series in drawing order, choices in
+# questionnaire order, so that writing them out needs no sorting and is stable.
+
+SERIES_COLUMNS = ["series", *TABLE_COLUMNS]
+
+
+def stack_series(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One long table from per-series share tables, keeping the mapping's order of series."""
+    if not tables:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    parts = [table.assign(series=series_id)[SERIES_COLUMNS] for series_id, table in tables.items()]
+    out = pd.concat(parts, ignore_index=True)
+    # Int64: a series may lack a count for a choice it never offered (see hakusho.analysis.chapter).
+    out["count"] = out["count"].astype("Int64")
+    out["base"] = out["base"].astype(int)
+    out["pct"] = out["pct"].astype(float)
+    return out
+
+
+def shares_by_population(survey: Survey, qid: str, populations: Mapping[str, pd.Series]) -> pd.DataFrame:
+    """``share_of_base`` for each population, stacked (series id = population id)."""
+    return stack_series({pop_id: share_of_base(survey, qid, mask) for pop_id, mask in populations.items()})
+
+
+def series_ids(table: pd.DataFrame) -> list[str]:
+    """The series of a long table in drawing order."""
+    return list(dict.fromkeys(table["series"]))
+
+
+def one_series(table: pd.DataFrame, series_id: str) -> pd.DataFrame:
+    """The rows of one series, as a plain share table (TABLE_COLUMNS)."""
+    rows = table[table["series"] == series_id]
+    return rows[TABLE_COLUMNS].reset_index(drop=True)
+
+
+def series_bases(table: pd.DataFrame) -> dict[str, int]:
+    """Base n of every series."""
+    return {s: int(one_series(table, s)["base"].iloc[0]) if len(one_series(table, s)) else 0
+            for s in series_ids(table)}
+
+
+def median_by_series(table: pd.DataFrame) -> dict[str, str | None]:
+    """Median bucket of every series (ordinal questions); None where no percentage is shown."""
+    return {s: median_bucket(one_series(table, s)) for s in series_ids(table)}
+
+
+def ranking(table: pd.DataFrame) -> list[str]:
+    """Keys of the base choices by count, largest first (ties in questionnaire order)."""
+    return [str(k) for k in ranked(table)["choice_key"]]
+
+
+def group_shares(table: pd.DataFrame, groups: Mapping[str, list[str]]) -> dict[str, dict[str, float | None]]:
+    """Combined share of each group in every series (None where the shares are not shown).
+
+    The sum of rounded shares, as :func:`group_share` defines it; a group is only as shown as the
+    shares it adds up, so a suppressed series has no combined share either.
+    """
+    out: dict[str, dict[str, float | None]] = {}
+    for group_id, keys in groups.items():
+        out[group_id] = {}
+        for series_id in series_ids(table):
+            rows = one_series(table, series_id)
+            picked = rows.set_index("choice_key").reindex(keys)["pct"]
+            if picked.isna().any():
+                missing = sorted(set(keys) - set(rows["choice_key"]))
+                if missing:
+                    raise KeyError(f"group {group_id}: no such choices: {', '.join(missing)}")
+                out[group_id][series_id] = None
+            else:
+                out[group_id][series_id] = group_share(rows, keys)
+    return out

@@ -1,0 +1,173 @@
+"""The report as one self-contained HTML page per language.
+
+The page carries everything it needs inline: the stylesheet, a small script (the language switch
+that lands on the same section), the charts as SVG and the typefaces the charts are drawn in
+(IPAexGothic, DejaVu Sans) cut down to the characters the page uses, as WOFF data URLs, so the
+text reads the same everywhere and nothing is fetched.
+
+Templates are Jinja2 with autoescape on: every label from the data shows as text, a ``<script>``
+in a label included. Marked safe are only the project's own stylesheet and script, the chart SVGs
+of the build (ids made unique per chart, a title added for screen readers) and the editors'
+commentary, which :mod:`hakusho.text.commentary` renders from checked Markdown.
+
+Layout: ``render_html(build_dir, out_dir, lang)`` writes ``out_dir/<lang>/index.html``; the page
+links the other language at ``../<other>/index.html#<section>`` and each chart's data at
+``../data/<chart_id>.csv`` (the build copies the CSVs there); the special-analysis part, when the
+build has it, follows the chapters with each cross's data at ``../data/<cross_id>.csv``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from hakusho import config
+from hakusho.charts import fonts
+from hakusho.errors import BuildError
+from hakusho.render.viewmodel import report_model
+
+HTML_TEMPLATES = config.TEMPLATES_DIR / "html"
+PAGE = "base.html.j2"
+SVG_ID = re.compile(r'\bid="([^"]+)"')
+SVG_ROOT = re.compile(r"<svg\b([^>]*)>", re.S)
+SVG_PROLOGUE = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->|<metadata>.*?</metadata>", re.S)
+
+
+@cache
+def html_environment() -> Environment:
+    """Jinja2 for HTML: autoescape on, and an undefined value is an error, never an empty string."""
+    return Environment(
+        loader=FileSystemLoader(str(HTML_TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+def inline_svg(svg: str, prefix: str, label: str) -> Markup:
+    """A chart SVG ready to sit inside the page.
+
+    Ids are prefixed with the chart's id (several charts in one document would otherwise share
+    matplotlib's ``patch_1`` or clip-path ids and draw each other's shapes); the root gets
+    ``role="img"`` and a ``<title>`` holding ``label`` (escaped) as its accessible name; the XML
+    prologue, comments and metadata go.
+    """
+    body = SVG_PROLOGUE.sub("", svg).strip()
+    root = SVG_ROOT.search(body)
+    if root is None:
+        raise BuildError(f"chart {prefix}: the SVG has no <svg> element")
+    ids = sorted(set(SVG_ID.findall(body)), key=len, reverse=True)
+    for old in ids:
+        new = f"{prefix}-{old}"
+        body = body.replace(f'id="{old}"', f'id="{new}"')
+        body = body.replace(f'href="#{old}"', f'href="#{new}"')
+        body = body.replace(f"url(#{old})", f"url(#{new})")
+    title_id = f"{prefix}-title"
+    root = SVG_ROOT.search(body)
+    assert root is not None
+    attrs = re.sub(r'\s(role|aria-labelledby|aria-label|focusable)="[^"]*"', "", root.group(1))
+    opening = f'<svg{attrs} role="img" aria-labelledby="{title_id}" focusable="false">'
+    title = f'<title id="{title_id}">{escape(label)}</title>'
+    return Markup(body[: root.start()] + opening + title + body[root.end():])
+
+
+def page_faces() -> list[tuple[str, Path, str]]:
+    """The faces a page embeds: (family, file, CSS weight).
+
+    The charts' faces (:mod:`hakusho.charts.fonts`): IPAexGothic for Japanese, DejaVu Sans (regular and
+    bold) for English and for the symbols IPAexGothic lacks. Both pages carry all of them, each cut
+    down to the page's characters, so a Japanese name on the English page still has its glyphs.
+    """
+    latin = fonts.font_file("en")
+    bold = latin.with_name("DejaVuSans-Bold.ttf")
+    if not bold.is_file():
+        raise BuildError(f"{bold.name} is missing next to {latin.name} (matplotlib's fonts)")
+    return [(fonts.JA_FAMILY, fonts.font_file("ja"), "400"),
+            (fonts.LATIN_FAMILY, latin, "400"),
+            (fonts.LATIN_FAMILY, bold, "700")]
+
+
+def font_face_css(text: str) -> str:
+    """``@font-face`` rules with every page face cut down to the characters of ``text``.
+
+    Subsets are WOFF files (zlib, no hinting), written without a new timestamp, so the same text
+    gives the same bytes.
+    """
+    from fontTools import subset
+
+    chars = "".join(sorted(set(text) - set("\n\r\t")))
+    rules = []
+    for family, path, weight in page_faces():
+        options = subset.Options()
+        options.flavor = "woff"
+        options.hinting = False
+        options.desubroutinize = True
+        options.recalc_timestamp = False
+        options.notdef_outline = True
+        options.drop_tables += ["FFTM"]  # FontForge's build timestamps
+        font = subset.load_font(str(path), options)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=chars)
+        subsetter.subset(font)
+        buffer = io.BytesIO()
+        subset.save_font(font, buffer, options)
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        rules.append(f'@font-face {{ font-family: "{family}"; font-style: normal; font-weight: {weight}; '
+                     f'font-display: block; src: url(data:font/woff;base64,{data}) format("woff"); }}')
+    return "\n".join(rules)
+
+
+def _prepare(model: dict[str, Any]) -> dict[str, Any]:
+    """The model with each chart's SVG made ready for inlining (a new dict; the model is untouched)."""
+    chapters = []
+    for chapter in model["chapters"]:
+        slides = []
+        for slide in chapter["slides"]:
+            charts = [{**chart, "svg_html": inline_svg(chart["svg"], chart["anchor"], chart["alt"])
+                       if chart["svg"] is not None else None} for chart in slide["charts"]]
+            slides.append({**slide, "charts": charts})
+        discussion = [Markup(block) for block in chapter["discussion_html"]]
+        chapters.append({**chapter, "slides": slides, "discussion_html": discussion})
+    summary = model.get("summary")
+    if summary:
+        summary = {**summary, "discussion_html": [Markup(block) for block in summary["discussion_html"]]}
+    cross = model.get("cross")
+    if cross:
+        crosses = [{**c, "svg_html": inline_svg(c["svg"], c["figure_anchor"], c["alt"])} for c in cross["crosses"]]
+        cross = {**cross, "crosses": crosses}
+    return {**model, "chapters": chapters, "summary": summary, "cross": cross}
+
+
+def render_page(model: dict[str, Any]) -> str:
+    """The HTML page of one language's view model, with its font subset inlined."""
+    env = html_environment()
+    # The stylesheet and script are files of the project, placed verbatim (escaping would break them).
+    css = Markup((HTML_TEMPLATES / "report.css").read_text(encoding="utf-8"))
+    js = Markup((HTML_TEMPLATES / "report.js").read_text(encoding="utf-8"))
+    template = env.get_template(PAGE)
+    prepared = _prepare(model)
+    placeholder = "/*@font-face*/"
+    page = template.render(r=prepared, css=css, js=js, font_css=placeholder)
+    visible = html.unescape(page)
+    return page.replace(placeholder, font_face_css(visible), 1)
+
+
+def render_html(build_dir: Path | str, out_dir: Path | str, lang: str, *,
+                commentary_root: Path | None = None) -> Path:
+    """Write ``out_dir/<lang>/index.html`` for the build in ``build_dir``; returns its path."""
+    model = report_model(build_dir, lang, commentary_root=commentary_root)
+    page = render_page(model)
+    target = Path(out_dir) / lang / "index.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8", newline="\n")
+    return target

@@ -1,0 +1,624 @@
+"""Checking a raw export against its codebook before anything is computed from it.
+
+The checks are a pandera schema built from the codebook: one column per raw column, each with the
+values it may hold (choice codes, 0/1, a number, a unique respondent id), and dataframe-level
+checks for what depends on other columns — the routing. Routing conditions name other variables
+and their choice keys; they are evaluated with :mod:`hakusho.survey.filters` on the typed values of the
+columns they refer to, so "asked" means here exactly what it means in the report.
+
+Every check is vectorised over whole columns, and pandera runs them all (``lazy=True``) so that
+an editor sees every problem at once. Each failure becomes a :class:`~hakusho.errors.Problem`
+naming the file, the row as the file shows it, the respondent, the column, the value and what was
+expected.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaError, SchemaErrorReason, SchemaErrors
+
+from hakusho import config
+from hakusho.errors import CodebookError, DataError, FilterError, HakushoError, Problem
+from hakusho.survey.codebook import Codebook, Question, load_codebook
+from hakusho.survey.filters import conditions_mask
+from hakusho.survey.load import cell_numbers, display_path, find_raw_file, read_raw
+
+MAX_LISTED_KEYS = 6
+WAVE_FOLDER = re.compile(r"\d{4}")
+# How well a file's columns must fit another wave's codebook, in Jaccard similarity, before the
+# report says the codebook is the wrong one rather than listing every missing column.
+OTHER_WAVE_FIT = 0.8
+OTHER_WAVE_MARGIN = 0.1
+POOR_FIT = 0.5
+
+CHECK_ID_BLANK = "respondent_id_present"
+CHECK_ID_UNIQUE = "respondent_id_unique"
+CHECK_CODE = "choice_code"
+CHECK_BINARY = "zero_or_one"
+CHECK_NUMBER = "number"
+CHECK_NOT_ASKED = "blank_where_not_asked"
+CHECK_REQUIRED = "answer_where_asked"
+CHECK_NO_CHOICE = "a_choice_ticked"
+CHECK_OTHER_TEXT = "other_text_with_its_choice"
+
+
+# --- describing what was expected --------------------------------------------------------------
+
+
+def code_span(codes: Sequence[int]) -> str:
+    """``1–4`` for a run of consecutive codes, else the codes listed."""
+    if len(codes) > 2 and list(codes) == list(range(codes[0], codes[0] + len(codes))):
+        return f"{codes[0]}–{codes[-1]}"
+    return ", ".join(str(c) for c in codes)
+
+
+def expected_codes(question: Question) -> str:
+    """``one of 1–4 (sns, panel, event, other)``: the codes and, to read them by, their keys."""
+    keys = question.choice_keys
+    listed = ", ".join(keys[:MAX_LISTED_KEYS]) + (" …" if len(keys) > MAX_LISTED_KEYS else "")
+    return f"one of {code_span([c.code for c in question.choices])} ({listed})"
+
+
+def routing_text(question: Question) -> str:
+    return " and ".join(c.describe() for c in question.asked)
+
+
+def _asked_phrase(question: Question) -> str:
+    if question.asked:
+        return f"{question.column} is asked when {routing_text(question)}"
+    return f"everyone is asked {question.column}"
+
+
+def _column_range(question: Question) -> str:
+    cols = [question.multi_column(c) for c in question.choices]
+    return f"{cols[0]}…{cols[-1]}"
+
+
+# --- column checks ------------------------------------------------------------------------------
+
+
+def _accepts(expected: Sequence[float]) -> Callable[[pd.Series], pd.Series]:
+    """A check passing blanks and the given numbers (``" 1"`` and ``"1.0"`` count as 1).
+
+    Each distinct text of the column is judged once: hashing the column is the only pass over
+    its cells.
+    """
+
+    def check(cells: pd.Series) -> pd.Series:
+        positions, texts = pd.factorize(cells.to_numpy())
+        ok = (texts == "") | np.isin(cell_numbers(texts), expected)
+        return pd.Series(ok[positions], index=cells.index)
+
+    return check
+
+
+def _check_number(cells: pd.Series) -> pd.Series:
+    values = cells.to_numpy()
+    ok = values == ""
+    ok[~ok] = np.isfinite(cell_numbers(values[~ok]))
+    return pd.Series(ok, index=cells.index)
+
+
+def _check_id_present(cells: pd.Series) -> pd.Series:
+    return cells.str.strip() != ""
+
+
+def _check_id_unique(cells: pd.Series) -> pd.Series:
+    ids = cells.str.strip()
+    return ~(ids.duplicated(keep="first") & (ids != ""))
+
+
+def _check(fn: Callable[..., object], name: str) -> pa.Check:
+    # Raw cells are never missing ('' is a blank), so pandera's NA handling is skipped: on
+    # text columns it costs more than the checks themselves.
+    return pa.Check(fn, name=name, ignore_na=False)
+
+
+def _column(checks: list[pa.Check]) -> pa.Column:
+    return pa.Column(checks=checks, nullable=True, required=True)
+
+
+# --- routing: who was asked what ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Who was asked each question, worked out once per table.
+
+    ``asked[qid]`` is true where the routing sent the respondent to the question; ``known[qid]``
+    is false where that cannot be told because a column the routing reads holds an invalid value
+    (that value is reported on its own; guessing the routing would only add noise).
+    """
+
+    asked: dict[str, np.ndarray]
+    known: dict[str, np.ndarray]
+
+
+def typed_for_routing(codebook: Codebook, frame: pd.DataFrame,
+                      variables: Iterable[str]) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The variables routing refers to, typed as :mod:`hakusho.survey.wave` types them.
+
+    Invalid cells become missing; the second result marks them per variable.
+    """
+    typed: dict[str, object] = {}
+    invalid: dict[str, np.ndarray] = {}
+    n = len(frame)
+    for var in variables:
+        q = codebook.by_id[var]
+        cols = [q.multi_column(c) for c in q.choices] if q.type == "multi" else [q.column]
+        if any(c not in frame.columns for c in cols):
+            invalid[var] = np.ones(n, dtype=bool)
+            cols = []
+        bad = np.zeros(n, dtype=bool)
+        if q.type == "multi":
+            for choice in q.choices:
+                col = q.multi_column(choice)
+                if col in frame.columns:
+                    numbers = cell_numbers(frame[col])
+                    ok = (numbers == 0) | (numbers == 1)
+                    bad |= (frame[col].to_numpy() != "") & ~ok
+                    values = pd.array(np.where(ok, numbers == 1, False), dtype="boolean")
+                    values[~ok] = pd.NA
+                else:
+                    values = pd.array([pd.NA] * n, dtype="boolean")
+                typed[f"{q.id}__{choice.key}"] = values
+        elif q.type in ("single", "ordinal", "numeric") and cols:
+            cells = frame[q.column]
+            codes = [c.code for c in q.choices]
+            numbers = cell_numbers(cells)
+            ok = np.isin(numbers, codes) if q.type != "numeric" else np.isfinite(numbers)
+            bad |= (cells.to_numpy() != "") & ~ok
+            dtype = "Float64" if q.type == "numeric" else "Int64"
+            typed[q.id] = pd.array(np.where(ok, numbers, np.nan), dtype="Float64").astype(dtype)
+        elif cols:
+            typed[q.id] = pd.array(frame[q.column].to_numpy(), dtype="string")
+        else:
+            typed[q.id] = pd.array([pd.NA] * n, dtype="Int64")
+        invalid[var] = invalid.get(var, np.zeros(n, dtype=bool)) | bad
+    return pd.DataFrame(typed, index=frame.index), invalid
+
+
+def routed_variables(codebook: Codebook) -> list[str]:
+    return sorted({c.var for q in codebook.questions for c in q.asked})
+
+
+def check_routing_rules(codebook: Codebook) -> None:
+    """Evaluate every routing rule once on an empty table, so that a rule naming an unknown
+    choice is reported as a codebook error before any data is blamed for it."""
+    variables = routed_variables(codebook)
+    columns = [c for v in variables for c in codebook.by_id[v].raw_columns()]
+    empty = pd.DataFrame({c: pd.array([], dtype="str") for c in columns})
+    typed, _ = typed_for_routing(codebook, empty, variables)
+    problems = []
+    for q in codebook.questions:
+        if not q.asked:
+            continue
+        try:
+            conditions_mask(codebook, typed, q.asked, source=f"routing of {q.id}")
+        except FilterError as exc:
+            problems.append(Problem(exc.message, file=codebook.source))
+    if problems:
+        raise CodebookError(f"codebook {codebook.wave}: a routing rule cannot be evaluated", problems)
+
+
+def routing(codebook: Codebook, frame: pd.DataFrame) -> Routing:
+    variables = routed_variables(codebook)
+    typed, invalid = typed_for_routing(codebook, frame, variables)
+    everyone = np.ones(len(frame), dtype=bool)
+    asked: dict[str, np.ndarray] = {}
+    known: dict[str, np.ndarray] = {}
+    for q in codebook.questions:
+        if not q.asked:
+            asked[q.id], known[q.id] = everyone, everyone
+            continue
+        mask = conditions_mask(codebook, typed, q.asked, source=f"routing of {q.id}")
+        asked[q.id] = mask.to_numpy(dtype=bool)
+        unknown = np.zeros(len(frame), dtype=bool)
+        for cond in q.asked:
+            unknown |= invalid[cond.var]
+        known[q.id] = ~unknown
+    return Routing(asked, known)
+
+
+class _RoutingChecks:
+    """The dataframe-level checks of one schema.
+
+    They share, per table, one routing evaluation and one "is this cell blank" pass per column.
+    """
+
+    def __init__(self, codebook: Codebook) -> None:
+        self.codebook = codebook
+        # A weak reference: pandera keeps schemas alive after validation, and the table must
+        # not live as long as they do.
+        self._frame: weakref.ref[pd.DataFrame] | None = None
+        self._routing: Routing | None = None
+        self._blank: dict[str, np.ndarray] = {}
+
+    def routing(self, frame: pd.DataFrame) -> Routing:
+        if self._routing is None or self._frame is None or self._frame() is not frame:
+            self._frame, self._routing, self._blank = weakref.ref(frame), routing(self.codebook, frame), {}
+        return self._routing
+
+    def blank(self, frame: pd.DataFrame, column: str) -> np.ndarray:
+        self.routing(frame)
+        if column not in self._blank:
+            self._blank[column] = frame[column].to_numpy() == ""
+        return self._blank[column]
+
+    @staticmethod
+    def _result(frame: pd.DataFrame, failures: list[tuple[str, np.ndarray]]) -> bool | pd.DataFrame:
+        """True when nothing failed (pandera then skips collecting failure cases, which costs
+        a pass over the whole table); otherwise a table marking each failing cell False.
+
+        ``failures`` pairs a column with the positions of its failing rows.
+        """
+        failures = [(col, rows) for col, rows in failures if len(rows)]
+        if not failures:
+            return True
+        passed = np.ones(frame.shape, dtype=bool)
+        for col, rows in failures:
+            passed[rows, frame.columns.get_loc(col)] = False
+        return pd.DataFrame(passed, index=frame.index, columns=frame.columns)
+
+    @staticmethod
+    def _first(rows: np.ndarray, flags: list[np.ndarray]) -> list[np.ndarray]:
+        """Positions, among ``rows``, where each flag is the first one set: a question then
+        fails once per respondent, at the first offending column."""
+        seen = np.zeros(len(rows), dtype=bool)
+        out = []
+        for flag in flags:
+            out.append(rows[flag & ~seen])
+            seen |= flag
+        return out
+
+    def not_asked(self, frame: pd.DataFrame) -> bool | pd.DataFrame:
+        route = self.routing(frame)
+        failures = []
+        for q in self.codebook.questions:
+            skipped = np.flatnonzero(~route.asked[q.id] & route.known[q.id])
+            if not q.asked or not len(skipped):
+                continue
+            cols = [c for c in q.raw_columns() if c in frame.columns]
+            flags = [~self.blank(frame, c)[skipped] for c in cols]
+            failures += zip(cols, self._first(skipped, flags), strict=True)
+        return self._result(frame, failures)
+
+    def required(self, frame: pd.DataFrame) -> bool | pd.DataFrame:
+        route = self.routing(frame)
+        failures = []
+        for q in self.codebook.questions:
+            sent = np.flatnonzero(route.asked[q.id] & route.known[q.id])
+            if q.type == "multi":
+                cols = [q.multi_column(c) for c in q.choices if q.multi_column(c) in frame.columns]
+                blanks = [self.blank(frame, c)[sent] for c in cols]
+                if not q.required and blanks:
+                    # An optional question may be left out entirely, not half answered.
+                    answered = ~np.logical_and.reduce(blanks)
+                    sent, blanks = sent[answered], [b[answered] for b in blanks]
+                failures += zip(cols, self._first(sent, blanks), strict=True)
+            elif q.required and q.column in frame.columns:
+                failures.append((q.column, sent[self.blank(frame, q.column)[sent]]))
+        return self._result(frame, failures)
+
+    def a_choice_ticked(self, frame: pd.DataFrame) -> bool | pd.DataFrame:
+        route = self.routing(frame)
+        failures = []
+        for q in self.codebook.questions:
+            cols = [q.multi_column(c) for c in q.choices]
+            if q.type != "multi" or not q.required or any(c not in frame.columns for c in cols):
+                continue
+            rows = np.flatnonzero(route.asked[q.id] & route.known[q.id])
+            # Nearly everyone ticks a plain "1" somewhere; only the others are looked at closely.
+            for col in cols:
+                rows = rows[frame[col].to_numpy()[rows] != "1"]
+            for col in cols:
+                values = frame[col].to_numpy()[rows]
+                zero = values == "0"
+                unusual = ~zero & (values != "")
+                if unusual.any():  # " 1", "0.0" …
+                    zero[unusual] = cell_numbers(values[unusual]) == 0
+                rows = rows[zero]
+            failures.append((cols[0], rows))
+        return self._result(frame, failures)
+
+    def other_text(self, frame: pd.DataFrame) -> bool | pd.DataFrame:
+        route = self.routing(frame)
+        failures = []
+        for q in self.codebook.questions:
+            other = _other_choice(q)
+            source = q.multi_column(other) if other and q.type == "multi" else q.column
+            if other is None or q.other_column not in frame.columns or source not in frame.columns:
+                continue
+            sent = np.flatnonzero(route.asked[q.id] & route.known[q.id])
+            sent = sent[~self.blank(frame, q.other_column)[sent]]
+            codes = [0, 1] if q.type == "multi" else [c.code for c in q.choices]
+            numbers = cell_numbers(frame[source].to_numpy()[sent])
+            chosen = numbers == (1 if q.type == "multi" else other.code)
+            # An invalid choice cell is reported by its own check; blank or another choice is not.
+            valid = np.isnan(numbers) | np.isin(numbers, codes)
+            failures.append((q.other_column, sent[valid & ~chosen]))
+        return self._result(frame, failures)
+
+
+def _other_choice(question: Question):  # -> Choice | None
+    if not question.other_column:
+        return None
+    return next((c for c in question.choices if c.other_text), None)
+
+
+# --- the schema ------------------------------------------------------------------------------------
+
+
+def build_schema(codebook: Codebook) -> pa.DataFrameSchema:
+    """The pandera schema of a raw export described by ``codebook``."""
+    columns: dict[str, pa.Column] = {
+        codebook.id_column: _column([_check(_check_id_present, CHECK_ID_BLANK),
+                                     _check(_check_id_unique, CHECK_ID_UNIQUE)]),
+    }
+    for q in codebook.questions:
+        if q.type == "multi":
+            for choice in q.choices:
+                columns[q.multi_column(choice)] = _column([_check(_accepts((0, 1)), CHECK_BINARY)])
+        elif q.type in ("single", "ordinal"):
+            columns[q.column] = _column([_check(_accepts([c.code for c in q.choices]), CHECK_CODE)])
+        elif q.type == "numeric":
+            columns[q.column] = _column([_check(_check_number, CHECK_NUMBER)])
+        else:
+            columns[q.column] = _column([])
+        if q.other_column:
+            columns[q.other_column] = _column([])
+    routing_checks = _RoutingChecks(codebook)
+    return pa.DataFrameSchema(
+        columns,
+        checks=[
+            _check(routing_checks.not_asked, CHECK_NOT_ASKED),
+            _check(routing_checks.required, CHECK_REQUIRED),
+            _check(routing_checks.a_choice_ticked, CHECK_NO_CHOICE),
+            _check(routing_checks.other_text, CHECK_OTHER_TEXT),
+        ],
+        strict=True,
+        name=f"codebook {codebook.wave}",
+    )
+
+
+# --- the wrong codebook -------------------------------------------------------------------------
+
+
+def wave_of_path(path: Path) -> str | None:
+    """The wave a raw file's folder names (``data/raw/2025/x.csv`` -> ``2025``), if it names one."""
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    return folder.name if WAVE_FOLDER.fullmatch(folder.name) else None
+
+
+def _fit(columns: set[str], codebook: Codebook) -> float:
+    expected = set(codebook.expected_columns())
+    return len(columns & expected) / len(columns | expected)
+
+
+def neighbour_codebooks(codebook: Codebook) -> list[Codebook]:
+    """The other waves' codebooks next to ``codebook``'s file (none for one built in code)."""
+    if not codebook.source:
+        return []
+    found = []
+    for path in sorted(Path(codebook.source).parent.glob("*.yml")):
+        if path.stem == codebook.wave or not WAVE_FOLDER.fullmatch(path.stem):
+            continue
+        try:
+            found.append(load_codebook(path))
+        except HakushoError:
+            continue  # a broken neighbour says nothing about this file; its own checks report it
+    return found
+
+
+def wrong_codebook(raw: pd.DataFrame, codebook: Codebook, path: Path, *, wave: str | None = None,
+                   others: Sequence[Codebook] | None = None) -> Problem | None:
+    """A problem when ``codebook`` plainly belongs to another wave than the file."""
+    name = display_path(path)
+    declared = wave or wave_of_path(path)
+    if declared and declared != codebook.wave:
+        where = f"wave {declared}" if wave else f"folder {declared}"
+        return Problem(f"codebook {codebook.wave} does not describe this file; expected codebook {declared}",
+                       file=name, expected=f"the codebook of {where}")
+    columns = set(map(str, raw.columns))
+    own = _fit(columns, codebook)
+    if own == 1.0:
+        return None
+    candidates = neighbour_codebooks(codebook) if others is None else others
+    scored = sorted(((_fit(columns, other), other.wave) for other in candidates if other.wave != codebook.wave),
+                    reverse=True)
+    if scored and scored[0][0] >= OTHER_WAVE_FIT and scored[0][0] - own >= OTHER_WAVE_MARGIN:
+        other = scored[0][1]
+        return Problem(f"codebook {codebook.wave} does not describe this file; expected codebook {other}",
+                       file=name, expected=f"columns of wave {codebook.wave}; the file has those of wave {other}")
+    if own < POOR_FIT:
+        present = len(columns & set(codebook.expected_columns()))
+        return Problem(f"codebook {codebook.wave} does not describe this file", file=name,
+                       expected=f"its {len(codebook.expected_columns())} columns; "
+                                f"the file has {present} of them and {len(columns) - present} others")
+    return None
+
+
+# --- from pandera's failures to problems -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Where:
+    row: int
+    column: str
+    value: str
+
+
+def _failure_cells(error: SchemaError) -> list[_Where]:
+    cases = error.failure_cases
+    if not isinstance(cases, pd.DataFrame) or cases.empty:
+        return []
+    cells = []
+    for row, case in zip(cases["index"], cases["failure_case"], strict=True):
+        if isinstance(case, dict):  # dataframe-level check: {column: value} per row
+            cells += [_Where(int(row), str(col), str(value)) for col, value in case.items()]
+        else:
+            cells.append(_Where(int(row), str(error.column_name), str(case)))
+    return cells
+
+
+class _Reporter:
+    """Turns each failed check into Problems worded for the person who fixes the file."""
+
+    def __init__(self, raw: pd.DataFrame, codebook: Codebook, path: Path) -> None:
+        self.raw = raw
+        self.codebook = codebook
+        self.file = display_path(path)
+        self.owner: dict[str, Question] = {c: q for q in codebook.questions for c in q.raw_columns()}
+        id_col = codebook.id_column
+        self.ids = raw[id_col].str.strip() if id_col in raw.columns else None
+        self._first_rows: dict[str, int] | None = None
+        self.position = {c: i for i, c in enumerate(raw.columns)}
+
+    def respondent(self, row: int) -> str | None:
+        if self.ids is None:
+            return None
+        rid = self.ids.at[row]
+        return rid or None
+
+    def cell(self, where: _Where, message: str, expected: str, *, column: str | None = None,
+             value: object = ...) -> tuple[tuple, Problem]:
+        problem = Problem(message, file=self.file, row=where.row, respondent=self.respondent(where.row),
+                          column=column or where.column, value=where.value if value is ... else value,
+                          expected=expected)
+        return (1, where.row, self.position.get(where.column, 0)), problem
+
+    def column_problem(self, error: SchemaError, order: int) -> tuple[tuple, Problem]:
+        col = str(error.failure_cases)
+        if error.reason_code == SchemaErrorReason.COLUMN_NOT_IN_DATAFRAME:
+            q = self.owner.get(col)
+            what = f"the {q.type}-answer question {q.id}" if q else "the respondent id"
+            if q and col == q.other_column:
+                what = f"the free text of {q.id}"
+            return (0, 0, order), Problem("missing column", file=self.file, column=col, expected=f"a column for {what}")
+        return (0, 1, self.position.get(col, order)), Problem(
+            "unexpected column", file=self.file, column=col,
+            expected=f"only the columns codebook {self.codebook.wave} describes")
+
+    def problems(self, errors: Sequence[SchemaError]) -> list[Problem]:
+        keyed: list[tuple[tuple, Problem]] = []
+        for order, error in enumerate(errors):
+            if error.reason_code in (SchemaErrorReason.COLUMN_NOT_IN_DATAFRAME, SchemaErrorReason.COLUMN_NOT_IN_SCHEMA):
+                keyed.append(self.column_problem(error, order))
+                continue
+            if error.reason_code == SchemaErrorReason.CHECK_ERROR:
+                raise RuntimeError(f"validation check {error.check} failed to run: {error.failure_cases}")
+            name = getattr(error.check, "name", None)
+            for where in _failure_cells(error):
+                keyed.append(self.describe(name, where))
+        keyed.sort(key=lambda item: item[0])
+        return [p for _, p in keyed]
+
+    def describe(self, check: str | None, where: _Where) -> tuple[tuple, Problem]:
+        q = self.owner.get(where.column)
+        if check == CHECK_ID_BLANK:
+            return self.cell(where, "blank respondent id", "a respondent id")
+        if check == CHECK_ID_UNIQUE:
+            assert self.ids is not None
+            if self._first_rows is None:
+                firsts = self.ids.drop_duplicates(keep="first")
+                self._first_rows = dict(zip(firsts.to_numpy(), firsts.index, strict=True))
+            first = self._first_rows[where.value.strip()]
+            return self.cell(where, "duplicate respondent id", f"an id used once (also on row {first})")
+        assert q is not None, f"check {check} failed on column {where.column} outside the codebook"
+        if check == CHECK_CODE:
+            return self.cell(where, _code_message(q, where.value), expected_codes(q))
+        if check == CHECK_BINARY:
+            return self.cell(where, "not 0 or 1", "0 or 1")
+        if check == CHECK_NUMBER:
+            return self.cell(where, "not a number", "a number")
+        if check == CHECK_NOT_ASKED:
+            return self.cell(where, "answer where the question was not asked",
+                             f"blank: {q.column} is asked only when {routing_text(q)}")
+        if check == CHECK_REQUIRED:
+            if q.type == "multi":
+                return self.cell(where, "required answer missing", f"0 or 1: {_asked_phrase(q)}")
+            return self.cell(where, "required answer missing", f"an answer: {_asked_phrase(q)}")
+        if check == CHECK_NO_CHOICE:
+            return self.cell(where, "no choice ticked", f"at least one 1: {_asked_phrase(q)}",
+                             column=_column_range(q), value="all 0")
+        if check == CHECK_OTHER_TEXT:
+            other = _other_choice(q)
+            assert other is not None
+            chosen = (f"{q.multi_column(other)} is 1" if q.type == "multi"
+                      else f"{q.column} is {other.code} ({other.key})")
+            return self.cell(where, "free text without its choice", f"blank: filled only when {chosen}")
+        raise RuntimeError(f"validation check {check} has no wording")
+
+
+def _code_message(question: Question, value: str) -> str:
+    number = pd.to_numeric(pd.Series([value.strip()]), errors="coerce").iloc[0]
+    if pd.isna(number) or not float(number).is_integer():
+        return "not a choice code"
+    codes = [c.code for c in question.choices]
+    if number < min(codes) or number > max(codes):
+        return "code out of range"
+    return "unknown code"
+
+
+# --- entry points ------------------------------------------------------------------------------------
+
+
+def find_problems(raw: pd.DataFrame, codebook: Codebook, path: Path, *, wave: str | None = None,
+                  others: Sequence[Codebook] | None = None) -> list[Problem]:
+    """Every problem of ``raw`` (as :func:`hakusho.survey.load.read_raw` returns it) against ``codebook``.
+
+    ``wave`` is the wave the file is meant to be (default: its folder's name, when it names one);
+    ``others`` the other waves' codebooks, used to recognise a file from another wave (default:
+    the codebooks next to ``codebook``'s file).
+    """
+    mismatch = wrong_codebook(raw, codebook, path, wave=wave, others=others)
+    if mismatch is not None:
+        return [mismatch]
+    check_routing_rules(codebook)
+    try:
+        # inplace: nothing is coerced, so pandera's defensive copies of the table are not needed.
+        build_schema(codebook).validate(raw, lazy=True, inplace=True)
+    except SchemaErrors as exc:
+        return _Reporter(raw, codebook, path).problems(exc.schema_errors)
+    return []
+
+
+def validate_raw(raw: pd.DataFrame, codebook: Codebook, path: Path, *, wave: str | None = None,
+                 others: Sequence[Codebook] | None = None) -> None:
+    """Raise a DataError listing every problem :func:`find_problems` finds."""
+    problems = find_problems(raw, codebook, path, wave=wave, others=others)
+    if problems:
+        noun = "problem" if len(problems) == 1 else "problems"
+        raise DataError(f"{display_path(path)} does not match codebook {codebook.wave}: {len(problems)} {noun}",
+                        problems)
+
+
+
+def validate_path(path: Path, *, codebook: Path | None = None, wave: str | None = None) -> str:
+    """Validate a wave folder or export file; the one-line summary when it passes.
+
+    The wave comes from ``wave`` or the folder's name; the codebook from ``codebook`` or that
+    wave's codebook in the project.
+    """
+    file = find_raw_file(Path(path))
+    wave_name = wave or wave_of_path(file)
+    if codebook is None and not wave_name:
+        raise DataError(f"{display_path(file)}: cannot tell the wave from the folder name; "
+                        "pass --wave or --codebook")
+    codebook = Path(codebook) if codebook is not None else config.codebook_path(str(wave_name))
+    if not codebook.is_file():
+        raise CodebookError(f"no codebook {display_path(codebook)} for {display_path(file)}; pass --codebook")
+    book = load_codebook(codebook)
+    raw = read_raw(file, id_column=book.id_column)
+    validate_raw(raw, book, file, wave=wave)
+    return (f"OK  {display_path(file)}: {len(raw)} respondents, {len(raw.columns)} columns, "
+            f"codebook {book.wave}")

@@ -1,0 +1,662 @@
+"""Editorial commentary: the summary points and discussion (考察) editors write for each chapter.
+
+Editors write one Markdown file per chapter and language under ``data/commentary/<wave>/``
+(``ch3.ja.md``, ``ch3.en.md``, …) plus the report's opening summary (``summary.ja.md``). YAML
+front matter holds the chapter's summary points; the body is the discussion. Every number is a
+reference to a computed figure, ``${cs_status.doing.pct}``, replaced at build time by the value
+formatted for the file's language — so prose never goes stale when the data changes.
+
+The ``${…}`` shortcode is deliberately not Jinja2: commentary is data, not a template, and a
+reference is checked against the figures with the file and line of every mistake (an unknown id
+comes back with the closest valid ids). A reference to a suppressed figure (a percentage of fewer
+than 10 respondents) fails the build: the report never prints it, in a chart or in prose.
+
+The stale-number lint (:mod:`hakusho.text.commentary_lint`) finds numbers typed literally instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
+from markdown_it.parser_inline import ParserInline
+from markdown_it.rules_inline.state_inline import Scanned, StateInline
+from markdown_it.token import Token
+
+from hakusho import config
+from hakusho.errors import BuildError, Problem
+from hakusho.i18n import LANGS, translator
+from hakusho.text import numbers
+
+SUMMARY = "summary"  # the report's opening summary, written like a chapter
+FRONT_MATTER_KEYS = ("summary",)
+
+Figure = Mapping[str, Any]
+Figures = Mapping[str, Figure]
+
+# ${chart.key.pct}: lowercase ids joined by dots, optional spaces inside the braces.
+REFERENCE = re.compile(r"\$\{(?P<body>[^{}\n]*)\}")
+UNCLOSED_REFERENCE = re.compile(r"\$\{(?![^{}\n]*\})")
+FIGURE_ID = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+")
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e\uff61-\uff9f]")
+
+_FIGURE_KINDS = ("pct", "count", "n", "choice", "points", "flag")
+
+
+# --------------------------------------------------------------------------- files
+
+
+def commentary_dir(wave: str, root: Path | None = None) -> Path:
+    """Folder holding one wave's commentary files (``root`` replaces data/commentary in tests)."""
+    return (root or config.COMMENTARY_DIR) / str(wave)
+
+
+def commentary_path(wave: str, chapter: str, lang: str, root: Path | None = None) -> Path:
+    return commentary_dir(wave, root) / f"{chapter}.{lang}.md"
+
+
+def display_path(path: Path) -> str:
+    """A path as people and outputs see it: relative to the project, never a machine path."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(config.PROJECT_ROOT).as_posix()
+    except ValueError:
+        pass
+    if not path.is_absolute():
+        return path.as_posix()
+    return "/".join(path.parts[1:][-2:]) or path.name
+
+
+@dataclass(frozen=True)
+class CommentaryFile:
+    """One parsed commentary file; ``lines`` keep the file's text for line-exact messages."""
+
+    path: Path
+    chapter: str
+    lang: str
+    lines: tuple[str, ...]
+    front_end: int  # index (0-based) of the closing '---' line; body starts after it
+    summary: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return display_path(self.path)
+
+    @property
+    def body(self) -> str:
+        return "\n".join(self.lines[self.front_end + 1 :])
+
+    @property
+    def body_line(self) -> int:
+        """1-based line number of the body's first line."""
+        return self.front_end + 2
+
+
+def read_commentary(path: Path) -> CommentaryFile:
+    """Read and check one commentary file's name and front matter (references are checked later)."""
+    path = Path(path)
+    name = display_path(path)
+    parts = path.name.split(".")
+    if len(parts) != 3 or parts[2] != "md" or parts[1] not in LANGS:
+        raise BuildError(
+            f"commentary file {name} is misnamed",
+            [Problem("a commentary file is named <chapter>.<lang>.md", file=name, value=path.name,
+                     expected=f"e.g. ch3.ja.md; languages {', '.join(LANGS)}")],
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BuildError(f"commentary file {name} is not UTF-8 text ({exc.reason})") from None
+    lines = tuple(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    if not lines or lines[0].strip() != "---":
+        raise BuildError(
+            f"commentary file {name} has no front matter",
+            [Problem("the file must start with a line '---', the summary points, and another '---'",
+                     file=name, row=1)],
+        )
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    if end is None:
+        raise BuildError(f"commentary file {name}: front matter is not closed",
+                         [Problem("no closing '---' line after the summary points", file=name, row=1)])
+    summary = _front_matter_summary("\n".join(lines[1:end]), name)
+    return CommentaryFile(path, parts[0], parts[1], lines, end, summary)
+
+
+def _front_matter_summary(front: str, name: str) -> tuple[str, ...]:
+    """The ``summary`` list of the front matter, each point checked to be plain text."""
+    try:
+        data = yaml.safe_load(front)
+        node = yaml.compose(front)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 2 if mark is not None else None
+        raise BuildError(
+            f"commentary file {name}: front matter is not valid YAML (quote a point that starts with "
+            "[ or {, or contains ': ')", [Problem(str(getattr(exc, "problem", exc)), file=name, row=row)]) from None
+    if not isinstance(data, dict):
+        raise BuildError(f"commentary file {name}: front matter must be a mapping",
+                         [Problem("expected 'summary:' followed by a list of points", file=name, row=2)])
+    problems = [
+        Problem("unknown front matter key", file=name, value=key, expected=", ".join(FRONT_MATTER_KEYS))
+        for key in sorted(set(map(str, data)) - set(FRONT_MATTER_KEYS))
+    ]
+    points = data.get("summary")
+    if not isinstance(points, list) or not points:
+        problems.append(Problem("'summary' must be a list of one or more points ('- text' lines)", file=name))
+    else:
+        items = next(v.value for k, v in node.value if k.value == "summary")
+        for i, (point, item) in enumerate(zip(points, items, strict=True), start=1):
+            if not isinstance(point, str) or not point.strip():
+                problems.append(Problem(
+                    f"summary point {i} is not plain text; quote it (\"…\") when it starts with [ or {{ "
+                    "or contains ': '", file=name, row=item.start_mark.line + 2))
+    if problems:
+        raise BuildError(f"commentary file {name}: front matter is malformed", problems)
+    return tuple(" ".join(p.split()) if "\n" in p else p.strip() for p in points)
+
+
+def commentary_files(wave: str, root: Path | None = None) -> list[Path]:
+    """Every ``*.md`` commentary file of a wave, sorted (README.md excluded)."""
+    folder = commentary_dir(wave, root)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
+
+
+class MissingCommentary(NamedTuple):
+    """A chapter and language without editorial text: the build uses generated headlines."""
+
+    chapter: str
+    lang: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"{self.chapter} ({self.lang}): no editorial text ({self.path} does not exist)"
+
+
+def missing_commentary(
+    wave: str,
+    chapters: Iterable[str] | None = None,
+    langs: Iterable[str] = LANGS,
+    root: Path | None = None,
+) -> list[MissingCommentary]:
+    """Chapters (and the opening summary) that have no commentary file, for the build log.
+
+    ``chapters`` defaults to the opening summary plus every chapter of the spec.
+    """
+    if chapters is None:
+        from hakusho.analysis.spec import default_spec
+
+        chapters = [SUMMARY, *(ch.id for ch in default_spec().chapters)]
+    return [
+        MissingCommentary(chapter, lang, display_path(commentary_path(wave, chapter, lang, root)))
+        for chapter in chapters
+        for lang in langs
+        if not commentary_path(wave, chapter, lang, root).is_file()
+    ]
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def load_figures(source: Path | str | Figures) -> dict[str, dict[str, Any]]:
+    """The flat ``{figure_id: figure}`` map of a build or a published report.
+
+    ``source`` may be a mapping already, a ``figures.json`` file, or a folder holding either a
+    merged ``figures.json``, per-chapter ``figures/<chapter>.json`` files (a published report),
+    or ``chapters/<chapter>/figures.json`` (a build directory).
+    """
+    if isinstance(source, Mapping):
+        return {str(k): dict(v) for k, v in source.items()}
+    path = Path(source)
+    if path.is_file():
+        files = [path]
+    elif (path / "figures.json").is_file():
+        files = [path / "figures.json"]
+    elif sorted((path / "figures").glob("*.json")):
+        files = sorted((path / "figures").glob("*.json"))
+    elif sorted(path.glob("chapters/*/figures.json")):
+        files = sorted(path.glob("chapters/*/figures.json"))
+    else:
+        raise BuildError(
+            f"no figures found in {display_path(path)}",
+            [Problem("expected figures.json, figures/<chapter>.json or chapters/<chapter>/figures.json",
+                     file=display_path(path))],
+        )
+    merged: dict[str, dict[str, Any]] = {}
+    origin: dict[str, str] = {}
+    problems: list[Problem] = []
+    for file in files:
+        name = display_path(file)
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BuildError(f"cannot read figures from {name}: {exc}") from None
+        if not isinstance(data, dict):
+            raise BuildError(f"figures file {name} must hold an object {{figure_id: figure}}")
+        for fid, figure in data.items():
+            if not isinstance(figure, dict) or "value" not in figure or figure.get("kind") not in _FIGURE_KINDS:
+                problems.append(Problem("not a figure", file=name, column=fid,
+                                        expected=f"an object with value and kind ({', '.join(_FIGURE_KINDS)})"))
+                continue
+            if fid in merged and merged[fid] != figure:
+                problems.append(Problem(f"figure also defined differently in {origin[fid]}", file=name, column=fid))
+                continue
+            merged[fid], origin[fid] = figure, name
+    if problems:
+        raise BuildError(f"figures in {display_path(path)} are malformed", problems)
+    return dict(sorted(merged.items()))
+
+
+def format_figure(figure: Figure, lang: str) -> str:
+    """One figure's value as the report prints it in ``lang`` ("86.0%", "221", a choice label).
+
+    Shares, counts and changes go through :mod:`hakusho.text.numbers`, the report's one formatter.
+    """
+    kind, value = figure["kind"], figure["value"]
+    if value is None:
+        raise ValueError("a figure without a value cannot be formatted")
+    if kind == "pct":
+        return numbers.pct(float(value), lang)
+    if kind in ("count", "n"):
+        return numbers.count(int(value), lang)
+    if kind == "points":
+        return numbers.points(float(value), lang)
+    if kind == "choice":
+        label = figure.get("label") or {}
+        return str(label.get(lang) or value)
+    if kind == "flag":
+        return translator(lang, "commentary")("flag.significant" if value else "flag.not_significant")
+    raise ValueError(f"unknown figure kind {kind!r}")
+
+
+def closest_ids(figure_id: str, figures: Figures, n: int = 3) -> list[str]:
+    """Valid ids nearest to a mistyped one: close spellings first, else ids of the same chart."""
+    if figure_id.startswith("fig.") and figure_id[4:] in figures:
+        return [figure_id[4:]]
+    ids = sorted(figures)
+    close = difflib.get_close_matches(figure_id, ids, n=n, cutoff=0.6)
+    if close:
+        return close
+    chart = figure_id.split(".")[0]
+    same_chart = [i for i in ids if i.split(".")[0] == chart]
+    return same_chart[:n] or difflib.get_close_matches(figure_id, ids, n=n, cutoff=0.0)
+
+
+# --------------------------------------------------------------------------- references
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One ``${…}`` in a commentary file, located for messages."""
+
+    figure_id: str
+    file: str
+    line: int
+    column: int
+
+
+def scan_references(doc: CommentaryFile) -> tuple[list[Reference], list[Problem]]:
+    """Every reference of a file (front matter and body, outside HTML comments) and malformed ones."""
+    refs: list[Reference] = []
+    problems: list[Problem] = []
+    for number, line in _content_lines(doc):
+        for m in REFERENCE.finditer(line):
+            body = m.group("body").strip()
+            if FIGURE_ID.fullmatch(body):
+                refs.append(Reference(body, doc.name, number, m.start() + 1))
+                continue
+            hint = "drop the 'fig.' prefix: " if body.startswith("fig.") else ""
+            problems.append(Problem(
+                f"malformed reference {m.group(0)!r}: {hint}write a figure id such as ${{cs_status.doing.pct}}",
+                file=doc.name, row=number, column=str(m.start() + 1)))
+        for m in UNCLOSED_REFERENCE.finditer(line):
+            problems.append(Problem("reference '${' is not closed by '}' on the same line",
+                                    file=doc.name, row=number, column=str(m.start() + 1)))
+    return refs, problems
+
+
+def _content_lines(doc: CommentaryFile) -> list[tuple[int, str]]:
+    """(1-based line number, text) of every line that can be published, HTML comments blanked."""
+    body = HTML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), doc.body)
+    front = [(i + 1, doc.lines[i]) for i in range(1, doc.front_end)]
+    return front + [(doc.body_line + i, text) for i, text in enumerate(body.split("\n"))]
+
+
+def check_references(doc: CommentaryFile, figures: Figures) -> list[Problem]:
+    """Problems with the file's references: malformed, unknown (with closest ids), suppressed."""
+    refs, problems = scan_references(doc)
+    for ref in refs:
+        where = {"file": ref.file, "row": ref.line, "column": str(ref.column)}
+        figure = figures.get(ref.figure_id)
+        if figure is None:
+            nearest = closest_ids(ref.figure_id, figures)
+            hint = f"; closest valid ids: {', '.join(nearest)}" if nearest else ""
+            problems.append(Problem(f"unknown figure '{ref.figure_id}'{hint}", **where))
+        elif figure.get("value") is None:
+            problems.append(Problem(_null_message(ref.figure_id, figure), **where))
+    return problems
+
+
+def _null_message(figure_id: str, figure: Figure) -> str:
+    base = figure.get("base")
+    if figure.get("disclosure") == "suppressed" or (isinstance(base, int) and 0 < base < 10):
+        count_id = figure_id.rsplit(".", 1)[0] + ".count"
+        return (f"figure '{figure_id}' is suppressed (base n={base} < 10): the report does not publish "
+                f"percentages of fewer than 10 respondents; quote the count (${{{count_id}}}) or rephrase")
+    return f"figure '{figure_id}' has no value (base n={base}); it cannot be quoted"
+
+
+def fill_references(text: str, figures: Figures, lang: str, *, markdown: bool = True) -> str:
+    """``text`` with every reference replaced by its formatted value (references already checked).
+
+    With ``markdown`` the values are escaped so that a label's ``*`` or ``_`` stays literal.
+    """
+
+    def value(m: re.Match[str]) -> str:
+        formatted = format_figure(figures[m.group("body").strip()], lang)
+        return _escape_markdown(formatted) if markdown else formatted
+
+    return REFERENCE.sub(value, text)
+
+
+def _escape_markdown(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]{}<>()#+!|~])", r"\\\1", text)
+
+
+def check_language(doc: CommentaryFile) -> list[Problem]:
+    """English commentary must not contain Japanese text (a forgotten or pasted passage)."""
+    if doc.lang != "en":
+        return []
+    problems = []
+    for number, line in _content_lines(doc):
+        m = JAPANESE.search(REFERENCE.sub("", line))
+        if m:
+            problems.append(Problem("Japanese text in English commentary", file=doc.name, row=number,
+                                    value=m.group(0)))
+    return problems
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+_BLOCK_TOKENS = {
+    "paragraph_open", "paragraph_close", "inline",
+    "bullet_list_open", "bullet_list_close", "ordered_list_open", "ordered_list_close",
+    "list_item_open", "list_item_close",
+}
+_INLINE_TOKENS = {"text", "softbreak", "hardbreak", "em_open", "em_close", "strong_open", "strong_close"}
+
+
+def _punct_or_cjk(ch: str) -> bool:
+    return isMdAsciiPunct(ord(ch)) or isPunctChar(ch) or bool(JAPANESE.match(ch))
+
+
+class _CjkStateInline(StateInline):
+    """CommonMark's emphasis rules with Japanese characters counted as punctuation.
+
+    Plain CommonMark does not close ``**86.0%**が``: a run after punctuation must be followed by
+    space or punctuation, and Japanese puts neither between words. Treating kana and kanji like
+    punctuation when deciding whether ``*`` can open or close makes emphasis work in Japanese
+    prose and changes nothing for English.
+    """
+
+    def scanDelims(self, start: int, canSplitWord: bool) -> Scanned:
+        pos, marker = start, self.src[start]
+        last = self.src[start - 1] if start > 0 else " "
+        while pos < self.posMax and self.src[pos] == marker:
+            pos += 1
+        nxt = self.src[pos] if pos < self.posMax else " "
+        last_punct, next_punct = _punct_or_cjk(last), _punct_or_cjk(nxt)
+        last_space, next_space = isWhiteSpace(ord(last)), isWhiteSpace(ord(nxt))
+        left = not (next_space or (next_punct and not (last_space or last_punct)))
+        right = not (last_space or (last_punct and not (next_space or next_punct)))
+        can_open = left and (canSplitWord or not right or last_punct)
+        can_close = right and (canSplitWord or not left or next_punct)
+        return Scanned(can_open, can_close, pos - start)
+
+
+class _CjkParserInline(ParserInline):
+    def parse(self, src: str, md: MarkdownIt, env: Any, tokens: list[Token]) -> list[Token]:
+        state = _CjkStateInline(src, md, env, tokens)
+        self.tokenize(state)
+        for rule in self.ruler2.getRules(""):
+            rule(state)
+        return state.tokens
+
+
+@cache
+def _markdown(lang: str) -> MarkdownIt:
+    """CommonMark, Japanese-friendly emphasis; a soft line break joins Japanese lines without a
+    space (a line break inside a Japanese sentence must not show as a gap)."""
+    md = MarkdownIt("commonmark", {"html": True})
+    md.inline.__class__ = _CjkParserInline  # same rules and state; only delimiter scanning differs
+    if lang == "ja":
+        md.add_render_rule("softbreak", lambda *args: "")
+    return md
+
+
+def check_markdown(doc: CommentaryFile) -> list[Problem]:
+    """Commentary uses paragraphs, lists and emphasis only, so HTML and PDF show the same text."""
+    tokens = _markdown(doc.lang).parse(_strip_comments(doc.body))
+    problems = []
+    for token in tokens:
+        row = doc.body_line + token.map[0] if token.map else None
+        bad = token.type if token.type not in _BLOCK_TOKENS else None
+        if token.type.endswith("_list_open") and token.level > 0:
+            bad = "nested list"
+        if token.type == "inline":
+            bad = next((c.type for c in token.children or [] if c.type not in _INLINE_TOKENS), None)
+        if bad:
+            problems.append(Problem(
+                f"unsupported Markdown ({_describe(bad)}): commentary uses paragraphs, lists, *emphasis* "
+                "and **bold** only", file=doc.name, row=row))
+    return problems
+
+
+def _describe(token_type: str) -> str:
+    return token_type.removesuffix("_open").replace("_", " ")
+
+
+def _strip_comments(text: str) -> str:
+    """HTML comments are editors' notes: removed, keeping the line count."""
+    return HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+
+
+def _runs(inline: Token, lang: str) -> list[dict[str, Any]]:
+    """Text runs of an inline token with their emphasis, adjacent equal runs merged."""
+    runs: list[dict[str, Any]] = []
+    strong = em = False
+    for child in inline.children or []:
+        if child.type in ("strong_open", "strong_close"):
+            strong = child.type == "strong_open"
+            continue
+        if child.type in ("em_open", "em_close"):
+            em = child.type == "em_open"
+            continue
+        if child.type == "softbreak":
+            text = "" if lang == "ja" else " "
+        elif child.type == "hardbreak":
+            text = "\n"
+        else:
+            text = child.content
+        if runs and runs[-1]["strong"] == strong and runs[-1]["em"] == em:
+            runs[-1]["text"] += text
+        else:
+            runs.append({"text": text, "strong": strong, "em": em})
+    return [r for r in runs if r["text"]]
+
+
+def _blocks(tokens: list[Token], lang: str) -> list[tuple[list[Token], dict[str, Any]]]:
+    """Top-level blocks: their tokens (for HTML) and a Typst-safe model (paragraph or list)."""
+    blocks: list[tuple[list[Token], dict[str, Any]]] = []
+    start = 0
+    for i, token in enumerate(tokens):
+        if token.level != 0 or token.nesting == 1:
+            continue
+        chunk = tokens[start : i + 1]
+        start = i + 1
+        inlines = [t for t in chunk if t.type == "inline"]
+        if chunk[0].type == "paragraph_open":
+            blocks.append((chunk, {"kind": "paragraph", "runs": _runs(inlines[0], lang)}))
+        else:
+            items: list[list[dict[str, Any]]] = []
+            depth = 0
+            for t in chunk:
+                if t.type == "list_item_open":
+                    items.append([])
+                    depth = 0
+                elif t.type == "inline":
+                    if depth and items[-1]:
+                        items[-1].append({"text": " " if lang == "en" else "", "strong": False, "em": False})
+                    items[-1].extend(_runs(t, lang))
+                    depth += 1
+            blocks.append((chunk, {"kind": "list", "ordered": chunk[0].type == "ordered_list_open",
+                                   "items": items}))
+    return blocks
+
+
+def _runs_text(runs: list[dict[str, Any]]) -> str:
+    return "".join(r["text"] for r in runs)
+
+
+def _block_text(block: dict[str, Any], lang: str) -> str:
+    if block["kind"] == "paragraph":
+        return _runs_text(block["runs"])
+    bullet = "・" if lang == "ja" else "• "
+    return "\n".join(
+        (f"{n}. " if block["ordered"] else bullet) + _runs_text(item)
+        for n, item in enumerate(block["items"], start=1)
+    )
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def check_document(doc: CommentaryFile, figures: Figures) -> list[Problem]:
+    """Every problem that stops a commentary file from being built (not the lint's warnings)."""
+    return check_references(doc, figures) + check_markdown(doc) + check_language(doc)
+
+
+def render_document(doc: CommentaryFile, figures: Figures) -> dict[str, Any]:
+    """The view model of a checked file: formatted summary points and discussion paragraphs."""
+    md = _markdown(doc.lang)
+    points_html, points_text = [], []
+    for point in doc.summary:
+        filled = fill_references(point, figures, doc.lang)
+        points_html.append(md.renderInline(filled).strip())
+        inline = next(t for t in md.parseInline(filled) if t.type == "inline")
+        points_text.append(_runs_text(_runs(inline, doc.lang)))
+    body = fill_references(_strip_comments(doc.body), figures, doc.lang)
+    blocks = _blocks(md.parse(body), doc.lang)
+    refs, _ = scan_references(doc)
+    return {
+        "chapter": doc.chapter,
+        "lang": doc.lang,
+        "source": doc.name,
+        "summary_points": points_text,
+        "summary_points_html": points_html,
+        "paragraphs_html": [md.renderer.render(tokens, md.options, {}).strip() for tokens, _ in blocks],
+        "paragraphs_text": [_block_text(block, doc.lang) for _, block in blocks],
+        "blocks": [block for _, block in blocks],
+        "figures_quoted": sorted({r.figure_id for r in refs}),
+    }
+
+
+def commentary_model(
+    build_dir_or_figures: Path | str | Figures,
+    wave: str,
+    chapter: str,
+    lang: str,
+    *,
+    root: Path | None = None,
+) -> dict[str, Any] | None:
+    """The editorial text of one chapter (or ``"summary"``) in one language, ready to render.
+
+    Returns None when the file does not exist (the build then uses the generated headlines and
+    logs :func:`missing_commentary`). Raises BuildError naming file and line for a bad reference,
+    a suppressed figure or unsupported Markdown. All strings are already formatted for ``lang``:
+
+    ``summary_points`` (plain text) and ``summary_points_html`` (inline HTML);
+    ``paragraphs_html`` (one HTML block per paragraph or list); ``paragraphs_text`` (the same
+    blocks as plain text, emphasis removed, list items on their own lines after a bullet);
+    ``blocks`` (``{"kind": "paragraph", "runs": [...]}`` or ``{"kind": "list", "ordered",
+    "items": [[runs]]}``, each run ``{"text", "strong", "em"}`` — for renderers that map emphasis
+    themselves; text is not escaped for any markup); ``source`` (the file, project-relative);
+    ``figures_quoted`` (ids referenced).
+    """
+    path = commentary_path(wave, chapter, lang, root)
+    if not path.is_file():
+        return None
+    figures = load_figures(build_dir_or_figures)
+    doc = read_commentary(path)
+    problems = check_document(doc, figures)
+    if problems:
+        raise BuildError(f"commentary {doc.name} cannot be built", problems)
+    return render_document(doc, figures)
+
+
+def check_commentary(
+    figures: Path | str | Figures,
+    wave: str,
+    *,
+    root: Path | None = None,
+    chapters: Iterable[str] | None = None,
+) -> list[CommentaryFile]:
+    """Read and check every commentary file of a wave; raise one BuildError listing all problems.
+
+    A file whose chapter is not the summary or a chapter of the spec is reported too (a typo in
+    a file name would otherwise leave a chapter silently without its text).
+    """
+    if chapters is None:
+        from hakusho.analysis.spec import default_spec
+
+        chapters = [SUMMARY, *(ch.id for ch in default_spec().chapters)]
+    known = set(chapters)
+    figures = load_figures(figures)
+    docs: list[CommentaryFile] = []
+    problems: list[Problem] = []
+    for path in commentary_files(wave, root):
+        try:
+            doc = read_commentary(path)
+        except BuildError as exc:
+            problems += exc.problems or [Problem(exc.message, file=display_path(path))]
+            continue
+        if doc.chapter not in known:
+            problems.append(Problem("no such chapter", file=doc.name, value=doc.chapter,
+                                    expected=", ".join(sorted(known))))
+            continue
+        problems += check_document(doc, figures)
+        docs.append(doc)
+    if problems:
+        raise BuildError(f"commentary for {wave} has {len(problems)} problem(s)", problems)
+    return docs
+
+
+def quotes_by_figure(wave: str, root: Path | None = None) -> dict[str, list[str]]:
+    """Where each figure is quoted: ``{figure_id: ["data/commentary/2025/ch3.ja.md:12", …]}``.
+
+    Files that cannot be read are skipped here (the build reports them); this serves the diff.
+    """
+    quotes: dict[str, list[str]] = {}
+    for path in commentary_files(wave, root):
+        try:
+            doc = read_commentary(path)
+        except BuildError:
+            continue
+        refs, _ = scan_references(doc)
+        for ref in refs:
+            where = f"{ref.file}:{ref.line}"
+            if where not in quotes.setdefault(ref.figure_id, []):
+                quotes[ref.figure_id].append(where)
+    return {fid: sorted(places) for fid, places in sorted(quotes.items())}

@@ -1,0 +1,210 @@
+"""What moved between two builds: every figure whose value changed, and where the report quotes it.
+
+An editor who receives a corrected data export rebuilds the report and runs
+``hakusho diff OLD_REPORT NEW_REPORT``: each changed figure comes with its old and new value, the
+change (in points for percentages), the slide that shows it (figure id → chart → slide of the
+spec) and the commentary lines that reference it — the places to re-read.
+
+A report is read through :func:`hakusho.text.commentary.load_figures`: a merged ``figures.json`` at
+its root (``report/<wave>/figures.json``), per-chapter ``figures/<chapter>.json``, or a build
+directory's ``chapters/<chapter>/figures.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from hakusho import config
+from hakusho.errors import BuildError
+from hakusho.text.commentary import Figures, load_figures, quotes_by_figure
+
+Status = Literal["changed", "added", "removed"]
+FORMATS = ("text", "csv", "json")
+
+
+@dataclass(frozen=True)
+class FigureChange:
+    """One figure that differs between two builds."""
+
+    figure_id: str
+    kind: str
+    status: Status
+    old: Any
+    new: Any
+    change: float | int | None  # new − old: points for pct/points, a difference for counts
+    slides: tuple[str, ...] = ()
+    quoted_in: tuple[str, ...] = ()  # "data/commentary/2025/ch3.ja.md:12"
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal values; 221 and 221.0 are the same number, True is not 1."""
+    if isinstance(old, bool) or isinstance(new, bool):
+        return old is new
+    if isinstance(old, int | float) and isinstance(new, int | float):
+        return Decimal(repr(old)) == Decimal(repr(new))
+    return old == new
+
+
+def _change(kind: str, old: Any, new: Any) -> float | int | None:
+    numeric = (int, float)
+    if not isinstance(old, numeric) or not isinstance(new, numeric) or isinstance(old, bool) or isinstance(new, bool):
+        return None
+    if kind in ("count", "n"):
+        return int(new) - int(old)
+    if kind in ("pct", "points"):
+        return float(Decimal(repr(float(new))) - Decimal(repr(float(old))))
+    return None
+
+
+def diff_figures(old: Figures, new: Figures) -> list[FigureChange]:
+    """Figures whose value differs, appeared or disappeared, sorted by id (pure; no locations)."""
+    changes = []
+    for fid in sorted(set(old) | set(new)):
+        before, after = old.get(fid), new.get(fid)
+        if before is not None and after is not None:
+            if _same(before.get("value"), after.get("value")):
+                continue
+            kind = str(after.get("kind") or before.get("kind"))
+            changes.append(FigureChange(fid, kind, "changed", before.get("value"), after.get("value"),
+                                        _change(kind, before.get("value"), after.get("value"))))
+        elif after is not None:
+            changes.append(FigureChange(fid, str(after.get("kind")), "added", None, after.get("value"), None))
+        elif before is not None:
+            changes.append(FigureChange(fid, str(before.get("kind")), "removed", before.get("value"), None, None))
+    return changes
+
+
+def slides_by_chart() -> dict[str, str]:
+    """{chart id: slide id} of the spec."""
+    from hakusho.analysis.spec import default_spec
+
+    return {chart.id: slide.id for chapter in default_spec().chapters for slide in chapter.slides
+            for chart in slide.charts}
+
+
+def locate(
+    changes: list[FigureChange], slides: Mapping[str, str], quotes: Mapping[str, list[str]]
+) -> list[FigureChange]:
+    """The changes with the slide of each figure's chart and the commentary lines quoting it."""
+    located = []
+    for c in changes:
+        slide = slides.get(c.figure_id.split(".")[0])
+        located.append(FigureChange(c.figure_id, c.kind, c.status, c.old, c.new, c.change,
+                                    (slide,) if slide else (), tuple(quotes.get(c.figure_id, ()))))
+    return located
+
+
+def report_wave(path: Path) -> str:
+    """The wave of a built report: its manifest or survey.json, else a folder named like a year."""
+    for name in ("manifest.json", "survey.json"):
+        file = path / name
+        if file.is_file():
+            try:
+                wave = json.loads(file.read_text(encoding="utf-8")).get("wave")
+            except (ValueError, AttributeError):
+                wave = None
+            if wave:
+                return str(wave)
+    if path.name.isdigit() and len(path.name) == 4:
+        return path.name
+    return config.DEFAULT_WAVE
+
+
+def diff_reports(
+    old_report: Path, new_report: Path, *, wave: str | None = None, commentary_root: Path | None = None
+) -> list[FigureChange]:
+    """Changed figures between two built reports, located in the spec and the new commentary."""
+    old, new = load_figures(old_report), load_figures(new_report)
+    wave = wave or report_wave(Path(new_report))
+    return locate(diff_figures(old, new), slides_by_chart(), quotes_by_figure(wave, commentary_root))
+
+
+# --------------------------------------------------------------------------- output
+
+
+def show_value(kind: str, value: Any) -> str:
+    """A value as the diff prints it (language-neutral: keys, not labels)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if kind == "pct":
+        return f"{float(value):.1f}%"
+    if kind == "points":
+        return f"{float(value):+.1f} pt"
+    if kind in ("count", "n"):
+        return f"{int(value):,}"
+    return str(value)
+
+
+def show_change(change: FigureChange) -> str:
+    if change.status != "changed":
+        return change.status
+    if change.change is None:
+        return ""
+    if change.kind in ("pct", "points"):
+        return f"{change.change:+.1f} pt"
+    return f"{change.change:+,d}"
+
+
+def format_text(changes: list[FigureChange]) -> str:
+    """For editors: one line per figure, then where it appears, indented."""
+    if not changes:
+        return "No figure changed."
+    rows = [(c.figure_id, show_value(c.kind, c.old), show_value(c.kind, c.new), show_change(c)) for c in changes]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [f"{len(changes)} figure(s) changed:", ""]
+    for c, (fid, old, new, delta) in zip(changes, rows, strict=True):
+        lines.append(f"  {fid:<{widths[0]}}  {old:>{widths[1]}} → {new:<{widths[2]}}  {delta}".rstrip())
+        where = []
+        if c.slides:
+            where.append("slide " + ", ".join(c.slides))
+        if c.quoted_in:
+            where.append("quoted in " + ", ".join(c.quoted_in))
+        if where:
+            lines.append("      " + "; ".join(where))
+    return "\n".join(lines)
+
+
+CSV_COLUMNS = ["figure_id", "kind", "status", "old", "new", "change", "slides", "quoted_in"]
+
+
+def _record(c: FigureChange) -> dict[str, Any]:
+    record = asdict(c)
+    record["slides"] = list(c.slides)
+    record["quoted_in"] = list(c.quoted_in)
+    if isinstance(c.change, float):
+        record["change"] = round(c.change, 1)
+    return record
+
+
+def format_csv(changes: list[FigureChange]) -> str:
+    """For spreadsheets: raw values; several slides or quotes joined by ';'."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for c in changes:
+        record = _record(c)
+        record["slides"] = ";".join(c.slides)
+        record["quoted_in"] = ";".join(c.quoted_in)
+        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+    return out.getvalue()
+
+
+def format_json(changes: list[FigureChange]) -> str:
+    """For tools: ``{"changed": n, "figures": [records]}``, keys sorted."""
+    return json.dumps({"changed": len(changes), "figures": [_record(c) for c in changes]},
+                      ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def format_changes(changes: list[FigureChange], fmt: str = "text") -> str:
+    if fmt not in FORMATS:
+        raise BuildError(f"unknown diff format '{fmt}' (valid: {', '.join(FORMATS)})")
+    return {"text": format_text, "csv": format_csv, "json": format_json}[fmt](changes)
