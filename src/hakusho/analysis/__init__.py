@@ -1,0 +1,1 @@
+"""Where a chapter is computed: shares, comparisons and their tests, disclosure rules, figures, chapters and crosses."""

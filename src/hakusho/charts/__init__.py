@@ -1,0 +1,1 @@
+"""Where a chart is drawn: the house style, fonts and deterministic SVG."""

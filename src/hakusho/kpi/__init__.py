@@ -1,0 +1,1 @@
+"""Customer-success KPIs: the formulas, a ledger calculator and the benchmark against the survey."""

@@ -1,0 +1,1 @@
+"""How a build runs: plan, notebook kernels, cache, manifest, atomic publishing and verification."""
