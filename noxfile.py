@@ -3,17 +3,28 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 
+# Property tests explore the same examples on every run here (tests/conftest.py explains the
+# profiles); a bare `pytest` keeps exploring at random.
+HYPOTHESIS_PROFILE = {"HAKUSHO_HYPOTHESIS_PROFILE": os.environ.get("HAKUSHO_HYPOTHESIS_PROFILE", "ci")}
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite (browser tests need Debian's chromium; they skip without it)."""
+    """Run the test suite on every core (browser tests need Debian's chromium; they skip without it).
+
+    Test files are shared out whole (``--dist loadfile``), so a file's module-scoped fixtures
+    (a built report, rendered decks) are made once, not once per worker.
+    """
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-n", "auto", "--dist", "loadfile", *session.posargs, env=HYPOTHESIS_PROFILE)
 
 
 @nox.session

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hakusho.charts import draw as charts
@@ -74,24 +74,50 @@ def test_labels_break_at_phrase_boundaries(text: str, width: float, lines: list[
     assert fonts.wrap_label(text, width, family=fonts.font_family(lang), size=9).split("\n") == lines
 
 
-JA_TEXT = st.text(alphabet="継続率向上顧客のをにはがいるかアップセルー・（）、。SaaSCS 12", min_size=1, max_size=40)
+JA_TEXT = st.text(
+    alphabet="継続率向上顧客のをにはがいるかアップセルー・（）「」『』、。SaaSCS (x) 12ッ々%", min_size=1, max_size=40
+)
+# Kinsoku, spelled out here rather than read from the module under test.
+NEVER_STARTS_A_LINE = set("、。，．・：；？！）」』】〕〉》％),.:;!?%]}")
+NEVER_STARTS_A_LINE |= set("ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々")
+NEVER_ENDS_A_LINE = set("（「『【〔〈《([{")
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(text=JA_TEXT, width=st.floats(min_value=0.3, max_value=3.0))
+# Found by this test: a space after an opening bracket hid the bracket from the kinsoku rule.
+@example(text="（ い1", width=0.3125)
+@example(text="顧客（ ロイヤリティ", width=0.3125)
+@example(text="顧客（ ロイヤリティ", width=0.5)
+@example(text="い 」ッ", width=0.3)
 def test_wrapping_keeps_every_character_and_the_kinsoku_rules(text: str, width: float) -> None:
     family = fonts.font_family("ja")
     wrapped = fonts.wrap_label(text, width, family=family, size=9)
     assert wrapped.replace("\n", "").replace(" ", "") == text.replace(" ", "")
     lines = wrapped.split("\n") if wrapped else []
+    for line in lines:
+        assert line and line == line.strip(), (text, wrapped)
     for line in lines[1:]:
-        assert line[0] not in "、。）ー・ッ", (text, wrapped)
+        assert line[0] not in NEVER_STARTS_A_LINE, (text, wrapped)
     for line in lines[:-1]:
-        assert line[-1] != "（", (text, wrapped)
+        assert line[-1] not in NEVER_ENDS_A_LINE, (text, wrapped)
     for line in lines:
         # Only an unbreakable run may be wider than the limit: wrapping it again changes nothing.
         if fonts.text_width(line, family, 9) > width + 1e-9:
             assert fonts.wrap_label(line, width, family=family, size=9) == line, (text, wrapped)
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines"),
+    [
+        ("（ い1", 0.3125, ["（ い", "1"]),
+        ("顧客（ ロイヤリティ", 0.3125, ["顧客", "（ ロ", "イヤ", "リ", "ティ"]),
+        ("顧客（ ロイヤリティ", 0.8, ["顧客（ ロ", "イヤリティ"]),
+    ],
+)
+def test_a_spaced_opening_bracket_stays_with_what_follows(text: str, width: float, lines: list[str]) -> None:
+    """A space between an opening bracket and its text does not let the line end at the bracket."""
+    assert fonts.wrap_label(text, width, family=fonts.font_family("ja"), size=9).split("\n") == lines
 
 
 def test_typst_draws_the_chart_text_with_the_font_dirs(tmp_path: Path) -> None:

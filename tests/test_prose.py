@@ -13,9 +13,21 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from hakusho.analysis.figures import chapter_figures
+from hakusho.analysis.spec import default_spec
 from hakusho.errors import BuildError, CodebookError
 from hakusho.text import numbers
-from hakusho.text.prose import Clause, ProseContext, SlideProse, load_rules, resolve_id, slide_prose
+from hakusho.text.prose import (
+    Clause,
+    ProseContext,
+    SlideProse,
+    default_rules,
+    format_figure,
+    load_rules,
+    lookup,
+    resolve_id,
+    slide_prose,
+    write_sentence,
+)
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -48,15 +60,79 @@ def prose(chapters: dict[str, dict[str, Any]], slide_id: str, lang: str) -> Slid
 
 
 def test_every_slide_has_a_headline_and_commentary_in_both_languages(chapters) -> None:
+    """Every slide's text exists in both languages, in its own language, and quotes each figure it
+    names with that figure's value, formatted for the language."""
     ctx = {lang: context(chapters, lang) for lang in ("ja", "en")}
     for doc in chapters.values():
         for slide in doc["slides"]:
             ja, en = (slide_prose(ctx[lang], slide) for lang in ("ja", "en"))
-            for text in (ja, en):
+            for lang, text in (("ja", ja), ("en", en)):
                 assert text.headline and 1 <= len(text.commentary) <= 2, slide["id"]
+                written = " ".join((text.headline, *text.commentary))
+                assert text.figures, slide["id"]
+                for figure_id in text.figures:
+                    figure = lookup(ctx[lang], figure_id)
+                    assert figure is not None, (slide["id"], figure_id)
+                    assert format_figure(figure, lang) in written, (slide["id"], lang, figure_id)
             assert all(JAPANESE.search(s) for s in (ja.headline, *ja.commentary)), slide["id"]
             assert not any(JAPANESE.search(s) for s in (en.headline, *en.commentary)), slide["id"]
             assert ja.headline != en.headline
+
+
+def _rows_behind(chart: dict[str, Any], figure_id: str) -> list[str] | None:
+    """The rows of the chart's first series whose counts make a quoted share (``<chart>.<key>.pct``,
+    ``<chart>.<first series>.<key>.pct`` or a combined ``<chart>.group.<id>.pct``); None otherwise."""
+    parts = figure_id.split(".")
+    if parts[0] != chart["id"] or parts[-1] != "pct":
+        return None
+    middle = parts[1:-1]
+    if middle[0] == "group" and len(middle) == 2:
+        return next(list(g.keys) for g in default_spec().charts[chart["id"]].groups if g.id == middle[1])
+    if len(middle) == 2 and middle[0] == chart["series"][0]["id"]:
+        return middle[1:]
+    return middle if len(middle) == 1 else None
+
+
+def _headline_figures(chapters: dict[str, dict[str, Any]], slide_id: str, lang: str) -> list[str]:
+    rules = default_rules().slides[slide_id].headline
+    filled = write_sentence(context(chapters, lang), rules, slide_id)
+    assert filled is not None
+    return filled.figures
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_every_headline_changes_with_the_share_it_quotes(base_chapters, lang: str) -> None:
+    """One respondent fewer in the rows behind a share a headline quotes: the share moves, and the
+    headline quotes the new value (never the old one left in place)."""
+    tried = []
+    for doc in base_chapters.values():
+        for slide in doc["slides"]:
+            if slide["charts"][0]["disclosure"] == "suppressed":
+                continue
+            quoted = [(f, chart, rows) for f in _headline_figures(base_chapters, slide["id"], lang)
+                      for chart in slide["charts"] if (rows := _rows_behind(chart, f))]
+            if not quoted:
+                continue
+            figure_id, chart, rows = quoted[0]
+            series = chart["series"][0]["id"]
+            counts = {r["key"]: r["values"][series]["count"] for r in chart["rows"] if series in r["values"]}
+            key = next(k for k in rows if counts[k] > 0)
+            chapters = copy_chapters(base_chapters)
+            before = lookup(context(chapters, lang), figure_id)
+            old = prose(chapters, slide["id"], lang).headline
+            set_counts(chapters, chart["id"], {key: counts[key] - 1}, series=series)
+            ctx = context(chapters, lang)
+            after = lookup(ctx, figure_id)
+            assert before is not None and after is not None
+            assert after["value"] != before["value"], (slide["id"], figure_id)
+            new = slide_prose(ctx, slide_of(chapters, slide["id"])).headline
+            assert new != old, (slide["id"], figure_id)
+            if figure_id in _headline_figures(chapters, slide["id"], lang):
+                assert format_figure(after, lang) in new, (slide["id"], figure_id, new)
+                assert format_figure(before, lang) not in new, (slide["id"], figure_id, new)
+            tried.append(slide["id"])
+    # Every slide whose headline quotes a share (all but those quoting only medians) is exercised.
+    assert len(tried) >= 23, tried
 
 
 def test_headline_quotes_the_figure(chapters) -> None:

@@ -229,11 +229,14 @@ def _characters(piece: str) -> list[str]:
     """A phrase too wide for a line, split between characters (kinsoku still holds, Latin words whole)."""
     chars: list[str] = []
     for ch in piece:
+        # A space inside a phrase is glued to the mark before it, so the mark that decides whether
+        # a line may end here is the last one that is not a space (a line is stripped when set).
+        last = chars[-1].rstrip()[-1] if chars else ""
         glue = chars and (
             ch in _NO_LINE_START
             or ch == " "  # only a space next to a closing mark or an opening bracket is inside a phrase
-            or chars[-1][-1] in _NO_LINE_END
-            or (_script(ch) == "L" and _script(chars[-1][-1]) == "L")
+            or last in _NO_LINE_END
+            or (_script(ch) == "L" and _script(last) == "L")
         )
         if glue:
             chars[-1] += ch
