@@ -85,7 +85,7 @@ def median(values: list[float]) -> float:
 
 
 def notebooks(project: Path) -> list[Path]:
-    from hakusho.pipeline.build import discover_notebooks, report_chapters
+    from hakusho.pipeline.plan import discover_notebooks, report_chapters
 
     found = discover_notebooks(project / "notebooks")
     return [found[c] for c in report_chapters() if c in found]

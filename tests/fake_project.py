@@ -240,10 +240,12 @@ def run_quarto(project_dir: Path) -> Path:
 
 
 def install_fakes(setitem, setattr_, build) -> None:
-    setitem(build.RENDERERS, "html", ("fake_project", "render_html"))
-    setitem(build.RENDERERS, "pdf", ("fake_project", "render_pdf"))
-    setitem(build.RENDERERS, "quarto", ("fake_project", "render_quarto"))
-    setattr_(build, "QUARTO_RUNNER", ("fake_project", "run_quarto"))
+    from hakusho.pipeline import render_pool
+
+    setitem(render_pool.RENDERERS, "html", ("fake_project", "render_html"))
+    setitem(render_pool.RENDERERS, "pdf", ("fake_project", "render_pdf"))
+    setitem(render_pool.RENDERERS, "quarto", ("fake_project", "render_quarto"))
+    setattr_(render_pool, "QUARTO_RUNNER", ("fake_project", "run_quarto"))
     setattr_(build, "validate_inputs", fake_validate)
 
 

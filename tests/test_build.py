@@ -16,11 +16,15 @@ from fake_project import CHAPTERS, REAL_ROOT, point, prepare
 
 from hakusho import config
 from hakusho.errors import BuildError, DataError, FilterError
+from hakusho.i18n import LANGS
 from hakusho.pipeline import build
 from hakusho.pipeline.cache import tree_hashes
 from hakusho.pipeline.manifest import compare_trees, read_manifest
+from hakusho.pipeline.options import FORMATS, BuildOptions, parse_filters, split_list
+from hakusho.pipeline.plan import discover_notebooks, report_chapters
+from hakusho.pipeline.verify import verify, verify_error
 
-OPTS = build.BuildOptions(jobs=1, source_date_epoch=1_700_000_000)
+OPTS = BuildOptions(jobs=1, source_date_epoch=1_700_000_000)
 EVERY = ["ch1", "ch2", "ch3", "cross"]  # the default build runs the cross-analysis part too
 
 
@@ -158,8 +162,8 @@ def test_a_codebook_change_reexecutes(project):
 
 def test_a_package_code_change_reexecutes(project, package_copy):
     build.build(OPTS)
-    (package_copy / "analysis" / "tabulate.py").write_text((package_copy / "analysis" / "tabulate.py").read_text(encoding="utf-8")
-                                             + "\n# changed\n", encoding="utf-8")
+    tabulate = package_copy / "analysis" / "tabulate.py"
+    tabulate.write_text(tabulate.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     result = build.build(OPTS)
     assert sorted(result.executed) == EVERY
 
@@ -256,7 +260,7 @@ def test_invalid_data_stops_at_validation(project, tmp_path):
 def test_filtered_and_segment_builds_never_touch_the_canonical_report(project):
     build.build(OPTS)
     before = report_hashes(project / "report" / "2025")
-    filtered = build.build(replace(OPTS, filters=build.parse_filters([("route", "==", "sns")])))
+    filtered = build.build(replace(OPTS, filters=parse_filters([("route", "==", "sns")])))
     assert filtered.target == project / "report" / "2025-saas-route-eq-sns"
     chapter = json.loads((filtered.target / "notebooks" / "01_one.ipynb").read_text(encoding="utf-8"))
     assert chapter["metadata"]["papermill"]["parameters"]["filters"] == [["route", "==", "sns"]]
@@ -277,30 +281,30 @@ def test_stale_staging_from_a_killed_build_is_cleaned(project):
 def test_verify_passes_then_detects_tampering(project):
     build.build(OPTS)
     target = project / "report" / "2025"
-    first = build.verify(target, jobs=1)
+    first = verify(target, jobs=1)
     assert first.ok, first.differences
     html = target / "en" / "index.html"
     html.write_text(html.read_text(encoding="utf-8").replace("2025", "2024"), encoding="utf-8")
     (target / "data" / "extra.csv").write_text("x\n", encoding="utf-8")
-    result = build.verify(target, jobs=1)
+    result = verify(target, jobs=1)
     assert not result.ok
     assert "differs: en/index.html" in result.differences
     assert "unexpected: data/extra.csv" in result.differences
     assert any("does not match its manifest" in d for d in result.differences)
-    assert "en/index.html" in build.verify_error(result).report()
+    assert "en/index.html" in verify_error(result).report()
 
 
 def test_verify_reports_changed_inputs(project):
     build.build(OPTS)
     raw = project / "data" / "raw" / "2025" / "responses.csv"
     raw.write_text(raw.read_text(encoding="utf-8") + "r999,1,sns\n", encoding="utf-8")
-    result = build.verify(project / "report" / "2025", jobs=1)
+    result = verify(project / "report" / "2025", jobs=1)
     assert not result.ok and "changed input: data/raw/2025/responses.csv" in result.changed_inputs
 
 
 def test_notebook_command_writes_the_executed_chapter(project, tmp_path):
     out = tmp_path / "mine.ipynb"
-    options = replace(OPTS, filters=build.parse_filters(["route == sns"]))
+    options = replace(OPTS, filters=parse_filters(["route == sns"]))
     reports = sorted(p.name for p in (project / "report").iterdir())
     assert build.chapter_notebook(options, "ch3", out) == out
     nb = json.loads(out.read_text(encoding="utf-8"))
@@ -312,10 +316,10 @@ def test_notebook_command_writes_the_executed_chapter(project, tmp_path):
 
 
 def test_a_new_filter_does_not_revalidate_the_data_and_a_bad_one_stops_early(project):
-    result = build.build(replace(OPTS, filters=build.parse_filters(["route == panel"]), chapters=("ch1",)))
+    result = build.build(replace(OPTS, filters=parse_filters(["route == panel"]), chapters=("ch1",)))
     assert result.executed == ["ch1"] and not result.validated
     with pytest.raises(FilterError) as info:
-        build.build(replace(OPTS, filters=build.parse_filters(["rout == sns"])))
+        build.build(replace(OPTS, filters=parse_filters(["rout == sns"])))
     assert info.value.message.startswith("stage 'validate' failed: filter: unknown variable 'rout'")
     assert "did you mean route" in info.value.report()
 
@@ -335,14 +339,14 @@ def test_options_are_checked_before_anything_runs(project):
     with pytest.raises(BuildError, match="unknown chapter 'ch7'"):
         build.build(replace(OPTS, chapters=("ch7",)))
     with pytest.raises(BuildError, match="unknown format"):
-        build.split_list("html,docx", valid=build.FORMATS, what="format")
+        split_list("html,docx", valid=FORMATS, what="format")
     with pytest.raises(BuildError, match="no raw data for wave 2021"):
         build.build(replace(OPTS, wave="2021", compare_wave=""))
-    assert build.split_list("en, ja", valid=build.LANGS) == ("ja", "en")
+    assert split_list("en, ja", valid=LANGS) == ("ja", "en")
 
 
 def test_cli_filter_values_become_notebook_values():
-    assert build.parse_filters([("employees", ">=", "1000"), "industry in a,b"]) == (
+    assert parse_filters([("employees", ">=", "1000"), "industry in a,b"]) == (
         ("employees", ">=", 1000), ("industry", "in", ["a", "b"]))
 
 
@@ -356,17 +360,17 @@ _REAL_NOTEBOOKS = sorted((REAL_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 def test_two_full_builds_of_the_real_report_are_byte_identical(tmp_path):
     """Both languages, HTML and PDF, from the project's own data: two cold builds in separate
     folders with separate caches, compared file by file."""
-    options = build.BuildOptions(source_date_epoch=1_700_000_000)
+    options = BuildOptions(source_date_epoch=1_700_000_000)
     first = build.build(replace(options, out=tmp_path / "a", cache_dir=tmp_path / "ca"))
     second = build.build(replace(options, out=tmp_path / "b", cache_dir=tmp_path / "cb"))
-    every = sorted([*build.report_chapters(), "cross"])
+    every = sorted([*report_chapters(), "cross"])
     assert first.executed and sorted(first.executed) == sorted(second.executed) == every
     diff = compare_trees(tmp_path / "a", tmp_path / "b")
     assert not diff, diff.lines()
     files = set(tree_hashes(tmp_path / "a"))
     assert {"ja/index.html", "en/index.html", "ja/hakusho-2025-ja.pdf", "en/hakusho-2025-en.pdf"} <= files
-    chapters = build.discover_notebooks(REAL_ROOT / "notebooks")
-    assert {f"notebooks/{chapters[c].name}" for c in build.report_chapters()} <= files
+    chapters = discover_notebooks(REAL_ROOT / "notebooks")
+    assert {f"notebooks/{chapters[c].name}" for c in report_chapters()} <= files
     for name in files:
         if name.endswith((".ipynb", ".html", ".csv", ".json")):
             text = (tmp_path / "a" / name).read_text(encoding="utf-8")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -13,7 +12,8 @@ from hakusho import config
 from hakusho.analysis.chapter import run_chapter
 from hakusho.analysis.spec import default_spec
 from hakusho.errors import BuildError
-from hakusho.pipeline import build
+from hakusho.pipeline.assemble import check_commentary
+from hakusho.pipeline.options import BuildOptions
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +34,7 @@ def commentary_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _check(build_dir: Path, **options: object) -> None:
-    run = SimpleNamespace(options=build.BuildOptions(**options), build_dir=build_dir)
-    build._Build._check_commentary(run)  # type: ignore[arg-type]
+    check_commentary(BuildOptions(**options), build_dir)
 
 
 def test_shipped_commentary_passes_the_strict_check(build_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

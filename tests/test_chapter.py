@@ -22,9 +22,7 @@ from hakusho.analysis.chapter import (
     CSV_COLUMNS,
     compute_chapter,
     csv_text,
-    filter_label,
     load_waves,
-    normalize_filters,
     run_chapter,
     write_chapter,
 )
@@ -32,6 +30,7 @@ from hakusho.analysis.spec import default_spec
 from hakusho.analysis.tabulate import percent
 from hakusho.errors import CodebookError, FilterError
 from hakusho.survey.codebook import Condition
+from hakusho.survey.filters import filter_label, normalize_filters
 
 
 def _compute(**kwargs):

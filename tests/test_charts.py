@@ -24,7 +24,7 @@ from matplotlib.text import Text
 from hakusho.analysis.disclosure import disclosure_level
 from hakusho.analysis.tabulate import percent
 from hakusho.charts import draw as charts
-from hakusho.charts import fonts
+from hakusho.charts import fonts, style
 from hakusho.errors import BuildError
 from hakusho.i18n import messages, missing_keys
 
@@ -233,7 +233,7 @@ def test_both_catalogs_have_the_same_keys() -> None:
 def test_every_key_the_code_uses_is_in_both_catalogs() -> None:
     source = Path(charts.__file__).read_text(encoding="utf-8")
     used = set(re.findall(r"""\bt\(\s*"([a-z_]+\.[a-z_.]+)\"""", source))
-    used |= {"test." + charts._slug(name) for name in charts._test_names()}
+    used |= {"test." + charts._slug(name) for name in charts.test_names()}
     used |= {"note.distribution_significant", "note.distribution_same"}
     assert len(used) > 15
     for lang in ("ja", "en"):
@@ -256,7 +256,7 @@ def test_every_kind_draws_in_both_languages_without_warnings(name: str, lang: st
     with strict_warnings():
         fig = charts.draw_chart(chart, lang)
         charts.save_svg(fig, tmp_path / "c.svg")
-        charts.save_png(fig, tmp_path / "c.png", dpi=60)
+        style.save_png(fig, tmp_path / "c.png", dpi=60)
         charts.save_svg(fig, tmp_path / "p.svg", text="paths")
     texts = svg_texts((tmp_path / "c.svg").read_bytes())
     title = chart["title"][lang]
@@ -471,8 +471,8 @@ def test_ordinal_buckets_keep_their_order_in_a_sequential_palette() -> None:
     bars = sorted(ax.patches, key=lambda p: p.get_x())
     widths = [round(p.get_width(), 1) for p in bars]
     assert widths == [row["values"]["saas_doing"]["pct"] for row in ordinal_chart()["rows"]]
-    with charts.house_style("ja"):
-        expected = charts.sequential_colors(len(bars))
+    with style.house_style("ja"):
+        expected = style.sequential_colors(len(bars))
     assert [to_hex(p.get_facecolor()) for p in bars] == expected
     lightness = [sum(mpl.colors.to_rgb(c)) for c in expected]
     assert lightness == sorted(lightness, reverse=True)

@@ -20,7 +20,8 @@ from fake_project import point, prepare, script_env
 
 from hakusho.pipeline import build
 from hakusho.pipeline.cache import tree_hashes
-from hakusho.pipeline.runner import RUN_DIR_PREFIX
+from hakusho.pipeline.kernel import RUN_DIR_PREFIX
+from hakusho.pipeline.options import BuildOptions
 
 SCRIPT = Path(__file__).resolve().parent / "fake_project.py"
 
@@ -30,7 +31,7 @@ def template(tmp_path_factory):
     base = prepare(tmp_path_factory.mktemp("cli-template"))
     with pytest.MonkeyPatch.context() as mp:
         point(mp, base)
-        build.build(build.BuildOptions(jobs=1))
+        build.build(BuildOptions(jobs=1))
     return base
 
 

@@ -18,22 +18,11 @@ from scipy import stats
 from test_notebooks import CONTRACT as NOTEBOOK_CONTRACT
 
 from hakusho import config
-from hakusho.analysis.cross import (
-    CSV_COLUMNS,
-    CrossDef,
-    check_cross,
-    compute_crosses,
-    cramers_v,
-    draw_cross,
-    independence_test,
-    load_crosses,
-    parse_crosses,
-    row_percentages,
-    run_crosses,
-    strength,
-    trend_test,
-)
+from hakusho.analysis.cross import CSV_COLUMNS, compute_crosses, run_crosses
+from hakusho.analysis.cross_spec import CrossDef, check_cross, load_crosses, parse_crosses
+from hakusho.analysis.cross_stats import cramers_v, independence_test, row_percentages, strength, trend_test
 from hakusho.analysis.spec import default_spec
+from hakusho.charts.cross import draw_cross
 from hakusho.errors import CodebookError, FilterError
 from hakusho.i18n import messages, missing_keys
 from hakusho.survey.codebook import Codebook, load_codebook
@@ -571,13 +560,12 @@ def test_the_cross_notebook_follows_the_notebook_contract() -> None:
 @pytest.mark.skipif(not (config.RAW_DIR / "2025").is_dir(), reason="the 2025 sample export is not in data/raw")
 def test_the_cross_notebook_runs_and_writes_what_an_in_process_run_writes(tmp_path: Path) -> None:
     import nbformat
+    from test_notebooks import run_like_the_build
 
-    from hakusho.pipeline.notebook_errors import run_notebook
     from hakusho.survey.load import load_wave
 
     out = tmp_path / "cross"
-    executed = run_notebook(NOTEBOOK, tmp_path / "07_cross.ipynb", {"chapter": "cross", "output_dir": str(out)},
-                            cwd=tmp_path)
+    executed = run_like_the_build(NOTEBOOK, tmp_path, {"chapter": "cross", "output_dir": str(out)})
     nb = nbformat.read(str(executed), as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]

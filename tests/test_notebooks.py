@@ -15,7 +15,8 @@ from hakusho import config
 from hakusho.analysis.chapter import run_chapter
 from hakusho.analysis.spec import default_spec
 from hakusho.errors import BuildError
-from hakusho.pipeline.notebook_errors import execution_error, run_notebook
+from hakusho.pipeline.executed import NotebookFailed, cell_failure
+from hakusho.pipeline.runner import NotebookJob, run_notebooks
 
 NOTEBOOKS = {"ch1": "01_attributes", "ch2": "02_adoption", "ch3": "03_penetration", "ch4": "04_kpi",
              "ch5": "05_investment", "appendix": "06_appendix"}
@@ -43,6 +44,15 @@ def _read(chapter: str) -> nbformat.NotebookNode:
 
 def _code(nb: nbformat.NotebookNode) -> list[str]:
     return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+def run_like_the_build(notebook: Path, cwd: Path, parameters: dict[str, object]) -> Path:
+    """Execute a notebook as ``hakusho build`` does (a kernel of the build's pool, papermill,
+    the executed notebook normalised) into ``cwd``; returns the executed notebook."""
+    job = NotebookJob(name=str(parameters["chapter"]), notebook=notebook, parameters=parameters, cwd=cwd,
+                      output=cwd / notebook.name)
+    run_notebooks([job], size=1)
+    return job.output
 
 
 def test_one_notebook_per_part() -> None:
@@ -99,27 +109,28 @@ def test_every_slide_has_a_heading_and_every_chart_is_shown(chapter: str) -> Non
             assert chart.title_ja in markdown and chart.title_en in markdown
 
 
-def test_execution_error_names_chapter_notebook_cell_and_error() -> None:
+def test_a_failing_cell_reads_as_one_line_naming_chapter_notebook_cell_error_and_code() -> None:
     exc = PapermillExecutionError(
         cell_index=3, exec_count=2, source="from x import y\nresult = run_chapter(chapter, wave)\n",
         ename="FilterError", evalue="filter: unknown variable 'nope'\n  - unknown variable (value 'nope')",
         traceback=["\x1b[31m-----\x1b[39m", "\x1b[36mCell In[2], line 2\x1b[39m\n      1 from x import y\n"
                    "\x1b[32m----> \x1b[39m\x1b[32m2\x1b[39m result = run_chapter(chapter, wave)\n",
                    "\x1b[0;31mFilterError\x1b[0m: boom"])
-    err = execution_error(exc, chapter="ch2", notebook=Path("notebooks/02_adoption.ipynb"), output="out.ipynb")
-    assert isinstance(err, BuildError)
-    assert err.message == ("chapter ch2 (02_adoption.ipynb) failed in cell [2]: "
-                           "FilterError: filter: unknown variable 'nope'")
-    report = err.report()
-    assert "02_adoption.ipynb: cell 4 of the notebook runs: result = run_chapter(chapter, wave)" in report
-    assert "\n  - unknown variable (value 'nope')" in report and "out.ipynb" in report
+    err = cell_failure(exc, name="ch2", notebook=Path("notebooks/02_adoption.ipynb"), executed="the notebook")
+    assert isinstance(err, NotebookFailed) and isinstance(err, BuildError)
+    assert err.message == ("ch2 (02_adoption.ipynb) cell 2: FilterError: filter: unknown variable 'nope' / "
+                           "- unknown variable (value 'nope'); the cell runs: result = run_chapter(chapter, wave)")
+    assert "\n" not in err.report() and err.executed == "the notebook"
+    # Without an execution count (a cell that never started) the cell is named by its place.
+    exc.exec_count = None
+    assert cell_failure(exc, name="ch2", notebook="02_adoption.ipynb").message.startswith(
+        "ch2 (02_adoption.ipynb) cell #4: FilterError")
 
 
 @pytest.mark.slow
 def test_a_chapter_notebook_runs_with_papermill_and_writes_the_chapter(tmp_path: Path) -> None:
     out = tmp_path / "ch2"
-    executed = run_notebook(_path("ch2"), tmp_path / "02_adoption.ipynb", {"chapter": "ch2", "output_dir": str(out)},
-                            cwd=tmp_path)
+    executed = run_like_the_build(_path("ch2"), tmp_path, {"chapter": "ch2", "output_dir": str(out)})
     nb = nbformat.read(str(executed), as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
@@ -139,11 +150,12 @@ def test_a_chapter_notebook_runs_with_papermill_and_writes_the_chapter(tmp_path:
 @pytest.mark.slow
 def test_a_failing_cell_surfaces_as_a_build_error(tmp_path: Path) -> None:
     with pytest.raises(BuildError) as exc:
-        run_notebook(_path("ch3"), tmp_path / "03_penetration.ipynb",
-                     {"chapter": "ch3", "filters": [["employes", ">=", 1000]], "output_dir": str(tmp_path / "out")},
-                     cwd=tmp_path)
+        parameters = {"chapter": "ch3", "filters": [["employes", ">=", 1000]], "output_dir": str(tmp_path / "out")}
+        run_like_the_build(_path("ch3"), tmp_path, parameters)
     message = exc.value.report()
-    assert message.startswith("chapter ch3 (03_penetration.ipynb) failed in cell [")
+    assert message.startswith("ch3 (03_penetration.ipynb) cell ") and "\n" not in message
     assert "FilterError" in message and "employes" in message and "employees" in message
     assert "run_chapter" in message
-    assert (tmp_path / "03_penetration.ipynb").is_file()  # the executed notebook keeps the traceback
+    executed = exc.value.executed  # the executed notebook keeps the traceback (the build keeps it on disk)
+    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert [o.ename for o in errors] == ["FilterError"] and errors[0].traceback

@@ -23,9 +23,11 @@ from scipy import stats
 
 from hakusho import config
 from hakusho.analysis.chapter import load_waves
-from hakusho.analysis.cross import compute_crosses, load_crosses, parse_crosses, write_crosses
+from hakusho.analysis.cross import compute_crosses, write_crosses
+from hakusho.analysis.cross_spec import load_crosses, parse_crosses
 from hakusho.i18n import Translator
-from hakusho.pipeline import build as build_module
+from hakusho.pipeline.options import BuildOptions
+from hakusho.pipeline.plan import make_plan
 from hakusho.render import deck
 from hakusho.render.page import render_html
 from hakusho.render.quarto import md, render_quarto
@@ -347,17 +349,17 @@ def test_quarto_writes_the_part_per_language(report) -> None:
 
 
 def test_the_default_build_runs_the_cross_notebook_into_parts() -> None:
-    plan = build_module.make_plan(build_module.BuildOptions())
+    plan = make_plan(BuildOptions())
     assert "cross" in plan.notebooks and plan.parts == ["cross"]
     assert list(plan.notebooks)[-1] == "cross"
     assert plan.target == config.REPORT_DIR / config.DEFAULT_WAVE
-    named = build_module.make_plan(build_module.BuildOptions(chapters=("ch1",)))
+    named = make_plan(BuildOptions(chapters=("ch1",)))
     assert "cross" not in named.notebooks and named.parts == []
 
 
 def test_a_segments_cross_part_names_its_own_populations() -> None:
-    from hakusho.analysis.chapter import population_label as chapter_label
     from hakusho.analysis.cross import population_label
+    from hakusho.analysis.population import population_label as chapter_label
     from hakusho.analysis.spec import default_spec
 
     spec = default_spec()

@@ -10,13 +10,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from hakusho.pipeline.runner import (
-    NotebookFailed,
-    NotebookJob,
-    normalise_notebook,
-    notebook_imports,
-    run_notebooks,
-)
+from hakusho.pipeline.executed import NotebookFailed, normalise_notebook
+from hakusho.pipeline.kernel import notebook_imports
+from hakusho.pipeline.runner import NotebookJob, run_notebooks
 
 
 def notebook(path: Path, *cells: str, params: str = 'name = "x"') -> Path:
@@ -96,7 +92,8 @@ def test_a_failing_cell_is_one_line_naming_the_cell(tmp_path):
     bad = notebook(tmp_path / "bad.ipynb", "x = 1", "raise KeyError('no such chart: cs_status')", "print('never')")
     with pytest.raises(NotebookFailed) as info:
         run_notebooks([job(bad, tmp_path, "ch9", name="z")], size=1)
-    assert str(info.value) == "ch9 (bad.ipynb) cell 4: KeyError: 'no such chart: cs_status'"
+    assert str(info.value) == ("ch9 (bad.ipynb) cell 4: KeyError: 'no such chart: cs_status'; "
+                               "the cell runs: raise KeyError('no such chart: cs_status')")
     executed = info.value.executed
     assert executed is not None
     assert any(o.get("ename") == "KeyError" for c in executed.cells for o in c.get("outputs", []))

@@ -17,7 +17,9 @@ import pytest
 
 from hakusho.analysis import chapter
 from hakusho.errors import FilterError
-from hakusho.pipeline import build
+from hakusho.pipeline.assemble import survey_info
+from hakusho.pipeline.options import parse_filters
+from hakusho.pipeline.plan import report_chapters
 from hakusho.render.deck import render_pdf
 from hakusho.render.page import render_html
 
@@ -31,14 +33,14 @@ SAAS_RESPONDENTS = re.compile(r"(?<![Nn]on-)SaaS respondents")
 
 def _build(segment: str, root: Path) -> dict[str, dict[str, Path]]:
     """Chapter outputs of every report chapter, survey.json, and the four renders."""
-    chapters = build.report_chapters()
+    chapters = report_chapters()
     for ch in chapters:
         chapter.run_chapter(ch, segment=segment, output_dir=root / "chapters" / ch, draw_charts=True)
     first = json.loads((root / "chapters" / chapters[0] / "chapter.json").read_text(encoding="utf-8"))
-    info = build._survey_info("2025")
+    info = survey_info("2025")
     survey = {"wave": "2025", "compare_wave": "2023", "segment": segment, "filters": [], "filter_text": "",
               "n_total": first["n_total"], "n_segment": first["n_segment"], "survey": info,
-              "compare_survey": build._survey_info("2023"), "synthetic": bool(info.get("synthetic"))}
+              "compare_survey": survey_info("2023"), "synthetic": bool(info.get("synthetic"))}
     (root / "survey.json").write_text(json.dumps(survey, ensure_ascii=False), encoding="utf-8")
     out: dict[str, dict[str, Path]] = {}
     for lang in LANGS:
@@ -62,7 +64,7 @@ def _pdf_text(path: Path) -> str:
 
 
 def _chapter_docs(root: Path) -> Iterator[dict]:
-    for ch in build.report_chapters():
+    for ch in report_chapters():
         yield json.loads((root / "chapters" / ch / "chapter.json").read_text(encoding="utf-8"))
 
 
@@ -96,7 +98,7 @@ def test_non_saas_english_has_no_japanese(non_saas):
     """The one Japanese the English report prints on purpose is the publisher's legal name, given
     in its own script beside the English one in the colophon."""
     _, out = non_saas
-    native = build._survey_info("2025")["publisher"]["ja"]
+    native = survey_info("2025")["publisher"]["ja"]
     html = _html_text(out["en"]["html"]).replace(native, "")
     pdf = re.sub(r"\s+", "", _pdf_text(out["en"]["pdf"])).replace(re.sub(r"\s+", "", native), "")
     assert not JAPANESE.findall(html), JAPANESE.findall(html)[:10]
@@ -179,10 +181,10 @@ def test_integrated_headline_quotes_the_segment_difference(integrated):
 
 
 def test_filters_by_label_resolve_to_the_codebook_ids():
-    assert build.parse_filters([("従業員規模", "==", "1,000〜2,999名"), "Employees >= 1000"]) == (
+    assert parse_filters([("従業員規模", "==", "1,000〜2,999名"), "Employees >= 1000"]) == (
         ("employees", "==", "1,000〜2,999名"), ("employees", ">=", 1000))
     with pytest.raises(FilterError):
-        build.parse_filters([("従業員規模", "==", "__import__('os')"), "x ~ 1"])
+        parse_filters([("従業員規模", "==", "__import__('os')"), "x ~ 1"])
 
 
 def test_quarto_export_leaves_out_pictures_of_empty_charts(non_saas, tmp_path):
@@ -209,10 +211,10 @@ def test_a_filtered_report_states_its_filter_and_n_on_the_cover_every_slide_and_
     root = tmp_path / "build"
     result = chapter.run_chapter("ch1", filters=[["employees", ">=", 1000]], output_dir=root / "chapters" / "ch1")
     doc = json.loads((root / "chapters" / "ch1" / "chapter.json").read_text(encoding="utf-8"))
-    info = build._survey_info("2025")
+    info = survey_info("2025")
     survey = {"wave": "2025", "compare_wave": "2023", "segment": "saas", "filters": doc["filters"],
               "filter_text": doc["filter_text"], "n_total": doc["n_total"], "n_segment": doc["n_segment"],
-              "survey": info, "compare_survey": build._survey_info("2023"), "synthetic": True}
+              "survey": info, "compare_survey": survey_info("2023"), "synthetic": True}
     (root / "survey.json").write_text(json.dumps(survey, ensure_ascii=False), encoding="utf-8")
     assert result is not None and doc["filter_text"]
     n = f"n={doc['n_segment']:,}"

@@ -23,17 +23,16 @@ from scipy import stats
 
 from hakusho import config
 from hakusho.analysis.chapter import (
-    LANGS,
     chart_size,
     compute_chapter,
     load_waves,
-    population_label,
     write_chapter,
 )
+from hakusho.analysis.population import population_label
 from hakusho.analysis.spec import Spec, default_spec
 from hakusho.analysis.tabulate import percent
 from hakusho.errors import BuildError, FilterError
-from hakusho.i18n import missing_keys
+from hakusho.i18n import LANGS, missing_keys
 from hakusho.survey.codebook import Codebook
 
 SPEC = default_spec()

@@ -14,7 +14,8 @@ from fixtures_build import copy_chapters, fake_chapters, survey_doc, write_build
 from hakusho.analysis.spec import default_spec
 from hakusho.errors import BuildError
 from hakusho.i18n import Translator
-from hakusho.render.viewmodel import load_build, population_definition, report_model
+from hakusho.render.methodology import population_definition
+from hakusho.render.viewmodel import load_build, report_model
 
 JAPANESE = re.compile(r"[\u203b\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
 
@@ -127,12 +128,12 @@ def test_methodology_states_method_period_n_routes_bases_rules_and_provenance(mo
 
 
 def test_population_definitions_follow_the_spec() -> None:
-    from hakusho.render.viewmodel import _Text
+    from hakusho.render.wording import Wording
     from hakusho.survey.codebook import load_codebook
 
     spec, book = default_spec(), load_codebook("2025")
-    assert population_definition("all", spec, "saas", book, _Text("en")) == "Every valid respondent"
-    assert population_definition("non_saas", spec, "saas", book, _Text("ja")) == \
+    assert population_definition("all", spec, "saas", book, Wording("en")) == "Every valid respondent"
+    assert population_definition("non_saas", spec, "saas", book, Wording("ja")) == \
         "「業種」で「情報通信業（SaaS）」を選ばなかった回答者"
 
 

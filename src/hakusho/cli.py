@@ -133,11 +133,11 @@ def _filters(values: list[str] | None, extra: list[str]) -> list:
 
 def _build_options(wave: str, compare: str, segment: str, filters: list, allow_small_base: bool,
                    data_dir: Path | None, **rest: object):
-    from hakusho.pipeline import build
+    from hakusho.pipeline.options import BuildOptions, parse_filters
 
-    return build.BuildOptions(
+    return BuildOptions(
         wave=wave, compare_wave="" if compare.lower() in ("", "none") else compare, segment=segment,
-        filters=build.parse_filters(filters, wave=wave), allow_small_base=allow_small_base, data_dir=data_dir, **rest)
+        filters=parse_filters(filters, wave=wave), allow_small_base=allow_small_base, data_dir=data_dir, **rest)
 
 
 @app.command("build", context_settings=_EXTRA_ARGS)
@@ -172,14 +172,17 @@ def build_command(
 ) -> None:
     """Build the report: validate the data, execute the chapter notebooks, render HTML and PDF,
     publish atomically. Only what changed since the last build is redone."""
+    from hakusho.i18n import LANGS
     from hakusho.pipeline import build, publish
+    from hakusho.pipeline.options import FORMATS, split_list
+    from hakusho.pipeline.progress import make_reporter
 
     options = _build_options(
         wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
-        chapters=build.split_list(chapters), langs=build.split_list(lang, valid=build.LANGS, what="language"),
-        formats=build.split_list(fmt, valid=build.FORMATS, what="format"), engine=engine, out=out, force=force,
+        chapters=split_list(chapters), langs=split_list(lang, valid=LANGS, what="language"),
+        formats=split_list(fmt, valid=FORMATS, what="format"), engine=engine, out=out, force=force,
         jobs=jobs, reuse_kernels=not fresh_kernels, strict=strict)
-    result = build.build(options, reporter=build.make_reporter(quiet=quiet))
+    result = build.build(options, reporter=make_reporter(quiet=quiet))
     where = publish.display(result.target)
     if result.up_to_date:
         typer.echo(f"{where} is up to date ({result.seconds:.2f} s)")
@@ -198,11 +201,13 @@ def verify_command(
 ) -> None:
     """Rebuild a report from scratch in a temporary folder and compare it byte for byte; exits
     non-zero listing every file that differs."""
-    from hakusho.pipeline import build, publish
+    from hakusho.pipeline import publish
+    from hakusho.pipeline.progress import make_reporter
+    from hakusho.pipeline.verify import verify, verify_error
 
-    result = build.verify(folder, data_dir=data_dir, jobs=jobs, reporter=build.make_reporter(quiet=quiet))
+    result = verify(folder, data_dir=data_dir, jobs=jobs, reporter=make_reporter(quiet=quiet))
     if not result.ok:
-        raise build.verify_error(result)
+        raise verify_error(result)
     for line in result.changed_inputs:
         typer.echo(f"note: {line}", err=True)
     typer.echo(f"{publish.display(result.folder)}: all {result.files} files identical to a fresh rebuild")
@@ -227,10 +232,11 @@ def notebook_command(
     """Execute one chapter notebook (with filters) and write it, outputs included, for opening in
     Jupyter."""
     from hakusho.pipeline import build, publish
+    from hakusho.pipeline.progress import make_reporter
 
     options = _build_options(wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
                              force=force)
-    path = build.chapter_notebook(options, chapter, out, reporter=build.make_reporter(quiet=quiet))
+    path = build.chapter_notebook(options, chapter, out, reporter=make_reporter(quiet=quiet))
     typer.echo(f"wrote {publish.display(path)}")
 
 

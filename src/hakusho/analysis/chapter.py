@@ -61,9 +61,6 @@ filter is ever evaluated as code.
 
 from __future__ import annotations
 
-import json
-import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -75,32 +72,20 @@ import pandas as pd
 
 from hakusho import config
 from hakusho.analysis.compare import series_tests, side_by_side
-from hakusho.analysis.disclosure import (
-    INDICATIVE_BELOW,
-    base_notes,
-    chart_disclosure,
-    note,
-    suppress_shares,
-)
+from hakusho.analysis.disclosure import base_notes, chart_disclosure, note, suppress_shares
 from hakusho.analysis.figures import chapter_figures
+from hakusho.analysis.population import filter_compare, filter_report, segment_counts, segment_name
+from hakusho.analysis.series import ChapterContext, Series, bilingual, empty_series_note, plan_chart
 from hakusho.analysis.spec import Chart, Spec, default_spec
-from hakusho.analysis.tabulate import (
-    group_shares,
-    median_by_series,
-    one_series,
-    ranking,
-    share_of_base,
-    stack_series,
-)
-from hakusho.errors import CodebookError, FilterError, HakushoError, Problem
-from hakusho.survey.codebook import Codebook, Condition, Question, load_codebook
-from hakusho.survey.filters import ALL_OPS, ORDER_OPS, describe_filters, parse_filter, resolve_choice
+from hakusho.analysis.tabulate import group_shares, median_by_series, one_series, ranking, stack_series
+from hakusho.build_folder import plain, write_json, write_text
+from hakusho.errors import HakushoError
+from hakusho.i18n import LANGS
+from hakusho.survey.codebook import Codebook, load_codebook
 from hakusho.survey.wave import Survey
 
 CSV_COLUMNS = ["chart_id", "wave", "population", "series", "filter", "choice_code", "choice_key",
                "label_ja", "label_en", "count", "base", "pct"]
-LANGS = ("ja", "en")
-MIN_FILTERED_SEGMENT = INDICATIVE_BELOW
 
 
 @dataclass(frozen=True)
@@ -180,498 +165,10 @@ class ChapterResult:
         return self.output_dir / svg[lang]
 
 
-# ------------------------------------------------------------------------------ filters
-
-
-def normalize_filters(filters: Sequence[Any],
-                      codebook: Codebook | None = None) -> tuple[list[Condition], list[list[Any]]]:
-    """Conditions from a researcher's filters, and the same filters as JSON-able triples.
-
-    Each filter is ``[variable, operator, value]`` or a text such as ``"employees >= 1000"``;
-    triples keep the value as given (a number stays a number in chapter.json). A single text is
-    one filter (what ``papermill -p filters "employees >= 1000"`` passes). With ``codebook``, a
-    variable may also be named by its column code (``Q1``) or its label in either language
-    (「従業員規模」, "Employees"); conditions and triples then carry the variable's id.
-
-    Only texts, numbers and lists of those are accepted as values, and nothing is evaluated:
-    anything else is a FilterError before a single respondent is looked at.
-    """
-    conditions: list[Condition] = []
-    triples: list[list[Any]] = []
-    if isinstance(filters, str):
-        filters = [filters] if filters.strip() else []
-    elif isinstance(filters, Mapping) or not isinstance(filters, Sequence):
-        raise FilterError(f"filters must be a list of [variable, operator, value] triples, got "
-                          f"{type(filters).__name__}",
-                          [Problem("wrong type", value=repr(filters)[:80], expected="a list of filters")])
-    for item in filters:
-        if isinstance(item, str):
-            cond = _text_filter(item, codebook)
-            value = cond.value
-        elif isinstance(item, Sequence) and len(item) == 3:
-            var, op, value = item
-            cond = _triple_filter(var, op, value)
-        else:
-            raise FilterError(f"a filter has three parts (variable, operator, value), got {item!r}"[:200],
-                              [Problem("expected VARIABLE OPERATOR VALUE", value=repr(item)[:80])])
-        if codebook is not None:
-            cond = Condition(var=resolve_variable(codebook, cond.var), op=cond.op, value=cond.value)
-        conditions.append(cond)
-        triples.append([cond.var, cond.op, list(value) if isinstance(value, tuple | list) else value])
-    return conditions, triples
-
-
-def resolve_variable(codebook: Codebook, name: str) -> str:
-    """The id of the variable ``name`` names: an id, a column code or a label in either language.
-
-    An unknown name is returned as it is, for the evaluator to reject with the valid ids listed.
-    """
-    if name in codebook.by_id:
-        return name
-    wanted = name.strip().casefold()
-    for question in codebook.questions:
-        names = {question.column, *(question.label(lang) for lang in LANGS)}
-        if wanted in {n.strip().casefold() for n in names}:
-            return question.id
-    return name
-
-
-def _scalar_ok(value: object) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return isinstance(value, str | int)
-
-
-def _triple_filter(var: object, op: object, value: object) -> Condition:
-    """A condition from a triple whose parts are checked for type, never interpreted as code."""
-    if not isinstance(var, str) or not var.strip():
-        raise FilterError(f"a filter's variable must be a name, got {var!r}"[:200],
-                          [Problem("wrong type", value=repr(var)[:80], expected="a variable name")])
-    if not isinstance(op, str) or op.strip() not in ALL_OPS:
-        raise FilterError(f"unknown operator {op!r} in filter (valid: {', '.join(sorted(ALL_OPS))})"[:300],
-                          [Problem("unknown operator", column=var, value=repr(op)[:80],
-                                   expected=", ".join(sorted(ALL_OPS)))])
-    op = op.strip()
-    listed = isinstance(value, list | tuple)
-    items = list(value) if listed else [value]  # type: ignore[call-overload]
-    if not items or not all(_scalar_ok(v) for v in items):
-        raise FilterError(f"filter on '{var}': {value!r} is not a value a filter can take"[:200],
-                          [Problem("wrong type", column=var, value=repr(value)[:80],
-                                   expected="a text, a number, or a list of them")])
-    if op in ("in", "not in") and not listed and isinstance(value, str):
-        # A text list as the command line writes it: "doing,planning".
-        items = [v.strip() for v in value.split(",") if v.strip()]
-        listed = True
-    if listed and op in ORDER_OPS:
-        raise FilterError(f"filter on '{var}': {op} takes one value, got a list",
-                          [Problem("wrong type", column=var, value=repr(value)[:80], expected="one value")])
-    return Condition(var=var.strip(), op=op, value=items if listed else value)  # type: ignore[arg-type]
-
-
-_LOOSE_FILTER = re.compile(r"^\s*(.+?)\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*$"
-                           r"|^\s*(.+?)\s+(not in|in|includes|excludes)\s+(.+?)\s*$")
-
-
-def _text_filter(text: str, codebook: Codebook | None) -> Condition:
-    """A text filter; with a codebook its variable may be a label (「従業員規模 >= 1000」)."""
-    try:
-        return parse_filter(text)
-    except FilterError:
-        if codebook is None:
-            raise
-        match = _LOOSE_FILTER.match(text)
-        if not match or resolve_variable(codebook, (match.group(1) or match.group(4))) not in codebook.by_id:
-            raise
-        var, op, raw = (match.group(1), match.group(2), match.group(3)) if match.group(1) else \
-            (match.group(4), match.group(5), match.group(6))
-        cond = parse_filter(f"x {op} {raw}")  # the value read as any text filter's value
-        return Condition(var=var.strip(), op=cond.op, value=cond.value)
-
-
-_ORDER_SIGNS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
-
-
-def filter_label(conditions: Sequence[Condition], codebook: Codebook) -> dict[str, str]:
-    """The filter in words, per language, with the codebook's labels (for notes under charts).
-
-    ``filter_text`` ("employees >= 1000") stays the machine form recorded in the outputs; this is
-    what a reader sees: 「従業員規模 ≥ 1000」 / "Employees ≥ 1000".
-    """
-    from hakusho.i18n import Translator
-
-    out = {}
-    for lang in LANGS:
-        t = Translator(lang, "notes")
-        parts = []
-        for cond in conditions:
-            question = codebook.question(cond.var)
-            values = list(cond.value) if isinstance(cond.value, list | tuple) else [cond.value]
-
-            def name(value: object, question: Question = question, t: Translator = t, lang: str = lang) -> str:
-                try:
-                    choice = question.choice(resolve_choice(question, value))
-                except FilterError:
-                    return str(value)
-                return t("filter.value", value=choice.label(lang))
-
-            label = question.label(lang)
-            if cond.op in _ORDER_SIGNS:
-                parts.append(t("filter.order", variable=label, op=_ORDER_SIGNS[cond.op], value=name(cond.value)))
-                continue
-            listed = t("filter.or").join(name(v) for v in values)
-            key = {"==": "filter.is", "in": "filter.is", "!=": "filter.is_not", "not in": "filter.is_not",
-                   "includes": "filter.includes", "excludes": "filter.excludes"}[cond.op]
-            parts.append(t(key, variable=label, values=listed))
-        out[lang] = t("filter.and").join(parts)
-    return out
-
-
-@dataclass(frozen=True)
-class _Filtered:
-    survey: Survey
-    text: str  # the filter this wave was tabulated under ("" = none)
-
-
-def _filter_report(survey: Survey, conditions: list[Condition], *, segment: str, spec: Spec,
-                   allow_small_base: bool) -> tuple[Survey, int, int]:
-    mask = survey.where(conditions, source="filter") if conditions else pd.Series(True, index=survey.responses.index)
-    filtered = survey.subset(mask, conditions)
-    seg = spec.segments[segment]
-    n_segment = int(filtered.where(seg.where, source=f"segment {segment}").sum())
-    if conditions:
-        text = describe_filters(conditions)
-        if filtered.n == 0 or n_segment == 0:
-            raise FilterError(
-                f"filter '{text}' leaves no respondents in the {segment} segment of wave {survey.wave}",
-                [Problem("empty result", value=text, expected="a filter that keeps some respondents")],
-            )
-        if n_segment < MIN_FILTERED_SEGMENT and not allow_small_base:
-            raise FilterError(
-                f"filter '{text}' leaves {n_segment} respondents in the {segment} segment of wave "
-                f"{survey.wave}, fewer than {MIN_FILTERED_SEGMENT}; pass allow_small_base=True to build "
-                "the chapter anyway (small bases are then marked or shown as counts only)",
-                [Problem("base too small", value=n_segment, expected=f"at least {MIN_FILTERED_SEGMENT}")],
-            )
-    return filtered, filtered.n, n_segment
-
-
-def _filter_compare(survey: Survey | None, conditions: list[Condition]) -> tuple[_Filtered | None, list[str]]:
-    """The comparison wave under the same filter if it can express it; else unfiltered.
-
-    Returns the wave and the filter variables it could not express (empty when filtered).
-    """
-    if survey is None:
-        return None, []
-    if not conditions:
-        return _Filtered(survey, ""), []
-    failed = []
-    for cond in conditions:
-        try:
-            survey.where([cond])
-        except FilterError:
-            failed.append(cond.var)
-    if failed:
-        return _Filtered(survey, ""), failed
-    mask = survey.where(conditions, source="filter")
-    return _Filtered(survey.subset(mask, conditions), describe_filters(conditions)), []
-
-
-# ------------------------------------------------------------------------------ segments and populations
-
-HOME_SEGMENT = "saas"  # the segment the spec's population labels are worded for (the SaaS report)
-POPULATIONS_DOMAIN = "populations"
-
-
-def population_label(spec: Spec, pop_id: str, segment: str) -> dict[str, str]:
-    """The label of a population in a report of ``segment``, per language.
-
-    Fixed populations (``segment: false``) keep the spec's label in every report; a population
-    inside the report's segment keeps it in the SaaS report and takes the ``populations``
-    catalog's ``population.<id>.<segment>`` otherwise (a missing entry is an error, never the
-    SaaS wording).
-    """
-    pop = spec.populations[pop_id]
-    if not pop.segment or segment == HOME_SEGMENT:
-        return {"ja": pop.ja, "en": pop.en}
-    from hakusho.i18n import Translator
-
-    return {lang: Translator(lang, POPULATIONS_DOMAIN)(f"population.{pop_id}.{segment}") for lang in LANGS}
-
-
-def segment_name(segment: str) -> dict[str, str]:
-    """A segment as named inside a sentence ("non-SaaS companies"), per language."""
-    from hakusho.i18n import Translator
-
-    return {lang: Translator(lang, POPULATIONS_DOMAIN)(f"segment.{segment}") for lang in LANGS}
-
-
-def split_segments(spec: Spec) -> list[str]:
-    """The segments the integrated report puts side by side: every segment with conditions."""
-    return [sid for sid, seg in spec.segments.items() if seg.where]
-
-
-def is_integrated(spec: Spec, segment: str) -> bool:
-    """The integrated report's segment is the one without conditions (everyone)."""
-    return not spec.segments[segment].where
-
-
-def _segment_variables(spec: Spec) -> set[str]:
-    return {cond.var for seg in spec.segments.values() for cond in seg.where}
-
-
-def _everyone(spec: Spec) -> str:
-    return next((pid for pid, p in spec.populations.items() if not p.where and not p.segment), "all")
-
-
-def report_base(spec: Spec, pop_id: str, segment: str) -> str:
-    """The population a chart based on ``pop_id`` describes in a (single-segment) report of ``segment``.
-
-    The SaaS segment's own population (``saas``) stands for "the report's segment": in the
-    non-SaaS report it is ``non_saas``. Everything else is itself.
-    """
-    if pop_id == HOME_SEGMENT and segment != HOME_SEGMENT and segment in spec.populations:
-        return segment
-    return pop_id
-
-
-def _series_segment(spec: Spec, pop_id: str, segment: str) -> str | None:
-    """The segment a series' population lies inside (for saying why it is empty), if any."""
-    pop = spec.populations[pop_id]
-    if pop.segment:
-        return segment
-    return pop_id if pop_id in spec.segments and spec.segments[pop_id].where else None
-
-
 # ------------------------------------------------------------------------------ one chart
 
 
-@dataclass(frozen=True)
-class _Series:
-    id: str
-    wave: str
-    population: str
-    label: dict[str, str]
-    filter_text: str
-    table: pd.DataFrame  # TABLE_COLUMNS, before disclosure
-    segment: str | None = None  # the segment the series lies inside, if one
-    notes: tuple[dict[str, Any], ...] = ()  # notes that hold only while this series is shown
-
-    @property
-    def base(self) -> int:
-        return int(self.table["base"].iloc[0]) if len(self.table) else 0
-
-
-@dataclass(frozen=True)
-class _Context:
-    spec: Spec
-    segment: str
-    report: _Filtered
-    compare: _Filtered | None
-    compare_unfiltered_vars: tuple[str, ...]
-    crosswalk: Any
-    filter_text: str
-    filter_label: dict[str, str]
-    segment_counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # wave → segment → n (unfiltered)
-
-    @property
-    def integrated(self) -> bool:
-        return is_integrated(self.spec, self.segment)
-
-    def lacks(self, wave: str, segment: str | None) -> bool:
-        """Whether the wave as a whole has nobody of ``segment`` (2023: no non-SaaS respondents)."""
-        return segment is not None and self.segment_counts.get(wave, {}).get(segment, 1) == 0
-
-
-@dataclass
-class _Plan:
-    """Where a chart's numbers come from, before empty series are left out and tests are run."""
-
-    series: list[_Series]
-    question: Question
-    base: str
-    base_label: dict[str, str]
-    compare: str | None
-    notes: list[dict[str, Any]] = field(default_factory=list)
-    test_pair: tuple[str, str] | None = None
-    test_kind: str = "yoy"  # yoy | segments
-    # Integrated report: a series is labelled by its segment beside the other one ("SaaS"), and by
-    # its full population ("CSに取り組んでいるSaaS企業") when it is the only one left.
-    alone_labels: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-def _bilingual(obj: Any) -> dict[str, str]:
-    return {"ja": obj.ja, "en": obj.en}
-
-
-def _population_series(ctx: _Context, source: _Filtered, qid: str, pop_id: str, series_id: str, *,
-                       segment: str | None = None, label: dict[str, str] | None = None) -> _Series:
-    """``pop_id`` evaluated in ``segment`` (default: the report's), and further restricted to
-    the segment's respondents when one is given (a series of the integrated report)."""
-    survey = source.survey
-    seg = segment or ctx.segment
-    mask = survey.population(pop_id, segment=seg, spec=ctx.spec)
-    if segment is not None:
-        mask &= survey.where(ctx.spec.segments[segment].where, source=f"segment {segment}")
-    return _Series(series_id, survey.wave, pop_id, label or population_label(ctx.spec, pop_id, seg), source.text,
-                   share_of_base(survey, qid, mask), segment=_series_segment(ctx.spec, pop_id, seg) or segment)
-
-
-def _by_segment_order(segment: str) -> list[str]:
-    if segment == "non_saas":
-        return ["non_saas", "saas"]
-    if segment == "all":
-        return ["all", "saas", "non_saas"]
-    return ["saas", "non_saas"]
-
-
-def _check_answer(chart: Chart, question: Question, codebook: Codebook) -> None:
-    if (chart.answer == "multi") != (question.type == "multi"):
-        raise CodebookError(
-            f"chart {chart.id} is a {chart.answer} chart but {question.id} is {question.type} in codebook "
-            f"{codebook.wave}",
-            [Problem("answer type differs", file=codebook.source, column=question.id, value=question.type,
-                     expected=chart.answer)],
-        )
-
-
-def _wave_label(wave: str) -> dict[str, str]:
-    from hakusho.i18n import Translator
-
-    return {lang: Translator(lang, "notes")("label.wave", wave=wave) for lang in LANGS}
-
-
-def _question(chart: Chart, source: _Filtered) -> Question:
-    question = source.survey.question(chart.variable)
-    _check_answer(chart, question, source.survey.codebook)
-    return question
-
-
-def _segment_pair(ctx: _Context) -> tuple[str, str] | None:
-    split = split_segments(ctx.spec)
-    return (split[0], split[1]) if len(split) >= 2 else None
-
-
-def _plan_yoy(chart: Chart, ctx: _Context, base: str, base_label: dict[str, str]) -> _Plan:
-    report = ctx.report
-    question = _question(chart, report)
-    qid = chart.variable
-    wave = report.survey.wave
-    mine = _population_series(ctx, report, qid, base, wave, label=_wave_label(wave))
-    plan = _Plan([mine], question, base, base_label, chart.compare)
-    if ctx.compare is None:
-        plan.notes.append(note("note.yoy_no_compare", wave=wave))
-        return plan
-    other_wave = ctx.compare.survey.wave
-    vmap = ctx.crosswalk.variable(qid) if ctx.crosswalk is not None else None
-    if vmap is None:
-        plan.notes.append(note("note.yoy_not_asked", wave=wave, compare=other_wave))
-        return plan
-    from hakusho.survey.crosswalk import share_in_target_terms
-
-    compare_survey = ctx.compare.survey
-    mask = compare_survey.population(base, segment=ctx.segment, spec=ctx.spec)
-    theirs_table = share_in_target_terms(compare_survey, mask, qid, report.survey.codebook, ctx.crosswalk)
-    # A choice new in the report wave has no counterpart: no count, rather than a false zero
-    # (it is left out of the comparison wave's values and rows).
-    new = [c.key for c in question.choices if not vmap.sources(c.key)]
-    theirs_table["count"] = theirs_table["count"].astype("Int64").mask(theirs_table["choice_key"].isin(new))
-    theirs_table["pct"] = theirs_table["pct"].mask(theirs_table["choice_key"].isin(new))
-    own_notes = [note("note.yoy_crosswalk", wave=wave, compare=other_wave)]
-    if vmap.note is not None:
-        own_notes.append({"key": "crosswalk.note", "params": {"variable": qid}, **_bilingual(vmap.note)})
-    theirs = _Series(other_wave, other_wave, base, _wave_label(other_wave), ctx.compare.text, theirs_table,
-                     segment=_series_segment(ctx.spec, base, ctx.segment), notes=tuple(own_notes))
-    plan.series.append(theirs)
-    plan.test_pair = (wave, other_wave)
-    return plan
-
-
-def _plan_segment(chart: Chart, ctx: _Context) -> _Plan:
-    """A chart of one segment's report (and the charts the integrated report does not split)."""
-    qid = chart.variable
-    base = report_base(ctx.spec, chart.base, ctx.segment)
-    base_label = population_label(ctx.spec, base, ctx.segment)
-    if chart.wave == "compare":
-        assert ctx.compare is not None  # charts of the comparison wave are skipped without one
-        question = _question(chart, ctx.compare)
-        series = [_population_series(ctx, ctx.compare, qid, base, base)]
-        return _Plan(series, question, base, base_label, chart.compare,
-                     [note("note.reference_wave", wave=ctx.compare.survey.wave)])
-    if chart.compare == "yoy":
-        return _plan_yoy(chart, ctx, base, base_label)
-    question = _question(chart, ctx.report)
-    plan = _Plan([], question, base, base_label, chart.compare)
-    if chart.compare == "by_segment":
-        pops = _by_segment_order(ctx.segment)
-        if ctx.integrated:
-            plan.test_pair, plan.test_kind = _segment_pair(ctx), "segments"
-    elif chart.series:
-        pops = list(chart.series)
-    else:
-        pops = [base]
-    plan.series = [_population_series(ctx, ctx.report, qid, p, p) for p in pops]
-    return plan
-
-
-def _plan_integrated(chart: Chart, ctx: _Context) -> _Plan:
-    """A chart of the integrated report: its base inside each segment, side by side."""
-    spec = ctx.spec
-    pair = _segment_pair(ctx)
-    names = {"first": segment_name(pair[0]), "second": segment_name(pair[1])} if pair else {}
-    pop = spec.populations[chart.base]
-    if chart.compare == "by_segment" or pair is None:
-        return _plan_segment(chart, ctx)
-    if chart.variable in _segment_variables(spec):
-        plan = _plan_segment(chart, ctx)
-        plan.notes.append(note("note.not_split_variable", **names))
-        return plan
-    relative = pop.segment
-    if not relative and pop.where and chart.base not in spec.segments:
-        plan = _plan_segment(chart, ctx)
-        plan.notes.append(note("note.not_split_population", **names))
-        return plan
-
-    base = chart.base if relative else _everyone(spec)
-    source = ctx.compare if chart.wave == "compare" else ctx.report
-    assert source is not None  # charts of the comparison wave are skipped without one
-    question = _question(chart, source)
-    series = []
-    alone = {}
-    for seg in split_segments(spec):
-        alone[seg] = (population_label(spec, base, seg) if relative
-                      else population_label(spec, seg, seg) if seg in spec.populations
-                      else _bilingual(spec.segments[seg]))
-        series.append(_population_series(ctx, source, chart.variable, base, seg, segment=seg,
-                                         label=_bilingual(spec.segments[seg])))
-    compare = chart.compare if chart.compare == "ref_2023" else "by_segment"
-    plan = _Plan(series, question, base, population_label(spec, base, ctx.segment), compare,
-                 test_pair=pair, test_kind="segments", alone_labels=alone)
-    if chart.wave == "compare":
-        plan.notes.append(note("note.reference_wave", wave=source.survey.wave))
-    elif chart.compare == "yoy" and ctx.compare is not None and ctx.crosswalk is not None \
-            and ctx.crosswalk.variable(chart.variable) is not None:
-        other = ctx.compare.survey.wave
-        present = [seg for seg in split_segments(spec) if not ctx.lacks(other, seg)]
-        if len(present) == 1:
-            plan.notes.append(note("note.yoy_home_only", compare=other, segment=segment_name(present[0])))
-        else:
-            plan.notes.append(note("note.yoy_segment_reports", wave=ctx.report.survey.wave, compare=other))
-    return plan
-
-
-def _plan(chart: Chart, ctx: _Context) -> _Plan:
-    return _plan_integrated(chart, ctx) if ctx.integrated else _plan_segment(chart, ctx)
-
-
-def _empty_series_note(ctx: _Context, series: _Series) -> dict[str, Any]:
-    if ctx.lacks(series.wave, series.segment):
-        return note("note.wave_lacks_segment", wave=series.wave, segment=segment_name(str(series.segment)))
-    return note("note.series_empty", series=series.label)
-
-
-def _tidy(chart_id: str, series: list[_Series], shown: pd.DataFrame) -> pd.DataFrame:
+def _tidy(chart_id: str, series: list[Series], shown: pd.DataFrame) -> pd.DataFrame:
     meta = {s.id: s for s in series}
     tidy = shown[shown["count"].notna()].copy()  # choices a wave did not offer have no row
     tidy.insert(0, "chart_id", chart_id)
@@ -697,15 +194,15 @@ def _test_note(kind: str, answer: str, pair: tuple[str, str]) -> dict[str, Any]:
                 first=segment_name(pair[0]), second=segment_name(pair[1]))
 
 
-def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataFrame]:
+def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd.DataFrame]:
     """One chart dict (chapter.json) and its tidy table."""
-    plan = _plan(chart, ctx)
+    plan = plan_chart(chart, ctx)
     question = plan.question
     series = plan.series
     left_out: list[dict[str, Any]] = []
     if any(s.base == 0 for s in series) and any(s.base > 0 for s in series):
         # A series of nobody is not drawn as a row of zeros: it is left out, and a note says why.
-        left_out = [_empty_series_note(ctx, s) for s in series if s.base == 0]
+        left_out = [empty_series_note(ctx, s) for s in series if s.base == 0]
         series = [s for s in series if s.base > 0]
     base_label = plan.base_label
     if len(series) == 1 and series[0].id in plan.alone_labels:
@@ -745,7 +242,7 @@ def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataF
     if not named or named[0] is not first:
         notes += base_notes(levels[first.id], bases[first.id])
     if empty and ctx.lacks(first.wave, first.segment):
-        notes.append(_empty_series_note(ctx, first))
+        notes.append(empty_series_note(ctx, first))
     for s in named:
         if levels[s.id] in ("suppressed", "indicative"):
             notes.append(note(f"note.series_{levels[s.id]}", series=s.label, n=bases[s.id]))
@@ -773,7 +270,7 @@ def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataF
     groups = group_shares(shown, {g.id: g.keys for g in chart.groups}) if chart.groups else {}
     chart_dict = {
         "id": chart.id,
-        "title": _bilingual(chart.title),
+        "title": bilingual(chart.title),
         "answer": chart.answer,
         "compare": plan.compare,
         "wave": first.wave,
@@ -781,7 +278,7 @@ def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataF
         "base_label": base_label,
         "base_n": bases[first.id],
         "disclosure": levels[first.id],
-        "question": {"id": question.id, "text": _bilingual(question.text)},
+        "question": {"id": question.id, "text": bilingual(question.text)},
         "series": [{"id": s.id, "wave": s.wave, "label": s.label, "base_n": bases[s.id],
                     "disclosure": levels[s.id]} for s in series],
         "rows": rows,
@@ -799,11 +296,6 @@ def compute_chart(chart: Chart, ctx: _Context) -> tuple[dict[str, Any], pd.DataF
 # ------------------------------------------------------------------------------ the chapter
 
 
-def _segment_counts(surveys: Sequence[Survey | None], spec: Spec) -> dict[str, dict[str, int]]:
-    return {s.wave: {sid: int(s.where(seg.where, source=f"segment {sid}").sum()) for sid, seg in spec.segments.items()}
-            for s in surveys if s is not None}
-
-
 def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | None = None, *,
                     segment: str = "saas", filters: Sequence[Any] = (), allow_small_base: bool = False,
                     crosswalk: Any = None, spec: Spec | None = None) -> ChapterResult:
@@ -816,21 +308,14 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
     """
     spec = spec or default_spec()
     chapter = spec.chapter(chapter_id)
-    if segment not in spec.segments:
-        raise FilterError(f"unknown segment '{segment}' (valid: {', '.join(spec.segments)})",
-                          [Problem("unknown segment", value=segment, expected=", ".join(spec.segments))])
-    conditions, triples = normalize_filters(filters, survey.codebook)
-    filter_text = describe_filters(conditions)
-    report, n_total, n_segment = _filter_report(survey, conditions, segment=segment, spec=spec,
-                                                allow_small_base=allow_small_base)
-    compare, unfiltered_vars = _filter_compare(compare_survey, conditions)
+    people = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
+    compare, unfiltered_vars = filter_compare(compare_survey, people.conditions)
     if compare is not None and crosswalk is None and any(c.compare == "yoy" for c in chapter.charts):
         from hakusho.survey.crosswalk import load_crosswalk
 
         crosswalk = load_crosswalk()
-    labels = filter_label(conditions, survey.codebook)
-    ctx = _Context(spec, segment, _Filtered(report, filter_text), compare, tuple(unfiltered_vars), crosswalk,
-                   filter_text, labels, _segment_counts([survey, compare_survey], spec))
+    ctx = ChapterContext(spec, segment, people.report, compare, tuple(unfiltered_vars), crosswalk, people.text,
+                         people.label, segment_counts([survey, compare_survey], spec))
 
     slides = []
     tables: dict[str, pd.DataFrame] = {}
@@ -847,15 +332,15 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
 
     doc = {
         "chapter": chapter.id,
-        "title": _bilingual(chapter.title),
+        "title": bilingual(chapter.title),
         "wave": survey.wave,
         "compare_wave": compare_survey.wave if compare_survey is not None else "",
         "segment": segment,
-        "filters": triples,
-        "filter_text": filter_text,
-        "filter_label": labels,
-        "n_total": n_total,
-        "n_segment": n_segment,
+        "filters": people.triples,
+        "filter_text": people.text,
+        "filter_label": people.label,
+        "n_total": people.n_total,
+        "n_segment": people.n_segment,
         "slides": slides,
     }
     return ChapterResult(chapter=_freeze(doc), tables=MappingProxyType(tables),
@@ -871,18 +356,6 @@ def _freeze(doc: dict[str, Any]) -> Mapping[str, Any]:
 # ------------------------------------------------------------------------------ writing
 
 
-def _json_text(obj: Any) -> str:
-    return json.dumps(_plain(obj), sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
-
-
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, Mapping):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    return obj
-
-
 def csv_text(table: pd.DataFrame) -> str:
     """The tidy table as CSV: fixed columns and row order, one decimal for shares, blanks for none."""
     out = table[CSV_COLUMNS].copy()
@@ -891,20 +364,13 @@ def csv_text(table: pd.DataFrame) -> str:
     return out.to_csv(index=False, lineterminator="\n")
 
 
-def write_text(path: Path, text: str) -> None:
-    """UTF-8 with LF line ends, whatever the platform: outputs must be byte-identical."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-
-
 def write_chapter(result: ChapterResult, output_dir: Path | str, *, draw_charts: bool = True) -> ChapterResult:
     """Write the chapter's outputs into ``output_dir`` (created if missing); returns the result
     with ``output_dir`` set. ``draw_charts=False`` writes the numbers only (for quick checks)."""
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_text(out / "chapter.json", _json_text(result.chapter))
-    write_text(out / "figures.json", _json_text(result.figures))
+    write_json(out / "chapter.json", result.chapter)
+    write_json(out / "figures.json", result.figures)
     for chart_id, table in result.tables.items():
         write_text(out / "tables" / f"{chart_id}.csv", csv_text(table))
     if draw_charts:
@@ -929,7 +395,7 @@ def _write_charts(result: ChapterResult, out: Path) -> None:
             if chart["svg"] is None:  # nobody in the base: the chart's note says so, nothing is drawn
                 continue
             for lang in LANGS:
-                fig = draw_chart(_plain(chart), lang, size=chart_size(slide),
+                fig = draw_chart(plain(chart), lang, size=chart_size(slide),
                                  filter_text=label[lang] if label else None)
                 save_svg(fig, out / chart["svg"][lang])
 

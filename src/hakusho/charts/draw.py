@@ -46,22 +46,16 @@ The layout is measured with these faces' metrics, which is why the same faces mu
 Determinism: fixed ``svg.hashsalt``, no date or creator in the metadata, no pyplot state, sorted
 inputs. The same chart dict gives byte-identical SVG in any process.
 """
-
 from __future__ import annotations
 
-import colorsys
-import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
-import matplotlib.style  # mpl.style is not loaded by ``import matplotlib``
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
-from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -69,26 +63,39 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Affine2D, ScaledTranslation, blended_transform_factory
 
-from hakusho import config
 from hakusho.charts import fonts
 from hakusho.charts.fonts import text_width, wrap_label
+from hakusho.charts.style import (
+    WIDTHS,
+    accent_text,
+    categorical_colors,
+    current_family,
+    house_palette,
+    house_style,
+    ink_on,
+    muted,
+    save_svg,
+    sequential_colors,
+    tint,
+)
+from hakusho.charts.view import (
+    ChartView,
+    RowView,
+    SeriesView,
+    chart_key,
+    chart_kind,
+    chart_view,
+    format_pct,
+    test_names,
+)
 from hakusho.errors import BuildError
 from hakusho.i18n import Translator, translator
 from hakusho.text import numbers
 
-STYLE_PATH = config.RESOURCES_DIR / "hakusho.mplstyle"
-SVG_HASH_SALT = "hakusho"
-SVG_METADATA = {"Date": None, "Creator": None}
+KINDS = ("bars", "stacked", "grouped")
 
-# Figure widths in inches: half of a 16:9 slide (two charts side by side) and its full width.
-WIDTHS = {"half": 6.4, "full": 12.8}
 # Widest a row label may grow before it wraps, per figure width.
 LABEL_WIDTHS = {"half": 2.1, "full": 3.2}
-
-ANSWERS = ("single", "multi", "ordinal")
-TESTED_COMPARES = ("yoy", "by_segment")  # comparisons whose tests mark bars ▲/▼
-DISCLOSURES = ("ok", "indicative", "suppressed")
-KINDS = ("bars", "stacked", "grouped")
 
 # Layout, in inches (text sizes are in points, from the style sheet or below).
 MARGIN = 0.14
@@ -106,307 +113,6 @@ SUBTITLE_SIZE = 8.5
 NOTE_SIZE = 7.5
 VALUE_SIZE = 8.5
 GROUP_VALUE_SIZE = 7.5
-
-
-# --------------------------------------------------------------------------- style
-
-
-@contextmanager
-def house_style(lang: str) -> Iterator[None]:
-    """matplotlib's defaults, the house style sheet and the language's font — nothing global."""
-    family = fonts.font_family(lang)
-    with mpl.style.context(["default", STYLE_PATH]), mpl.rc_context({"font.family": list(family)}):
-        yield
-
-
-def _palette() -> list[str]:
-    """The categorical colours of the style sheet (read inside :func:`house_style`)."""
-    return [to_hex(c) for c in mpl.rcParams["axes.prop_cycle"].by_key()["color"]]
-
-
-def _tint(color: str, amount: float) -> str:
-    """``color`` mixed with white (``amount`` 1 = white)."""
-    r, g, b = to_rgb(color)
-    return to_hex((r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount))
-
-
-def _shade(color: str, amount: float) -> str:
-    """``color`` darkened in lightness, hue kept (for text in the accent colour)."""
-    h, l_, s = colorsys.rgb_to_hls(*to_rgb(color))
-    return to_hex(colorsys.hls_to_rgb(h, l_ * (1 - amount), s))
-
-
-def _luminance(color: str) -> float:
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in to_rgb(color))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def _ink_on(color: str) -> str:
-    """Dark text on light fills, white on dark ones (the one with the larger contrast)."""
-    lum = _luminance(color)
-    dark = mpl.rcParams["text.color"]
-    contrast_white = 1.05 / (lum + 0.05)
-    contrast_dark = (lum + 0.05) / (_luminance(dark) + 0.05)
-    return "#FFFFFF" if contrast_white >= contrast_dark else dark
-
-
-def categorical_colors(n: int) -> list[str]:
-    """``n`` colours for unordered choices: the house palette, then its tints."""
-    base = _palette()
-    return [base[i] if i < len(base) else _tint(base[i % len(base)], 0.5) for i in range(n)]
-
-
-def sequential_colors(n: int) -> list[str]:
-    """``n`` colours for ordered buckets, light teal to navy (first bucket lightest)."""
-    import seaborn as sns  # palette tools only; imported where used to keep the CLI start quick
-
-    navy, teal = _palette()[:2]
-    ramp = sns.blend_palette([_tint(teal, 0.78), teal, navy], n_colors=max(n, 2))
-    return [to_hex(c) for c in ramp[:n]] if n > 1 else [to_hex(ramp[0])]
-
-
-def _family() -> tuple[str, ...]:
-    """The font families of the current style (set per language by :func:`house_style`)."""
-    return tuple(mpl.rcParams["font.family"])
-
-
-def _muted() -> str:
-    return mpl.rcParams["axes.labelcolor"]
-
-
-def _accent_text() -> str:
-    """Amber darkened to a readable text colour (notes about small bases)."""
-    return _shade(_palette()[2], 0.55)
-
-
-# --------------------------------------------------------------------------- chart dict → view
-
-
-@dataclass(frozen=True)
-class SeriesView:
-    """One population or wave of a chart, in one language, with its colour."""
-
-    id: str
-    label: str
-    wave: str
-    base_n: int
-    disclosure: str
-    color: str
-    is_report: bool
-
-
-@dataclass(frozen=True)
-class RowView:
-    key: str
-    label: str
-    values: Mapping[str, Mapping[str, Any]]
-
-    def offered(self, series: SeriesView) -> bool:
-        """Was the choice offered to this series (a wave's questionnaire may lack it)?"""
-        value = self.values.get(series.id)
-        return value is not None and value.get("count") is not None
-
-    def count(self, series: SeriesView) -> int | None:
-        value = self.values.get(series.id)
-        return None if value is None or value.get("count") is None else int(value["count"])
-
-    def pct(self, series: SeriesView) -> float | None:
-        value = self.values.get(series.id)
-        return None if value is None or value.get("pct") is None else float(value["pct"])
-
-
-@dataclass(frozen=True)
-class ChartView:
-    """A chart dict read for one language: what the drawing functions need, checked once."""
-
-    id: str
-    lang: str
-    answer: str
-    compare: str | None
-    wave: str
-    title: str
-    base_label: str
-    base_n: int
-    series: tuple[SeriesView, ...]
-    rows: tuple[RowView, ...]  # counted in the base, questionnaire order
-    excluded: tuple[RowView, ...]  # counted but outside the base ("don't know")
-    counts_only: bool
-    median_key: str | None
-    tests: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-
-    @property
-    def primary(self) -> SeriesView:
-        """The series rows are ranked by: the report wave, else the first one."""
-        return next((s for s in self.series if s.is_report), self.series[0])
-
-    def value(self, row: RowView, series: SeriesView) -> float | None:
-        """The bar length: the share, or the count on a counts-only chart."""
-        if self.counts_only:
-            count = row.count(series)
-            return None if count is None else float(count)
-        return None if series.disclosure == "suppressed" else row.pct(series)
-
-    def ordered_rows(self) -> list[RowView]:
-        """Multiple answers by share (largest first, ties in questionnaire order); others as asked."""
-        if self.answer != "multi":
-            return list(self.rows)
-        return sorted(self.rows, key=lambda r: -(self.value(r, self.primary) or 0.0))
-
-    def marker(self, row: RowView, series: SeriesView) -> str:
-        """▲/▼ on the report wave where a per-choice test finds the change significant; on a
-        segment comparison (integrated report), on the first series of the test (SaaS) where it
-        differs significantly from the second.
-
-        A distribution test (ordinal answers) says nothing about one bucket: it gets a note
-        (:meth:`distribution_test`), never a mark on a bar.
-        """
-        test = self.tests.get(row.key)
-        if self.counts_only or self.compare not in TESTED_COMPARES or not test:
-            return ""
-        if not (series.is_report if self.compare == "yoy" else series.id == self.tested_series()[0]):
-            return ""
-        if test.get("test") != _test_names()[0] or not test.get("significant"):
-            return ""
-        return "▲" if float(test.get("change_pt") or 0) > 0 else "▼"
-
-    def distribution_test(self) -> Mapping[str, Any] | None:
-        """The one test of the whole distribution, when the chart carries one."""
-        name = _test_names()[1]
-        found = [t for t in self.tests.values() if t.get("test") == name and t.get("p_value") is not None]
-        return None if self.counts_only or self.compare not in TESTED_COMPARES or not found else found[0]
-
-    def tested_series(self) -> tuple[str, str]:
-        """The two series a segment comparison's tests compare (first minus second)."""
-        for test in self.tests.values():
-            pair = test.get("series")
-            if pair and len(pair) == 2:
-                return str(pair[0]), str(pair[1])
-        return self.series[0].id, self.series[-1].id if len(self.series) > 1 else ""
-
-    def series_label(self, series_id: str) -> str:
-        return next((s.label for s in self.series if s.id == series_id), series_id)
-
-
-def _test_names() -> tuple[str, str]:
-    """The per-choice and the distribution test, named as :mod:`hakusho.analysis.compare` names them.
-
-    Imported when a chart is read rather than with this module: compare pulls in scipy, and
-    drawing needs only the two names.
-    """
-    from hakusho.analysis.compare import CHI2_TEST, Z_TEST
-
-    return Z_TEST, CHI2_TEST
-
-
-def _text(chart_id: str, value: Any, lang: str, what: str) -> str:
-    if isinstance(value, Mapping) and isinstance(value.get(lang), str) and value[lang].strip():
-        return value[lang]
-    raise BuildError(f"chart {chart_id}: {what} has no {lang} text (expected {{ja, en}}, got {value!r})")
-
-
-def _require(chart: Mapping[str, Any], key: str) -> Any:
-    if key not in chart:
-        raise BuildError(f"chart {chart.get('id', '?')}: key '{key}' is missing from the chart dict")
-    return chart[key]
-
-
-def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
-    """Read and check a chart dict of ``chapter.json`` for ``lang`` (BuildError naming the chart)."""
-    cid = str(_require(chart, "id"))
-    answer = _require(chart, "answer")
-    if answer not in ANSWERS:
-        raise BuildError(f"chart {cid}: answer '{answer}' (expected one of {', '.join(ANSWERS)})")
-    disclosure = _require(chart, "disclosure")
-    if disclosure not in DISCLOSURES:
-        raise BuildError(f"chart {cid}: disclosure '{disclosure}' (expected one of {', '.join(DISCLOSURES)})")
-    compare = chart.get("compare")
-    wave = str(_require(chart, "wave"))
-    raw_series = list(_require(chart, "series"))
-    if not raw_series:
-        raise BuildError(f"chart {cid}: no series to draw")
-    if compare == "yoy":  # chronological: the comparison wave first
-        raw_series.sort(key=lambda s: (str(s.get("wave", wave)) == wave, str(s.get("wave", wave))))
-    palette = _palette()
-    series = []
-    for i, raw in enumerate(raw_series):
-        s_disclosure = raw.get("disclosure", disclosure)
-        if s_disclosure not in DISCLOSURES:
-            raise BuildError(f"chart {cid}: series {raw.get('id')} disclosure '{s_disclosure}'")
-        s_wave = str(raw.get("wave", wave))
-        is_report = s_wave == wave
-        # Year over year: the report wave in navy, the comparison wave in slate.
-        color = (palette[0] if is_report else palette[3]) if compare == "yoy" else palette[i % len(palette)]
-        series.append(
-            SeriesView(
-                id=str(raw["id"]),
-                label=_text(cid, raw.get("label"), lang, f"series {raw.get('id')} label"),
-                wave=s_wave,
-                base_n=int(raw["base_n"]),
-                disclosure=s_disclosure,
-                color=color,
-                is_report=is_report,
-            )
-        )
-    if len(series) == 1 and disclosure == "suppressed":
-        series[0] = replace(series[0], disclosure="suppressed")
-    counts_only = all(s.disclosure == "suppressed" for s in series)
-
-    rows, excluded = [], []
-    for raw in _require(chart, "rows"):
-        row = RowView(key=str(raw["key"]), label=_text(cid, raw.get("label"), lang, f"row {raw.get('key')}"),
-                      values=raw.get("values") or {})
-        (rows if raw.get("in_base", True) else excluded).append(row)
-        if raw.get("in_base", True) and not counts_only:
-            for s in series:
-                if s.disclosure != "suppressed" and row.offered(s) and row.pct(s) is None:
-                    raise BuildError(f"chart {cid}: row {row.key} has no pct for series {s.id} (base n={s.base_n})")
-    if not rows:
-        raise BuildError(f"chart {cid}: no rows in the base to draw")
-
-    median = chart.get("median") or {}
-    tests = {str(t["key"]): t for t in (chart.get("tests") or [])}
-    notes = tuple(_text(cid, n, lang, "note") for n in (chart.get("notes") or []))
-    return ChartView(
-        id=cid,
-        lang=lang,
-        answer=answer,
-        compare=compare,
-        wave=wave,
-        title=_text(cid, _require(chart, "title"), lang, "title"),
-        base_label=_text(cid, _require(chart, "base_label"), lang, "base_label"),
-        base_n=int(_require(chart, "base_n")),
-        series=tuple(series),
-        rows=tuple(rows),
-        excluded=tuple(excluded),
-        counts_only=counts_only,
-        median_key=median.get(series[0].id) if len(series) == 1 else None,
-        tests=tests,
-        notes=notes,
-    )
-
-
-def chart_kind(chart: Mapping[str, Any]) -> str:
-    """``bars``, ``stacked`` or ``grouped``: how :func:`draw_chart` draws this chart."""
-    series = chart.get("series") or []
-    if len(series) > 1:
-        return "grouped"
-    if chart.get("disclosure") == "suppressed" or (series and series[0].get("disclosure") == "suppressed"):
-        return "bars"
-    return "bars" if chart.get("answer") == "multi" else "stacked"
-
-
-# --------------------------------------------------------------------------- value labels
-
-
-def format_pct(pct: float, lang: str, chart_id: str = "?") -> str:
-    """A share as printed: its one given decimal, never re-rounded (an unrounded value is an error)."""
-    if not math.isfinite(pct) or abs(round(pct * 10) - pct * 10) > 1e-6:
-        raise BuildError(f"chart {chart_id}: share {pct!r} is not rounded to one decimal (tabulate rounds it)")
-    return numbers.pct(pct, lang)
 
 
 def _value_text(view: ChartView, row: RowView, series: SeriesView, t: Translator) -> str:
@@ -442,13 +148,13 @@ def _axes_width(ax: Axes) -> float:
 
 
 def _row_labels(view: ChartView, rows: Sequence[RowView], size: str) -> list[str]:
-    family = _family()
+    family = current_family()
     return [wrap_label(r.label, LABEL_WIDTHS[size], family=family, size=mpl.rcParams["ytick.labelsize"]) for r in rows]
 
 
 def _fit_xlim(ax: Axes, items: Sequence[tuple[float, str]], size: float) -> None:
     """Stretch the value axis so that every label after its bar stays inside the axes."""
-    family = _family()
+    family = current_family()
     width = _axes_width(ax)
     need = 0.0
     for value, label in items:
@@ -515,7 +221,7 @@ def plot_bars(chart: Mapping[str, Any], *, lang: str, ax: Axes | None = None, si
         labels = [_value_text(view, r, series, t) for r in rows]
         _check_glyphs(view, [r.label for r in rows] + labels)
         # Counts of a tiny base in slate, not in the navy of the shares: nothing here is a finding.
-        ax.barh(ys, values, height=0.62, color=_palette()[3] if view.counts_only else series.color)
+        ax.barh(ys, values, height=0.62, color=house_palette()[3] if view.counts_only else series.color)
         ax.set_yticks(ys, labels=_row_labels(view, rows, size))
         ax.set_ylim(len(rows) - 0.5, -0.5)
         for y, value, label in zip(ys, values, labels, strict=True):
@@ -552,7 +258,7 @@ def plot_grouped(chart: Mapping[str, Any], *, lang: str, ax: Axes | None = None,
             if drawn:
                 ax.barh([y for y, _ in drawn], [v for _, v in drawn], height=bar * 0.92, color=series.color)
             for y, value, label in zip(ys, values, labels, strict=True):
-                color = _muted() if value is None else mpl.rcParams["text.color"]
+                color = muted() if value is None else mpl.rcParams["text.color"]
                 ax.annotate(label, xy=(value or 0.0, y), xytext=(3, 0), textcoords="offset points", ha="left",
                             va="center", fontsize=GROUP_VALUE_SIZE, color=color)
                 items.append((value or 0.0, label))
@@ -609,7 +315,7 @@ def plot_stacked(chart: Mapping[str, Any], *, lang: str, ax: Axes | None = None,
             centre = left + share / 2
             needed = text_width(label, family, VALUE_SIZE) + 0.08
             if needed <= share * scale:
-                ax.text(centre, 0, label, ha="center", va="center", fontsize=VALUE_SIZE, color=_ink_on(color))
+                ax.text(centre, 0, label, ha="center", va="center", fontsize=VALUE_SIZE, color=ink_on(color))
             else:
                 outside.append((centre, needed, label))
         _place_outside_labels(ax, outside, scale, top=height / 2)
@@ -670,7 +376,7 @@ def _place_outside_labels(ax: Axes, items: Sequence[tuple[float, float, str]], s
         bottom = 19 + (i % levels) * row
         ax.text(x, bottom, label, transform=transform, ha="center", va="bottom", fontsize=VALUE_SIZE)
         # Down from the label, then straight to the segment: in segment order, leaders never cross.
-        ax.add_line(Line2D([x, x, centre], [bottom - 1.5, 14, 1], transform=transform, color=_muted(),
+        ax.add_line(Line2D([x, x, centre], [bottom - 1.5, 14, 1], transform=transform, color=muted(),
                            linewidth=0.6, clip_on=False))
 
 
@@ -717,7 +423,7 @@ class _Block:
 
 def _header(fig: Figure, view: ChartView, t: Translator, width: float, title: bool) -> list[_Block]:
     family = fonts.font_family(view.lang)
-    palette = _palette()
+    palette = house_palette()
     badge_text = ""
     if view.counts_only:
         badge_text = t("badge.suppressed")
@@ -726,8 +432,8 @@ def _header(fig: Figure, view: ChartView, t: Translator, width: float, title: bo
     badge = None
     badge_w = 0.0
     if badge_text:
-        badge = fig.text(0, 0, badge_text, ha="right", va="top", fontsize=SUBTITLE_SIZE, color=_accent_text(),
-                         bbox={"boxstyle": "round,pad=0.35", "facecolor": _tint(palette[2], 0.82), "edgecolor": "none"})
+        badge = fig.text(0, 0, badge_text, ha="right", va="top", fontsize=SUBTITLE_SIZE, color=accent_text(),
+                         bbox={"boxstyle": "round,pad=0.35", "facecolor": tint(palette[2], 0.82), "edgecolor": "none"})
         badge_w = text_width(badge_text, family, SUBTITLE_SIZE) + 0.25
     blocks: list[_Block] = []
     room = width - 2 * MARGIN
@@ -743,14 +449,14 @@ def _header(fig: Figure, view: ChartView, t: Translator, width: float, title: bo
     if subtitle:
         text = wrap_label(t("footer.separator").join(subtitle), room - (0 if title else badge_w), family=family,
                           size=SUBTITLE_SIZE)
-        blocks.append(_Block(fig.text(0, 0, text, ha="left", va="top", fontsize=SUBTITLE_SIZE, color=_muted()),
+        blocks.append(_Block(fig.text(0, 0, text, ha="left", va="top", fontsize=SUBTITLE_SIZE, color=muted()),
                              space=0.06, right=None if title else badge))
     if badge is not None and not any(b.right is badge for b in blocks):
         blocks.append(_Block(fig.text(0, 0, "", fontsize=SUBTITLE_SIZE), right=badge))
     if view.counts_only:
         text = t("note.suppressed", n=numbers.count(view.base_n, view.lang))
         note = wrap_label(text, room, family=family, size=SUBTITLE_SIZE)
-        blocks.append(_Block(fig.text(0, 0, note, ha="left", va="top", fontsize=SUBTITLE_SIZE, color=_accent_text()),
+        blocks.append(_Block(fig.text(0, 0, note, ha="left", va="top", fontsize=SUBTITLE_SIZE, color=accent_text()),
                              space=0.08))
     return blocks
 
@@ -781,12 +487,12 @@ def _footer_lines(view: ChartView, t: Translator, filter_text: str | None, notes
     prefix = "note.segment_" if segments else "note."
     if any(view.marker(r, s) for r in view.rows for s in view.series):
         lines.append(t(prefix + "significant", wave=compare_wave, first=first, second=second,
-                       test=t("test." + _slug(_test_names()[0]))))
+                       test=t("test." + _slug(test_names()[0]))))
     distribution = view.distribution_test()
     if distribution is not None:
         key = "distribution_significant" if distribution.get("significant") else "distribution_same"
         lines.append(t(prefix + key, wave=compare_wave, first=first, second=second,
-                       test=t("test." + _slug(_test_names()[1]))))
+                       test=t("test." + _slug(test_names()[1]))))
     if len(view.series) > 1 and not view.counts_only:
         for s in view.series:
             if s.disclosure == "indicative":
@@ -835,7 +541,7 @@ def draw_chart(
         header = _header(fig, view, t, width, title)
         footer = [
             _Block(fig.text(0, 0, wrap_label(line, width - 2 * MARGIN, family=family, size=NOTE_SIZE), ha="left",
-                            va="top", fontsize=NOTE_SIZE, color=_muted()), space=0.03)
+                            va="top", fontsize=NOTE_SIZE, color=muted()), space=0.03)
             for line in _footer_lines(view, t, _in_lang(filter_text, lang), notes)
         ]
         _check_glyphs(view, [b.text.get_text() for b in header + footer])
@@ -909,40 +615,6 @@ def _arrange(fig: Figure, ax: Axes, header: list[_Block], footer: list[_Block], 
         y -= block_height(block)
 
 
-# --------------------------------------------------------------------------- saving
-
-
-@contextmanager
-def _saving(text: str) -> Iterator[None]:
-    if text not in ("text", "paths"):
-        raise BuildError(f"SVG text mode '{text}' (expected 'text' or 'paths')")
-    rc = {"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "none" if text == "text" else "path", "svg.id": None}
-    with mpl.style.context(["default", STYLE_PATH]), mpl.rc_context(rc):
-        yield
-
-
-def save_svg(fig: Figure, path: str | Path, *, text: str = "text") -> Path:
-    """Write ``fig`` as deterministic SVG (fixed hash salt, no date, no creator).
-
-    ``text="text"`` keeps labels as text set in IPAexGothic (see the module notes);
-    ``text="paths"`` draws them as outlines for viewers that cannot be given the font.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _saving(text):
-        fig.savefig(path, format="svg", metadata=SVG_METADATA, facecolor="white", edgecolor="white")
-    return path
-
-
-def save_png(fig: Figure, path: str | Path, *, dpi: int = 150) -> Path:
-    """Write ``fig`` as PNG, for looking at a chart (the report itself uses SVG)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _saving("paths"):
-        fig.savefig(path, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white", edgecolor="white")
-    return path
-
-
 def write_chart_svgs(
     chart: Mapping[str, Any],
     output_dir: str | Path,
@@ -951,7 +623,7 @@ def write_chart_svgs(
     filter_text: str | Mapping[str, str] | None = None,
 ) -> dict[str, Path]:
     """Draw ``chart`` in both languages and save it where ``chart["svg"][lang]`` says, under ``output_dir``."""
-    paths = _require(chart, "svg")
+    paths = chart_key(chart, "svg")
     written = {}
     for lang in fonts.LANGS:
         fig = draw_chart(chart, lang, size=size, filter_text=filter_text)

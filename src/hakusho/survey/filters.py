@@ -4,18 +4,27 @@ One grammar serves all three — ``variable operator value`` clauses combined wi
 evaluator turns them into boolean masks. Values are resolved against the codebook (choice key,
 code, or label in either language; numbers against ordinal bucket bounds), so a filter can only
 ever name things the questionnaire has. Nothing here evaluates text as code.
+
+Researchers' filters arrive as triples or texts, from the command line, a notebook's parameters or
+a test; :func:`normalize_filters` reads them (a variable by id, column code or label) and
+:func:`filter_label` says them in words for the notes under charts. Reading a filter imports no
+pandas: only evaluating one does.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
-from collections.abc import Iterable, Sequence
-
-import pandas as pd
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from hakusho.errors import FilterError, Problem
+from hakusho.i18n import LANGS, Translator
 from hakusho.survey.codebook import Codebook, Condition, Question
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CHOICE_OPS = {"==", "!=", "in", "not in"}
 ORDER_OPS = {"<", "<=", ">", ">="}
@@ -165,6 +174,8 @@ def condition_mask(codebook: Codebook, responses: pd.DataFrame, cond: Condition,
 def conditions_mask(codebook: Codebook, responses: pd.DataFrame,
                     conditions: Sequence[Condition], *, source: str = "filter") -> pd.Series:
     """AND of all conditions; an empty list selects everyone."""
+    import pandas as pd
+
     mask = pd.Series(True, index=responses.index)
     for cond in conditions:
         mask &= condition_mask(codebook, responses, cond, source=source)
@@ -225,3 +236,149 @@ def filter_slug(conditions: Sequence[Condition]) -> str:
         parts.append(f"{c.var}-{words[c.op]}-{value}")
     slug = re.sub(r"[^A-Za-z0-9_+.-]+", "_", "__".join(parts))
     return slug[:120]
+
+
+# ------------------------------------------------------------------------------ researchers' filters
+
+
+def normalize_filters(filters: Sequence[Any],
+                      codebook: Codebook | None = None) -> tuple[list[Condition], list[list[Any]]]:
+    """Conditions from a researcher's filters, and the same filters as JSON-able triples.
+
+    Each filter is ``[variable, operator, value]`` or a text such as ``"employees >= 1000"``;
+    triples keep the value as given (a number stays a number in chapter.json). A single text is
+    one filter (what ``papermill -p filters "employees >= 1000"`` passes). With ``codebook``, a
+    variable may also be named by its column code (``Q1``) or its label in either language
+    (「従業員規模」, "Employees"); conditions and triples then carry the variable's id.
+
+    Only texts, numbers and lists of those are accepted as values, and nothing is evaluated:
+    anything else is a FilterError before a single respondent is looked at.
+    """
+    conditions: list[Condition] = []
+    triples: list[list[Any]] = []
+    if isinstance(filters, str):
+        filters = [filters] if filters.strip() else []
+    elif isinstance(filters, Mapping) or not isinstance(filters, Sequence):
+        raise FilterError(f"filters must be a list of [variable, operator, value] triples, got "
+                          f"{type(filters).__name__}",
+                          [Problem("wrong type", value=repr(filters)[:80], expected="a list of filters")])
+    for item in filters:
+        if isinstance(item, str):
+            cond = _text_filter(item, codebook)
+            value = cond.value
+        elif isinstance(item, Sequence) and len(item) == 3:
+            var, op, value = item
+            cond = _triple_filter(var, op, value)
+        else:
+            raise FilterError(f"a filter has three parts (variable, operator, value), got {item!r}"[:200],
+                              [Problem("expected VARIABLE OPERATOR VALUE", value=repr(item)[:80])])
+        if codebook is not None:
+            cond = Condition(var=resolve_variable(codebook, cond.var), op=cond.op, value=cond.value)
+        conditions.append(cond)
+        triples.append([cond.var, cond.op, list(value) if isinstance(value, tuple | list) else value])
+    return conditions, triples
+
+
+def resolve_variable(codebook: Codebook, name: str) -> str:
+    """The id of the variable ``name`` names: an id, a column code or a label in either language.
+
+    An unknown name is returned as it is, for the evaluator to reject with the valid ids listed.
+    """
+    if name in codebook.by_id:
+        return name
+    wanted = name.strip().casefold()
+    for question in codebook.questions:
+        names = {question.column, *(question.label(lang) for lang in LANGS)}
+        if wanted in {n.strip().casefold() for n in names}:
+            return question.id
+    return name
+
+
+def _scalar_ok(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str | int)
+
+
+def _triple_filter(var: object, op: object, value: object) -> Condition:
+    """A condition from a triple whose parts are checked for type, never interpreted as code."""
+    if not isinstance(var, str) or not var.strip():
+        raise FilterError(f"a filter's variable must be a name, got {var!r}"[:200],
+                          [Problem("wrong type", value=repr(var)[:80], expected="a variable name")])
+    if not isinstance(op, str) or op.strip() not in ALL_OPS:
+        raise FilterError(f"unknown operator {op!r} in filter (valid: {', '.join(sorted(ALL_OPS))})"[:300],
+                          [Problem("unknown operator", column=var, value=repr(op)[:80],
+                                   expected=", ".join(sorted(ALL_OPS)))])
+    op = op.strip()
+    listed = isinstance(value, list | tuple)
+    items = list(value) if listed else [value]  # type: ignore[call-overload]
+    if not items or not all(_scalar_ok(v) for v in items):
+        raise FilterError(f"filter on '{var}': {value!r} is not a value a filter can take"[:200],
+                          [Problem("wrong type", column=var, value=repr(value)[:80],
+                                   expected="a text, a number, or a list of them")])
+    if op in ("in", "not in") and not listed and isinstance(value, str):
+        # A text list as the command line writes it: "doing,planning".
+        items = [v.strip() for v in value.split(",") if v.strip()]
+        listed = True
+    if listed and op in ORDER_OPS:
+        raise FilterError(f"filter on '{var}': {op} takes one value, got a list",
+                          [Problem("wrong type", column=var, value=repr(value)[:80], expected="one value")])
+    return Condition(var=var.strip(), op=op, value=items if listed else value)  # type: ignore[arg-type]
+
+
+_LOOSE_FILTER = re.compile(r"^\s*(.+?)\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*$"
+                           r"|^\s*(.+?)\s+(not in|in|includes|excludes)\s+(.+?)\s*$")
+
+
+def _text_filter(text: str, codebook: Codebook | None) -> Condition:
+    """A text filter; with a codebook its variable may be a label (「従業員規模 >= 1000」)."""
+    try:
+        return parse_filter(text)
+    except FilterError:
+        if codebook is None:
+            raise
+        match = _LOOSE_FILTER.match(text)
+        if not match or resolve_variable(codebook, (match.group(1) or match.group(4))) not in codebook.by_id:
+            raise
+        var, op, raw = (match.group(1), match.group(2), match.group(3)) if match.group(1) else \
+            (match.group(4), match.group(5), match.group(6))
+        cond = parse_filter(f"x {op} {raw}")  # the value read as any text filter's value
+        return Condition(var=var.strip(), op=cond.op, value=cond.value)
+
+
+_ORDER_SIGNS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+
+
+def filter_label(conditions: Sequence[Condition], codebook: Codebook) -> dict[str, str]:
+    """The filter in words, per language, with the codebook's labels (for notes under charts).
+
+    ``filter_text`` ("employees >= 1000") stays the machine form recorded in the outputs; this is
+    what a reader sees: 「従業員規模 ≥ 1000」 / "Employees ≥ 1000".
+    """
+    out = {}
+    for lang in LANGS:
+        t = Translator(lang, "notes")
+        parts = []
+        for cond in conditions:
+            question = codebook.question(cond.var)
+            values = list(cond.value) if isinstance(cond.value, list | tuple) else [cond.value]
+
+            def name(value: object, question: Question = question, t: Translator = t, lang: str = lang) -> str:
+                try:
+                    choice = question.choice(resolve_choice(question, value))
+                except FilterError:
+                    return str(value)
+                return t("filter.value", value=choice.label(lang))
+
+            label = question.label(lang)
+            if cond.op in _ORDER_SIGNS:
+                parts.append(t("filter.order", variable=label, op=_ORDER_SIGNS[cond.op], value=name(cond.value)))
+                continue
+            listed = t("filter.or").join(name(v) for v in values)
+            key = {"==": "filter.is", "in": "filter.is", "!=": "filter.is_not", "not in": "filter.is_not",
+                   "includes": "filter.includes", "excludes": "filter.excludes"}[cond.op]
+            parts.append(t(key, variable=label, values=listed))
+        out[lang] = t("filter.and").join(parts)
+    return out

@@ -26,9 +26,10 @@ from datetime import date
 
 from babel.dates import format_interval
 
+from hakusho.i18n import LANGS
+
 MINUS = "\u2212"
 DASH = "\u2014"  # a cell without a value (suppressed share, choice outside the base)
-LANGS = ("ja", "en")
 
 
 def _check_lang(lang: str) -> None:
@@ -103,6 +104,11 @@ def p_value(value: float | None, lang: str) -> str:
     if value < 0.001:
         return "p<0.001"
     return f"p={value:.3f}"
+
+
+def decimal(value: float, digits: int) -> str:
+    """A statistic with a fixed number of decimals (the same in both languages), true minus sign."""
+    return f"{value:.{digits}f}".replace("-", MINUS)
 
 
 def level(alpha: float, lang: str) -> str:

@@ -1,0 +1,247 @@
+"""A chart of ``chapter.json`` read for one language: what the drawing functions need, checked once.
+
+:func:`chart_view` turns a language-neutral chart dict into a :class:`ChartView` (labels in the
+language, series with their colours, rows in the base and outside it, the tests that mark bars);
+a malformed chart is a BuildError naming it. Nothing here computes a share: values are the
+document's, and :func:`format_pct` prints them with their one decimal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from hakusho.charts.style import house_palette
+from hakusho.errors import BuildError
+from hakusho.text import numbers
+
+ANSWERS = ("single", "multi", "ordinal")
+TESTED_COMPARES = ("yoy", "by_segment")  # comparisons whose tests mark bars ▲/▼
+DISCLOSURES = ("ok", "indicative", "suppressed")
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    """One population or wave of a chart, in one language, with its colour."""
+
+    id: str
+    label: str
+    wave: str
+    base_n: int
+    disclosure: str
+    color: str
+    is_report: bool
+
+
+@dataclass(frozen=True)
+class RowView:
+    key: str
+    label: str
+    values: Mapping[str, Mapping[str, Any]]
+
+    def offered(self, series: SeriesView) -> bool:
+        """Was the choice offered to this series (a wave's questionnaire may lack it)?"""
+        value = self.values.get(series.id)
+        return value is not None and value.get("count") is not None
+
+    def count(self, series: SeriesView) -> int | None:
+        value = self.values.get(series.id)
+        return None if value is None or value.get("count") is None else int(value["count"])
+
+    def pct(self, series: SeriesView) -> float | None:
+        value = self.values.get(series.id)
+        return None if value is None or value.get("pct") is None else float(value["pct"])
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """A chart dict read for one language: what the drawing functions need, checked once."""
+
+    id: str
+    lang: str
+    answer: str
+    compare: str | None
+    wave: str
+    title: str
+    base_label: str
+    base_n: int
+    series: tuple[SeriesView, ...]
+    rows: tuple[RowView, ...]  # counted in the base, questionnaire order
+    excluded: tuple[RowView, ...]  # counted but outside the base ("don't know")
+    counts_only: bool
+    median_key: str | None
+    tests: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def primary(self) -> SeriesView:
+        """The series rows are ranked by: the report wave, else the first one."""
+        return next((s for s in self.series if s.is_report), self.series[0])
+
+    def value(self, row: RowView, series: SeriesView) -> float | None:
+        """The bar length: the share, or the count on a counts-only chart."""
+        if self.counts_only:
+            count = row.count(series)
+            return None if count is None else float(count)
+        return None if series.disclosure == "suppressed" else row.pct(series)
+
+    def ordered_rows(self) -> list[RowView]:
+        """Multiple answers by share (largest first, ties in questionnaire order); others as asked."""
+        if self.answer != "multi":
+            return list(self.rows)
+        return sorted(self.rows, key=lambda r: -(self.value(r, self.primary) or 0.0))
+
+    def marker(self, row: RowView, series: SeriesView) -> str:
+        """▲/▼ on the report wave where a per-choice test finds the change significant; on a
+        segment comparison (integrated report), on the first series of the test (SaaS) where it
+        differs significantly from the second.
+
+        A distribution test (ordinal answers) says nothing about one bucket: it gets a note
+        (:meth:`distribution_test`), never a mark on a bar.
+        """
+        test = self.tests.get(row.key)
+        if self.counts_only or self.compare not in TESTED_COMPARES or not test:
+            return ""
+        if not (series.is_report if self.compare == "yoy" else series.id == self.tested_series()[0]):
+            return ""
+        if test.get("test") != test_names()[0] or not test.get("significant"):
+            return ""
+        return "▲" if float(test.get("change_pt") or 0) > 0 else "▼"
+
+    def distribution_test(self) -> Mapping[str, Any] | None:
+        """The one test of the whole distribution, when the chart carries one."""
+        name = test_names()[1]
+        found = [t for t in self.tests.values() if t.get("test") == name and t.get("p_value") is not None]
+        return None if self.counts_only or self.compare not in TESTED_COMPARES or not found else found[0]
+
+    def tested_series(self) -> tuple[str, str]:
+        """The two series a segment comparison's tests compare (first minus second)."""
+        for test in self.tests.values():
+            pair = test.get("series")
+            if pair and len(pair) == 2:
+                return str(pair[0]), str(pair[1])
+        return self.series[0].id, self.series[-1].id if len(self.series) > 1 else ""
+
+    def series_label(self, series_id: str) -> str:
+        return next((s.label for s in self.series if s.id == series_id), series_id)
+
+
+def test_names() -> tuple[str, str]:
+    """The per-choice and the distribution test, named as :mod:`hakusho.analysis.compare` names them.
+
+    Imported when a chart is read rather than with this module: compare pulls in scipy, and
+    drawing needs only the two names.
+    """
+    from hakusho.analysis.compare import CHI2_TEST, Z_TEST
+
+    return Z_TEST, CHI2_TEST
+
+
+def _text(chart_id: str, value: Any, lang: str, what: str) -> str:
+    if isinstance(value, Mapping) and isinstance(value.get(lang), str) and value[lang].strip():
+        return value[lang]
+    raise BuildError(f"chart {chart_id}: {what} has no {lang} text (expected {{ja, en}}, got {value!r})")
+
+
+def chart_key(chart: Mapping[str, Any], key: str) -> Any:
+    """``chart[key]``, or a BuildError naming the chart and the missing key."""
+    if key not in chart:
+        raise BuildError(f"chart {chart.get('id', '?')}: key '{key}' is missing from the chart dict")
+    return chart[key]
+
+
+def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
+    """Read and check a chart dict of ``chapter.json`` for ``lang`` (BuildError naming the chart)."""
+    cid = str(chart_key(chart, "id"))
+    answer = chart_key(chart, "answer")
+    if answer not in ANSWERS:
+        raise BuildError(f"chart {cid}: answer '{answer}' (expected one of {', '.join(ANSWERS)})")
+    disclosure = chart_key(chart, "disclosure")
+    if disclosure not in DISCLOSURES:
+        raise BuildError(f"chart {cid}: disclosure '{disclosure}' (expected one of {', '.join(DISCLOSURES)})")
+    compare = chart.get("compare")
+    wave = str(chart_key(chart, "wave"))
+    raw_series = list(chart_key(chart, "series"))
+    if not raw_series:
+        raise BuildError(f"chart {cid}: no series to draw")
+    if compare == "yoy":  # chronological: the comparison wave first
+        raw_series.sort(key=lambda s: (str(s.get("wave", wave)) == wave, str(s.get("wave", wave))))
+    palette = house_palette()
+    series = []
+    for i, raw in enumerate(raw_series):
+        s_disclosure = raw.get("disclosure", disclosure)
+        if s_disclosure not in DISCLOSURES:
+            raise BuildError(f"chart {cid}: series {raw.get('id')} disclosure '{s_disclosure}'")
+        s_wave = str(raw.get("wave", wave))
+        is_report = s_wave == wave
+        # Year over year: the report wave in navy, the comparison wave in slate.
+        color = (palette[0] if is_report else palette[3]) if compare == "yoy" else palette[i % len(palette)]
+        series.append(
+            SeriesView(
+                id=str(raw["id"]),
+                label=_text(cid, raw.get("label"), lang, f"series {raw.get('id')} label"),
+                wave=s_wave,
+                base_n=int(raw["base_n"]),
+                disclosure=s_disclosure,
+                color=color,
+                is_report=is_report,
+            )
+        )
+    if len(series) == 1 and disclosure == "suppressed":
+        series[0] = replace(series[0], disclosure="suppressed")
+    counts_only = all(s.disclosure == "suppressed" for s in series)
+
+    rows, excluded = [], []
+    for raw in chart_key(chart, "rows"):
+        row = RowView(key=str(raw["key"]), label=_text(cid, raw.get("label"), lang, f"row {raw.get('key')}"),
+                      values=raw.get("values") or {})
+        (rows if raw.get("in_base", True) else excluded).append(row)
+        if raw.get("in_base", True) and not counts_only:
+            for s in series:
+                if s.disclosure != "suppressed" and row.offered(s) and row.pct(s) is None:
+                    raise BuildError(f"chart {cid}: row {row.key} has no pct for series {s.id} (base n={s.base_n})")
+    if not rows:
+        raise BuildError(f"chart {cid}: no rows in the base to draw")
+
+    median = chart.get("median") or {}
+    tests = {str(t["key"]): t for t in (chart.get("tests") or [])}
+    notes = tuple(_text(cid, n, lang, "note") for n in (chart.get("notes") or []))
+    return ChartView(
+        id=cid,
+        lang=lang,
+        answer=answer,
+        compare=compare,
+        wave=wave,
+        title=_text(cid, chart_key(chart, "title"), lang, "title"),
+        base_label=_text(cid, chart_key(chart, "base_label"), lang, "base_label"),
+        base_n=int(chart_key(chart, "base_n")),
+        series=tuple(series),
+        rows=tuple(rows),
+        excluded=tuple(excluded),
+        counts_only=counts_only,
+        median_key=median.get(series[0].id) if len(series) == 1 else None,
+        tests=tests,
+        notes=notes,
+    )
+
+
+def chart_kind(chart: Mapping[str, Any]) -> str:
+    """``bars``, ``stacked`` or ``grouped``: how :func:`draw_chart` draws this chart."""
+    series = chart.get("series") or []
+    if len(series) > 1:
+        return "grouped"
+    if chart.get("disclosure") == "suppressed" or (series and series[0].get("disclosure") == "suppressed"):
+        return "bars"
+    return "bars" if chart.get("answer") == "multi" else "stacked"
+
+
+# --------------------------------------------------------------------------- value labels
+
+
+def format_pct(pct: float, lang: str, chart_id: str = "?") -> str:
+    """A share as printed: its one given decimal, never re-rounded (an unrounded value is an error)."""
+    if not math.isfinite(pct) or abs(round(pct * 10) - pct * 10) > 1e-6:
+        raise BuildError(f"chart {chart_id}: share {pct!r} is not rounded to one decimal (tabulate rounds it)")
+    return numbers.pct(pct, lang)

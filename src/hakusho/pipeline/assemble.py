@@ -1,0 +1,153 @@
+"""The assembly stage: from the chapters' outputs to the report tree.
+
+It checks the editors' commentary against the chapters' figures, writes ``survey.json`` (what the
+renderers need to know about the waves), runs the renderers that are not cached
+(:mod:`hakusho.pipeline.render_pool`), copies the tables behind the charts to ``data/`` and the
+executed notebooks to ``notebooks/``, and writes ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hakusho import __version__, config
+from hakusho.build_folder import write_json
+from hakusho.errors import BuildError
+from hakusho.pipeline.cache import assembly_library_versions
+from hakusho.pipeline.manifest import manifest_document, output_hashes, write_manifest
+from hakusho.pipeline.options import DEFAULT_SEGMENT, BuildOptions
+from hakusho.pipeline.plan import Plan
+from hakusho.pipeline.progress import Reporter
+from hakusho.pipeline.render_pool import merge_tree, render_tasks
+
+
+@dataclass
+class Assembled:
+    """Which renderers ran and which were taken from the cache, in the plan's order."""
+
+    rendered: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+
+
+def assemble(plan: Plan, *, build_dir: Path, outputs: Mapping[str, Path], tree: Path, work: Path,
+             reporter: Reporter) -> Assembled:
+    """Render what is not cached, merge everything into ``tree`` and write its manifest.
+
+    ``outputs`` maps each chapter (and part) built to the folder holding its outputs.
+    """
+    options = plan.options
+    done = Assembled()
+    check_commentary(options, build_dir)
+    todo = [t for t in plan.tasks if options.force or not plan.cache.get("assembly", t.key)]
+    for task in plan.tasks:
+        reporter.step(f"task:{task.name}", task.name)
+    if todo:
+        write_survey_json(options, build_dir, outputs[next(c for c in plan.notebooks if c not in plan.parts)])
+    placed = work / "assembly"
+    for task in plan.tasks:
+        if task not in todo:
+            entry = plan.cache.get("assembly", task.key)
+            assert entry is not None
+            merge_tree(entry, tree)
+            done.reused.append(task.name)
+            reporter.done(f"task:{task.name}", cached=True)
+    if todo:
+        rendered = render_tasks(todo, build_dir, placed, epoch=plan.epoch, engine=options.engine,
+                                jobs=options.jobs or os.cpu_count() or 1, reporter=reporter)
+        order = [t.name for t in plan.tasks]
+        done.rendered = sorted(rendered, key=order.index)
+        for task in todo:
+            out = placed / task.name.replace(" ", "-")
+            if options.force:
+                shutil.rmtree(plan.cache.entry("assembly", task.key), ignore_errors=True)
+            plan.cache.put("assembly", task.key, out)
+            merge_tree(out, tree)
+    copy_tables_and_notebooks(plan, outputs, tree)
+    document = manifest_document(
+        build_key=plan.build_key, options=plan.record, source_date_epoch=plan.epoch, inputs=plan.inputs,
+        outputs=output_hashes(tree), libraries=assembly_library_versions(), hakusho_version=__version__)
+    write_manifest(tree, document)
+    return done
+
+
+def check_commentary(options: BuildOptions, build_dir: Path) -> None:
+    """The editors' text, before anything is rendered from it: a reference that does not
+    resolve stops the build; a number typed literally is a warning (an error with --strict);
+    chapters without text are named, since their generated headlines stand in."""
+    o = options
+    if o.segment != DEFAULT_SEGMENT or o.chapters or o.filters:
+        return  # the commentary is about the whole, unfiltered SaaS report
+    from hakusho.text import commentary, commentary_lint
+
+    missing = commentary.missing_commentary(o.wave, langs=o.langs)
+    if missing:
+        names = ", ".join(f"{m.chapter} ({m.lang})" for m in missing)
+        print(f"note: no editorial text for {names}; the generated headlines stand in", file=sys.stderr)
+    if not commentary.commentary_files(o.wave):
+        return
+    commentary.check_commentary(build_dir, o.wave)
+    for finding in commentary_lint.lint_commentary(build_dir, o.wave, strict=o.strict):
+        print(f"warning: {finding}", file=sys.stderr)
+
+
+def write_survey_json(options: BuildOptions, build_dir: Path, first_chapter: Path) -> None:
+    """``survey.json``: the waves, segment and filter of the report, and who was asked."""
+    o = options
+    chapter = json.loads((first_chapter / "chapter.json").read_text(encoding="utf-8"))
+    survey = survey_info(o.wave)
+    doc = {
+        "wave": o.wave, "compare_wave": o.compare_wave, "segment": o.segment,
+        "filters": chapter.get("filters", [list(f) for f in o.filters]),
+        "filter_text": chapter.get("filter_text", ""),
+        "n_total": chapter.get("n_total"), "n_segment": chapter.get("n_segment"),
+        "survey": survey,
+        "compare_survey": survey_info(o.compare_wave) if o.compare_wave else None,
+        "synthetic": bool(survey.get("synthetic")),
+    }
+    write_json(build_dir / "survey.json", doc)
+
+
+def survey_info(wave: str) -> dict[str, Any]:
+    """The codebook's description of a wave (its ``survey`` section, checked by the codebook's
+    model). Only that section is read: the codebooks were validated with the data already."""
+    import yaml
+
+    from hakusho.survey.codebook import SurveyInfo
+
+    path = config.CODEBOOK_DIR / f"{wave}.yml"
+    try:
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return SurveyInfo.model_validate(doc["survey"]).model_dump(mode="json")
+    except Exception as exc:  # the full check (validation stage) says what exactly is wrong
+        raise BuildError(f"cannot read the survey description of {path.name}: {exc}") from None
+
+
+def copy_tables_and_notebooks(plan: Plan, outputs: Mapping[str, Path], tree: Path) -> None:
+    """The tables behind the charts to ``data/``, each chapter's figures to ``figures/`` and the
+    executed notebooks to ``notebooks/`` of the report."""
+    data = tree / "data"
+    notebooks = tree / "notebooks"
+    for chapter, nb in plan.notebooks.items():
+        out = outputs[chapter]
+        for table in sorted((out / "tables").glob("*.csv")):
+            dest = data / table.name
+            if dest.exists() and dest.read_bytes() != table.read_bytes():
+                raise BuildError(f"two chapters wrote different tables named {table.name}")
+            data.mkdir(exist_ok=True)
+            shutil.copyfile(table, dest)
+        figures = out / "figures.json"
+        if figures.is_file():  # published so that editors can diff two builds' figures
+            (tree / "figures").mkdir(exist_ok=True)
+            shutil.copyfile(figures, tree / "figures" / f"{chapter}.json")
+        executed = out / nb.name
+        if not executed.is_file():
+            raise BuildError(f"{chapter}: the executed notebook {nb.name} is missing")
+        notebooks.mkdir(exist_ok=True)
+        shutil.copyfile(executed, notebooks / nb.name)

@@ -1,0 +1,372 @@
+"""One notebook kernel of the build's pool: started warm, reset between notebooks, killed with
+the build, and driven by papermill through a small engine.
+
+* A kernel is warmed by importing, silently, the modules the notebooks themselves import (read
+  from their code cells: :func:`notebook_imports`), then records its clean state.
+* Between two notebooks it is reset to the state right after warming — namespace and history
+  cleared (so ``In [1]`` starts again), figures closed, matplotlib rc, pandas options,
+  inline-backend settings, warning filters, random states, environment, ``sys.path`` and working
+  directory restored — so a chapter cannot see what ran before it.
+* papermill runs each notebook through :class:`PooledEngine`, which hands nbclient the pool's
+  kernel instead of starting one; everything else (the parameters cell, cell status, the executed
+  notebook) is papermill's own.
+
+Kernels talk over IPC sockets (no "running over TCP without encryption" warning), keep their
+history in memory, read no IPython profile, get ``PYTHONHASHSEED=0`` and ``SOURCE_DATE_EPOCH``,
+and die with the build (``PR_SET_PDEATHSIG``): a killed build leaves no kernel behind.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import logging
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from hakusho.errors import BuildError
+
+KERNEL_NAME = "hakusho-python"
+ENGINE_NAME = "hakusho-pool"
+START_TIMEOUT = 120
+CELL_TIMEOUT = 1800
+RUN_DIR_PREFIX = "hakusho-k"
+
+# Started as ``python -c KERNEL_LAUNCH -f <connection file> ...``: what ipykernel_launcher does,
+# plus asking Linux to kill the kernel when the thread that started it (the build) goes away.
+KERNEL_LAUNCH = """\
+import sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+try:
+    import ctypes, os, signal
+    ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))
+    if os.getppid() == 1:
+        sys.exit(1)
+except Exception:
+    pass
+from ipykernel import kernelapp
+kernelapp.launch_new_instance()
+"""
+
+# Run silently once per kernel after the imports: what the reset between notebooks restores.
+SNAPSHOT = """\
+def __hakusho_snapshot():
+    import copy, os, random, sys, types, warnings
+    state = types.SimpleNamespace()
+    state.cwd = os.getcwd()
+    state.path = list(sys.path)
+    state.environ = dict(os.environ)
+    state.warnings = list(warnings.filters)
+    state.random = random.getstate()
+    state.np_random = None
+    if "numpy" in sys.modules:
+        state.np_random = sys.modules["numpy"].random.get_state()
+    state.rc = None
+    if "matplotlib" in sys.modules:
+        state.rc = dict(dict.items(sys.modules["matplotlib"].rcParams))
+    state.pandas = None
+    if "pandas" in sys.modules:
+        try:
+            from pandas._config import config as pdc
+            state.pandas = copy.deepcopy(pdc._global_config)
+        except Exception:
+            state.pandas = None
+    ip = get_ipython()
+    state.formatters = {k: (dict(f.type_printers), dict(f.deferred_printers), f.enabled)
+                        for k, f in ip.display_formatter.formatters.items()}
+    state.inline = None
+    if "matplotlib_inline.config" in sys.modules:
+        cfg = sys.modules["matplotlib_inline.config"].InlineBackend.instance()
+        names = [n for n, t in cfg.traits().items() if t.metadata.get("config")]
+        state.inline = {n: copy.deepcopy(getattr(cfg, n)) for n in names}
+    sys.modules["__hakusho_kernel_state__"] = state
+    # Everything alive now lives as long as the kernel: keep it out of every later collection
+    # (the reset's collection then takes milliseconds instead of a third of a second).
+    import gc
+    gc.collect()
+    gc.freeze()
+__hakusho_snapshot()
+del __hakusho_snapshot
+"""
+
+RESET = """\
+def __hakusho_reset(cwd):
+    import os, random, sys, warnings
+    state = sys.modules["__hakusho_kernel_state__"]
+    ip = get_ipython()
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    ip.reset(new_session=True)
+    os.chdir(state.cwd)
+    sys.path[:] = state.path
+    os.environ.clear()
+    os.environ.update(state.environ)
+    warnings.filters[:] = state.warnings
+    getattr(warnings, "_filters_mutated", lambda: None)()
+    random.setstate(state.random)
+    if state.np_random is not None:
+        sys.modules["numpy"].random.set_state(state.np_random)
+    if state.rc is not None:
+        import matplotlib
+        dict.update(matplotlib.rcParams, state.rc)
+    if state.pandas is not None:
+        from pandas._config import config as pdc
+        pdc._global_config.clear()
+        pdc._global_config.update(__import__("copy").deepcopy(state.pandas))
+    if state.inline is not None:
+        cfg = sys.modules["matplotlib_inline.config"].InlineBackend.instance()
+        for name, value in state.inline.items():
+            if getattr(cfg, name) != value:
+                setattr(cfg, name, value)
+    for key, formatter in ip.display_formatter.formatters.items():
+        if key in state.formatters:
+            types_, deferred, enabled = state.formatters[key]
+            formatter.type_printers.clear()
+            formatter.type_printers.update(types_)
+            formatter.deferred_printers.clear()
+            formatter.deferred_printers.update(deferred)
+            formatter.enabled = enabled
+    os.chdir(cwd)
+__hakusho_reset(__CWD__)
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# Which modules to warm a kernel with
+
+
+def notebook_imports(paths: Iterable[Path]) -> list[str]:
+    """Top-level modules imported by the code cells of the notebooks (``from a.b import c`` →
+    ``a.b``), in first-seen order. Lines that are not Python (magics) are ignored."""
+    seen: dict[str, None] = {}
+    for path in paths:
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for cell in doc.get("cells", []):
+            if cell.get("cell_type") != "code":
+                continue
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else source
+            lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+            try:
+                tree = ast.parse("\n".join(lines))
+            except SyntaxError:
+                continue
+            for node in tree.body:
+                if isinstance(node, ast.Import):
+                    for alias in node.names:
+                        seen.setdefault(alias.name, None)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    seen.setdefault(node.module, None)
+    return list(seen)
+
+
+def warm_code(modules: Iterable[str]) -> str:
+    """Silent cell importing ``modules`` (a module that fails to import is left for the notebook
+    to fail on, with its own traceback)."""
+    names = [m for m in modules if re.fullmatch(r"[A-Za-z_][\w.]*", m)]
+    return (
+        "def __hakusho_warm(names):\n"
+        "    import importlib\n"
+        "    for name in names:\n"
+        "        try:\n"
+        "            importlib.import_module(name)\n"
+        "        except Exception:\n"
+        "            pass\n"
+        f"__hakusho_warm({names!r})\n"
+        "del __hakusho_warm\n"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# papermill engine running on a kernel the pool owns
+
+
+_engine_lock = threading.Lock()
+_engine_registered = False
+
+
+def register_engine() -> None:
+    """Make :class:`PooledEngine` known to papermill (once per process)."""
+    global _engine_registered
+    with _engine_lock:
+        if _engine_registered:
+            return
+        _define_engine()
+        _engine_registered = True
+
+
+def _define_engine() -> None:
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger as pm_logger
+
+    class PooledEngine(NBClientEngine):
+        """papermill's nbclient engine, executing on an already running kernel.
+
+        nbclient leaves a kernel it did not start running (``owns_km`` is false) and, given a
+        connected client, does not open another; everything else — the parameters cell, cell
+        status, the executed notebook — is papermill's own.
+        """
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None,
+                                     kernel: Kernel | None = None, **kwargs):
+            assert kernel is not None, "the pooled engine needs a kernel"
+            client = PapermillNotebookClient(
+                nb_man, km=kernel.km, kernel_name=kernel_name, log=pm_logger, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file, startup_timeout=start_timeout,
+                timeout=execution_timeout or CELL_TIMEOUT, record_timing=False,
+                shutdown_kernel="immediate",
+            )
+            client.kc = kernel.kc
+            kernel.last_nb = nb_man.nb
+            return client.execute()
+
+    papermill_engines.register(ENGINE_NAME, PooledEngine)
+    pm_logger.setLevel(logging.WARNING)
+
+
+# --------------------------------------------------------------------------------------------
+# One kernel
+
+
+class Kernel:
+    """A kernel process and its client, used from the one thread that started it."""
+
+    def __init__(self, index: int, run_dir: Path, env: Mapping[str, str], cwd: Path) -> None:
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self._run_sync = run_sync
+        ksm = KernelSpecManager(kernel_dirs=[str(run_dir / "kernels")], ensure_native_kernel=False)
+        self.km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm, transport="ipc")
+        self.km.connection_file = str(run_dir / f"k{index}.json")
+        self.log_path = run_dir / f"k{index}.log"
+        self.kc: Any = None
+        self.last_nb: Any = None
+        self._log = self.log_path.open("ab")
+        run_sync(self.km.start_kernel)(env=dict(env), cwd=str(cwd), stdout=self._log, stderr=self._log)
+        register_engine()  # imports papermill while the kernel boots
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        try:
+            run_sync(self.kc.wait_for_ready)(timeout=START_TIMEOUT)
+        except RuntimeError as exc:
+            raise BuildError(f"a notebook kernel did not start: {exc} (log: {self.log_path.name})") from None
+        self.kc.allow_stdin = False
+
+    @property
+    def pid(self) -> int | None:
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        return getattr(process, "pid", None)
+
+    def silent(self, code: str, *, what: str, timeout: float = START_TIMEOUT) -> None:
+        """Run code that must leave no trace in any notebook (no output, no execution count)."""
+        self._run_sync(self._silent)(code, what, timeout)
+
+    async def _silent(self, code: str, what: str, timeout: float) -> None:
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise BuildError(f"notebook kernel: {what} timed out")
+            try:
+                reply = await self.kc.get_shell_msg(timeout=remaining)
+            except Exception:
+                if not await self.km.is_alive():
+                    raise BuildError(f"notebook kernel died during {what} (log: {self.log_path.name})") from None
+                continue
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                break
+        # Drain the messages this produced, up to its idle status.
+        while True:
+            try:
+                msg = await self.kc.get_iopub_msg(timeout=5)
+            except Exception:
+                break
+            if (msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "status"
+                    and msg["content"].get("execution_state") == "idle"):
+                break
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise BuildError(f"notebook kernel: {what} failed: {content.get('ename')}: {content.get('evalue')}")
+
+    def shutdown(self) -> None:
+        try:
+            if self.kc is not None:
+                self.kc.stop_channels()
+        except Exception:  # a dying kernel may have closed them already
+            pass
+        try:
+            self._run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception:
+            pid = self.pid
+            if pid:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, 9)
+        finally:
+            self._log.close()
+
+
+def write_kernelspec(run_dir: Path) -> None:
+    """The kernel spec the pool's kernels start from (our launcher, history in memory)."""
+    spec_dir = run_dir / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [sys.executable, "-c", KERNEL_LAUNCH, "-f", "{connection_file}",
+                 "--HistoryManager.hist_file=:memory:"],
+        "display_name": "Python 3 (hakusho build)",
+        "language": "python",
+        "metadata": {"debugger": False},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+
+
+def clean_stale_run_dirs() -> list[Path]:
+    """Remove the socket folders of pools whose build process is gone (killed builds)."""
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{RUN_DIR_PREFIX}*-*"):
+        pid = path.name[len(RUN_DIR_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # its build is still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def kernel_env(run_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a build's kernels: ours, made reproducible and isolated."""
+    env = dict(os.environ)
+    env.update({
+        "PYTHONHASHSEED": "0",
+        "IPYTHONDIR": str(run_dir / "ipython"),  # no user profile or startup files
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    })
+    env.pop("JUPYTER_RUNTIME_DIR", None)
+    env.update(extra or {})
+    return env

@@ -1,0 +1,244 @@
+"""What a build will do, decided from hashes alone: which notebooks run, where the report goes,
+and the cache key of every stage.
+
+Planning is cheap (no pandas, no kernels): a rebuild with nothing to do stops after it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hakusho import __version__, config
+from hakusho.errors import BuildError
+from hakusho.i18n import LANGS
+from hakusho.pipeline import publish
+from hakusho.pipeline.cache import (
+    CACHE_FORMAT,
+    Cache,
+    assembly_library_versions,
+    cache_dir_for,
+    chapter_library_versions,
+    digest,
+    is_assembly_only,
+    sha256_file,
+    tree_hashes,
+)
+from hakusho.pipeline.manifest import outputs_intact, read_manifest
+from hakusho.pipeline.options import (
+    DEFAULT_SEGMENT,
+    FORMATS,
+    BuildOptions,
+    check_options,
+    options_record,
+    source_date_epoch,
+)
+
+# Folders of data/ that are not assembly inputs: raw exports and codebooks are hashed on their
+# own (chapters and validation read them), the synthetic generator's targets feed no build.
+_NOT_ASSEMBLY_DATA = ("raw/*", "codebook/*", "synthetic/*")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One assembly step: a renderer for one format (and language)."""
+
+    name: str  # "html ja", "pdf en", "quarto"
+    fmt: str
+    lang: str | None
+    key: str
+
+
+@dataclass
+class Plan:
+    options: BuildOptions
+    target: Path
+    cache: Cache
+    epoch: int
+    notebooks: dict[str, Path]  # chapter id -> notebook, the chapters built, in report order
+    parts: list[str]  # of those, notebooks that are not chapters of the report (cross analysis)
+    params: dict[str, dict[str, Any]]
+    chapter_keys: dict[str, str]
+    validate_key: str
+    filters_key: str  # "" without filters
+    tasks: list[Task]
+    inputs: dict[str, str]  # logical path -> sha256, for the manifest
+    record: dict[str, Any]  # the options as the manifest records them
+    build_key: str
+
+
+_PARAM_CHAPTER = re.compile(r"""^\s*chapter\s*=\s*["']([A-Za-z0-9_-]+)["']""", re.MULTILINE)
+_NOTEBOOK_NAME = re.compile(r"^\d\d_[A-Za-z0-9_-]+\.ipynb$")
+
+
+def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
+    """Chapter id → notebook, for ``notebooks/NN_name.ipynb`` in file-name order.
+
+    The id is read from the notebook's ``parameters`` cell (``chapter = "ch1"``), so the notebook
+    itself says which chapter it computes.
+    """
+    folder = Path(folder or config.NOTEBOOKS_DIR)
+    found: dict[str, Path] = {}
+    if not folder.is_dir():
+        raise BuildError(f"no notebooks folder at {publish.display(folder)}")
+    for path in sorted(folder.iterdir()):
+        if not _NOTEBOOK_NAME.match(path.name):
+            continue
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BuildError(f"{path.name}: not a readable notebook ({exc})") from None
+        chapter = None
+        for cell in doc.get("cells", []):
+            if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+                source = cell.get("source", "")
+                m = _PARAM_CHAPTER.search("".join(source) if isinstance(source, list) else source)
+                chapter = m.group(1) if m else None
+                break
+        if chapter is None:
+            raise BuildError(f"{path.name}: no cell tagged 'parameters' setting chapter = \"...\"")
+        if chapter in found:
+            raise BuildError(f"{path.name} and {found[chapter].name} both compute chapter {chapter}")
+        found[chapter] = path
+    if not found:
+        raise BuildError(f"no chapter notebooks (NN_name.ipynb) in {publish.display(folder)}")
+    return found
+
+
+def report_chapters() -> list[str]:
+    """The chapter ids of the spec, in report order (read without building the whole spec
+    model: a no-op rebuild needs only the ids)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        doc = yaml.load(config.SPEC_PATH.read_text(encoding="utf-8"), Loader=loader)
+        return [str(c["id"]) for c in doc["chapters"]]
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise BuildError(f"cannot read the chapter list from {config.SPEC_PATH.name}: {exc}") from None
+
+
+def default_target(options: BuildOptions, all_chapters: Sequence[str], chapters: Sequence[str]) -> Path:
+    """Where a build goes: ``report/<wave>`` for the canonical report; any build that shows
+    something else (another segment, a filter, a comparison, some chapters) gets its own
+    folder so it can never overwrite the canonical one."""
+    if options.out is not None:
+        return Path(options.out).absolute()
+    parts = [options.wave]
+    subset = list(chapters) != list(all_chapters)
+    canonical = (options.segment == DEFAULT_SEGMENT and not options.filters and not subset
+                 and options.compare_wave == config.DEFAULT_COMPARE_WAVE)
+    if not canonical:
+        parts.append(options.segment)
+        if options.compare_wave != config.DEFAULT_COMPARE_WAVE:
+            parts.append(f"vs{options.compare_wave or 'none'}")
+        if options.filters:
+            from hakusho.survey.codebook import Condition
+            from hakusho.survey.filters import filter_slug
+
+            parts.append(filter_slug([Condition(var=v, op=o, value=x) for v, o, x in options.filters]))
+        if subset:
+            parts.append("+".join(chapters))
+    return config.REPORT_DIR / "-".join(parts)
+
+
+def make_plan(options: BuildOptions) -> Plan:
+    """Everything a build will do, decided from hashes alone (cheap: no pandas, no kernels)."""
+    check_options(options)
+    every = discover_notebooks()
+    # The report is the spec's chapters and, after them, the parts other notebooks compute (the
+    # cross-analysis part), whose outputs go to parts/<id>/ of the build folder. Naming chapters
+    # builds only those.
+    spec_chapters = report_chapters()
+    in_report = [c for c in every if c in spec_chapters]
+    chosen = options.chapters or tuple(every)
+    unknown = [c for c in chosen if c not in every]
+    if unknown:
+        raise BuildError(f"unknown chapter '{unknown[0]}' (valid: {', '.join(every)})")
+    notebooks = {c: every[c] for c in every if c in chosen}
+    parts = [c for c in notebooks if c not in in_report]
+    target = default_target(options, list(every), list(notebooks))
+    cache = Cache(Path(options.cache_dir) if options.cache_dir else cache_dir_for(target))
+    epoch = source_date_epoch(options.source_date_epoch)
+
+    data_root = Path(options.data_dir).absolute() if options.data_dir else config.RAW_DIR
+    data_label = "data/raw" if options.data_dir is None else "<data-dir>"
+    waves = [w for w in (options.wave, options.compare_wave) if w]
+    raw = {}
+    for w in waves:
+        raw.update(tree_hashes(data_root / w, prefix=f"{data_label}/{w}/"))
+    if not any(k.startswith(f"{data_label}/{options.wave}/") for k in raw):
+        raise BuildError(f"no raw data for wave {options.wave} in {publish.display(data_root / options.wave)}")
+    codebooks = tree_hashes(config.CODEBOOK_DIR, prefix="data/codebook/")
+    package = tree_hashes(config.PACKAGE_DIR, prefix="hakusho/")
+    chapter_package = {k: v for k, v in package.items() if not is_assembly_only(k[len("hakusho/"):])}
+    templates = tree_hashes(config.TEMPLATES_DIR, prefix="templates/")
+    extra_data = tree_hashes(config.DATA_DIR, prefix="data/", exclude=_NOT_ASSEMBLY_DATA)
+    nb_hashes = {f"notebooks/{p.name}": sha256_file(p) for p in notebooks.values()}
+
+    params: dict[str, dict[str, Any]] = {}
+    chapter_keys: dict[str, str] = {}
+    libs = chapter_library_versions()
+    for chapter, path in notebooks.items():
+        params[chapter] = {
+            "chapter": chapter,
+            "wave": options.wave,
+            "compare_wave": options.compare_wave,
+            "segment": options.segment,
+            "filters": [list(f) for f in options.filters],
+            "allow_small_base": bool(options.allow_small_base),
+            "data_dir": "" if options.data_dir is None else str(data_root),
+            "codebook_dir": "",
+            "output_dir": chapter,
+        }
+        chapter_keys[chapter] = digest({
+            "stage": "chapter", "cache": CACHE_FORMAT, "notebook": nb_hashes[f"notebooks/{path.name}"],
+            "parameters": {**params[chapter], "data_dir": params[chapter]["data_dir"] and data_label},
+            "raw": raw, "codebooks": codebooks, "package": chapter_package, "libraries": libs,
+        })
+
+    record = options_record(options, list(notebooks))
+    validate_key = digest({
+        "stage": "validate", "cache": CACHE_FORMAT, "waves": waves, "raw": raw, "codebooks": codebooks,
+        "package": package, "libraries": libs,
+    })
+    filters_key = digest({"stage": "filters", "cache": CACHE_FORMAT, "wave": options.wave, "codebooks": codebooks,
+                          "package": package, "filters": record["filters"]}) if options.filters else ""
+    # A renderer's output depends on what the report contains, not on which other languages or
+    # formats are built alongside it.
+    contents = {k: v for k, v in record.items() if k not in ("langs", "formats")}
+    assembly_common = {
+        "stage": "assemble", "cache": CACHE_FORMAT, "options": contents, "epoch": epoch,
+        "chapters": [chapter_keys[c] for c in notebooks], "codebooks": codebooks, "templates": templates,
+        "data": extra_data, "package": package, "libraries": assembly_library_versions(),
+    }
+    tasks: list[Task] = []
+    if len(parts) == len(notebooks):
+        pass  # nothing for the renderers: the report holds the part's tables and notebook
+    elif options.engine == "quarto":
+        tasks.append(Task("quarto", "quarto", None, digest({**assembly_common, "task": "quarto-engine"})))
+    else:
+        for fmt in (f for f in FORMATS if f in options.formats):
+            if fmt == "quarto":
+                tasks.append(Task("quarto", "quarto", None, digest({**assembly_common, "task": "quarto"})))
+                continue
+            for lang in (lang for lang in LANGS if lang in options.langs):
+                tasks.append(Task(f"{fmt} {lang}", fmt, lang, digest({**assembly_common, "task": f"{fmt}-{lang}"})))
+
+    inputs = {**nb_hashes, **raw, **codebooks, **package, **templates, **extra_data}
+    build_key = digest({"record": record, "epoch": epoch, "chapters": chapter_keys,
+                        "tasks": {t.name: t.key for t in tasks}, "hakusho": __version__})
+    return Plan(options=options, target=target, cache=cache, epoch=epoch, notebooks=notebooks, parts=parts,
+                params=params, chapter_keys=chapter_keys, validate_key=validate_key, filters_key=filters_key,
+                tasks=tasks, inputs=inputs, record=record, build_key=build_key)
+
+
+def up_to_date(plan: Plan) -> bool:
+    """Whether the published report is exactly what this build would produce."""
+    manifest = read_manifest(plan.target)
+    return bool(manifest) and manifest.get("build_key") == plan.build_key and outputs_intact(plan.target, manifest)
+

@@ -1,0 +1,153 @@
+"""Running the renderers: one process per format and language, each into its own folder.
+
+A renderer (HTML or PDF for one language, or the Quarto project) reads the build folder and
+writes into an empty folder; :func:`render_tasks` runs them in parallel in forked processes that
+die with the build, and lays each one's output out as the report expects. Renderers are imported
+only when something must be rendered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from hakusho.errors import BuildError, HakushoError
+from hakusho.pipeline.plan import Task
+from hakusho.pipeline.progress import Reporter
+
+# format -> (module, function). Renderers are imported only when something must be rendered.
+RENDERERS: dict[str, tuple[str, str]] = {
+    "html": ("hakusho.render.page", "render_html"),
+    "pdf": ("hakusho.render.deck", "render_pdf"),
+    "quarto": ("hakusho.render.quarto", "render_quarto"),
+}
+QUARTO_RUNNER = ("hakusho.render.quarto", "run_quarto")
+
+
+def render_tasks(todo: Sequence[Task], build_dir: Path, placed: Path, *, epoch: int, engine: str, jobs: int,
+                 reporter: Reporter) -> list[str]:
+    """Run the renderers of ``todo`` into ``placed/<task>``; returns the names of the tasks rendered
+    (in the order they finished). A renderer that fails or crashes stops the others."""
+    jobs = min(jobs, len(todo))
+    args = [(t, str(build_dir), str(placed / t.name.replace(" ", "-")), epoch, engine) for t in todo]
+    rendered: list[str] = []
+    if jobs <= 1:
+        for a in args:
+            reporter.start(f"task:{a[0].name}")
+            _render_one(*a)
+            rendered.append(a[0].name)
+            reporter.done(f"task:{a[0].name}", note="rendered")
+        return rendered
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    # fork: a render process starts at once, with the package already imported.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_child_init) as pool:
+        futures = {}
+        for a in args:
+            reporter.start(f"task:{a[0].name}")
+            futures[pool.submit(_render_one, *a)] = a[0]
+        try:
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    future.result()
+                except BrokenProcessPool:
+                    raise BuildError(f"{task.name}: the renderer crashed") from None
+                rendered.append(task.name)
+                reporter.done(f"task:{task.name}", note="rendered")
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                with contextlib.suppress(OSError):
+                    proc.kill()
+            raise
+    return rendered
+
+
+def _child_init() -> None:
+    """In a render process: die with the build, and keep away from the parent's console."""
+    import ctypes
+
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))
+    sys.stdout = sys.__stdout__
+    sys.stderr = sys.__stderr__
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _renderer(fmt: str) -> Callable[..., Any]:
+    module, name = RENDERERS[fmt]
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise BuildError(f"the {fmt} renderer {module}.{name} is not available ({exc})") from None
+
+
+def _render_one(task: Task, build_dir: str, out_dir: str, epoch: int, engine: str) -> None:
+    """Run one renderer into an empty folder and lay its output out as the report expects.
+
+    Per-language renderers may write ``<out>/index.html`` or ``<out>/<lang>/index.html``; either
+    way the files end up under ``<lang>/`` of the report. The Quarto project goes to ``quarto/``.
+    """
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    out = Path(out_dir)
+    raw = out.parent / f".raw-{out.name}"
+    shutil.rmtree(raw, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    raw.mkdir(parents=True)
+    fn = _renderer(task.fmt)
+    try:
+        if task.fmt == "quarto":
+            produced = Path(fn(Path(build_dir), raw))
+            if engine == "quarto":
+                module, name = QUARTO_RUNNER
+                try:
+                    runner = getattr(importlib.import_module(module), name)
+                except (ImportError, AttributeError) as exc:
+                    raise BuildError(f"the Quarto engine {module}.{name} is not available ({exc})") from None
+                runner(produced if produced.is_dir() else produced.parent)
+            prefix = Path("quarto")
+        else:
+            produced = Path(fn(Path(build_dir), raw, task.lang))
+            try:
+                rel = produced.resolve().relative_to(raw.resolve())
+            except ValueError:
+                raise BuildError(f"{task.name}: the renderer wrote {produced.name} outside its output folder") from None
+            prefix = Path() if rel.parts and rel.parts[0] == task.lang else Path(str(task.lang))
+        if not produced.exists():
+            raise BuildError(f"{task.name}: the renderer returned {produced.name}, which does not exist")
+    except HakushoError:
+        raise
+    except Exception as exc:
+        raise BuildError(f"{task.name}: {type(exc).__name__}: {exc}") from None
+    if prefix == Path():
+        os.rename(raw, out)
+    else:
+        (out / prefix).parent.mkdir(parents=True, exist_ok=True)
+        os.rename(raw, out / prefix)
+
+
+def merge_tree(source: Path, tree: Path) -> None:
+    """Copy a folder into the report tree; a file two steps write must be the same bytes."""
+    for path in sorted(source.rglob("*")):
+        if path.is_dir():
+            continue
+        rel = path.relative_to(source)
+        dest = tree / rel
+        if dest.exists():
+            if dest.read_bytes() != path.read_bytes():
+                raise BuildError(f"two renderers wrote different files at {rel.as_posix()}")
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)

@@ -1,0 +1,143 @@
+"""The back of the report: how the survey was run and read (methodology), the KPI glossary and
+the colophon, in the page's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hakusho.analysis.compare import ALPHA
+from hakusho.analysis.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW
+from hakusho.analysis.spec import Spec
+from hakusho.build_folder import Build
+from hakusho.render.chart_view import series_value
+from hakusho.render.wording import Wording, period
+from hakusho.survey.codebook import Codebook
+from hakusho.text import numbers
+
+
+def _condition_text(cond: Any, book: Codebook, tx: Wording) -> str:
+    question = book.question(cond.var)
+    values = cond.value if isinstance(cond.value, list | tuple) else [cond.value]
+    labels = []
+    for value in values:
+        try:
+            labels.append(question.choice(value).label(tx.lang))
+        except KeyError:
+            labels.append(str(value))
+    choice = tx.join(labels)
+    name = question.label(tx.lang)
+    if cond.op == "includes":
+        return tx("method.condition.includes", question=name, choice=choice)
+    if cond.op == "excludes":
+        return tx("method.condition.excludes", question=name, choice=choice)
+    if cond.op == "==":
+        return tx("method.condition.equals", question=name, choice=choice)
+    return tx("method.condition.other", question=name, op=cond.op, choice=choice)
+
+
+def population_definition(pop_id: str, spec: Spec, segment: str, book: Codebook, tx: Wording) -> str:
+    """A base population in words, from the spec's conditions and the codebook's labels."""
+    pop = spec.populations[pop_id]
+    conditions = list(spec.segments[segment].where) if pop.segment else []
+    conditions += [c for c in pop.where if c not in conditions]
+    if not conditions:
+        return tx("method.condition.everyone")
+    joiner = tx("method.condition.join")
+    clauses = [_condition_text(c, book, tx) for c in conditions]
+    text = joiner.join(clauses) if tx.lang == "ja" else f" {joiner} ".join(clauses)
+    return tx("method.condition.respondents", conditions=text)
+
+
+def _used_populations(build: Build, spec: Spec) -> list[str]:
+    used = set()
+    for chart in build.charts.values():
+        if chart.get("wave") != build.wave:
+            continue
+        used.add(chart["base"])
+        used.update(s["id"] for s in chart["series"] if s["id"] in spec.populations)
+    return [p for p in spec.populations if p in used]
+
+
+def methodology(build: Build, spec: Spec, book: Codebook, tx: Wording) -> dict[str, Any]:
+    """The survey (who, when, how many), the bases used and the rules of reading."""
+    lang = tx.lang
+    info, other = build.survey["survey"], build.survey.get("compare_survey")
+    segment = str(build.survey["segment"])
+    rows = [
+        {"label": tx("method.label.publisher"), "value": tx.label(info["publisher"])},
+        {"label": tx("method.label.method"), "value": tx.label(info["method"])},
+        {"label": tx("method.label.target"), "value": tx.label(info["target"])},
+    ]
+    if info.get("sampling"):
+        rows.append({"label": tx("method.label.sampling"),
+                     "value": "\n".join(f"({i}) {tx.label(s)}" for i, s in enumerate(info["sampling"], 1))})
+    rows.append({"label": tx("method.label.period"), "value": period(info, lang)})
+    rows.append({"label": tx("method.label.n_total"),
+                 "value": tx("method.value.n_total", n=numbers.count(build.survey["n_total"], lang))})
+    rows.append({"label": tx("method.label.n_segment"),
+                 "value": tx("method.value.n_segment", segment=spec.segments[segment].label(lang),
+                             n=numbers.count(build.survey["n_segment"], lang))})
+    route = build.charts.get("route")
+    if route is not None:
+        sid = route["series"][0]["id"]
+        items = [tx("method.value.route_item", label=tx.label(r["label"]),
+                    share=numbers.pct_cell(series_value(r, sid)["pct"], lang),
+                    count=numbers.count(series_value(r, sid)["count"], lang)) for r in route["rows"]]
+        rows.append({"label": tx("method.label.route"), "value": tx.join(items)})
+    if info.get("vendor"):
+        rows.append({"label": tx("method.label.vendor"), "value": tx.label(info["vendor"])})
+    if build.survey.get("filter_text"):
+        rows.append({"label": tx("method.label.filter"), "value": str(build.survey["filter_text"])})
+    if build.compare_wave and other:
+        rows.append({"label": tx("method.label.compare"),
+                     "value": tx("method.value.compare_no_n", title=tx.label(other["title"]),
+                                 publisher=tx.label(other["publisher"]), period=period(other, lang))})
+
+    saas = book.question("industry").choice("saas").label(lang)
+    bases = [{"label": spec.populations[p].label(lang),
+              "definition": population_definition(p, spec, segment, book, tx)}
+             for p in _used_populations(build, spec)]
+    provenance = tx("method.provenance.synthetic" if build.survey.get("synthetic") else "method.provenance.real")
+    rules = [
+        {"label": tx("method.label.segments"), "text": tx("method.segments", saas_label=saas)},
+        {"label": tx("method.label.rounding"), "text": tx("method.rounding")},
+        {"label": tx("method.label.small_base"),
+         "text": tx("method.small_base", indicative=INDICATIVE_BELOW, suppress=SUPPRESS_BELOW)},
+        {"label": tx("method.label.dont_know"), "text": tx("method.dont_know")},
+        {"label": tx("method.label.significance"),
+         "text": tx("method.significance", z=tx("test.z"), chi2=tx("test.chi2"), alpha=numbers.level(ALPHA, lang))},
+        {"label": tx("method.label.provenance"), "text": provenance},
+    ]
+    return {"anchor": "methodology", "title": tx("ui.methodology"), "survey_title": tx("ui.methodology_survey"),
+            "rows": rows, "rules_title": tx("ui.methodology_rules"), "rules": rules,
+            "bases_title": tx("method.label.bases"), "bases": bases}
+
+
+def colophon(build: Build, part: str, tx: Wording) -> dict[str, Any]:
+    """Title, publisher, data provenance, citation and fonts."""
+    info = build.survey["survey"]
+    publisher = tx.label(info["publisher"])
+    title = tx.label(info["title"])
+    rows = [
+        {"label": tx("colophon.label.title"), "value": f"{title} {part}" if tx.lang == "ja" else f"{title}, {part}"},
+        {"label": tx("colophon.label.publisher"),
+         "value": tx("colophon.publisher", publisher=publisher, publisher_native=info["publisher"]["ja"])},
+        {"label": tx("colophon.label.data"),
+         "value": tx("method.provenance.synthetic" if build.survey.get("synthetic") else "method.provenance.real")},
+        {"label": tx("colophon.label.generated"), "value": tx("colophon.generated")},
+        {"label": tx("colophon.label.citation"), "value": tx("colophon.citation", publisher=publisher, title=title)},
+        {"label": tx("colophon.label.font"), "value": tx("colophon.font")},
+    ]
+    return {"anchor": "colophon", "title": tx("ui.colophon"), "rows": rows,
+            "copyright": tx("colophon.copyright", publisher=publisher)}
+
+
+def glossary(lang: str) -> dict[str, Any] | None:
+    """The KPI glossary appendix, when the glossary module is part of this installation."""
+    try:
+        from hakusho.text import glossary  # type: ignore[attr-defined]
+    except ModuleNotFoundError as exc:
+        if exc.name == "hakusho.text.glossary":
+            return None
+        raise
+    return glossary.glossary_model(lang)

@@ -1,0 +1,36 @@
+"""Catalog look-ups and number formatting for one language: what every part of the view model
+uses to turn the build's language-neutral documents into the words of the page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hakusho.i18n import LANGS, Translator
+from hakusho.text import numbers
+
+
+def other_lang(lang: str) -> str:
+    """The report's other language (the link in the page's corner)."""
+    return next(x for x in LANGS if x != lang)
+
+
+class Wording:
+    """Catalog look-ups and number formatting for one language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.t = Translator(lang)
+
+    def __call__(self, key: str, **params: object) -> str:
+        return self.t(key, **params)
+
+    def join(self, items: Sequence[str]) -> str:
+        return self.t("ui.list_separator").join(items)
+
+    def label(self, obj: Mapping[str, str]) -> str:
+        return str(obj[self.lang])
+
+
+def period(info: Mapping[str, Any], lang: str) -> str:
+    return numbers.date_range(info["period_start"], info["period_end"], lang)
