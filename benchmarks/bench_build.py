@@ -63,8 +63,9 @@ def snapshot(project: Path, dest: Path) -> Path:
     for folder in ("src", "notebooks", "data", "templates"):
         if (project / folder).is_dir():
             shutil.copytree(project / folder, dest / folder, ignore=ignore)
+    shutil.copyfile(project / "hakusho.toml", dest / "hakusho.toml")
     (dest / "report").mkdir()
-    ENV.update({"HAKUSHO_ROOT": str(dest), "PYTHONPATH": str(dest / "src"),
+    ENV.update({"HAKUSHO_PROJECT": str(dest), "PYTHONPATH": str(dest / "src"),
                 "SOURCE_DATE_EPOCH": ENV.get("SOURCE_DATE_EPOCH", "1700000000")})
     return dest
 

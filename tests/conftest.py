@@ -1,4 +1,7 @@
-"""Shared test settings: the Hypothesis profile a run uses.
+"""Shared test settings: the project the tests work on, and the Hypothesis profile a run uses.
+
+The tests work on this repository's own project (hakusho.toml at its top), whatever working
+directory a test moves to; a test about finding projects sets or clears HAKUSHO_PROJECT itself.
 
 Property tests explore random inputs. That is what they are for on a developer's machine, but a
 check that passes or fails by luck is no check, so ``nox -s tests`` (and so CI) and
@@ -15,8 +18,11 @@ check that passes or fails by luck is no check, so ``nox -s tests`` (and so CI) 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
+
+os.environ.setdefault("HAKUSHO_PROJECT", str(Path(__file__).resolve().parents[1]))
 
 PROFILE_VARIABLE = "HAKUSHO_HYPOTHESIS_PROFILE"
 

@@ -28,12 +28,6 @@ REAL_ROOT = Path(__file__).resolve().parents[1]
 TESTS_DIR = Path(__file__).resolve().parent
 CHAPTERS = {"ch1": "01_one", "ch2": "02_two", "ch3": "03_three"}
 PARTS = {"cross": "07_cross"}  # a notebook that is not a chapter of the spec
-CONFIG_PATHS = {  # config attribute -> path under the project root
-    "PROJECT_ROOT": "", "DATA_DIR": "data", "RAW_DIR": "data/raw", "CODEBOOK_DIR": "data/codebook",
-    "CROSSWALK_PATH": "data/codebook/crosswalk.yml", "SYNTHETIC_DIR": "data/synthetic",
-    "NOTEBOOKS_DIR": "notebooks", "TEMPLATES_DIR": "templates", "REPORT_DIR": "report",
-    "COMMENTARY_DIR": "data/commentary",
-}
 
 PARAMETERS = '''chapter = "{chapter}"
 wave = "2025"
@@ -117,6 +111,7 @@ def make_project(root: Path) -> Path:
     (root / "templates").mkdir()
     (root / "templates" / "page.txt").write_text("<title>{lang}</title>\n", encoding="utf-8")
     (root / "report").mkdir()
+    (root / "hakusho.toml").write_text('name = "fake"\nwave = "2025"\ncompare = ["2023"]\n', encoding="utf-8")
     return root
 
 
@@ -129,28 +124,31 @@ def prepare(base: Path) -> Path:
     from hakusho import config
 
     make_project(Path(base) / "proj")
-    shutil.copytree(config.PACKAGE_DIR, Path(base) / "pkg" / "hakusho", ignore=shutil.ignore_patterns("__pycache__"))
+    package = Path(base) / "pkg" / "hakusho"
+    shutil.copytree(config.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__", "defaults"))
+    # The snapshot ships no default notebooks or templates: the fake project's own are all there is.
+    for folder in ("notebooks", "templates"):
+        (package / "defaults" / folder).mkdir(parents=True)
     return Path(base)
 
 
 def point(monkeypatch, base: Path) -> None:
     """Point the package at a prepared fake project, here and in the kernels it starts."""
-    from hakusho import config
+    from hakusho import config, project
     from hakusho.pipeline import build
 
     root = Path(base) / "proj"
-    monkeypatch.setenv("HAKUSHO_ROOT", str(root))
+    monkeypatch.setenv("HAKUSHO_PROJECT", str(root))
     monkeypatch.setenv("FAKE_RENDER_LOG", str(Path(base) / "render.log"))
-    for name, rel in CONFIG_PATHS.items():
-        monkeypatch.setattr(config, name, (root / rel) if rel else root)
     monkeypatch.setattr(config, "PACKAGE_DIR", Path(base) / "pkg" / "hakusho")
+    monkeypatch.setattr(project, "PACKAGE_DIR", Path(base) / "pkg" / "hakusho")
     install_fakes(monkeypatch.setitem, monkeypatch.setattr, build)
 
 
 def script_env(base: Path, **extra: str) -> dict[str, str]:
     """Environment for running this file as the ``hakusho`` command on a prepared project."""
     env = dict(os.environ)
-    env.update({"HAKUSHO_ROOT": str(Path(base) / "proj"), "FAKE_PACKAGE_DIR": str(Path(base) / "pkg" / "hakusho"),
+    env.update({"HAKUSHO_PROJECT": str(Path(base) / "proj"), "FAKE_PACKAGE_DIR": str(Path(base) / "pkg" / "hakusho"),
                 "FAKE_RENDER_LOG": str(Path(base) / "render.log"), "PYTHONUNBUFFERED": "1"})
     env.update(extra)
     return env
@@ -261,11 +259,12 @@ if __name__ == "__main__":
     # The hakusho command with the fakes: ``python tests/fake_project.py build --quiet``.
     sys.path.insert(0, str(TESTS_DIR))
     from hakusho import config as _config
+    from hakusho import project as _project
     from hakusho.cli import main
     from hakusho.pipeline import build as _build
 
     if os.environ.get("FAKE_PACKAGE_DIR"):
-        _config.PACKAGE_DIR = Path(os.environ["FAKE_PACKAGE_DIR"])
+        _config.PACKAGE_DIR = _project.PACKAGE_DIR = Path(os.environ["FAKE_PACKAGE_DIR"])
     install_fakes(_setitem, _set, _build)
     code = main(sys.argv[1:])
     if os.environ.get("FAKE_SHOW_MODULES"):

@@ -233,7 +233,8 @@ def test_malformed_and_unclosed_references_fail(tmp_path: Path) -> None:
         ("---\nsummary: [x]\nsummery: [y]\n---\n", "unknown front matter key (value 'summery'"),
         ("---\nsummary:\n  - fine\n  - 'Note: a colon makes a mapping'\n  - Note: most firms\n---\n",
          "row 5: summary point 3 is not plain text"),
-        ("---\nsummary: []\n---\n", "'summary' must be a list of one or more points"),
+        # No points but a discussion: not a stub (a stub has neither), so the points are missing.
+        ("---\nsummary: []\n---\nA discussion.\n", "'summary' must be a list of one or more points"),
         ("---\nsummary: [x\n---\n", "front matter is not valid YAML"),
     ],
 )

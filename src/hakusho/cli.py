@@ -26,8 +26,32 @@ _state = {"debug": False}
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks instead of one-line errors."),
+    project: Annotated[Path | None, typer.Option(
+        "--project", help="The project folder (holding hakusho.toml). Default: the working directory or the "
+        "nearest folder above it that holds one.")] = None,
 ) -> None:
     _state["debug"] = debug
+    if project is not None:
+        from hakusho.project import use
+
+        use(project)
+
+
+@app.command("init")
+def init_command(
+    folder: Annotated[Path, typer.Argument(help="The new project's folder (new, or empty).")],
+    sample: bool = typer.Option(False, "--sample", help="Include the synthetic sample (raw data of two waves, "
+                                "codebooks, crosswalk, commentary) so that `hakusho build` works at once."),
+) -> None:
+    """Make a new project: hakusho.toml, the codebook to adapt, .gitignore, commentary stubs, a CI
+    workflow (and with --sample the synthetic sample). Never writes over existing files."""
+    from hakusho.scaffold import init_project
+
+    made = init_project(folder, sample=sample)
+    what = "with the synthetic sample" if sample else "to adapt"
+    typer.echo(f"made a hakusho project in {made.root} ({len(made.files)} files, {what}). Next:")
+    for step in made.next_steps():
+        typer.echo(f"  {step}")
 
 
 @app.command("lint-commentary")
@@ -131,10 +155,13 @@ def _filters(values: list[str] | None, extra: list[str]) -> list:
     return out
 
 
-def _build_options(wave: str, compare: str, segment: str, filters: list, allow_small_base: bool,
+def _build_options(wave: str | None, compare: str | None, segment: str, filters: list, allow_small_base: bool,
                    data_dir: Path | None, **rest: object):
+    from hakusho import config
     from hakusho.pipeline.options import BuildOptions, parse_filters
 
+    wave = wave or config.DEFAULT_WAVE
+    compare = config.DEFAULT_COMPARE_WAVE if compare is None else compare
     return BuildOptions(
         wave=wave, compare_wave="" if compare.lower() in ("", "none") else compare, segment=segment,
         filters=parse_filters(filters, wave=wave), allow_small_base=allow_small_base, data_dir=data_dir, **rest)
@@ -143,15 +170,17 @@ def _build_options(wave: str, compare: str, segment: str, filters: list, allow_s
 @app.command("build", context_settings=_EXTRA_ARGS)
 def build_command(
     ctx: typer.Context,
-    wave: str = typer.Option("2025", "--wave", help="Survey wave the report is about."),
-    compare: str = typer.Option("2023", "--compare", help="Wave to compare with (year-over-year charts); "
-                                "'none' for no comparison."),
+    wave: str | None = typer.Option(None, "--wave", help="Survey wave the report is about (default: the "
+                                    "project's edition, hakusho.toml's wave)."),
+    compare: str | None = typer.Option(None, "--compare", help="Wave to compare with (year-over-year charts; "
+                                       "default: hakusho.toml's compare); 'none' for no comparison."),
     segment: str = typer.Option("saas", "--segment", help="saas (the SaaS report), non_saas, or all (the "
                                 "integrated report, both segments side by side)."),
     chapters: str | None = typer.Option(None, "--chapters", help="Chapters to build, e.g. ch1,ch4 (default: all)."),
-    lang: str = typer.Option("ja,en", "--lang", help="Languages: ja, en or ja,en."),
-    fmt: str = typer.Option("html,pdf", "--format", help="Outputs: html, pdf, quarto (the Quarto project), "
-                            "comma-separated."),
+    lang: str | None = typer.Option(None, "--lang", help="Languages: ja, en or ja,en (default: hakusho.toml's "
+                                    "languages)."),
+    fmt: str | None = typer.Option(None, "--format", help="Outputs: html, pdf, quarto (the Quarto project), "
+                                   "comma-separated (default: hakusho.toml's formats)."),
     engine: str = typer.Option("internal", "--engine", help="internal (hakusho's renderers) or quarto (render "
                                "through Quarto)."),
     filter_: Annotated[list[str] | None, typer.Option("--filter", metavar="VAR OP VALUE", help=_FILTER_HELP)] = None,
@@ -172,15 +201,19 @@ def build_command(
 ) -> None:
     """Build the report: validate the data, execute the chapter notebooks, render HTML and PDF,
     publish atomically. Only what changed since the last build is redone."""
+    from hakusho import config
     from hakusho.i18n import LANGS
     from hakusho.pipeline import build, publish
     from hakusho.pipeline.options import FORMATS, split_list
     from hakusho.pipeline.progress import make_reporter
 
+    project = config.current_project()
     options = _build_options(
         wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
-        chapters=split_list(chapters), langs=split_list(lang, valid=LANGS, what="language"),
-        formats=split_list(fmt, valid=FORMATS, what="format"), engine=engine, out=out, force=force,
+        chapters=split_list(chapters),
+        langs=split_list(lang or ",".join(project.languages), valid=LANGS, what="language"),
+        formats=split_list(fmt or ",".join(project.formats), valid=FORMATS, what="format"),
+        engine=engine, out=out, force=force,
         jobs=jobs, reuse_kernels=not fresh_kernels, strict=strict)
     result = build.build(options, reporter=make_reporter(quiet=quiet))
     where = publish.display(result.target)
@@ -220,8 +253,9 @@ def notebook_command(
     filter_: Annotated[list[str] | None, typer.Option("--filter", metavar="VAR OP VALUE", help=_FILTER_HELP)] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Notebook file to write (default: "
                                              "<NN_name>[-<filter>].ipynb here).")] = None,
-    wave: str = typer.Option("2025", "--wave", help="Survey wave."),
-    compare: str = typer.Option("2023", "--compare", help="Wave to compare with; 'none' for no comparison."),
+    wave: str | None = typer.Option(None, "--wave", help="Survey wave (default: the project's edition)."),
+    compare: str | None = typer.Option(None, "--compare", help="Wave to compare with (default: the project's); "
+                                       "'none' for no comparison."),
     segment: str = typer.Option("saas", "--segment", help="saas, non_saas or all."),
     allow_small_base: bool = typer.Option(False, "--allow-small-base", help="Run even when a filter leaves "
                                           "fewer than 30 respondents."),

@@ -1,49 +1,89 @@
-"""Every path the project uses, derived from the project root in one place.
+"""Every path the project uses, derived from the project's root in one place.
 
 Nothing else in the package builds a path from a string: a reader who wants to know where
-something lives looks here. ``HAKUSHO_ROOT`` points the package at another checkout (tests use it
-to work on a scratch copy without touching the real data).
+something lives looks here. The root is the located project (:mod:`hakusho.project`: the folder
+holding ``hakusho.toml`` — ``--project DIR``, ``HAKUSHO_PROJECT``, or the working directory and
+the folders above it), so the names below are computed when read, for whichever project the
+process works on. Tests point the package at a scratch copy by setting ``HAKUSHO_PROJECT``.
+
+Names:
+
+* ``PROJECT_ROOT``, ``DATA_DIR``, ``RAW_DIR``, ``CODEBOOK_DIR``, ``CROSSWALK_DIR``,
+  ``COMMENTARY_DIR``, ``EDITIONS_DIR``, ``SYNTHETIC_DIR``, ``REPORT_DIR`` — the project's folders
+  (as ``hakusho.toml`` places them);
+* ``NOTEBOOKS_DIR``, ``TEMPLATES_DIR`` — the project's folders of its own notebooks and templates
+  (each file there replaces the packaged default of the same name);
+* ``SPEC_PATH`` — the chapter spec a build reads (the project's ``spec/chapters.yml`` or the
+  package's);
+* ``DEFAULT_WAVE``, ``DEFAULT_COMPARE_WAVE`` — the edition built by default and what it is
+  compared with;
+* ``PACKAGE_DIR``, ``RESOURCES_DIR`` — the installed package and its resources.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from hakusho import project as _project
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def _project_root() -> Path:
-    override = os.environ.get("HAKUSHO_ROOT")
-    if override:
-        return Path(override).resolve()
-    # src/hakusho/config.py -> project root is two levels above the package.
-    return PACKAGE_DIR.parents[1]
-
-
-PROJECT_ROOT = _project_root()
-DATA_DIR = PROJECT_ROOT / "data"
-RAW_DIR = DATA_DIR / "raw"
-CODEBOOK_DIR = DATA_DIR / "codebook"
-CROSSWALK_PATH = CODEBOOK_DIR / "crosswalk.yml"
-SYNTHETIC_DIR = DATA_DIR / "synthetic"
-COMMENTARY_DIR = DATA_DIR / "commentary"  # editors' text, one folder per wave
-NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-REPORT_DIR = PROJECT_ROOT / "report"
-
-SPEC_PATH = PACKAGE_DIR / "spec" / "chapters.yml"
 RESOURCES_DIR = PACKAGE_DIR / "resources"
 
-DEFAULT_WAVE = "2025"
-DEFAULT_COMPARE_WAVE = "2023"
+_COMPUTED: dict[str, Callable[[_project.Project], Any]] = {
+    "PROJECT_ROOT": lambda p: p.root,
+    "DATA_DIR": lambda p: p.data_dir,
+    "RAW_DIR": lambda p: p.raw_dir,
+    "CODEBOOK_DIR": lambda p: p.codebook_dir,
+    "CROSSWALK_DIR": lambda p: p.crosswalk_dir,
+    "CROSSWALK_PATH": lambda p: p.codebook_dir / "crosswalk.yml",
+    "SYNTHETIC_DIR": lambda p: p.synthetic_dir,
+    "COMMENTARY_DIR": lambda p: p.commentary_dir,  # editors' text, one folder per wave
+    "EDITIONS_DIR": lambda p: p.editions_dir,
+    "NOTEBOOKS_DIR": lambda p: p.root / "notebooks",
+    "TEMPLATES_DIR": lambda p: p.root / "templates",
+    "REPORT_DIR": lambda p: p.report_dir,
+    "SPEC_PATH": lambda p: p.resource("spec/chapters.yml"),
+    "DEFAULT_WAVE": lambda p: p.wave,
+    "DEFAULT_COMPARE_WAVE": lambda p: p.compare_wave,
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _COMPUTED:
+        return _COMPUTED[name](_project.current())
+    raise AttributeError(f"module 'hakusho.config' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_COMPUTED])
+
+
+def current_project() -> _project.Project:
+    """The located project (raises ProjectError, a message for people, when there is none)."""
+    return _project.current()
 
 
 def raw_wave_dir(wave: str) -> Path:
     """Folder holding one wave's raw export (read-only: code never writes here)."""
-    return RAW_DIR / str(wave)
+    return _project.current().raw_wave_dir(wave)
 
 
 def codebook_path(wave: str) -> Path:
     """The bilingual codebook that describes one wave's questionnaire."""
-    return CODEBOOK_DIR / f"{wave}.yml"
+    return _project.current().codebook_path(wave)
+
+
+def resource(rel: str) -> Path:
+    """The file a build uses for a default such as ``templates/html/cover.html.j2``: the
+    project's own when it has one, else the package's (also outside any project)."""
+    return _project.resource(rel)
+
+
+def search_path(folder: str) -> list[Path]:
+    """Folders holding ``folder``'s files (``templates/html``), the project's first."""
+    try:
+        return _project.current().search_path(folder)
+    except _project.NoProjectError:
+        return [_project.default_path(folder)]

@@ -1,6 +1,7 @@
 """Message catalogs: every visible string of the report that is not a codebook label.
 
-Catalogs are gettext ``.po`` files under ``hakusho/locale/<lang>/LC_MESSAGES/<domain>.po``, read
+Catalogs are gettext ``.po`` files under ``hakusho/locale/<lang>/LC_MESSAGES/<domain>.po``; a
+project replaces one by placing its own at ``locale/<lang>/LC_MESSAGES/<domain>.po``. Read
 with Babel (no compiled ``.mo`` files to keep in sync). Message ids are stable keys such as
 ``slide.ch2-status.headline``; both languages carry every key, and a missing key is an error,
 never a silent fallback to the key or to the other language.
@@ -24,15 +25,32 @@ LANGS = ("ja", "en")
 
 
 def catalog_path(lang: str, domain: str) -> Path:
-    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
+    """The catalog a build reads: the project's own copy when it has one, else the package's."""
+    from hakusho import project
+
+    try:
+        root: Path | None = project.current().root
+    except project.NoProjectError:
+        root = None
+    return _catalog_in(root, LOCALE_DIR, lang, domain)
 
 
 @cache
+def _catalog_in(root: Path | None, locale_dir: Path, lang: str, domain: str) -> Path:
+    rel = Path(lang) / "LC_MESSAGES" / f"{domain}.po"
+    own = root / "locale" / rel if root is not None else None
+    return own if own is not None and own.is_file() else locale_dir / rel
+
+
 def messages(lang: str, domain: str = "report") -> dict[str, str]:
     """All translated messages of one catalog, keyed by message id (empty strings dropped)."""
     if lang not in LANGS:
         raise BuildError(f"unknown language '{lang}' (valid: {', '.join(LANGS)})")
-    path = catalog_path(lang, domain)
+    return _read_catalog(catalog_path(lang, domain), lang, domain)
+
+
+@cache
+def _read_catalog(path: Path, lang: str, domain: str) -> dict[str, str]:
     if not path.is_file():
         raise BuildError(f"message catalog missing: {path.name} for {lang} ({domain})")
     with path.open("rb") as fh:

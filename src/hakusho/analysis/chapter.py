@@ -418,14 +418,17 @@ def _load_wave(wave: str, *, raw_path: Path | None, codebook: Codebook) -> Surve
     return load_wave(wave, raw_path=raw_path, codebook=codebook)
 
 
-def run_chapter(chapter: str, wave: str = config.DEFAULT_WAVE, compare_wave: str = config.DEFAULT_COMPARE_WAVE,
+def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None = None,
                 segment: str = "saas", filters: Sequence[Any] = (), allow_small_base: bool = False,
                 data_dir: str | Path = "", codebook_dir: str | Path = "",
                 output_dir: str | Path = "chapter_out", *, draw_charts: bool = True) -> ChapterResult:
     """Load the waves, compute the chapter, write its outputs; the one call a notebook makes.
 
-    Empty ``data_dir`` / ``codebook_dir`` mean the project's own data/raw and data/codebook.
+    Empty ``data_dir`` / ``codebook_dir`` mean the project's own data/raw and data/codebook;
+    ``wave`` / ``compare_wave`` default to the project's edition and its comparison wave.
     """
+    wave = wave or config.DEFAULT_WAVE
+    compare_wave = config.DEFAULT_COMPARE_WAVE if compare_wave is None else compare_wave
     try:
         survey, compare = load_waves(wave, compare_wave, data_dir=data_dir, codebook_dir=codebook_dir)
         crosswalk = None

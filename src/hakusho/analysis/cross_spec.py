@@ -25,7 +25,7 @@ from hakusho.i18n import LANGS, Translator
 from hakusho.survey.codebook import Bilingual, Codebook, Question, read_yaml
 from hakusho.survey.wave import Survey
 
-CROSSES_PATH = config.PACKAGE_DIR / "spec" / "crosses.yml"
+CROSSES_FILE = "spec/crosses.yml"  # the project's own copy, else the package's
 DOMAIN = "cross"  # the message catalog of the cross analysis
 
 _KEY = r"^[a-z0-9][a-z0-9_]*$"
@@ -134,7 +134,7 @@ def parse_crosses(data: Any, *, source: str = "crosses") -> list[CrossDef]:
 
 def load_crosses(path: str | Path | None = None) -> list[CrossDef]:
     """The crosses of ``spec/crosses.yml`` (or of another file)."""
-    path = Path(path) if path is not None else CROSSES_PATH
+    path = Path(path) if path is not None else config.resource(CROSSES_FILE)
     return parse_crosses(read_yaml(path), source=path.name)
 
 

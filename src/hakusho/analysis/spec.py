@@ -129,7 +129,8 @@ class Spec(BaseModel):
 
 
 def load_spec(path: Path | None = None) -> Spec:
-    """Read and check the chapter spec (the package's own unless ``path`` is given)."""
+    """Read and check the chapter spec (the project's, see :func:`default_spec`, unless ``path``
+    is given)."""
     path = path or config.SPEC_PATH
     data = read_yaml(path)
     try:
@@ -138,7 +139,12 @@ def load_spec(path: Path | None = None) -> Spec:
         raise CodebookError(f"chapter spec {path} is malformed", pydantic_problems(path, exc)) from None
 
 
-@cache
 def default_spec() -> Spec:
-    """The package's spec, read once per process."""
-    return load_spec()
+    """The project's spec — its own ``spec/chapters.yml``, else the package's — read once per
+    file and process."""
+    return _spec_at(config.SPEC_PATH)
+
+
+@cache
+def _spec_at(path: Path) -> Spec:
+    return load_spec(path)

@@ -23,7 +23,7 @@ from hakusho import config
 from hakusho.charts import fonts
 from hakusho.errors import BuildError
 
-STYLE_PATH = config.RESOURCES_DIR / "hakusho.mplstyle"
+STYLE_FILE = "resources/hakusho.mplstyle"  # the project's own copy, else the package's
 SVG_HASH_SALT = "hakusho"
 SVG_METADATA = {"Date": None, "Creator": None}
 
@@ -35,7 +35,7 @@ WIDTHS = {"half": 6.4, "full": 12.8}
 def house_style(lang: str) -> Iterator[None]:
     """matplotlib's defaults, the house style sheet and the language's font — nothing global."""
     family = fonts.font_family(lang)
-    with mpl.style.context(["default", STYLE_PATH]), mpl.rc_context({"font.family": list(family)}):
+    with mpl.style.context(["default", config.resource(STYLE_FILE)]), mpl.rc_context({"font.family": list(family)}):
         yield
 
 
@@ -107,7 +107,7 @@ def _saving(text: str) -> Iterator[None]:
     if text not in ("text", "paths"):
         raise BuildError(f"SVG text mode '{text}' (expected 'text' or 'paths')")
     rc = {"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "none" if text == "text" else "path", "svg.id": None}
-    with mpl.style.context(["default", STYLE_PATH]), mpl.rc_context(rc):
+    with mpl.style.context(["default", config.resource(STYLE_FILE)]), mpl.rc_context(rc):
         yield
 
 

@@ -256,7 +256,8 @@ def placement_record(placement: Placement) -> dict[str, object]:
 def render_html(model: Mapping[str, object], templates_dir: Path | None = None) -> str:
     """The benchmark as one self-contained HTML page (inline style, no external files)."""
     env = Environment(
-        loader=FileSystemLoader(str(templates_dir or config.TEMPLATES_DIR)),
+        loader=FileSystemLoader([str(templates_dir)] if templates_dir else
+                                [str(d) for d in config.search_path("templates")]),
         autoescape=select_autoescape(["html", "j2"], default=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,

@@ -605,7 +605,12 @@ def output_names(year: int) -> dict[str, str]:
 
 
 def _survey_present() -> bool:
-    raw = config.raw_wave_dir(config.DEFAULT_WAVE)
+    from hakusho.project import NoProjectError
+
+    try:
+        raw = config.raw_wave_dir(config.DEFAULT_WAVE)
+    except NoProjectError:  # a ledger outside any project: no survey to compare with
+        return False
     return config.codebook_path(config.DEFAULT_WAVE).is_file() and raw.is_dir() and any(raw.iterdir())
 
 

@@ -44,6 +44,7 @@ from hakusho.pipeline.options import DEFAULT_FORMATS, FIXED_EPOCH, BuildOptions
 from hakusho.pipeline.plan import Plan, make_plan, up_to_date
 from hakusho.pipeline.progress import Reporter
 from hakusho.pipeline.runner import KernelPool, NotebookJob, wait_all
+from hakusho.project import PROJECT_ENV
 
 
 class BuildInterrupted(BuildError):
@@ -202,7 +203,8 @@ class _Build:
     def _pool(self, n: int) -> Any:
         jobs = self.options.jobs or os.cpu_count() or 1
         return KernelPool(min(jobs, n), warm=notebook_imports(self.plan.notebooks.values()),
-                          reuse=self.options.reuse_kernels, env={"SOURCE_DATE_EPOCH": str(FIXED_EPOCH)},
+                          reuse=self.options.reuse_kernels,
+                          env={"SOURCE_DATE_EPOCH": str(FIXED_EPOCH), PROJECT_ENV: str(config.PROJECT_ROOT)},
                           on_start=self.reporter.start)
 
     # -- stages

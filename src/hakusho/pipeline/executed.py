@@ -82,10 +82,14 @@ def cell_failure(exc: Any, *, name: str, notebook: str | Path, executed: Any = N
 
 def path_prefixes(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Absolute prefixes replaced in notebook text outputs, longest first."""
-    from hakusho import config
+    from hakusho import project
 
+    try:
+        root = str(project.current().root)
+    except project.NoProjectError:
+        root = ""
     prefixes = {
-        str(config.PROJECT_ROOT): "<project>",
+        root: "<project>",
         sys.prefix: "<python>",
         sys.base_prefix: "<python>",
         str(Path.home()): "~",

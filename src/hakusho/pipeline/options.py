@@ -12,7 +12,7 @@ import os
 import re
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,8 @@ FIXED_EPOCH = 315532800
 class BuildOptions:
     """Everything ``hakusho build`` can be told. Defaults build the full SaaS report."""
 
-    wave: str = config.DEFAULT_WAVE
-    compare_wave: str = config.DEFAULT_COMPARE_WAVE  # "" for no comparison
+    wave: str = field(default_factory=lambda: config.DEFAULT_WAVE)  # the project's edition
+    compare_wave: str = field(default_factory=lambda: config.DEFAULT_COMPARE_WAVE)  # "" for no comparison
     segment: str = DEFAULT_SEGMENT
     chapters: tuple[str, ...] = ()  # () = every chapter
     langs: tuple[str, ...] = LANGS

@@ -76,16 +76,22 @@ _NOTEBOOK_NAME = re.compile(r"^\d\d_[A-Za-z0-9_-]+\.ipynb$")
 
 
 def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
-    """Chapter id → notebook, for ``notebooks/NN_name.ipynb`` in file-name order.
+    """Chapter id → notebook, for ``notebooks/NN_name.ipynb`` in file-name order: the package's
+    notebooks with the project's own laid over them by file name (or those of ``folder``).
 
     The id is read from the notebook's ``parameters`` cell (``chapter = "ch1"``), so the notebook
     itself says which chapter it computes.
     """
-    folder = Path(folder or config.NOTEBOOKS_DIR)
+    if folder is not None:
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise BuildError(f"no notebooks folder at {publish.display(folder)}")
+        candidates = sorted(folder.iterdir())
+    else:
+        folder = config.NOTEBOOKS_DIR
+        candidates = list(config.current_project().files("notebooks", "*.ipynb").values())
     found: dict[str, Path] = {}
-    if not folder.is_dir():
-        raise BuildError(f"no notebooks folder at {publish.display(folder)}")
-    for path in sorted(folder.iterdir()):
+    for path in candidates:
         if not _NOTEBOOK_NAME.match(path.name):
             continue
         try:
@@ -175,8 +181,13 @@ def make_plan(options: BuildOptions) -> Plan:
         raise BuildError(f"no raw data for wave {options.wave} in {publish.display(data_root / options.wave)}")
     codebooks = tree_hashes(config.CODEBOOK_DIR, prefix="data/codebook/")
     package = tree_hashes(config.PACKAGE_DIR, prefix="hakusho/")
+    project = config.current_project()
+    templates = {f"templates/{rel}": sha256_file(p) for rel, p in project.files("templates").items()}
+    # The project's own specs, style and catalogs stand in for the package's: hashed like it.
+    for rel, path in project.overrides().items():
+        if not rel.startswith(("notebooks/", "templates/")):
+            package[f"hakusho/{rel}"] = sha256_file(path)
     chapter_package = {k: v for k, v in package.items() if not is_assembly_only(k[len("hakusho/"):])}
-    templates = tree_hashes(config.TEMPLATES_DIR, prefix="templates/")
     extra_data = tree_hashes(config.DATA_DIR, prefix="data/", exclude=_NOT_ASSEMBLY_DATA)
     nb_hashes = {f"notebooks/{p.name}": sha256_file(p) for p in notebooks.values()}
 

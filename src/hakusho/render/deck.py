@@ -31,8 +31,7 @@ from hakusho.charts import fonts
 from hakusho.errors import BuildError, Problem
 from hakusho.render.viewmodel import report_model
 
-TYPST_TEMPLATES = config.TEMPLATES_DIR / "typst"
-DECK = TYPST_TEMPLATES / "deck.typ"
+DECK = "templates/typst/deck.typ"  # the project's own copy, else the package's
 FRONT_PAGES = 2  # cover, contents
 SUMMARY_PAGES = 1  # the editors' summary of the report, when they wrote one
 METHODOLOGY_PAGES = 2  # the survey; definitions and rules
@@ -65,10 +64,11 @@ def expected_pages(model: dict[str, Any]) -> int:
 def compile_deck(model: dict[str, Any]) -> bytes:
     """The PDF of one language's view model; raises BuildError on any Typst error or warning."""
     data = json.dumps({"report": model, "fonts": deck_fonts(model["lang"])}, ensure_ascii=False, sort_keys=True)
+    deck = config.resource(DECK)
     try:
         pdf, warnings = typst.compile_with_warnings(
-            str(DECK),
-            root=str(TYPST_TEMPLATES),
+            str(deck),
+            root=str(deck.parent),
             font_paths=[str(d) for d in fonts.font_dirs()],
             ignore_system_fonts=True,
             sys_inputs={"data": data},
@@ -77,7 +77,7 @@ def compile_deck(model: dict[str, Any]) -> bytes:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BuildError(f"Typst could not typeset the {model['lang']} deck: {first}") from None
     if warnings:
-        problems = [Problem(str(getattr(w, "message", w)), file=DECK.name) for w in warnings]
+        problems = [Problem(str(getattr(w, "message", w)), file=deck.name) for w in warnings]
         kind = "font" if any("font" in p.message for p in problems) else "layout"
         raise BuildError(f"Typst warned while typesetting the {model['lang']} deck ({kind}); "
                          "the deck would not look as designed", problems)

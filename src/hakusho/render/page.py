@@ -34,18 +34,22 @@ from hakusho.charts import fonts
 from hakusho.errors import BuildError
 from hakusho.render.viewmodel import report_model
 
-HTML_TEMPLATES = config.TEMPLATES_DIR / "html"
 PAGE = "base.html.j2"
 SVG_ID = re.compile(r'\bid="([^"]+)"')
 SVG_ROOT = re.compile(r"<svg\b([^>]*)>", re.S)
 SVG_PROLOGUE = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->|<metadata>.*?</metadata>", re.S)
 
 
-@cache
 def html_environment() -> Environment:
-    """Jinja2 for HTML: autoescape on, and an undefined value is an error, never an empty string."""
+    """Jinja2 for HTML: autoescape on, and an undefined value is an error, never an empty string.
+    Templates are the project's own where it has them, else the package's."""
+    return _environment(tuple(config.search_path("templates/html")))
+
+
+@cache
+def _environment(folders: tuple[Path, ...]) -> Environment:
     return Environment(
-        loader=FileSystemLoader(str(HTML_TEMPLATES)),
+        loader=FileSystemLoader([str(f) for f in folders]),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=False,
@@ -152,8 +156,8 @@ def render_page(model: dict[str, Any]) -> str:
     """The HTML page of one language's view model, with its font subset inlined."""
     env = html_environment()
     # The stylesheet and script are files of the project, placed verbatim (escaping would break them).
-    css = Markup((HTML_TEMPLATES / "report.css").read_text(encoding="utf-8"))
-    js = Markup((HTML_TEMPLATES / "report.js").read_text(encoding="utf-8"))
+    css = Markup(config.resource("templates/html/report.css").read_text(encoding="utf-8"))
+    js = Markup(config.resource("templates/html/report.js").read_text(encoding="utf-8"))
     template = env.get_template(PAGE)
     prepared = _prepare(model)
     placeholder = "/*@font-face*/"

@@ -33,7 +33,6 @@ from hakusho.errors import BuildError
 from hakusho.i18n import LANGS
 from hakusho.render.viewmodel import load_build, report_model
 
-QUARTO_TEMPLATES = config.TEMPLATES_DIR / "quarto"
 DEFAULT_PROFILE = "ja"
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~^$@])")
 BLOCK_START = re.compile(r"^(\s*)([-+:]|\d+[.)])(?=\s|$)")
@@ -75,10 +74,15 @@ def runs(items: Iterable[Mapping[str, Any]]) -> str:
     return "".join(out)
 
 
-@cache
 def quarto_environment() -> Environment:
-    """Jinja2 for Markdown: no HTML autoescape (the filters escape for Markdown), strict undefined."""
-    env = Environment(loader=FileSystemLoader(str(QUARTO_TEMPLATES)), autoescape=False,
+    """Jinja2 for Markdown: no HTML autoescape (the filters escape for Markdown), strict undefined.
+    Templates are the project's own where it has them, else the package's."""
+    return _environment(tuple(config.search_path("templates/quarto")))
+
+
+@cache
+def _environment(folders: tuple[Path, ...]) -> Environment:
+    env = Environment(loader=FileSystemLoader([str(f) for f in folders]), autoescape=False,
                       undefined=StrictUndefined, keep_trailing_newline=True)
     env.filters.update(md=md, attr=attr, cell=cell, runs=runs, anchor=anchor)
     return env

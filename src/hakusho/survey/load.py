@@ -413,15 +413,16 @@ def _text_or_na(cells: pd.Series) -> pd.api.extensions.ExtensionArray:
     return pd.array(values, dtype="string")
 
 
-def load_wave(wave: str = config.DEFAULT_WAVE, *, raw_path: Path | None = None,
+def load_wave(wave: str | None = None, *, raw_path: Path | None = None,
               codebook: Codebook | None = None, validate: bool = True) -> Survey:
-    """Read, validate and type one wave's respondent data.
+    """Read, validate and type one wave's respondent data (default: the project's edition).
 
     ``raw_path`` is a wave folder or an export file (default: the project's folder of ``wave``).
     ``validate=False`` skips the checks, for callers that have just validated the same file.
     """
     from hakusho.survey.validate import validate_raw  # validation pulls in pandera; load it lazily
 
+    wave = wave or config.DEFAULT_WAVE
     codebook = codebook or load_codebook(wave)
     path = find_raw_file(Path(raw_path) if raw_path else config.raw_wave_dir(wave))
     raw = read_raw(path, id_column=codebook.id_column)

@@ -67,10 +67,12 @@ def commentary_path(wave: str, chapter: str, lang: str, root: Path | None = None
 
 def display_path(path: Path) -> str:
     """A path as people and outputs see it: relative to the project, never a machine path."""
+    from hakusho.project import NoProjectError
+
     path = Path(path)
     try:
         return path.resolve().relative_to(config.PROJECT_ROOT).as_posix()
-    except ValueError:
+    except (ValueError, NoProjectError):
         pass
     if not path.is_absolute():
         return path.as_posix()
@@ -101,6 +103,12 @@ class CommentaryFile:
         """1-based line number of the body's first line."""
         return self.front_end + 2
 
+    @property
+    def unwritten(self) -> bool:
+        """A stub: no summary point and no text outside ``<!-- … -->`` notes. The build treats it
+        as missing (generated headlines stand in, the log names it)."""
+        return not self.summary and not HTML_COMMENT.sub("", self.body).strip()
+
 
 def read_commentary(path: Path) -> CommentaryFile:
     """Read and check one commentary file's name and front matter (references are checked later)."""
@@ -129,7 +137,11 @@ def read_commentary(path: Path) -> CommentaryFile:
         raise BuildError(f"commentary file {name}: front matter is not closed",
                          [Problem("no closing '---' line after the summary points", file=name, row=1)])
     summary = _front_matter_summary("\n".join(lines[1:end]), name)
-    return CommentaryFile(path, parts[0], parts[1], lines, end, summary)
+    doc = CommentaryFile(path, parts[0], parts[1], lines, end, summary)
+    if not summary and not doc.unwritten:
+        raise BuildError(f"commentary file {name}: front matter is malformed",
+                         [Problem("'summary' must be a list of one or more points ('- text' lines)", file=name)])
+    return doc
 
 
 def _front_matter_summary(front: str, name: str) -> tuple[str, ...]:
@@ -151,6 +163,8 @@ def _front_matter_summary(front: str, name: str) -> tuple[str, ...]:
         for key in sorted(set(map(str, data)) - set(FRONT_MATTER_KEYS))
     ]
     points = data.get("summary")
+    if points == [] and not problems:
+        return ()  # a stub, if its body is empty too (checked by read_commentary)
     if not isinstance(points, list) or not points:
         problems.append(Problem("'summary' must be a list of one or more points ('- text' lines)", file=name))
     else:
@@ -179,9 +193,18 @@ class MissingCommentary(NamedTuple):
     chapter: str
     lang: str
     path: str
+    stub: bool = False  # the file exists but holds no text yet
 
     def __str__(self) -> str:
-        return f"{self.chapter} ({self.lang}): no editorial text ({self.path} does not exist)"
+        why = "holds no text yet" if self.stub else "does not exist"
+        return f"{self.chapter} ({self.lang}): no editorial text ({self.path} {why})"
+
+
+def _is_stub(path: Path) -> bool:
+    try:
+        return read_commentary(path).unwritten
+    except BuildError:
+        return False  # a broken file is reported by check_commentary, with its line
 
 
 def missing_commentary(
@@ -198,12 +221,13 @@ def missing_commentary(
         from hakusho.analysis.spec import default_spec
 
         chapters = [SUMMARY, *(ch.id for ch in default_spec().chapters)]
-    return [
-        MissingCommentary(chapter, lang, display_path(commentary_path(wave, chapter, lang, root)))
-        for chapter in chapters
-        for lang in langs
-        if not commentary_path(wave, chapter, lang, root).is_file()
-    ]
+    missing = []
+    for chapter in chapters:
+        for lang in langs:
+            path = commentary_path(wave, chapter, lang, root)
+            if not path.is_file() or _is_stub(path):
+                missing.append(MissingCommentary(chapter, lang, display_path(path), stub=path.is_file()))
+    return missing
 
 
 # --------------------------------------------------------------------------- figures
@@ -583,7 +607,7 @@ def commentary_model(
 ) -> dict[str, Any] | None:
     """The editorial text of one chapter (or ``"summary"``) in one language, ready to render.
 
-    Returns None when the file does not exist (the build then uses the generated headlines and
+    Returns None when the file does not exist or is a stub (the build then uses the generated headlines and
     logs :func:`missing_commentary`). Raises BuildError naming file and line for a bad reference,
     a suppressed figure or unsupported Markdown. All strings are already formatted for ``lang``:
 
@@ -598,8 +622,10 @@ def commentary_model(
     path = commentary_path(wave, chapter, lang, root)
     if not path.is_file():
         return None
-    figures = load_figures(build_dir_or_figures)
     doc = read_commentary(path)
+    if doc.unwritten:
+        return None
+    figures = load_figures(build_dir_or_figures)
     problems = check_document(doc, figures)
     if problems:
         raise BuildError(f"commentary {doc.name} cannot be built", problems)

@@ -29,7 +29,7 @@ from hakusho.i18n import Translator
 from hakusho.survey.codebook import pydantic_problems, read_yaml
 from hakusho.text import numbers
 
-RULES_PATH = config.PACKAGE_DIR / "spec" / "headlines.yml"
+RULES_FILE = "spec/headlines.yml"  # the project's own copy, else the package's
 PLACEHOLDER = re.compile(r"\{([a-z0-9_@]+)\}")
 CLAUSE_TESTS = ("equals", "not_equals", "same_as", "differs_from", "above", "below", "at_least",
                 "greater_than", "disclosure", "missing")
@@ -123,16 +123,21 @@ class Rules(BaseModel):
 
 def load_rules(path: Path | None = None) -> Rules:
     """Read and check the headline rules (the package's own unless ``path`` is given)."""
-    path = path or RULES_PATH
+    path = path or config.resource(RULES_FILE)
     try:
         return Rules.model_validate(read_yaml(path))
     except ValidationError as exc:
         raise CodebookError(f"headline rules {path.name} are malformed", pydantic_problems(path, exc)) from None
 
 
-@cache
 def default_rules() -> Rules:
-    return load_rules()
+    """The project's headline rules (its own spec/headlines.yml, else the package's)."""
+    return _rules_at(config.resource(RULES_FILE))
+
+
+@cache
+def _rules_at(path: Path) -> Rules:
+    return load_rules(path)
 
 
 # ------------------------------------------------------------------------------ resolving
@@ -410,7 +415,7 @@ def slide_prose(ctx: ProseContext, slide: Mapping[str, Any], rules: Rules | None
     rules = rules or default_rules()
     slide_id = slide["id"]
     if slide_id not in rules.slides:
-        raise BuildError(f"slide {slide_id} has no headline rules in {RULES_PATH.name}")
+        raise BuildError(f"slide {slide_id} has no headline rules in {Path(RULES_FILE).name}")
     first = slide["charts"][0]
     # No respondents at all (non-SaaS in a wave that surveyed SaaS only): say so, as for a small base.
     empty = first["disclosure"] == "empty" and rules.empty_base is not None
