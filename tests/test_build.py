@@ -26,6 +26,7 @@ from hakusho.pipeline.verify import verify, verify_error
 
 OPTS = BuildOptions(jobs=1, source_date_epoch=1_700_000_000)
 EVERY = ["ch1", "ch2", "ch3", "cross"]  # the default build runs the cross-analysis part too
+PAGE_BUDGET = 2_500_000  # bytes: one language's whole HTML page
 
 
 @pytest.fixture(scope="module")
@@ -363,12 +364,15 @@ def test_two_full_builds_of_the_real_report_are_byte_identical(tmp_path):
     options = BuildOptions(source_date_epoch=1_700_000_000)
     first = build.build(replace(options, out=tmp_path / "a", cache_dir=tmp_path / "ca"))
     second = build.build(replace(options, out=tmp_path / "b", cache_dir=tmp_path / "cb"))
-    every = sorted([*report_chapters(), "cross"])
+    every = sorted([*report_chapters(), "cross", "explore"])
     assert first.executed and sorted(first.executed) == sorted(second.executed) == every
     diff = compare_trees(tmp_path / "a", tmp_path / "b")
     assert not diff, diff.lines()
     files = set(tree_hashes(tmp_path / "a"))
     assert {"ja/index.html", "en/index.html", "ja/hakusho-2025-ja.pdf", "en/hakusho-2025-en.pdf"} <= files
+    for lang in ("ja", "en"):  # the page budget, the explorer's tables included
+        assert (tmp_path / "a" / lang / "index.html").stat().st_size < PAGE_BUDGET, lang
+    assert "figures/explore.json" in files
     chapters = discover_notebooks(REAL_ROOT / "notebooks")
     assert {f"notebooks/{chapters[c].name}" for c in report_chapters()} <= files
     for name in files:

@@ -24,6 +24,7 @@ from hakusho.analysis.tabulate import (
     series_bases,
     series_ids,
     share_of_base,
+    shares_by_group,
     shares_by_population,
     stack_series,
 )
@@ -176,3 +177,18 @@ def test_shares_within_0_100_and_counts_within_base(blocks: list[tuple[int, dict
         assert (in_base["count"] <= in_base["base"]).all()
         if qid != "tools" and len(in_base) and in_base["base"].iloc[0] > 0:
             assert int(in_base["count"].sum()) == int(in_base["base"].iloc[0])
+
+
+def test_shares_by_group_is_share_of_base_for_each_group() -> None:
+    """The explorer's one-pass counting equals counting one group at a time, for every kind of
+    question, with overlapping groups (a multiple-answer breakdown) and an empty group."""
+    survey = survey_2025()
+    everyone = _everyone(survey)
+    codes = survey.codes("employees")
+    groups = {"small": (codes <= 3).fillna(False), "large": (codes >= 7).fillna(False),
+              "nobody": pd.Series(False, index=survey.responses.index)}
+    industry = survey.multi("industry")
+    groups.update({key: industry[key].fillna(False).astype(bool) for key in industry.columns[:3]})
+    for qid in ("cs_status", "employees", "nrr", "tools", "industry"):
+        stacked = stack_series({key: share_of_base(survey, qid, everyone & mask) for key, mask in groups.items()})
+        pd.testing.assert_frame_equal(shares_by_group(survey, qid, everyone, groups), stacked)

@@ -65,12 +65,25 @@ def proportion_z_test(count_a: int, base_a: int, count_b: int, base_b: int) -> f
     """
     if base_a <= 0 or base_b <= 0:
         raise ValueError("both bases must be positive")
+    return float(proportion_z_tests(np.array([count_a]), np.array([base_a]), np.array([count_b]),
+                                    np.array([base_b]))[0])
+
+
+def proportion_z_tests(count_a: np.ndarray, base_a: np.ndarray, count_b: np.ndarray,
+                       base_b: np.ndarray) -> np.ndarray:
+    """:func:`proportion_z_test` element-wise over arrays (one call for a whole table's tests).
+
+    Every base must be positive; a pair with no variance (pooled share 0 or 1) gets p = 1.
+    """
+    count_a, base_a, count_b, base_b = (np.asarray(x, dtype=float) for x in (count_a, base_a, count_b, base_b))
+    if (base_a <= 0).any() or (base_b <= 0).any():
+        raise ValueError("both bases must be positive")
     pooled = (count_a + count_b) / (base_a + base_b)
     variance = pooled * (1 - pooled) * (1 / base_a + 1 / base_b)
-    if variance <= 0:
-        return 1.0
-    z = (count_a / base_a - count_b / base_b) / math.sqrt(variance)
-    return float(2 * stats.norm.sf(abs(z)))
+    tested = variance > 0
+    z = np.zeros_like(variance)
+    z[tested] = (count_a[tested] / base_a[tested] - count_b[tested] / base_b[tested]) / np.sqrt(variance[tested])
+    return np.where(tested, 2 * stats.norm.sf(np.abs(z)), 1.0)
 
 
 def distribution_chi2_test(counts_a: Sequence[int], counts_b: Sequence[int]) -> float:

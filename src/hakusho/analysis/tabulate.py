@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 
 from hakusho.survey.wave import Survey
@@ -48,26 +49,77 @@ def base_mask(survey: Survey, qid: str, population: pd.Series) -> pd.Series:
     return mask
 
 
+def _choice_counts(survey: Survey, qid: str, population: pd.Series,
+                  member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts per group and choice (groups × choices) and the base of each group, in one pass.
+
+    ``member`` says who is in which group (respondents × groups, in the order of the survey's
+    rows); a respondent outside ``population`` never counts. Single and
+    ordinal answers count everyone in the group who answered, "don't know" included; the base
+    holds only substantive answers (:func:`base_mask`). Multiple answers count among the base.
+    """
+    q = survey.question(qid)
+    index = survey.responses.index
+    in_pop = population.reindex(index, fill_value=False).astype(bool)
+    in_base = base_mask(survey, qid, in_pop).to_numpy(dtype=bool)
+    member = member & in_pop.to_numpy(dtype=bool)[:, None]
+    if q.type == "multi":
+        answers = survey.multi(qid).fillna(False).to_numpy(dtype=bool)
+        counted = in_base
+    else:
+        codes = survey.codes(qid)
+        answers = np.column_stack([(codes == c.code).fillna(False).to_numpy(dtype=bool) for c in q.choices])
+        counted = (in_pop & survey.answered(qid)).to_numpy(dtype=bool)
+    counts = (member & counted[:, None]).T.astype(np.int64) @ answers.astype(np.int64)
+    bases = (member & in_base[:, None]).sum(axis=0).astype(np.int64)
+    return counts, bases
+
+
+def _share_table(survey: Survey, qid: str, counts: np.ndarray, base: int) -> pd.DataFrame:
+    q = survey.question(qid)
+    rows = []
+    for choice, count in zip(q.choices, counts, strict=True):
+        pct = percent(int(count), base) if choice.in_base else float("nan")
+        rows.append((choice.code, choice.key, choice.ja, choice.en, int(count), base, pct))
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
 def share_of_base(survey: Survey, qid: str, population: pd.Series) -> pd.DataFrame:
     """Count and rounded share of each choice among the base (single, ordinal or multi).
 
     Choices outside the base ("don't know") keep their count but get no percentage.
     """
+    counts, bases = _choice_counts(survey, qid, population, np.ones((survey.n, 1), dtype=bool))
+    return _share_table(survey, qid, counts[0], int(bases[0]))
+
+
+def shares_by_group(survey: Survey, qid: str, population: pd.Series,
+                    groups: Mapping[str, pd.Series]) -> pd.DataFrame:
+    """:func:`share_of_base` of each group of ``population``, stacked (series id = group key).
+
+    The same counting as one population at a time, done for every group at once: a breakdown
+    of one question by a profile variable (the explorer's tables) costs one pass, not one per
+    group. Groups may overlap (a multiple-answer breakdown); each is cut to ``population``.
+    """
     q = survey.question(qid)
-    in_pop = population.reindex(survey.responses.index, fill_value=False).astype(bool)
-    in_base = base_mask(survey, qid, in_pop)
-    base = int(in_base.sum())
-    rows = []
-    for choice in q.choices:
-        if q.type == "multi":
-            col = survey.multi(qid)[choice.key]
-            count = int(col[in_base].fillna(False).astype(bool).sum())
-        else:
-            who = in_pop & survey.answered(qid)
-            count = int((survey.codes(qid)[who] == choice.code).fillna(False).sum())
-        pct = percent(count, base) if choice.in_base else float("nan")
-        rows.append((choice.code, choice.key, choice.ja, choice.en, count, base, pct))
-    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    index = survey.responses.index
+    member = np.zeros((len(index), len(groups)), dtype=bool)
+    for i, g in enumerate(groups.values()):
+        member[:, i] = g.reindex(index, fill_value=False).fillna(False).to_numpy(dtype=bool)
+    counts, bases = _choice_counts(survey, qid, population, member)
+    k = len(q.choices)
+    out = pd.DataFrame({
+        "series": [key for key in groups for _ in range(k)],
+        "choice_code": [c.code for c in q.choices] * len(groups),
+        "choice_key": [c.key for c in q.choices] * len(groups),
+        "label_ja": [c.ja for c in q.choices] * len(groups),
+        "label_en": [c.en for c in q.choices] * len(groups),
+        "count": pd.array(counts.reshape(-1), dtype="Int64"),
+        "base": np.repeat(bases, k).astype(int),
+        "pct": [percent(int(n), int(b)) if c.in_base else float("nan")
+                for n, b, c in zip(counts.reshape(-1), np.repeat(bases, k), q.choices * len(groups), strict=True)],
+    })
+    return out[SERIES_COLUMNS]
 
 
 def group_share(table: pd.DataFrame, keys: list[str]) -> float:

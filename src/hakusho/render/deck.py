@@ -91,7 +91,8 @@ def pdf_name(wave: str, lang: str) -> str:
 def render_pdf(build_dir: Path | str, out_dir: Path | str, lang: str, *,
                commentary_root: Path | None = None) -> Path:
     """Write ``out_dir/<lang>/hakusho-<wave>-<lang>.pdf`` for the build; returns its path."""
-    model = report_model(build_dir, lang, commentary_root=commentary_root)
+    # The explorer lives in the HTML page only; the deck's methodology points to it.
+    model = {**report_model(build_dir, lang, commentary_root=commentary_root), "explore": None}
     pdf = compile_deck(model)
     target = Path(out_dir) / lang / pdf_name(model["wave"], lang)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -157,7 +157,9 @@ def render_page(model: dict[str, Any]) -> str:
     env = html_environment()
     # The stylesheet and script are files of the project, placed verbatim (escaping would break them).
     css = Markup(config.resource("templates/html/report.css").read_text(encoding="utf-8"))
-    js = Markup(config.resource("templates/html/report.js").read_text(encoding="utf-8"))
+    scripts = ["report.js", "explore.js"] if model.get("explore") else ["report.js"]
+    js = Markup("\n".join(config.resource(f"templates/html/{name}").read_text(encoding="utf-8")
+                          for name in scripts))
     template = env.get_template(PAGE)
     prepared = _prepare(model)
     placeholder = "/*@font-face*/"

@@ -29,6 +29,7 @@ from hakusho.errors import BuildError
 from hakusho.i18n import LANGS
 from hakusho.render.chart_view import chart_view
 from hakusho.render.cross_view import cross_part
+from hakusho.render.explore_view import contents_entry, explore_part, explore_rule
 from hakusho.render.methodology import colophon, glossary, methodology
 from hakusho.render.wording import Wording, other_lang, period
 from hakusho.survey.codebook import load_codebook
@@ -136,7 +137,8 @@ def _report_summary(build: Build, tx: Wording, commentary_root: Path | None) -> 
 def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | None = None,
                  spec: Spec | None = None) -> dict[str, Any]:
     """The whole report in ``lang``: cover, contents, summary, chapters with slides, the special-analysis
-    part (cross analysis, when the build ran it), methods, colophon.
+    part (cross analysis, when the build ran it), the Explore part (HTML only; when the build computed
+    it), methods, colophon.
 
     ``commentary_root`` replaces data/commentary (tests); editors' files, where present, supply
     the report's opening summary and a chapter's summary points and discussion; generated
@@ -164,6 +166,12 @@ def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | No
     if cross is not None:
         contents.append({"anchor": cross["anchor"], "number": cross["number"], "title": cross["title"],
                          "slides": [{"anchor": c["anchor"], "title": c["title"]} for c in cross["crosses"]]})
+    explore = explore_part(build.root, lang, segment=segment, spec=spec,
+                           chapter_titles={c["id"]: c["title"] for c in chapters})
+    method = methodology(build, spec, book, tx)
+    if explore is not None:
+        contents.append(contents_entry(explore))
+        method["rules"].append(explore_rule(lang))
     back = [{"anchor": "methodology", "number": "", "title": tx("ui.methodology"), "slides": []}]
     if back_glossary is not None:
         back.append({"anchor": "glossary", "number": "", "title": str(back_glossary["title"]), "slides": []})
@@ -186,7 +194,8 @@ def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | No
         "summary": summary,
         "chapters": chapters,
         "cross": cross,
-        "methodology": methodology(build, spec, book, tx),
+        "explore": explore,
+        "methodology": method,
         "glossary": back_glossary,
         "colophon": colophon(build, part, tx),
     }

@@ -94,6 +94,9 @@ class Question(BaseModel):
     unit: Bilingual | None = None  # unit of ordinal bounds or numeric answers
     other_column: str | None = None  # free text behind the choice marked other_text
     required: bool = True  # whether every routed respondent must answer
+    # A profile variable readers may break any question down by (the page's explorer): one group
+    # per substantive choice. Single, ordinal or multiple answers only.
+    breakdown: bool = False
 
     @model_validator(mode="after")
     def _check_choices(self) -> Question:
@@ -105,6 +108,8 @@ class Question(BaseModel):
             raise ValueError(f"question {self.id} repeats a choice code")
         if len(set(keys)) != len(keys):
             raise ValueError(f"question {self.id} repeats a choice key")
+        if self.breakdown and self.type not in ("single", "multi", "ordinal"):
+            raise ValueError(f"question {self.id} ({self.type}) cannot be a breakdown: its answers form no groups")
         return self
 
     def label(self, lang: str) -> str:

@@ -1,0 +1,491 @@
+"""The explorer's tables: every question of the report broken down by every profile variable.
+
+The HTML page lets a reader pick any question behind a chart of the report, a breakdown (company
+size, revenue, route, department, position, CS team size, years practising, the segment, and any
+variable the codebook marks ``breakdown: true``), a segment (SaaS, non-SaaS, everyone) and see one
+row per group. The page never sees a respondent: this module computes, at build time, every
+question × breakdown × segment table, and the page carries only those tables.
+
+Each table is tabulated the way a chart is (:func:`hakusho.analysis.tabulate.shares_by_group`, the
+counting behind :func:`~hakusho.analysis.tabulate.share_of_base`):
+
+* its population is the base of the question's first chart, taken inside the segment (``nrr`` in
+  the SaaS segment: SaaS respondents practising CS), cut to the respondents the breakdown places in
+  a group (a "don't know" revenue, or a team size nobody was asked, places nobody); its first row,
+  ``total``, is that whole population;
+* groups are the breakdown's substantive choices (a multiple-answer breakdown, such as department,
+  has overlapping groups); the segment breakdown splits everyone into SaaS and non-SaaS and is
+  offered only where the segment holds both;
+* the disclosure rules are the report's (:mod:`hakusho.analysis.disclosure`): a group under 10
+  respondents shows counts and no share, one under 30 is indicative; a group of nobody is empty;
+* each group is tested against the rest of the table's population (total minus the group) with
+  the report's tests (:mod:`hakusho.analysis.compare`): a two-proportion z-test per choice for
+  single and multiple answers, a chi-square test of the whole distribution for ordinal ones, at
+  the report's 95 % level, and only where both the group and the rest reach the suppression line.
+
+What is written (``write_explorer``): ``explore.json`` (the tables, language-neutral; labels from
+the codebook and the spec) and ``figures.json`` (every published number under
+``explore.<segment>.<question>.<breakdown>.<group>…``, so ``hakusho diff`` lists what moved).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hakusho.analysis.chapter import (
+    filter_label,
+    normalize_filters,
+    report_base,
+    split_segments,
+    write_text,
+)
+from hakusho.analysis.compare import (
+    ALPHA,
+    CHI2_TEST,
+    P_DIGITS,
+    Z_TEST,
+    distribution_chi2_test,
+    proportion_z_tests,
+)
+from hakusho.analysis.disclosure import (
+    INDICATIVE_BELOW,
+    NOTES_DOMAIN,
+    SUPPRESS_BELOW,
+    chart_disclosure,
+    shows_percentages,
+)
+from hakusho.analysis.spec import Spec, default_spec
+from hakusho.analysis.tabulate import shares_by_group
+from hakusho.errors import CodebookError, FilterError, Problem
+from hakusho.i18n import Translator
+from hakusho.survey.codebook import Codebook
+from hakusho.survey.filters import describe_filters
+from hakusho.survey.wave import Survey
+
+EXPLORE_ID = "explore"  # the notebook's chapter id, parts/explore/ of the build, figure ids explore.…
+TOTAL = "total"  # the first row of every table: the whole population of the table
+SEGMENT_BREAKDOWN = "segment"  # the breakdown into the report's segments (SaaS / non-SaaS)
+LANGS = ("ja", "en")
+
+TABLE_COLUMNS = ["segment", "question", "breakdown", "group", "choice_key", "count", "base", "pct",
+                 "disclosure", "p_value", "significant", "direction"]
+
+
+# ============================================================================ what can be explored
+
+
+@dataclass(frozen=True)
+class ExploreQuestion:
+    """A question of the report: the codebook variable behind a chart, with that chart's base."""
+
+    id: str
+    chart: str  # the first chart of the report that shows it
+    chapter: str
+    base: str  # population id of that chart (spec)
+    answer: str  # single | multi | ordinal
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    label: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A profile variable: who is in which group. ``segments``: where it divides anyone."""
+
+    id: str
+    label: Mapping[str, str]
+    groups: tuple[Group, ...]
+    segments: tuple[str, ...]
+
+
+def explore_questions(spec: Spec, codebook: Codebook) -> list[ExploreQuestion]:
+    """Every variable a chart of the report wave shows, in report order, once each.
+
+    Charts of the comparison wave (``wave: compare``) are left out: the explorer shows the
+    report's own respondents.
+    """
+    seen: dict[str, ExploreQuestion] = {}
+    for chapter in spec.chapters:
+        for chart in chapter.charts:
+            if chart.wave != "report" or chart.variable in seen:
+                continue
+            question = codebook.question(chart.variable)
+            seen[chart.variable] = ExploreQuestion(chart.variable, chart.id, chapter.id, chart.base, question.type)
+    return list(seen.values())
+
+
+def breakdowns(spec: Spec, codebook: Codebook) -> list[Breakdown]:
+    """The codebook's breakdown variables in questionnaire order, then the segment breakdown."""
+    every_segment = tuple(spec.segments)
+    if not any(q.breakdown for q in codebook.questions):
+        raise CodebookError(f"codebook {codebook.wave} marks no variable as a breakdown: the explorer needs at "
+                            "least one (breakdown: true on a profile question such as employees)")
+    out = []
+    for q in codebook.questions:
+        if not q.breakdown:
+            continue
+        groups = tuple(Group(c.key, {"ja": c.ja, "en": c.en}) for c in q.choices if c.in_base)
+        out.append(Breakdown(q.id, {lang: q.label(lang) for lang in LANGS}, groups, every_segment))
+    split = split_segments(spec)
+    whole = tuple(s for s, seg in spec.segments.items() if not seg.where)
+    if len(split) > 1 and whole:
+        groups = tuple(Group(s, {"ja": spec.segments[s].ja, "en": spec.segments[s].en}) for s in split)
+        label = {lang: Translator(lang, NOTES_DOMAIN)("label.segment_breakdown") for lang in LANGS}
+        out.append(Breakdown(SEGMENT_BREAKDOWN, label, groups, whole))
+    return out
+
+
+def group_masks(survey: Survey, breakdown: Breakdown, spec: Spec) -> dict[str, pd.Series]:
+    """Who is in each group of ``breakdown`` (booleans over the survey's respondents)."""
+    if breakdown.id == SEGMENT_BREAKDOWN:
+        return {g.key: survey.where(spec.segments[g.key].where, source=f"segment {g.key}") for g in breakdown.groups}
+    question = survey.question(breakdown.id)
+    if question.type == "multi":
+        answers = survey.multi(breakdown.id)
+        return {g.key: answers[g.key].fillna(False).astype(bool) for g in breakdown.groups}
+    codes = survey.codes(breakdown.id)
+    return {g.key: (codes == question.choice(g.key).code).fillna(False).astype(bool) for g in breakdown.groups}
+
+
+def segment_base(survey: Survey, question: ExploreQuestion, segment: str, spec: Spec) -> pd.Series:
+    """The base population of ``question`` inside ``segment``: the chart's base, as a report of
+    that segment takes it, and only the segment's respondents."""
+    pop = survey.population(report_base(spec, question.base, segment), segment=segment, spec=spec)
+    return pop & survey.where(spec.segments[segment].where, source=f"segment {segment}")
+
+
+def table_groups(masks: Mapping[str, pd.Series]) -> dict[str, pd.Series]:
+    """A breakdown's rows: the total (whoever it places in any group: the population of its
+    tables), then its groups."""
+    return {TOTAL: pd.concat(list(masks.values()), axis=1).any(axis=1), **masks}
+
+
+# ============================================================================ one table
+
+
+def group_tests(answer: str, in_base: Sequence[bool], counts: np.ndarray,
+                bases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each group against the rest of its table, with the report's tests.
+
+    ``counts`` (rows × choices) and ``bases`` have the table's total in row 0 and one group per
+    further row; the rest of a group is the total minus the group. Returns p-values and directions
+    (+1: the group's share is higher than the rest's, −1: lower) for rows 1…, NaN / 0 where no test
+    is run: a choice outside the base, or a group or rest under the suppression line. An ordinal
+    question's distribution is tested once per group; its p-value stands on every base choice and
+    it has no direction.
+    """
+    total, total_base = counts[0], int(bases[0])
+    groups, group_bases = counts[1:], bases[1:]
+    rest, rest_bases = total[None, :] - groups, total_base - group_bases
+    choice = np.asarray(in_base, dtype=bool)[None, :]
+    testable = ((group_bases >= SUPPRESS_BELOW) & (rest_bases >= SUPPRESS_BELOW))[:, None] & choice
+    p_values = np.full(groups.shape, np.nan)
+    directions = np.zeros(groups.shape, dtype=np.int64)
+    if answer == "ordinal":
+        keep = np.flatnonzero(choice[0])
+        for i in np.flatnonzero(testable.any(axis=1)):
+            p_values[i, keep] = distribution_chi2_test([int(c) for c in groups[i, keep]],
+                                                       [int(c) for c in rest[i, keep]])
+        return p_values, directions
+    a_base = np.broadcast_to(group_bases[:, None], groups.shape)
+    b_base = np.broadcast_to(rest_bases[:, None], groups.shape)
+    p_values[testable] = proportion_z_tests(groups[testable], a_base[testable], rest[testable], b_base[testable])
+    # Compared as fractions (cross-multiplied): no rounding decides a direction.
+    directions[testable] = np.sign(groups * b_base - rest * a_base)[testable]
+    return p_values, directions
+
+
+def _figure(value: Any, kind: str) -> dict[str, Any]:
+    # Value and kind only: that is what ``hakusho diff`` compares, and the explorer's tens of
+    # thousands of figures are quoted by no text (the chapters' figures carry base and disclosure
+    # for the editors' commentary).
+    return {"value": value, "kind": kind}
+
+
+@dataclass(frozen=True, eq=False)
+class ExploreTable:
+    """One question broken down by one variable in one segment: the total row, then each group.
+
+    ``counts`` and ``pcts`` are rows × choices (choices in questionnaire order); ``pcts`` is NaN
+    where the disclosure rules withhold a share and for choices outside the base. ``p_values`` and
+    ``directions`` come from :func:`group_tests`, with an untested total row in front.
+    """
+
+    segment: str
+    question: str
+    breakdown: str
+    population: str  # the spec population the base is of (inside the segment)
+    answer: str
+    groups: tuple[str, ...]
+    choices: tuple[str, ...]
+    counts: np.ndarray
+    bases: np.ndarray
+    pcts: np.ndarray
+    levels: tuple[str, ...]
+    p_values: np.ndarray
+    directions: np.ndarray
+
+    def _cells(self, i: int) -> tuple[list[float | None], list[bool | None], list[int | None]]:
+        """Row ``i``'s p-values (stored rounded), 95 % flags (on the exact p) and directions."""
+        p_values: list[float | None] = []
+        flags: list[bool | None] = []
+        directions: list[int | None] = []
+        for p, d in zip(self.p_values[i], self.directions[i], strict=True):
+            tested = not np.isnan(p)
+            p_values.append(round(float(p), P_DIGITS) if tested else None)
+            flags.append(bool(p < ALPHA) if tested else None)
+            directions.append(int(d) if tested and self.answer != "ordinal" else None)
+        return p_values, flags, directions
+
+    def document(self) -> dict[str, Any]:
+        """The table as explore.json holds it: a row per group with n, level and per-choice lists."""
+        rows = []
+        for i, group in enumerate(self.groups):
+            p_values, flags, directions = self._cells(i)
+            rows.append({
+                "group": group, "n": int(self.bases[i]), "disclosure": self.levels[i],
+                "counts": [int(c) for c in self.counts[i]],
+                "pcts": [None if np.isnan(v) else float(v) for v in self.pcts[i]],
+                "p_values": p_values, "significant": flags, "directions": directions,
+            })
+        return {"segment": self.segment, "question": self.question, "breakdown": self.breakdown,
+                "population": self.population, "rows": rows}
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per group and choice (TABLE_COLUMNS), as the notebook and tests read it."""
+        cells = [self._cells(i) for i in range(len(self.groups))]
+        k, g = len(self.choices), len(self.groups)
+        return pd.DataFrame({
+            "segment": self.segment, "question": self.question, "breakdown": self.breakdown,
+            "group": np.repeat(self.groups, k), "choice_key": list(self.choices) * g,
+            "count": self.counts.reshape(-1), "base": np.repeat(self.bases, k), "pct": self.pcts.reshape(-1),
+            "disclosure": np.repeat(self.levels, k),
+            "p_value": [v for c in cells for v in c[0]],
+            "significant": [v for c in cells for v in c[1]],
+            "direction": [v for c in cells for v in c[2]],
+        }, columns=TABLE_COLUMNS)
+
+    def figures(self) -> dict[str, Any]:
+        """This table's figures (see :func:`explore_figures`)."""
+        out: dict[str, Any] = {}
+        head = f"{EXPLORE_ID}.{self.segment}.{self.question}.{self.breakdown}"
+        for i, group in enumerate(self.groups):
+            out[f"{head}.{group}.base"] = _figure(int(self.bases[i]), "n")
+            _, flags, _ = self._cells(i)
+            for j, key in enumerate(self.choices):
+                pct = self.pcts[i, j]
+                out[f"{head}.{group}.{key}.count"] = _figure(int(self.counts[i, j]), "count")
+                out[f"{head}.{group}.{key}.pct"] = _figure(None if np.isnan(pct) else float(pct), "pct")
+                if flags[j] is not None:
+                    out[f"{head}.{group}.{key}.significant"] = _figure(flags[j], "flag")
+        return out
+
+
+def breakdown_tables(survey: Survey, question: ExploreQuestion, cuts: Sequence[Breakdown], segment: str, *,
+                     spec: Spec, rows: Mapping[str, Mapping[str, pd.Series]] | None = None,
+                     base: pd.Series | None = None) -> list[ExploreTable]:
+    """The tables of one question in one segment, one per breakdown; every group of every
+    breakdown is counted in one pass.
+
+    ``rows`` (breakdown id → :func:`table_groups`) and ``base`` (:func:`segment_base`) may be
+    passed in when many tables share them. Shares of groups under the suppression line are
+    withheld; counts stay.
+    """
+    if rows is None:
+        rows = {cut.id: table_groups(group_masks(survey, cut, spec)) for cut in cuts}
+    if base is None:
+        base = segment_base(survey, question, segment, spec)
+    groups = {f"{cut.id}\t{key}": mask for cut in cuts for key, mask in rows[cut.id].items()}
+    long = shares_by_group(survey, question.id, base, groups)
+    choices = survey.question(question.id).choices
+    k = len(choices)
+    in_base = [c.in_base for c in choices]
+    all_counts = long["count"].to_numpy(dtype=np.int64).reshape(len(groups), k)
+    all_bases = long["base"].to_numpy(dtype=np.int64)[::k]
+    all_pcts = long["pct"].to_numpy(dtype=float).reshape(len(groups), k)
+    position = {key: i for i, key in enumerate(groups)}
+    tables = []
+    for cut in cuts:
+        keys = tuple(rows[cut.id])
+        at = [position[f"{cut.id}\t{key}"] for key in keys]
+        counts, bases = all_counts[at], all_bases[at]
+        levels = tuple(chart_disclosure(int(b)) for b in bases)
+        shown = np.array([shows_percentages(level) for level in levels], dtype=bool)
+        p, d = group_tests(question.answer, in_base, counts, bases)
+        tables.append(ExploreTable(
+            segment=segment, question=question.id, breakdown=cut.id, population=question.base,
+            answer=question.answer, groups=keys, choices=tuple(c.key for c in choices), counts=counts,
+            bases=bases, pcts=np.where(shown[:, None], all_pcts[at], np.nan), levels=levels,
+            p_values=np.vstack([np.full((1, k), np.nan), p]),
+            directions=np.vstack([np.zeros((1, k), dtype=np.int64), d])))
+    return tables
+
+
+def explore_table(survey: Survey, question: ExploreQuestion, breakdown: Breakdown, segment: str, *,
+                  spec: Spec) -> ExploreTable:
+    """One table of the explorer (see :func:`breakdown_tables`)."""
+    return breakdown_tables(survey, question, [breakdown], segment, spec=spec)[0]
+
+
+def explore_figures(tables: Sequence[ExploreTable]) -> dict[str, Any]:
+    """Every number the explorer publishes, by id, sorted: ``explore.<segment>.<question>.<breakdown>.<group>``
+    then ``.base`` (n), ``.<choice>.count``, ``.<choice>.pct`` (null where withheld) and, where a
+    test ran, ``.<choice>.significant``."""
+    figures: dict[str, Any] = {}
+    for table in tables:
+        figures.update(table.figures())
+    return dict(sorted(figures.items()))
+
+
+# ============================================================================ every table
+
+
+@dataclass(frozen=True)
+class ExploreResult:
+    """The explorer, computed: explore.json (``document``), every table, and the figures."""
+
+    document: Mapping[str, Any]
+    tables: tuple[ExploreTable, ...]
+    figures: Mapping[str, Any]
+    output_dir: Path | None = field(default=None, compare=False)
+
+    def table(self, question: str, breakdown: str, segment: str) -> ExploreTable:
+        for t in self.tables:
+            if (t.question, t.breakdown, t.segment) == (question, breakdown, segment):
+                return t
+        raise KeyError(f"no explorer table of {question} by {breakdown} in segment {segment}")
+
+    def tidy(self) -> pd.DataFrame:
+        """Every table stacked, one row per group and choice (TABLE_COLUMNS)."""
+        return pd.concat([t.tidy() for t in self.tables], ignore_index=True)
+
+    def view(self, question: str, breakdown: str, segment: str, lang: str = "ja") -> pd.DataFrame:
+        """One table for people: a row per group (total first), n and the share of each choice;
+        where the disclosure rules withhold a share, its count in brackets."""
+        t = self.table(question, breakdown, segment)
+        q = next(x for x in self.document["questions"] if x["id"] == question)
+        b = next(x for x in self.document["breakdowns"] if x["id"] == breakdown)
+        names = {TOTAL: self.document["total_label"][lang],
+                 **{g["key"]: g["label"][lang] for g in b["groups"]}}
+        rows = {}
+        for i, group in enumerate(t.groups):
+            rows[names[group]] = [int(t.bases[i]), *(f"{p:.1f}" if not np.isnan(p) else f"({c})"
+                                                     for c, p in zip(t.counts[i], t.pcts[i], strict=True))]
+        return pd.DataFrame.from_dict(rows, orient="index", columns=["n", *(c["label"][lang] for c in q["choices"])])
+
+    def summary(self, lang: str = "ja") -> pd.DataFrame:
+        """What was computed, for the top of the notebook."""
+        doc = self.document
+        rows = [("wave", doc["wave"]), ("filter", doc["filter_label"][lang] or "-"),
+                ("questions", len(doc["questions"])), ("breakdowns", len(doc["breakdowns"])),
+                ("segments", ", ".join(s["id"] for s in doc["segments"])), ("tables", len(doc["tables"])),
+                ("figures", len(self.figures))]
+        return pd.DataFrame(rows, columns=["", EXPLORE_ID]).set_index("")
+
+
+def _filtered(survey: Survey, filters: Sequence[Any]) -> tuple[Survey, list[list[Any]], str, dict[str, str]]:
+    """The survey under a build's filters (the chapters say whether enough respondents are left)."""
+    conditions, triples = normalize_filters(filters, survey.codebook)
+    if not conditions:
+        return survey, [], "", {lang: "" for lang in LANGS}
+    text = describe_filters(conditions)
+    mask = survey.where(conditions, source="filter")
+    if not mask.any():
+        raise FilterError(f"filter '{text}' leaves no respondents in wave {survey.wave}",
+                          [Problem("empty result", value=text, expected="a filter that keeps some respondents")])
+    return survey.subset(mask, conditions), triples, text, filter_label(conditions, survey.codebook)
+
+
+def _question_doc(question: ExploreQuestion, codebook: Codebook) -> dict[str, Any]:
+    q = codebook.question(question.id)
+    return {
+        "id": q.id, "chart": question.chart, "chapter": question.chapter, "answer": q.type,
+        "population": question.base,
+        "label": {lang: q.label(lang) for lang in LANGS},
+        "text": {"ja": q.text.ja, "en": q.text.en},
+        "choices": [{"key": c.key, "code": c.code, "label": {"ja": c.ja, "en": c.en}, "in_base": c.in_base}
+                    for c in q.choices],
+    }
+
+
+def compute_explorer(survey: Survey, *, filters: Sequence[Any] = (), spec: Spec | None = None,
+                     segments: Sequence[str] | None = None) -> ExploreResult:
+    """Every question × breakdown × segment table of the report wave (pure: survey in, result out).
+
+    Tables come segment by segment, then in report order of the questions, then in the order of the
+    breakdowns; a question is never broken down by itself. ``segments`` defaults to every segment
+    of the spec.
+    """
+    spec = spec or default_spec()
+    segments = list(segments or spec.segments)
+    unknown = [s for s in segments if s not in spec.segments]
+    if unknown:
+        raise FilterError(f"unknown segment '{unknown[0]}' (valid: {', '.join(spec.segments)})")
+    survey, triples, text, label = _filtered(survey, filters)
+    questions = explore_questions(spec, survey.codebook)
+    cuts = breakdowns(spec, survey.codebook)
+    rows = {cut.id: table_groups(group_masks(survey, cut, spec)) for cut in cuts}
+    bases: dict[tuple[str, str], pd.Series] = {}
+    tables: list[ExploreTable] = []
+    for segment in segments:
+        for question in questions:
+            here = [c for c in cuts if segment in c.segments and c.id != question.id]
+            key = (question.base, segment)
+            if key not in bases:
+                bases[key] = segment_base(survey, question, segment, spec)
+            tables += breakdown_tables(survey, question, here, segment, spec=spec, rows=rows, base=bases[key])
+    document = {
+        "chapter": EXPLORE_ID,
+        "wave": survey.wave,
+        "filters": triples,
+        "filter_text": text,
+        "filter_label": label,
+        "method": {"tests": {"single": Z_TEST, "multi": Z_TEST, "ordinal": CHI2_TEST}, "alpha": ALPHA,
+                   "against": "rest", "suppress_below": SUPPRESS_BELOW, "indicative_below": INDICATIVE_BELOW},
+        "segments": [{"id": s, "label": {"ja": spec.segments[s].ja, "en": spec.segments[s].en}} for s in segments],
+        "total_label": {lang: Translator(lang, NOTES_DOMAIN)("label.total") for lang in LANGS},
+        "questions": [_question_doc(q, survey.codebook) for q in questions],
+        "breakdowns": [{"id": c.id, "label": dict(c.label),
+                        "groups": [{"key": g.key, "label": dict(g.label)} for g in c.groups],
+                        "segments": [s for s in c.segments if s in segments]} for c in cuts],
+        "tables": [t.document() for t in tables],
+    }
+    return ExploreResult(document=document, tables=tuple(tables), figures=explore_figures(tables))
+
+
+# ============================================================================ writing
+
+
+def figures_text(figures: Mapping[str, Any]) -> str:
+    """figures.json with one figure per line: tens of thousands of figures stay a file that
+    ``hakusho diff`` and a line diff read quickly."""
+    lines = [f"{json.dumps(fid, ensure_ascii=False)}:"
+             f"{json.dumps(fig, sort_keys=True, ensure_ascii=False, separators=(',', ':'))}"
+             for fid, fig in sorted(figures.items())]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def write_explorer(result: ExploreResult, output_dir: str | Path) -> ExploreResult:
+    """Write explore.json and figures.json into ``output_dir`` (the same bytes on every run)."""
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    document = json.dumps(result.document, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    write_text(out / "explore.json", document + "\n")
+    write_text(out / "figures.json", figures_text(result.figures))
+    return replace(result, output_dir=out)
+
+
+def run_explorer(survey: Survey, *, filters: Sequence[Any] = (), output_dir: str | Path = "explore_out",
+                 spec: Spec | None = None) -> ExploreResult:
+    """Compute every explorer table and write them; the one call the explorer notebook makes."""
+    return write_explorer(compute_explorer(survey, filters=filters, spec=spec), output_dir)

@@ -1,0 +1,197 @@
+"""The explorer's tables: every question by every breakdown and segment, as the page carries them."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from raw_tables import raw_breakdown
+
+from hakusho.analysis.chapter import load_waves
+from hakusho.analysis.compare import distribution_chi2_test, proportion_z_test
+from hakusho.analysis.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW
+from hakusho.analysis.explore import (
+    SEGMENT_BREAKDOWN,
+    TOTAL,
+    breakdowns,
+    compute_explorer,
+    explore_questions,
+    explore_table,
+    write_explorer,
+)
+from hakusho.analysis.spec import default_spec
+from hakusho.analysis.tabulate import share_of_base
+from hakusho.errors import CodebookError
+from hakusho.survey.codebook import Codebook, load_codebook
+from hakusho.text.commentary import load_figures
+from hakusho.text.figure_diff import diff_figures
+
+
+@lru_cache(maxsize=1)
+def survey_2025():
+    """The shipped sample of 2025, loaded once."""
+    return load_waves("2025")[0]
+
+
+@pytest.fixture(scope="module")
+def result():
+    return compute_explorer(survey_2025())
+
+
+def _cut(breakdown_id: str):
+    return next(b for b in breakdowns(default_spec(), load_codebook("2025")) if b.id == breakdown_id)
+
+
+def _question(qid: str):
+    return next(q for q in explore_questions(default_spec(), load_codebook("2025")) if q.id == qid)
+
+
+def test_every_chart_question_by_every_breakdown_in_every_segment(result) -> None:
+    spec, book = default_spec(), load_codebook("2025")
+    questions = explore_questions(spec, book)
+    charted = {c.variable for ch in spec.chapters for c in ch.charts if c.wave == "report"}
+    assert {q.id for q in questions} == charted
+    assert "kpi_drivers" not in charted  # a 2023-only question has no explorer table
+    cuts = breakdowns(spec, book)
+    assert [c.id for c in cuts] == ["route", "employees", "revenue", "department", "position", "cs_headcount",
+                                    "cs_years", SEGMENT_BREAKDOWN]
+    expected = {(s, q.id, c.id) for s in spec.segments for q in questions for c in cuts
+                if c.id != q.id and s in c.segments}
+    got = {(t.segment, t.question, t.breakdown) for t in result.tables}
+    assert got == expected
+    # The split into SaaS and non-SaaS only where the segment holds both.
+    assert {t.segment for t in result.tables if t.breakdown == SEGMENT_BREAKDOWN} == {"all"}
+
+
+def test_nrr_by_company_size_equals_counting_the_raw_csv(result) -> None:
+    table = result.table("nrr", "employees", "saas")
+    raw = raw_breakdown("nrr", "employees")
+    book = load_codebook("2025")
+    employees = book.question("employees")
+    assert table.groups == (TOTAL, *(c.key for c in employees.choices))
+    for i, key in enumerate(table.groups[1:], start=1):
+        group = raw[employees.choice(key).code]
+        assert int(table.bases[i]) == group.n, key
+        for j, choice in enumerate(book.question("nrr").choices):
+            assert int(table.counts[i, j]) == group.counts[choice.code], (key, choice.key)
+            if group.n >= SUPPRESS_BELOW:
+                assert float(table.pcts[i, j]) == group.shares[choice.code], (key, choice.key)
+            else:
+                assert np.isnan(table.pcts[i, j])
+    assert int(table.bases[0]) == sum(g.n for g in raw.values())
+
+
+def test_the_total_row_is_the_reports_chart(result) -> None:
+    survey = survey_2025()
+    chart = share_of_base(survey, "nrr", survey.population("saas_doing"))
+    table = result.table("nrr", "route", "saas")
+    assert list(table.counts[0]) == chart["count"].tolist()
+    assert list(table.pcts[0]) == chart["pct"].tolist()
+
+
+def test_groups_under_the_line_show_counts_and_no_share(result) -> None:
+    small = 0
+    for table in result.tables:
+        for i, n in enumerate(table.bases):
+            level = table.levels[i]
+            if n < SUPPRESS_BELOW:
+                small += 1
+                assert np.isnan(table.pcts[i]).all()
+                assert level in ("suppressed", "empty")
+            elif n < INDICATIVE_BELOW:
+                assert level == "indicative"
+            else:
+                assert level == "ok"
+            assert table.counts[i].sum() >= 0
+    assert small > 50  # the synthetic sample has many small groups: the rule is exercised
+
+
+def test_each_group_is_tested_against_the_rest_with_the_reports_tests(result) -> None:
+    table = result.table("tools", "route", "saas")  # multiple answers: a z-test per choice
+    sns, panel = table.groups.index("sns"), table.groups.index("panel")
+    for j in range(len(table.choices)):
+        p = proportion_z_test(int(table.counts[sns, j]), int(table.bases[sns]),
+                              int(table.counts[panel, j]), int(table.bases[panel]))
+        assert table.p_values[sns, j] == pytest.approx(p)
+        higher = table.counts[sns, j] / table.bases[sns] > table.counts[panel, j] / table.bases[panel]
+        assert table.directions[sns, j] == (1 if higher else -1 if table.counts[sns, j] * table.bases[panel]
+                                            != table.counts[panel, j] * table.bases[sns] else 0)
+    ordinal = result.table("nrr", "route", "saas")  # ordered answers: the distribution, once per group
+    rest = ordinal.counts[0] - ordinal.counts[1]
+    assert ordinal.p_values[1, 0] == pytest.approx(distribution_chi2_test(list(ordinal.counts[1]), list(rest)))
+    assert len(set(ordinal.p_values[1].tolist())) == 1
+    doc = ordinal.document()
+    assert doc["rows"][1]["directions"] == [None] * len(ordinal.choices)
+
+
+def test_no_test_where_the_group_or_the_rest_is_under_the_line(result) -> None:
+    tested = untested = 0
+    for table in result.tables:
+        for i in range(1, len(table.groups)):
+            rest = int(table.bases[0] - table.bases[i])
+            if table.bases[i] < SUPPRESS_BELOW or rest < SUPPRESS_BELOW:
+                assert np.isnan(table.p_values[i]).all()
+                untested += 1
+            elif not np.isnan(table.p_values[i]).all():
+                tested += 1
+    assert tested > 100 and untested > 50
+
+
+def test_dont_know_is_counted_outside_the_base() -> None:
+    survey = survey_2025()
+    table = explore_table(survey, _question("revenue_model"), _cut("revenue"), "saas", spec=default_spec())
+    assert "dont_know" not in table.groups  # a "don't know" revenue places nobody in a group
+    cs = explore_table(survey, _question("cs_status"), _cut("route"), "saas", spec=default_spec())
+    assert int(cs.bases[0]) == 257  # CS status keeps its "don't know" in the base, as the chapter does
+
+
+def test_figures_are_what_hakusho_diff_reads(result, tmp_path: Path) -> None:
+    written = write_explorer(result, tmp_path / "explore")
+    figures = load_figures(written.output_dir / "figures.json")
+    assert figures == dict(result.figures)
+    fid = "explore.saas.nrr.employees.e10_49"
+    assert figures[f"{fid}.base"] == {"kind": "n", "value": 31}
+    assert figures[f"{fid}.n80_90.pct"] == {"kind": "pct", "value": 32.3}
+    assert figures["explore.saas.nrr.employees.e1_9.n80_90.pct"] == {"kind": "pct", "value": None}
+    # One respondent less: the diff names the explorer's moved figures.
+    survey = survey_2025()
+    practitioner = survey.population("saas_doing").idxmax()  # the first SaaS respondent practising CS
+    fewer = survey.subset(pd.Series(survey.responses.index != practitioner, index=survey.responses.index))
+    saas = {k: v for k, v in figures.items() if k.startswith("explore.saas.")}
+    changes = diff_figures(saas, compute_explorer(fewer, segments=["saas"]).figures)
+    assert changes and all(c.figure_id.startswith("explore.saas.") for c in changes)
+    assert any(c.figure_id.endswith(".base") and c.change == -1 for c in changes)
+
+
+def test_outputs_are_the_same_run_to_run(result, tmp_path: Path) -> None:
+    a = write_explorer(result, tmp_path / "a").output_dir
+    b = write_explorer(result, tmp_path / "b").output_dir
+    for name in ("explore.json", "figures.json"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    doc = json.loads((a / "explore.json").read_text(encoding="utf-8"))
+    assert len(doc["tables"]) == len(result.tables)
+    again = compute_explorer(survey_2025(), segments=["non_saas"])
+    assert [t.document() for t in again.tables] == [t.document() for t in result.tables if t.segment == "non_saas"]
+
+
+def test_a_filter_applies_to_every_table() -> None:
+    result = compute_explorer(survey_2025(), filters=[["route", "==", "sns"]], segments=["saas"])
+    table = result.table("nrr", "employees", "saas")
+    raw = raw_breakdown("nrr", "employees")
+    assert int(table.bases[0]) < sum(g.n for g in raw.values())
+    assert result.document["filter_text"] == "route == sns"
+    assert result.table("nrr", "route", "saas").bases[2] == 0  # nobody from the panel is left
+
+
+def test_a_breakdown_must_form_groups() -> None:
+    book = load_codebook("2025").model_dump()
+    numeric = {"id": "age", "column": "AGE", "type": "numeric", "text": {"ja": "年齢", "en": "Age"}, "breakdown": True}
+    with pytest.raises(ValueError, match="cannot be a breakdown"):
+        Codebook.model_validate({**book, "questions": [*book["questions"], numeric]})
+    plain = {**book, "questions": [{**q, "breakdown": False} for q in book["questions"]]}
+    with pytest.raises(CodebookError, match="marks no variable as a breakdown"):
+        breakdowns(default_spec(), Codebook.model_validate(plain))
