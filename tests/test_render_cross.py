@@ -350,11 +350,11 @@ def test_quarto_writes_the_part_per_language(report) -> None:
 
 def test_the_default_build_runs_the_cross_notebook_into_parts() -> None:
     plan = make_plan(BuildOptions())
-    assert "cross" in plan.notebooks and plan.parts == ["cross"]
-    assert list(plan.notebooks)[-1] == "cross"
+    assert "cross" in plan.notebooks and plan.parts == ["cross", "explore"]  # the explorer's tables come last
+    assert list(plan.notebooks)[-2:] == ["cross", "explore"]
     assert plan.target == config.REPORT_DIR / config.DEFAULT_WAVE
     named = make_plan(BuildOptions(chapters=("ch1",)))
-    assert "cross" not in named.notebooks and named.parts == []
+    assert "cross" not in named.notebooks and "explore" not in named.notebooks and named.parts == []
 
 
 def test_a_segments_cross_part_names_its_own_populations() -> None:
