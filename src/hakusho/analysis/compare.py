@@ -23,7 +23,6 @@ with no percentage shown, there is no difference to test.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from decimal import Decimal
 
