@@ -39,13 +39,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hakusho.analysis.chapter import (
-    filter_label,
-    normalize_filters,
-    report_base,
-    split_segments,
-    write_text,
-)
 from hakusho.analysis.compare import (
     ALPHA,
     CHI2_TEST,
@@ -61,12 +54,13 @@ from hakusho.analysis.disclosure import (
     chart_disclosure,
     shows_percentages,
 )
+from hakusho.analysis.population import filter_report, report_base, split_segments
 from hakusho.analysis.spec import Spec, default_spec
 from hakusho.analysis.tabulate import shares_by_group
-from hakusho.errors import CodebookError, FilterError, Problem
+from hakusho.build_folder import write_text
+from hakusho.errors import CodebookError, FilterError
 from hakusho.i18n import Translator
 from hakusho.survey.codebook import Codebook
-from hakusho.survey.filters import describe_filters
 from hakusho.survey.wave import Survey
 
 EXPLORE_ID = "explore"  # the notebook's chapter id, parts/explore/ of the build, figure ids explore.…
@@ -393,19 +387,6 @@ class ExploreResult:
         return pd.DataFrame(rows, columns=["", EXPLORE_ID]).set_index("")
 
 
-def _filtered(survey: Survey, filters: Sequence[Any]) -> tuple[Survey, list[list[Any]], str, dict[str, str]]:
-    """The survey under a build's filters (the chapters say whether enough respondents are left)."""
-    conditions, triples = normalize_filters(filters, survey.codebook)
-    if not conditions:
-        return survey, [], "", {lang: "" for lang in LANGS}
-    text = describe_filters(conditions)
-    mask = survey.where(conditions, source="filter")
-    if not mask.any():
-        raise FilterError(f"filter '{text}' leaves no respondents in wave {survey.wave}",
-                          [Problem("empty result", value=text, expected="a filter that keeps some respondents")])
-    return survey.subset(mask, conditions), triples, text, filter_label(conditions, survey.codebook)
-
-
 def _question_doc(question: ExploreQuestion, codebook: Codebook) -> dict[str, Any]:
     q = codebook.question(question.id)
     return {
@@ -418,20 +399,23 @@ def _question_doc(question: ExploreQuestion, codebook: Codebook) -> dict[str, An
     }
 
 
-def compute_explorer(survey: Survey, *, filters: Sequence[Any] = (), spec: Spec | None = None,
+def compute_explorer(survey: Survey, *, filters: Sequence[Any] = (), segment: str = "saas",
+                     allow_small_base: bool = False, spec: Spec | None = None,
                      segments: Sequence[str] | None = None) -> ExploreResult:
     """Every question × breakdown × segment table of the report wave (pure: survey in, result out).
 
-    Tables come segment by segment, then in report order of the questions, then in the order of the
-    breakdowns; a question is never broken down by itself. ``segments`` defaults to every segment
-    of the spec.
+    The report's filters apply first and are checked as a chapter checks them against the report's
+    ``segment`` (:func:`hakusho.analysis.population.filter_report`). Tables come segment by
+    segment, then in report order of the questions, then in the order of the breakdowns; a
+    question is never broken down by itself. ``segments`` defaults to every segment of the spec.
     """
     spec = spec or default_spec()
     segments = list(segments or spec.segments)
     unknown = [s for s in segments if s not in spec.segments]
     if unknown:
         raise FilterError(f"unknown segment '{unknown[0]}' (valid: {', '.join(spec.segments)})")
-    survey, triples, text, label = _filtered(survey, filters)
+    population = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
+    survey, triples, text, label = population.report.survey, population.triples, population.text, population.label
     questions = explore_questions(spec, survey.codebook)
     cuts = breakdowns(spec, survey.codebook)
     rows = {cut.id: table_groups(group_masks(survey, cut, spec)) for cut in cuts}
@@ -485,7 +469,8 @@ def write_explorer(result: ExploreResult, output_dir: str | Path) -> ExploreResu
     return replace(result, output_dir=out)
 
 
-def run_explorer(survey: Survey, *, filters: Sequence[Any] = (), output_dir: str | Path = "explore_out",
-                 spec: Spec | None = None) -> ExploreResult:
+def run_explorer(survey: Survey, *, filters: Sequence[Any] = (), segment: str = "saas", allow_small_base: bool = False,
+                 output_dir: str | Path = "explore_out", spec: Spec | None = None) -> ExploreResult:
     """Compute every explorer table and write them; the one call the explorer notebook makes."""
-    return write_explorer(compute_explorer(survey, filters=filters, spec=spec), output_dir)
+    result = compute_explorer(survey, filters=filters, segment=segment, allow_small_base=allow_small_base, spec=spec)
+    return write_explorer(result, output_dir)

@@ -26,9 +26,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from hakusho.analysis.chapter import population_label, report_base
 from hakusho.analysis.compare import ALPHA
 from hakusho.analysis.explore import EXPLORE_ID, SEGMENT_BREAKDOWN, TOTAL
+from hakusho.analysis.population import population_label, report_base
 from hakusho.analysis.spec import Spec
 from hakusho.errors import BuildError, Problem
 from hakusho.i18n import LANGS, Translator
@@ -66,7 +66,7 @@ def load_explore(build_dir: Path | str) -> Mapping[str, Any] | None:
 def _colors(question: Mapping[str, Any]) -> list[str | None]:
     """One colour per choice, as the report's charts colour them (None: not drawn, outside the
     base); a multiple-answer question is drawn one choice at a time, in the house's first colour."""
-    from hakusho.charts.draw import categorical_colors, house_style, sequential_colors
+    from hakusho.charts.style import categorical_colors, house_style, sequential_colors
 
     inside = [c for c in question["choices"] if c["in_base"]]
     with house_style("en"):
