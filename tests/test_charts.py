@@ -581,3 +581,23 @@ def test_plotting_functions_draw_into_a_given_axes() -> None:
     with pytest.raises(BuildError, match="one series"):
         charts.plot_bars(by_segment_chart(), lang="ja")
     assert fonts.FAMILIES["ja"][0] in {t.get_fontfamily()[0] for t in ax.get_yticklabels()}
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_every_drawn_bar_carries_the_id_the_pages_tooltip_finds(name: str, tmp_path: Path) -> None:
+    from hakusho.charts.view import bar_gid
+
+    chart = CHARTS[name][0]()
+    charts.save_svg(charts.draw_chart(chart, "en"), tmp_path / "c.svg")
+    ids = set(re.findall(r'<g id="(bar-[^"]+)"', (tmp_path / "c.svg").read_text(encoding="utf-8")))
+    drawn = set()
+    several = len(chart["series"]) > 1
+    for series in chart["series"]:
+        small = series["disclosure"] in ("suppressed", "empty")
+        for row in chart["rows"]:
+            cell = row["values"].get(series["id"]) or {}
+            # A small series beside others shows its counts as text, no bar; alone, its counts as bars.
+            shown = None if small and several else cell.get("count") if small else cell.get("pct")
+            if row.get("in_base", True) and shown:
+                drawn.add(bar_gid(series["id"], row["key"]))
+    assert drawn and drawn <= ids, sorted(drawn - ids)

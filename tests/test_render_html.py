@@ -156,3 +156,9 @@ def test_templates_do_no_arithmetic() -> None:
         tree = env.parse(path.read_text(encoding="utf-8"))
         found += [f"{path.parent.name}/{path.name}:{node.lineno}" for node in tree.find_all(arithmetic)]
     assert found == []
+
+
+def test_a_bar_gets_a_native_tooltip_with_its_value_and_base() -> None:
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><g id="bar-saas-doing"><path d="M0 0"/></g></svg>'
+    html = inline_svg(svg, "chart-cs_status", "CS status", {"bar-saas-doing": "Doing: 86.0% (n=257) <b>"})
+    assert '<g id="chart-cs_status-bar-saas-doing"><title>Doing: 86.0% (n=257) &lt;b&gt;</title><path' in html

@@ -200,3 +200,16 @@ def test_a_partial_build_holds_only_its_chapters(tmp_path: Path) -> None:
     model = report_model(build, "ja", commentary_root=tmp_path)
     assert [c["id"] for c in model["chapters"]] == ["ch3"]
     assert not any(r["label"] == "回答経路" for r in model["methodology"]["rows"])
+
+
+def test_every_bar_has_a_tooltip_with_its_value_and_base(models) -> None:
+    from hakusho.charts.view import bar_gid
+
+    ja, en = _chart(models["ja"], "nrr"), _chart(models["en"], "nrr")
+    assert en["tooltips"][bar_gid("2025", "n100_110")].startswith("2025 survey — 100% to under 110%: ")
+    assert en["tooltips"][bar_gid("2025", "n100_110")].endswith("% (n=221)")
+    assert ja["tooltips"][bar_gid("2023", "under_80")].startswith("2023年調査・80%未満：")
+    status = _chart(models["en"], "cs_status")
+    assert status["tooltips"][bar_gid("saas", "doing")].startswith("Already practising: ")
+    reasons = _chart(models["en"], "reasons_not")  # a base under 10: the tooltip gives the count
+    assert all(re.search(r": \d+ \(n=4\)$", t) for t in reasons["tooltips"].values())

@@ -24,6 +24,7 @@
   var LEVEL = { ok: 0, indicative: 1, suppressed: 2, empty: 3 };
   var SIG = { none: 0, same: 1, higher: 2, lower: 3, differs: 4 };
   var DASH = "\u2014";
+  var LABEL_MIN = 9; // a share is written inside its segment from this many percent up
 
   function index(list) {
     var out = {};
@@ -324,6 +325,12 @@
           part.style.background = v.q.colors[drawn[d]];
           part.title = fill(T.bar_title, { group: v.b.labels[r], choice: v.q.choices[drawn[d]], value: text,
             n: count(v.t.n[r]) });
+          if (!multi && !counts && v.t.pct[at] >= LABEL_MIN) {
+            var inside = el("span", "explore-seg-label", text);
+            inside.style.color = v.q.inks[drawn[d]];
+            inside.setAttribute("aria-hidden", "true");
+            part.appendChild(inside);
+          }
           bar.appendChild(part);
         }
         if (multi) {

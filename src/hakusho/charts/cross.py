@@ -18,7 +18,7 @@ from matplotlib.text import Text
 
 from hakusho.charts import fonts
 from hakusho.charts.style import WIDTHS, categorical_colors, house_style, sequential_colors
-from hakusho.charts.view import format_pct
+from hakusho.charts.view import bar_gid, format_pct
 from hakusho.errors import BuildError
 from hakusho.i18n import Translator
 from hakusho.text import numbers
@@ -121,7 +121,8 @@ def draw_cross(doc: Mapping[str, Any], lang: str, *, filter_text: str | None = N
             for j, share in enumerate(shares):
                 if share is None:
                     continue
-                ax.barh(i, share, left=start, height=_BAR, color=colors[j], edgecolor="white", linewidth=0.8)
+                bars = ax.barh(i, share, left=start, height=_BAR, color=colors[j], edgecolor="white", linewidth=0.8)
+                bars.patches[0].set_gid(bar_gid(band["key"], doc["cols"]["bands"][j]["key"]))  # the page's tooltip
                 label = format_pct(share, lang, doc["id"])
                 if fonts.text_width(label, family, _VALUE_SIZE) + 0.08 <= share / 100 * plot_w:
                     ax.text(start + share / 2, i, label, ha="center", va="center", fontsize=_VALUE_SIZE,

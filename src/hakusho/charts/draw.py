@@ -82,6 +82,7 @@ from hakusho.charts.view import (
     ChartView,
     RowView,
     SeriesView,
+    bar_gid,
     chart_key,
     chart_kind,
     chart_view,
@@ -201,6 +202,12 @@ def _check_glyphs(view: ChartView, texts: Sequence[str]) -> None:
 # --------------------------------------------------------------------------- plotting functions
 
 
+def _tag_bars(bars: Any, series_id: str, keys: list[str]) -> None:
+    """Give each bar its SVG id (:func:`hakusho.charts.view.bar_gid`), for the page's tooltips."""
+    for patch, key in zip(bars.patches, keys, strict=True):
+        patch.set_gid(bar_gid(series_id, key))
+
+
 def plot_bars(chart: Mapping[str, Any], *, lang: str, ax: Axes | None = None, size: str = "half") -> Axes:
     """Horizontal bars of one series: shares, or counts only when the base is under 10.
 
@@ -221,7 +228,8 @@ def plot_bars(chart: Mapping[str, Any], *, lang: str, ax: Axes | None = None, si
         labels = [_value_text(view, r, series, t) for r in rows]
         _check_glyphs(view, [r.label for r in rows] + labels)
         # Counts of a tiny base in slate, not in the navy of the shares: nothing here is a finding.
-        ax.barh(ys, values, height=0.62, color=house_palette()[3] if view.counts_only else series.color)
+        bars = ax.barh(ys, values, height=0.62, color=house_palette()[3] if view.counts_only else series.color)
+        _tag_bars(bars, series.id, [r.key for r in rows])
         ax.set_yticks(ys, labels=_row_labels(view, rows, size))
         ax.set_ylim(len(rows) - 0.5, -0.5)
         for y, value, label in zip(ys, values, labels, strict=True):
@@ -254,9 +262,11 @@ def plot_grouped(chart: Mapping[str, Any], *, lang: str, ax: Axes | None = None,
             values = [view.value(r, series) for r in rows]
             labels = [_value_text(view, r, series, t) for r in rows]
             texts += labels
-            drawn = [(y, v) for y, v in zip(ys, values, strict=True) if v is not None]
+            drawn = [(y, v, r.key) for y, v, r in zip(ys, values, rows, strict=True) if v is not None]
             if drawn:
-                ax.barh([y for y, _ in drawn], [v for _, v in drawn], height=bar * 0.92, color=series.color)
+                bars = ax.barh([y for y, _, _ in drawn], [v for _, v, _ in drawn], height=bar * 0.92,
+                               color=series.color)
+                _tag_bars(bars, series.id, [key for _, _, key in drawn])
             for y, value, label in zip(ys, values, labels, strict=True):
                 color = muted() if value is None else mpl.rcParams["text.color"]
                 ax.annotate(label, xy=(value or 0.0, y), xytext=(3, 0), textcoords="offset points", ha="left",
@@ -306,7 +316,9 @@ def plot_stacked(chart: Mapping[str, Any], *, lang: str, ax: Axes | None = None,
         ax.set_ylim(-0.5, 0.5)
         height = 0.8
         lefts = [sum(shares[:i]) for i in range(len(shares))]
-        ax.barh([0] * len(rows), shares, left=lefts, height=height, color=colors, edgecolor="white", linewidth=0.8)
+        bars = ax.barh([0] * len(rows), shares, left=lefts, height=height, color=colors, edgecolor="white",
+                       linewidth=0.8)
+        _tag_bars(bars, series.id, [r.key for r in rows])
         scale = _axes_width(ax) / total  # inches per percentage point
         outside: list[tuple[float, float, str]] = []
         for left, share, label, color in zip(lefts, shares, labels, colors, strict=True):

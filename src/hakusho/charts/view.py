@@ -22,6 +22,12 @@ TESTED_COMPARES = ("yoy", "by_segment")  # comparisons whose tests mark bars ▲
 DISCLOSURES = ("ok", "indicative", "suppressed")
 
 
+
+def bar_gid(series_id: str, choice_key: str) -> str:
+    """The SVG id of the bar of one choice in one series. The page gives each such bar a native
+    tooltip (a ``<title>``) with its value and base, found by this id."""
+    return f"bar-{series_id}-{choice_key}"
+
 @dataclass(frozen=True)
 class SeriesView:
     """One population or wave of a chart, in one language, with its colour."""

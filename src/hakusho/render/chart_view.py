@@ -8,6 +8,7 @@ from typing import Any
 
 from hakusho.analysis.compare import ALPHA, CHI2_TEST, Z_TEST
 from hakusho.build_folder import Build
+from hakusho.charts.view import bar_gid
 from hakusho.errors import BuildError
 from hakusho.render.wording import Wording, period
 from hakusho.text import numbers
@@ -175,6 +176,26 @@ def _compare(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, A
     }
 
 
+def _tooltips(chart: Mapping[str, Any], tx: Wording) -> dict[str, str]:
+    """The native tooltip of every bar the chart draws, by its SVG id: the answer, its share (or
+    its count, where the base is too small for a share) and the base; the series is named when
+    the chart has several."""
+    lang = tx.lang
+    several = len(chart["series"]) > 1
+    out = {}
+    for series in chart["series"]:
+        for row in chart["rows"]:
+            cell = series_value(row, series["id"])
+            if cell["count"] is None:
+                continue
+            value = numbers.pct(cell["pct"], lang) if cell["pct"] is not None else numbers.count(cell["count"], lang)
+            params = {"label": tx.label(row["label"]), "value": value, "n": numbers.base_n(cell["base"], lang)}
+            out[bar_gid(series["id"], row["key"])] = (
+                tx("ui.tooltip_series", series=tx.label(series["label"]), **params) if several
+                else tx("ui.tooltip", **params))
+    return out
+
+
 def chart_view(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, Any]:
     """A chart dict of chapter.json as the page shows it (see the module docstring)."""
     lang = tx.lang
@@ -212,6 +233,7 @@ def chart_view(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str,
         "reference": reference,
         "svg": svg,
         "alt": _alt_text(chart, tx),
+        "tooltips": _tooltips(chart, tx),
         "notes": [str(n[lang]) for n in chart.get("notes") or []],
         "table": _table(chart, tx),
         "compare": _compare(chart, build, tx),

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hakusho.build_folder import CROSS_PART, Build
+from hakusho.charts.view import bar_gid
 from hakusho.errors import BuildError
 from hakusho.render.wording import Wording, other_lang
 from hakusho.text import numbers
@@ -68,6 +69,22 @@ def _cross_table(doc: Mapping[str, Any], base: str, tx: Wording) -> dict[str, An
             "total": {"label": tx("ui.cross.col_base"), "cells": totals}}
 
 
+def _cross_tooltips(doc: Mapping[str, Any], tx: Wording) -> dict[str, str]:
+    """The native tooltip of every drawn segment, by its SVG id: row band, column band, the row
+    share and the row's base."""
+    lang = tx.lang
+    out = {}
+    for i, band in enumerate(doc["rows"]["bands"]):
+        for j, col in enumerate(doc["cols"]["bands"]):
+            share = doc["row_pct"][i][j]
+            if share is None:
+                continue
+            out[bar_gid(band["key"], col["key"])] = tx(
+                "ui.tooltip_series", series=tx.label(band["label"]), label=tx.label(col["label"]),
+                value=numbers.pct(share, lang), n=numbers.base_n(band["base"], lang))
+    return out
+
+
 def _cross_alt(doc: Mapping[str, Any], base: str, tx: Wording) -> str:
     """What a screen reader hears for a cross chart: the share of the focus band in every row."""
     cols = doc["cols"]
@@ -126,6 +143,7 @@ def _cross_view(doc: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, 
         "trend": trend,
         "svg": svg,
         "alt": _cross_alt(doc, base, tx),
+        "tooltips": _cross_tooltips(doc, tx),
         "notes": [str(n[lang]) for n in doc.get("notes") or [] if n.get("key") not in CROSS_QUIET_NOTES],
         "table": _cross_table(doc, base, tx),
         "csv": {"href": f"../data/{csv_name}", "name": csv_name, "label": tx("ui.download_csv", file=csv_name)},

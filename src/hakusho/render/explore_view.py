@@ -63,10 +63,11 @@ def load_explore(build_dir: Path | str) -> Mapping[str, Any] | None:
         raise BuildError("the explorer's tables cannot be read", [Problem(str(exc), file=EXPLORE_FILE)]) from None
 
 
-def _colors(question: Mapping[str, Any]) -> list[str | None]:
+def _colors(question: Mapping[str, Any]) -> tuple[list[str | None], list[str | None]]:
     """One colour per choice, as the report's charts colour them (None: not drawn, outside the
-    base); a multiple-answer question is drawn one choice at a time, in the house's first colour."""
-    from hakusho.charts.style import categorical_colors, house_style, sequential_colors
+    base), and the ink a label on it takes; a multiple-answer question is drawn one choice at a
+    time, in the house's first colour."""
+    from hakusho.charts.style import categorical_colors, house_style, ink_on, sequential_colors
 
     inside = [c for c in question["choices"] if c["in_base"]]
     with house_style("en"):
@@ -76,8 +77,10 @@ def _colors(question: Mapping[str, Any]) -> list[str | None]:
             palette = sequential_colors(len(inside))
         else:
             palette = categorical_colors(len(inside))
-    it = iter(palette)
-    return [next(it) if c["in_base"] else None for c in question["choices"]]
+        it = iter(palette)
+        fills = [next(it) if c["in_base"] else None for c in question["choices"]]
+        inks = [ink_on(f) if f is not None else None for f in fills]
+    return fills, inks
 
 
 def _significance(answer: str, flag: bool | None, direction: int | None) -> int:
@@ -198,7 +201,8 @@ def explore_part(build_dir: Path | str, lang: str, *, segment: str, chapter_titl
                        for b in doc["breakdowns"]],
         "questions": [{"id": q["id"], "label": q["label"][lang], "text": q["text"][lang], "answer": q["answer"],
                        "choices": [c["label"][lang] for c in q["choices"]],
-                       "in_base": [bool(c["in_base"]) for c in q["choices"]], "colors": _colors(q)}
+                       "in_base": [bool(c["in_base"]) for c in q["choices"]],
+                       "colors": _colors(q)[0], "inks": _colors(q)[1]}
                       for q in doc["questions"]],
         "tables": tables,
         "bases": bases,

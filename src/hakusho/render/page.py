@@ -22,6 +22,7 @@ import base64
 import html
 import io
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -58,13 +59,14 @@ def _environment(folders: tuple[Path, ...]) -> Environment:
     )
 
 
-def inline_svg(svg: str, prefix: str, label: str) -> Markup:
+def inline_svg(svg: str, prefix: str, label: str, tooltips: Mapping[str, str] | None = None) -> Markup:
     """A chart SVG ready to sit inside the page.
 
     Ids are prefixed with the chart's id (several charts in one document would otherwise share
     matplotlib's ``patch_1`` or clip-path ids and draw each other's shapes); the root gets
     ``role="img"`` and a ``<title>`` holding ``label`` (escaped) as its accessible name; the XML
-    prologue, comments and metadata go.
+    prologue, comments and metadata go. ``tooltips`` (SVG id → text) become a ``<title>`` in the
+    element of that id — a bar's value and base, shown by the browser on hover.
     """
     body = SVG_PROLOGUE.sub("", svg).strip()
     root = SVG_ROOT.search(body)
@@ -76,6 +78,8 @@ def inline_svg(svg: str, prefix: str, label: str) -> Markup:
         body = body.replace(f'id="{old}"', f'id="{new}"')
         body = body.replace(f'href="#{old}"', f'href="#{new}"')
         body = body.replace(f"url(#{old})", f"url(#{new})")
+    for gid, text in sorted((tooltips or {}).items()):
+        body = body.replace(f'<g id="{prefix}-{gid}">', f'<g id="{prefix}-{gid}"><title>{escape(text)}</title>', 1)
     title_id = f"{prefix}-title"
     root = SVG_ROOT.search(body)
     assert root is not None
@@ -137,7 +141,7 @@ def _prepare(model: dict[str, Any]) -> dict[str, Any]:
     for chapter in model["chapters"]:
         slides = []
         for slide in chapter["slides"]:
-            charts = [{**chart, "svg_html": inline_svg(chart["svg"], chart["anchor"], chart["alt"])
+            charts = [{**chart, "svg_html": inline_svg(chart["svg"], chart["anchor"], chart["alt"], chart["tooltips"])
                        if chart["svg"] is not None else None} for chart in slide["charts"]]
             slides.append({**slide, "charts": charts})
         discussion = [Markup(block) for block in chapter["discussion_html"]]
@@ -147,7 +151,8 @@ def _prepare(model: dict[str, Any]) -> dict[str, Any]:
         summary = {**summary, "discussion_html": [Markup(block) for block in summary["discussion_html"]]}
     cross = model.get("cross")
     if cross:
-        crosses = [{**c, "svg_html": inline_svg(c["svg"], c["figure_anchor"], c["alt"])} for c in cross["crosses"]]
+        crosses = [{**c, "svg_html": inline_svg(c["svg"], c["figure_anchor"], c["alt"], c["tooltips"])}
+                   for c in cross["crosses"]]
         cross = {**cross, "crosses": crosses}
     return {**model, "chapters": chapters, "summary": summary, "cross": cross}
 
