@@ -325,7 +325,7 @@
           part.style.background = v.q.colors[drawn[d]];
           part.title = fill(T.bar_title, { group: v.b.labels[r], choice: v.q.choices[drawn[d]], value: text,
             n: count(v.t.n[r]) });
-          if (!multi && !counts && v.t.pct[at] >= LABEL_MIN) {
+          if (!multi && !counts && v.t.pct[at] >= LABEL_MIN && v.q.inks[drawn[d]]) {
             var inside = el("span", "explore-seg-label", text);
             inside.style.color = v.q.inks[drawn[d]];
             inside.setAttribute("aria-hidden", "true");

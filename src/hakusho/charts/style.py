@@ -64,13 +64,16 @@ def _luminance(color: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+def contrast_ratio(first: str, second: str) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21; small text wants 4.5)."""
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 def ink_on(color: str) -> str:
     """Dark text on light fills, white on dark ones (the one with the larger contrast)."""
-    lum = _luminance(color)
     dark = mpl.rcParams["text.color"]
-    contrast_white = 1.05 / (lum + 0.05)
-    contrast_dark = (lum + 0.05) / (_luminance(dark) + 0.05)
-    return "#FFFFFF" if contrast_white >= contrast_dark else dark
+    return "#FFFFFF" if contrast_ratio("#FFFFFF", color) >= contrast_ratio(dark, color) else dark
 
 
 def categorical_colors(n: int) -> list[str]:

@@ -38,6 +38,7 @@ EXPLORE_FILE = "explore.json"
 LEVELS = ("ok", "indicative", "suppressed", "empty")
 NOT_TESTED, NOT_SIGNIFICANT, HIGHER, LOWER, DIFFERS = range(5)
 MEASURES = ("pct", "count")
+TEXT_CONTRAST = 4.5  # WCAG AA for small text: a share is written on a bar only in an ink this legible
 # The view a reader first sees when the report's segment is theirs: a KPI by company size.
 DEFAULT_QUESTION, DEFAULT_BREAKDOWN = "nrr", "employees"
 # What the script may need to say, in the page's language (keys of the report catalog).
@@ -65,9 +66,10 @@ def load_explore(build_dir: Path | str) -> Mapping[str, Any] | None:
 
 def _colors(question: Mapping[str, Any]) -> tuple[list[str | None], list[str | None]]:
     """One colour per choice, as the report's charts colour them (None: not drawn, outside the
-    base), and the ink a label on it takes; a multiple-answer question is drawn one choice at a
+    base), and the ink a label on it takes (None where no ink reads well enough on it: the share
+    then stays in the table and the tooltip); a multiple-answer question is drawn one choice at a
     time, in the house's first colour."""
-    from hakusho.charts.style import categorical_colors, house_style, ink_on, sequential_colors
+    from hakusho.charts.style import categorical_colors, contrast_ratio, house_style, ink_on, sequential_colors
 
     inside = [c for c in question["choices"] if c["in_base"]]
     with house_style("en"):
@@ -79,7 +81,8 @@ def _colors(question: Mapping[str, Any]) -> tuple[list[str | None], list[str | N
             palette = categorical_colors(len(inside))
         it = iter(palette)
         fills = [next(it) if c["in_base"] else None for c in question["choices"]]
-        inks = [ink_on(f) if f is not None else None for f in fills]
+        inks = [ink_on(f) if f is not None and contrast_ratio(ink_on(f), f) >= TEXT_CONTRAST else None
+                for f in fills]
     return fills, inks
 
 
