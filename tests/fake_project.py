@@ -37,7 +37,7 @@ filters = []
 allow_small_base = False
 data_dir = ""
 codebook_dir = ""
-output_dir = "chapter_out"'''
+output_dir = ""'''
 
 CHAPTER_CODE = '''\
 raw_root = Path(data_dir) if data_dir else config.RAW_DIR

@@ -4,6 +4,7 @@ one-line messages. The work itself lives in the stage modules.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -288,8 +289,23 @@ def validate_command(
     typer.echo(validate_path(path, codebook=codebook, wave=wave))
 
 
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, printing hakusho errors as messages with their exit codes."""
+    """Entry point: run the app, printing hakusho errors as messages with their exit codes.
+
+    SIGTERM is taken as Ctrl-C, so that a command stopped either way cleans up what it staged
+    and says so in one line."""
+    previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    try:
+        return _run(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         app(args=argv, standalone_mode=False)
     except HakushoError as exc:
@@ -298,10 +314,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.report()}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted: nothing was published; the previous report is unchanged", file=sys.stderr)
+        print("interrupted: nothing was written; earlier outputs are unchanged", file=sys.stderr)
         return 130
     except SystemExit as exc:  # typer/click exits (usage errors, --help)
         return int(exc.code or 0)
+    except OSError as exc:  # a full disk, a vanished folder… that no stage turned into a message
+        if _state["debug"]:
+            raise
+        from hakusho.pipeline.publish import display
+
+        where = f" ({display(exc.filename)})" if exc.filename else ""
+        print(f"error: {exc.strerror or type(exc).__name__}{where}", file=sys.stderr)
+        return 1
     except Exception as exc:
         # Usage errors arrive as click exceptions; Typer ships its own copy of click, so they are
         # recognised by what they can do rather than by class.
