@@ -14,29 +14,13 @@ import os
 from pathlib import Path
 
 import pytest
-from fake_project import CONFIG_PATHS, make_project
+from fake_project import CONFIG_PATHS, make_project, snapshot
 
 from hakusho import config
 from hakusho.errors import BuildError, OutputError
 from hakusho.pipeline import outputs, publish
 from hakusho.pipeline.cache import CACHE_DIR_NAME
 from hakusho.pipeline.manifest import MANIFEST_NAME
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """Every entry under ``root``: files by content, symlinks by target, folders as such."""
-    seen: dict[str, str] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            path = Path(dirpath) / name
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                seen[rel] = "-> " + os.readlink(path)
-            elif path.is_dir():
-                seen[rel] = "dir"
-            else:
-                seen[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return seen
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ one-line messages. The work itself lives in the stage modules.
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -32,6 +33,8 @@ def _root(
         "nearest folder above it that holds one.")] = None,
 ) -> None:
     _state["debug"] = debug
+    if debug:
+        logging.basicConfig(level=logging.WARNING)  # the libraries' own log records, to stderr
     if project is not None:
         from hakusho.project import use
 
@@ -190,8 +193,9 @@ def build_command(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder holding <wave>/ raw exports "
                                                   "(default: data/raw).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Output folder (default: report/<wave>/, or "
-                                             "report/<wave>-<segment>-<filter>/ for other segments, filters "
-                                             "or chapter selections).")] = None,
+                                             "report/<wave>-<segment>-<what differs>/ for other segments, "
+                                             "filters, chapters, languages or formats). Replaced only when "
+                                             "absent, empty or a report hakusho built there, unchanged.")] = None,
     force: bool = typer.Option(False, "--force", help="Ignore the cache: validate, execute and render everything."),
     jobs: int = typer.Option(0, "--jobs", min=0, help="Notebooks run in parallel (default: one per CPU core)."),
     quiet: bool = typer.Option(False, "--quiet", help="Plain log lines instead of the live progress display."),
@@ -299,10 +303,16 @@ def main(argv: list[str] | None = None) -> int:
     SIGTERM is taken as Ctrl-C, so that a command stopped either way cleans up what it staged
     and says so in one line."""
     previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    # Notebook execution logs through papermill's logger (a kernel killed on Ctrl-C: "Kernel died
+    # …"); hakusho reports every failure itself, in one line, so those records go nowhere.
+    # --debug lets them through.
+    quiet = logging.NullHandler()
+    logging.getLogger("papermill").addHandler(quiet)
     try:
         return _run(argv)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        logging.getLogger("papermill").removeHandler(quiet)
 
 
 def _run(argv: list[str] | None) -> int:

@@ -337,6 +337,18 @@ def claim_file(path: Path | str, *, recognise: Callable[[Path], bool], what: str
     return real
 
 
+def is_executed_notebook(path: Path) -> bool:
+    """Whether a file is a chapter notebook hakusho executed: a notebook whose papermill
+    metadata records the parameters the build passes (``hakusho notebook`` replaces only those)."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    papermill = (doc.get("metadata") or {}).get("papermill") if isinstance(doc, dict) else None
+    parameters = papermill.get("parameters") if isinstance(papermill, dict) else None
+    return isinstance(parameters, dict) and {"chapter", "wave", "output_dir"} <= set(parameters)
+
+
 # ------------------------------------------------------------------------------ writing
 
 

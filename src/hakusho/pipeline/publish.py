@@ -183,6 +183,16 @@ class _HeldSignals:
         self.previous = {}
 
 
+@contextlib.contextmanager
+def held_signals() -> Iterator[list[int]]:
+    """Hold Ctrl-C and SIGTERM for a step that must not stop half-way (yields what arrived)."""
+    held = _HeldSignals()
+    try:
+        yield held.caught
+    finally:
+        held.release()
+
+
 class Staging:
     """A staging area next to ``target``: ``tree`` becomes the report, ``work`` is scratch.
 
@@ -263,8 +273,14 @@ def describe_os_error(exc: OSError, what: str) -> str:
         errno.EBUSY: "the folder is in use (a mount point?)",
         errno.EIO: "an input/output error on the device",
     }
-    reason = reasons.get(exc.errno or 0, exc.strerror or type(exc).__name__)
-    where = f" ({display(Path(exc.filename))})" if exc.filename else ""
+    number, filename = exc.errno, exc.filename
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
+        # copytree gathers the failures of its files as (source, destination, "[Errno n] …").
+        _, filename, why = exc.args[0][0]
+        found = re.search(r"\[Errno (\d+)\]", str(why))
+        number = int(found.group(1)) if found else None
+    reason = reasons.get(number or 0, exc.strerror or (os.strerror(number) if number else "it failed"))
+    where = f" ({display(Path(filename))})" if filename else ""
     return f"cannot write {what}: {reason}{where}"
 
 
@@ -275,6 +291,8 @@ def display(path: Path) -> str:
         cwd = Path(os.getcwd())
     except OSError:  # the working directory itself was removed
         return str(path)
+    if path == cwd:
+        return "."
     try:
         return os.path.relpath(path, cwd) if path.is_absolute() and cwd in path.parents else str(path)
     except ValueError:
