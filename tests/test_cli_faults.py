@@ -127,6 +127,8 @@ def test_the_three_slips_of_the_issue_are_refused_and_nothing_is_touched(base):
     (["notebook", "ch1", "--out", "notebooks/01_one.ipynb"], "it is inside the project's chapter notebooks"),
     (["notebook", "ch1", "--out", "~/some-folder/thesis.docx"], "it is not a chapter notebook hakusho executed"),
     (["synthesize", "--wave", "2025", "--out", "data/codebook"], "it is the project's codebooks"),
+    (["init", "data/another-project"], "it is inside the project's data folder"),
+    (["init", "report/2025/project"], "it is inside report/2025, a report hakusho built"),
     (["synthesize", "--wave", "2025", "--out", "~/some-folder"], "it holds thesis.docx"),
     (["kpi", "~/ledger.csv", "--no-benchmark", "--out", "data"], "it is the project's data folder"),
     (["kpi", "~/ledger.csv", "--no-benchmark", "--out", "~"], "it is your home folder"),

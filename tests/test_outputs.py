@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from fake_project import CONFIG_PATHS, make_project, snapshot
+from fake_project import make_project, snapshot
 
 from hakusho import config
 from hakusho.errors import BuildError, OutputError
@@ -26,9 +26,7 @@ from hakusho.pipeline.manifest import MANIFEST_NAME
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
     root = make_project(tmp_path / "proj")
-    for name, rel in CONFIG_PATHS.items():
-        monkeypatch.setattr(config, name, (root / rel) if rel else root)
-    monkeypatch.setattr(config, "JUPYTER_OUTPUT_DIR", root / "report" / "jupyter")
+    monkeypatch.setenv("HAKUSHO_PROJECT", str(root))
     (root / "report" / CACHE_DIR_NAME / "chapters").mkdir(parents=True)
     (root / "README.md").write_text("the project\n", encoding="utf-8")
     home = tmp_path / "home"

@@ -172,9 +172,14 @@ def test_arr_never_exceeds_company_revenue(survey_2025: Survey) -> None:
 
 @pytest.fixture
 def raw_dir(tmp_path, monkeypatch) -> Path:
-    """The project's raw folder, moved to a scratch folder (the codebooks stay the real ones)."""
-    monkeypatch.setattr(config, "RAW_DIR", tmp_path / "raw")
-    return tmp_path / "raw"
+    """The raw folder of a scratch project holding copies of the codebooks and calibrations."""
+    root = tmp_path / "proj"
+    for folder in ("codebook", "synthetic"):
+        shutil.copytree(config.DATA_DIR / folder, root / "data" / folder)
+    (root / "hakusho.toml").write_text('name = "scratch"\nwave = "2025"\ncompare = ["2023"]\n', encoding="utf-8")
+    monkeypatch.setenv("HAKUSHO_PROJECT", str(root))
+    assert config.raw_wave_dir("2023") == root / "data" / "raw" / "2023"
+    return root / "data" / "raw"
 
 
 def test_the_raw_folder_sample_is_replaced_only_with_force(raw_dir) -> None:
@@ -189,13 +194,11 @@ def test_the_raw_folder_sample_is_replaced_only_with_force(raw_dir) -> None:
     assert sorted(p.name for p in target.parent.iterdir()) == [synthetic.RESPONSES_FILE]
 
 
-def test_force_never_replaces_an_export_the_codebook_calls_real(raw_dir, tmp_path, monkeypatch) -> None:
-    books = tmp_path / "codebook"
-    shutil.copytree(config.CODEBOOK_DIR, books)
-    text = (books / "2023.yml").read_text(encoding="utf-8")
+def test_force_never_replaces_an_export_the_codebook_calls_real(raw_dir) -> None:
+    book = config.codebook_path("2023")
+    text = book.read_text(encoding="utf-8")
     assert "synthetic: true" in text
-    (books / "2023.yml").write_text(text.replace("synthetic: true", "synthetic: false"), encoding="utf-8")
-    monkeypatch.setattr(config, "CODEBOOK_DIR", books)
+    book.write_text(text.replace("synthetic: true", "synthetic: false"), encoding="utf-8")
     real = raw_dir / "2023" / synthetic.RESPONSES_FILE
     real.parent.mkdir(parents=True)
     real.write_bytes(b"ResponseID\nthe real export\n")

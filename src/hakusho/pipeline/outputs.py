@@ -78,34 +78,53 @@ def guarded_locations(*, inputs: Iterable[Path | str] = (), caches: Iterable[Pat
     """Everything :func:`check_location` protects, most specific first.
 
     ``inputs`` are the command's own inputs (a ``--data-dir``, a ledger, a report being
-    verified); ``caches`` its cache folders beyond ``report/.hakusho-cache``.
+    verified); ``caches`` its cache folders beyond the project's ``report/.hakusho-cache``.
+    Outside any project (``hakusho kpi`` may run anywhere) the project's places drop out and the
+    rest still holds.
     """
-    root = resolve(config.PROJECT_ROOT)
-    named = [
-        (config.RAW_DIR, "the project's raw survey exports"),
-        (config.CODEBOOK_DIR, "the project's codebooks"),
-        (getattr(config, "COMMENTARY_DIR", None), "the editors' commentary"),
-        (config.DATA_DIR, "the project's data folder (raw exports, codebooks, commentary)"),
-        (config.NOTEBOOKS_DIR, "the project's chapter notebooks"),
-        (config.TEMPLATES_DIR, "the project's templates"),
-        (config.PACKAGE_DIR, "the hakusho package"),
-    ]
-    guarded = [Guarded(resolve(p), what) for p, what in named if p is not None]
+    from hakusho.project import NoProjectError
+
+    guarded: list[Guarded] = []
+    try:
+        project = config.current_project()
+    except NoProjectError:
+        project = None
+    if project is not None:
+        named = [
+            ("RAW_DIR", "the project's raw survey exports"),
+            ("CODEBOOK_DIR", "the project's codebooks"),
+            ("CROSSWALK_DIR", "the project's crosswalks"),
+            ("COMMENTARY_DIR", "the editors' commentary"),
+            ("EDITIONS_DIR", "the project's editions"),
+            ("SYNTHETIC_DIR", "the synthetic sample's calibration"),
+            ("DATA_DIR", "the project's data folder (raw exports, codebooks, commentary)"),
+            ("NOTEBOOKS_DIR", "the project's chapter notebooks"),
+            ("TEMPLATES_DIR", "the project's templates"),
+        ]
+        for attribute, what in named:
+            path = getattr(config, attribute, None)
+            if path is not None:
+                guarded.append(Guarded(resolve(path), what))
+        guarded.append(Guarded(resolve(config.REPORT_DIR / CACHE_DIR_NAME), "a build cache"))
+    guarded.append(Guarded(resolve(config.PACKAGE_DIR), "the hakusho package"))
     guarded += [Guarded(resolve(p), "an input of this command") for p in inputs]
-    guarded += [Guarded(resolve(p), "a build cache") for p in (config.REPORT_DIR / CACHE_DIR_NAME, *caches)]
-    report_dir = resolve(config.REPORT_DIR)
-    with contextlib.suppress(OSError):
-        # Everything else in the project folder is the project's too, except the report folder
-        # and what hakusho wrote there (a report built with --out, an empty folder made for one).
-        for entry in sorted(root.iterdir()):
-            real = resolve(entry)
-            if real == report_dir or _is_output(real) or (real.is_dir() and not any(real.iterdir())):
-                continue
-            guarded.append(Guarded(real, f"part of the project ({entry.name})"))
+    guarded += [Guarded(resolve(p), "a build cache") for p in caches]
+    if project is not None:
+        root = resolve(project.root)
+        report_dir = resolve(config.REPORT_DIR)
+        with contextlib.suppress(OSError):
+            # Everything else in the project folder is the project's too, except the report
+            # folder and what hakusho wrote there (a report built with --out, an empty folder
+            # made for one).
+            for entry in sorted(root.iterdir()):
+                real = resolve(entry)
+                if real == report_dir or _is_output(real) or (real.is_dir() and not any(real.iterdir())):
+                    continue
+                guarded.append(Guarded(real, f"part of the project ({entry.name})"))
+        guarded.append(Guarded(root, "the project folder", inside=False))
     site = resolve(config.PACKAGE_DIR).parent
     if site.name in ("site-packages", "dist-packages"):
         guarded.append(Guarded(site, "the Python packages hakusho is installed in"))
-    guarded.append(Guarded(root, "the project folder", inside=False))
     for prefix in dict.fromkeys((sys.prefix, sys.exec_prefix, sys.base_prefix)):
         guarded.append(Guarded(resolve(prefix), "the Python installation running hakusho", inside=False))
     guarded.append(Guarded(resolve(Path.home()), "your home folder", inside=False))
