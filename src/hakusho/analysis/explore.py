@@ -107,12 +107,13 @@ def explore_questions(spec: Spec, codebook: Codebook) -> list[ExploreQuestion]:
     """Every variable a chart of the report wave shows, in report order, once each.
 
     Charts of the comparison wave (``wave: compare``) are left out: the explorer shows the
-    report's own respondents.
+    report's own respondents; so are questions the wave's codebook does not have.
     """
     seen: dict[str, ExploreQuestion] = {}
     for chapter in spec.chapters:
         for chart in chapter.charts:
-            if chart.wave != "report" or chart.variable in seen:
+            # A wave's questionnaire may lack a chart's question (an earlier edition): nothing to show.
+            if chart.wave != "report" or chart.variable in seen or chart.variable not in codebook.by_id:
                 continue
             question = codebook.question(chart.variable)
             seen[chart.variable] = ExploreQuestion(chart.variable, chart.id, chapter.id, chart.base, question.type)
