@@ -118,10 +118,29 @@ def test_changes_are_located_on_slides_and_in_commentary(tmp_path: Path) -> None
     assert located[1].slides == () and located[1].quoted_in == ()
 
 
-def test_every_chart_of_the_spec_has_a_slide() -> None:
+def test_every_chart_of_the_spec_and_every_cross_has_a_slide() -> None:
+    from hakusho.analysis.cross_spec import load_crosses
     from hakusho.analysis.spec import default_spec
 
-    assert set(slides_by_chart()) == set(default_spec().charts)
+    slides = slides_by_chart()
+    assert set(slides) == set(default_spec().charts) | {f"cross.{c.id}" for c in load_crosses()}
+    assert slides["cross.retention_by_tools"] == "cross-retention_by_tools"
+
+
+def test_test_statistics_are_changes_with_every_digit() -> None:
+    old = {"cross.x.chi2": {"value": 61.138, "kind": "statistic", "digits": 1},
+           "cross.x.p_value": {"value": 1.2e-12, "kind": "p_value"},
+           "cross.x.cramers_v": {"value": 0.526, "kind": "statistic", "digits": 3}}
+    new = {"cross.x.chi2": {"value": 60.9, "kind": "statistic", "digits": 1},
+           "cross.x.p_value": {"value": 3.4e-12, "kind": "p_value"},
+           "cross.x.cramers_v": {"value": 0.526, "kind": "statistic", "digits": 3}}
+    changes = locate(diff_figures(old, new), {"cross.x": "cross-x"}, {})
+    assert [(c.figure_id, c.slides) for c in changes] == [("cross.x.chi2", ("cross-x",)),
+                                                        ("cross.x.p_value", ("cross-x",))]
+    text = [" ".join(line.split()) for line in format_changes(changes, "text").splitlines()]
+    assert "cross.x.chi2 61.138 → 60.9 -0.238" in text
+    assert "cross.x.p_value 1.2e-12 → 3.4e-12 +2.2e-12" in text
+    assert json.loads(format_changes(changes, "json"))["figures"][0]["change"] == -0.238
 
 
 def _report_layouts(root: Path, figures: dict) -> list[Path]:

@@ -159,3 +159,33 @@ def test_a_failing_cell_surfaces_as_a_build_error(tmp_path: Path) -> None:
     executed = exc.value.executed  # the executed notebook keeps the traceback (the build keeps it on disk)
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert [o.ename for o in errors] == ["FilterError"] and errors[0].traceback
+
+
+@pytest.mark.slow
+def test_a_notebook_run_by_hand_writes_only_where_git_ignores(tmp_path: Path, monkeypatch) -> None:
+    """Jupyter runs a chapter notebook in its own folder with the default parameters: everything
+    it writes lands in report/jupyter/<chapter>/, which git ignores, never next to the notebook."""
+    import shutil
+    import subprocess
+
+    root = tmp_path / "project"
+    shutil.copytree(config.NOTEBOOKS_DIR, root / "notebooks")
+    shutil.copytree(config.DATA_DIR, root / "data")
+    for name in (".gitignore", "hakusho.toml"):
+        shutil.copyfile(config.PROJECT_ROOT / name, root / name)
+    (root / "report").mkdir()
+    shutil.copyfile(config.REPORT_DIR / "README.md", root / "report" / "README.md")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], cwd=root, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-qm", "the project"], cwd=root, check=True)
+    monkeypatch.setenv("HAKUSHO_PROJECT", str(root))
+    papermill.execute_notebook(str(root / "notebooks" / "06_appendix.ipynb"), str(tmp_path / "executed.ipynb"),
+                               cwd=str(root / "notebooks"), kernel_name="python3", progress_bar=False)
+    status = subprocess.run([*git, "status", "--porcelain", "--untracked-files=all"], cwd=root,
+                            capture_output=True, text=True, check=True).stdout
+    assert status == ""  # nothing new that git would pick up, nothing changed
+    written = root / "report" / "jupyter" / "appendix"
+    assert (written / "chapter.json").is_file() and any(written.glob("charts/*.svg"))
+    assert sorted(p.name for p in (root / "notebooks").iterdir()) == sorted(
+        p.name for p in config.NOTEBOOKS_DIR.iterdir())

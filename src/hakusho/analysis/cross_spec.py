@@ -132,6 +132,12 @@ def parse_crosses(data: Any, *, source: str = "crosses") -> list[CrossDef]:
     return out
 
 
+def slide_id(cross_id: str) -> str:
+    """A cross's slide: the id of its section in the HTML page, and where ``hakusho diff`` says
+    its figures (``cross.<id>.…``) appear."""
+    return f"cross-{cross_id}"
+
+
 def load_crosses(path: str | Path | None = None) -> list[CrossDef]:
     """The crosses of ``spec/crosses.yml`` (or of another file)."""
     path = Path(path) if path is not None else config.resource(CROSSES_FILE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hakusho.analysis.cross_spec import slide_id
 from hakusho.build_folder import CROSS_PART, Build
 from hakusho.charts.view import bar_gid
 from hakusho.errors import BuildError
@@ -129,7 +130,7 @@ def _cross_view(doc: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, 
     csv_name = f"{cross_id}.csv"
     return {
         "id": cross_id,
-        "anchor": f"cross-{cross_id}",
+        "anchor": slide_id(cross_id),
         "figure_anchor": f"cross-chart-{cross_id}",
         "title": tx.label(doc["title"]),
         "headline": str(doc["headline"][lang]),

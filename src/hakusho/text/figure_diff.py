@@ -6,8 +6,10 @@ change (in points for percentages), the slide that shows it (figure id → chart
 spec) and the commentary lines that reference it — the places to re-read.
 
 A report is read through :func:`hakusho.text.commentary.load_figures`: a merged ``figures.json`` at
-its root (``report/<wave>/figures.json``), per-chapter ``figures/<chapter>.json``, or a build
-directory's ``chapters/<chapter>/figures.json``.
+its root (``report/<wave>/figures.json``), per-chapter ``figures/<chapter>.json`` — the cross
+analysis's ``figures/cross.json`` with its chi-square, p-values and Cramér's V included — or a
+build directory's ``chapters/<chapter>/figures.json``. A test statistic that moved is a change
+like a share that moved: listed with every digit the build wrote.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hakusho import config
+from hakusho.build_folder import CROSS_PART
 from hakusho.errors import BuildError
 from hakusho.text.commentary import Figures, load_figures, quotes_by_figure
 
@@ -83,11 +86,20 @@ def diff_figures(old: Figures, new: Figures) -> list[FigureChange]:
 
 
 def slides_by_chart() -> dict[str, str]:
-    """{chart id: slide id} of the spec."""
+    """{chart id: slide id} of the spec, and {``cross.<id>``: slide id} of every cross."""
+    from hakusho.analysis.cross_spec import load_crosses, slide_id
     from hakusho.analysis.spec import default_spec
 
-    return {chart.id: slide.id for chapter in default_spec().chapters for slide in chapter.slides
-            for chart in slide.charts}
+    slides = {chart.id: slide.id for chapter in default_spec().chapters for slide in chapter.slides
+              for chart in slide.charts}
+    return slides | {f"{CROSS_PART}.{cross.id}": slide_id(cross.id) for cross in load_crosses()}
+
+
+def _chart_of(figure_id: str) -> str:
+    """The chart a figure belongs to: ``retention`` of ``retention.r80_90.pct``, and
+    ``cross.retention_by_tools`` of ``cross.retention_by_tools.chi2``."""
+    parts = figure_id.split(".")
+    return ".".join(parts[:2]) if parts[0] == CROSS_PART else parts[0]
 
 
 def locate(
@@ -96,7 +108,7 @@ def locate(
     """The changes with the slide of each figure's chart and the commentary lines quoting it."""
     located = []
     for c in changes:
-        slide = slides.get(c.figure_id.split(".")[0])
+        slide = slides.get(_chart_of(c.figure_id))
         located.append(FigureChange(c.figure_id, c.kind, c.status, c.old, c.new, c.change,
                                     (slide,) if slide else (), tuple(quotes.get(c.figure_id, ()))))
     return located
