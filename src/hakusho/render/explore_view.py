@@ -175,7 +175,7 @@ def explore_part(build_dir: Path | str, lang: str, *, segment: str, chapter_titl
     if doc is None:
         return None
     tx = Translator(lang)
-    segments = [s for s in doc["segments"]]
+    segments = list(doc["segments"])
     if segment not in {s["id"] for s in segments}:
         segment = segments[0]["id"]
     questions = {q["id"]: q for q in doc["questions"]}
