@@ -6,19 +6,21 @@ import math
 
 import pandas as pd
 import pytest
-from chapter_fixtures import DOING, codebook_2025, survey_2025
+from chapter_fixtures import CS_STATUS, DOING, codebook_2025, survey_2025
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hakusho.analysis.tabulate import (
     SERIES_COLUMNS,
     TABLE_COLUMNS,
+    base_mask,
     group_share,
     group_shares,
     median_bucket,
     median_by_series,
     one_series,
     percent,
+    ranked,
     ranking,
     round_pct,
     series_bases,
@@ -28,7 +30,7 @@ from hakusho.analysis.tabulate import (
     shares_by_population,
     stack_series,
 )
-from hakusho.survey.codebook import Condition
+from hakusho.survey.codebook import Codebook, Condition
 from hakusho.survey.wave import Survey
 
 
@@ -192,3 +194,131 @@ def test_shares_by_group_is_share_of_base_for_each_group() -> None:
     for qid in ("cs_status", "employees", "nrr", "tools", "industry"):
         stacked = stack_series({key: share_of_base(survey, qid, everyone & mask) for key, mask in groups.items()})
         pd.testing.assert_frame_equal(shares_by_group(survey, qid, everyone, groups), stacked)
+
+
+# --------------------------------------------------------------------------- edges of each promise
+
+
+def test_a_missing_value_stays_missing() -> None:
+    assert math.isnan(round_pct(float("nan")))
+    assert math.isnan(round_pct(pd.NA))  # type: ignore[arg-type]
+
+
+def test_percent_of_the_smallest_bases() -> None:
+    assert percent(1, 1) == 100.0
+    assert percent(0, 1) == 0.0
+    assert percent(1, 2) == 50.0
+    assert math.isnan(percent(0, 0)) and math.isnan(percent(0, -3))
+
+
+def test_a_population_listing_only_its_members_in_another_order_counts_the_same() -> None:
+    """A population may come as the members alone, in any order: the rest are outside it."""
+    survey = survey_2025()
+    doing = _where(survey, *DOING)
+    members = doing[doing].iloc[::-1]
+    assert len(members) == 90
+    for qid in ("cs_status", "nrr", "tools"):
+        expected = share_of_base(survey, qid, doing)
+        pd.testing.assert_frame_equal(share_of_base(survey, qid, members), expected)
+    mask = base_mask(survey, "employees", members)
+    assert mask.index.equals(survey.responses.index)
+    assert int(mask.sum()) == 90 and mask.equals(base_mask(survey, "employees", doing))
+
+
+def test_a_population_naming_someone_who_did_not_respond_counts_the_respondents_only() -> None:
+    survey = survey_2025()
+    doing = _where(survey, *DOING)
+    stray = pd.concat([doing, pd.Series([True], index=["not-a-respondent"])])
+    for qid in ("employees", "tools"):
+        pd.testing.assert_frame_equal(share_of_base(survey, qid, stray), share_of_base(survey, qid, doing))
+    assert base_mask(survey, "employees", stray).index.equals(survey.responses.index)
+
+
+def _survey_with_single_dont_know() -> Survey:
+    """The fixture survey, but "unknown" of cs_status is a "don't know" outside the base."""
+    status = {**CS_STATUS, "choices": [dict(c, in_base=c["key"] != "unknown") for c in CS_STATUS["choices"]]}
+    book = codebook_2025().model_dump(mode="json", by_alias=True, exclude_none=True)
+    book["questions"] = [status if q["id"] == "cs_status" else q for q in book["questions"]]
+    codebook = Codebook.model_validate(book)
+    return Survey(wave="2025", codebook=codebook, responses=survey_2025().responses)
+
+
+def test_a_dont_know_of_a_single_answer_is_counted_but_left_out_of_the_base() -> None:
+    survey = _survey_with_single_dont_know()
+    saas = _where(survey, ["industry", "includes", "saas"])
+    table = share_of_base(survey, "cs_status", saas).set_index("choice_key")
+    assert table["count"].to_dict() == {"doing": 60, "planning": 20, "not_doing": 4, "unknown": 16}
+    assert set(table["base"]) == {84}
+    assert table["pct"].drop("unknown").to_dict() == {"doing": 71.4, "planning": 23.8, "not_doing": 4.8}
+    assert math.isnan(table.loc["unknown", "pct"])
+    assert int(base_mask(survey, "cs_status", saas).sum()) == 84
+
+
+def test_a_box_left_blank_by_someone_who_answered_is_not_a_tick() -> None:
+    survey = survey_2025()
+    responses = survey.responses.copy()
+    ticked_both = responses.index[:20]  # the first block ticked crm and sheet, not ai
+    responses.loc[ticked_both, "tools__ai"] = pd.NA
+    blank = Survey(wave="2025", codebook=survey.codebook, responses=responses)
+    table = share_of_base(blank, "tools", _where(blank, *DOING)).set_index("choice_key")
+    assert table["count"].to_dict() == {"crm": 45, "sheet": 50, "ai": 10}
+    assert set(table["base"]) == {90}
+
+
+def test_an_unknown_choice_in_a_combined_share_is_named() -> None:
+    table = pd.DataFrame([(1, "a", "A", "A", 1, 3, 33.3), (2, "b", "B", "B", 2, 3, 66.7)], columns=TABLE_COLUMNS)
+    with pytest.raises(KeyError, match="no such choices: y, zz"):
+        group_share(table, ["a", "zz", "y"])
+    with pytest.raises(KeyError, match="group g: no such choices: y, zz"):
+        group_shares(stack_series({"s": table}), {"g": ["zz", "a", "y"]})
+
+
+def test_a_combined_share_ignores_choices_outside_the_group() -> None:
+    """A "don't know" row without a share does not blank a group that leaves it out."""
+    table = stack_series({"s": pd.DataFrame([(1, "a", "A", "A", 1, 4, 25.0), (2, "b", "B", "B", 2, 4, 50.0),
+                                             (3, "c", "C", "C", 1, 4, 25.0), (9, "dk", "DK", "DK", 5, 4, math.nan)],
+                                            columns=TABLE_COLUMNS)})
+    assert group_shares(table, {"ab": ["a", "b"], "bc": ["b", "c"]}) == {"ab": {"s": 75.0}, "bc": {"s": 75.0}}
+
+
+def test_the_median_of_a_single_bucket_is_that_bucket() -> None:
+    table = pd.DataFrame({"choice_key": ["only"], "count": [5], "base": [5], "pct": [100.0]})
+    assert median_bucket(table) == "only"
+    table = pd.DataFrame({"choice_key": ["dk", "only"], "count": [3, 5], "base": [5, 5], "pct": [math.nan, 100.0]})
+    assert median_bucket(table) == "only"
+
+
+def test_ranked_gives_competition_ranks_largest_first() -> None:
+    table = pd.DataFrame([(1, "a", "A", "A", 5, 22, 22.7), (2, "b", "B", "B", 7, 22, 31.8),
+                          (3, "c", "C", "C", 5, 22, 22.7), (4, "d", "D", "D", 5, 22, 22.7),
+                          (9, "dk", "DK", "DK", 9, 22, math.nan)], columns=TABLE_COLUMNS)
+    out = ranked(table)
+    assert list(out.columns) == [*TABLE_COLUMNS, "rank"]
+    assert out.index.equals(pd.RangeIndex(4))
+    assert out["choice_key"].tolist() == ["b", "a", "c", "d"]
+    assert out["rank"].tolist() == [1, 2, 2, 2]  # ties share the best rank
+    assert out["rank"].dtype == "int64"
+
+
+def test_ties_keep_questionnaire_order_in_a_long_list() -> None:
+    """Stable on any length: 60 choices in three tied groups stay in questionnaire order."""
+    keys = [f"k{i:02d}" for i in range(60)]
+    counts = [i % 3 for i in range(60)]
+    table = pd.DataFrame({"choice_code": range(60), "choice_key": keys, "label_ja": keys, "label_en": keys,
+                          "count": counts, "base": 60, "pct": [percent(c, 60) for c in counts]})
+    expected = [k for c in (2, 1, 0) for k, n in zip(keys, counts, strict=True) if n == c]
+    assert ranking(table) == expected
+
+
+def test_stacked_series_have_a_plain_index_and_typed_columns() -> None:
+    one = pd.DataFrame([(1, "a", "A", "A", 1, 3, 33.3), (2, "b", "B", "B", 2, 3, 66.7)], columns=TABLE_COLUMNS)
+    single = pd.DataFrame([(1, "a", "A", "A", 4, 4, 100.0)], columns=TABLE_COLUMNS)
+    table = stack_series({"first": one, "second": single})
+    assert table.index.equals(pd.RangeIndex(3))
+    assert str(table["count"].dtype) == "Int64"
+    assert table["base"].dtype == "int64" and table["pct"].dtype == "float64"
+    second = one_series(table, "second")
+    assert list(second.columns) == TABLE_COLUMNS and second.index.equals(pd.RangeIndex(1))
+    assert series_bases(table) == {"first": 3, "second": 4}
+    empty = stack_series({})
+    assert list(empty.columns) == SERIES_COLUMNS and len(empty) == 0
