@@ -182,7 +182,11 @@ def conditions_mask(codebook: Codebook, responses: pd.DataFrame,
     return mask
 
 
-_FILTER_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(==|!=|<=|>=|<|>|not in|in|includes|excludes)\s*(.+?)\s*$")
+# Word operators need a space after them, and "includes" is tried before "in", so that
+# "industry includes saas" is not read as "industry in cludes saas".
+_FILTER_RE = re.compile(
+    r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(==|!=|<=|>=|<|>|\s(?:not in|includes|excludes|in)(?=[\s\[]))\s*(.+?)\s*$"
+)
 
 
 def parse_filter(text: str | Sequence[str]) -> Condition:
@@ -200,6 +204,7 @@ def parse_filter(text: str | Sequence[str]) -> Condition:
                          expected="e.g. employees >= 1000, route == sns, industry includes saas")],
             )
         var, op, raw = m.groups()
+        op = op.strip()
     else:
         if len(text) != 3:
             raise FilterError(f"a filter has three parts (variable, operator, value), got {list(text)}")

@@ -1,0 +1,386 @@
+"""Filters, routing and population rules: every operator on every kind of question, by the
+respondents it keeps, and every way a filter can be wrong, by the message it gives."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from hakusho.errors import FilterError
+from hakusho.survey import filters
+from hakusho.survey.codebook import Codebook, Condition
+from hakusho.survey.filters import (
+    condition_mask,
+    conditions_mask,
+    describe_filters,
+    filter_slug,
+    parse_filter,
+    resolve_choice,
+)
+
+SURVEY = {"title": {"ja": "試験", "en": "Test"}, "publisher": {"ja": "試験", "en": "Test"},
+          "method": {"ja": "ウェブ", "en": "Web"}, "target": {"ja": "誰でも", "en": "Anyone"},
+          "period_start": "2024-12-01", "period_end": "2024-12-31"}
+DONT_KNOW = {"code": 9, "key": "dk", "ja": "わからない", "en": "Don't know", "in_base": False}
+QUESTIONS = [
+    # An ordinal scale with bounds (filtered by bound or by choice) and a "don't know".
+    {"id": "employees", "column": "Q1", "type": "ordinal", "text": {"ja": "従業員数", "en": "Employees"},
+     "unit": {"ja": "名", "en": "employees"},
+     "choices": [{"code": 1, "key": "small", "ja": "1〜99名", "en": "1–99", "lower": 1, "upper": 100},
+                 {"code": 2, "key": "mid", "ja": "100〜999名", "en": "100–999", "lower": 100, "upper": 1000},
+                 {"code": 3, "key": "large", "ja": "1,000名以上", "en": "1,000+", "lower": 1000},
+                 DONT_KNOW]},
+    # An ordinal scale without bounds: only its order.
+    {"id": "stage", "column": "Q2", "type": "ordinal", "text": {"ja": "段階", "en": "Stage"},
+     "choices": [{"code": i, "key": k, "ja": f"段階{k}", "en": f"Stage {k}"} for i, k in enumerate("abcd", start=1)]
+     + [DONT_KNOW]},
+    {"id": "route", "column": "Q3", "type": "single", "text": {"ja": "回答経路", "en": "Route"},
+     "choices": [{"code": 1, "key": "panel", "ja": "調査会社経由", "en": "Survey panel"},
+                 {"code": 2, "key": "sns", "ja": "SNS経由", "en": "Social media"},
+                 {"code": 3, "key": "mail", "ja": "メール", "en": "Mail"}]},
+    {"id": "tools", "column": "Q4", "type": "multi", "text": {"ja": "ツール", "en": "Tools"},
+     "choices": [{"code": 1, "key": "crm", "ja": "CRM", "en": "CRM"},
+                 {"code": 2, "key": "sheet", "ja": "表計算", "en": "Spreadsheet"},
+                 {"code": 3, "key": "ai", "ja": "AI", "en": "AI"}]},
+    {"id": "age", "column": "Q5", "type": "numeric", "text": {"ja": "年齢", "en": "Age"}},
+    {"id": "comment", "column": "Q6", "type": "text", "text": {"ja": "自由記述", "en": "Comment"}},
+]
+NA = None
+# id: employees, stage, route, (crm, sheet, ai), age
+ROWS = {
+    "r1": ("small", "a", "panel", (True, False, False), 25),
+    "r2": ("mid", "b", "sns", (True, True, False), 40),
+    "r3": ("large", "c", "mail", (False, False, True), 55),
+    "r4": ("dk", "d", "panel", (False, False, False), NA),
+    "r5": (NA, "dk", "sns", (NA, NA, NA), 30),
+    "r6": ("mid", NA, NA, (False, True, False), 40.5),
+    "r7": ("large", "d", "panel", (True, False, True), 100),
+    "r8": ("small", "a", "sns", (NA, NA, NA), 0),
+}
+
+
+def codebook() -> Codebook:
+    return Codebook.model_validate({"wave": "2025", "survey": SURVEY, "id_column": "ID", "questions": QUESTIONS})
+
+
+def responses() -> pd.DataFrame:
+    book = codebook()
+    index = pd.Index(list(ROWS), name="respondent_id")
+    data: dict[str, pd.Series] = {}
+    for position, qid in enumerate(("employees", "stage", "route")):
+        q = book.question(qid)
+        codes = [None if r[position] is None else q.choice(r[position]).code for r in ROWS.values()]
+        data[qid] = pd.Series(codes, index=index, dtype="Int64")
+    for i, key in enumerate(("crm", "sheet", "ai")):
+        data[f"tools__{key}"] = pd.Series([r[3][i] for r in ROWS.values()], index=index, dtype="boolean")
+    data["age"] = pd.Series([r[4] for r in ROWS.values()], index=index, dtype="Float64")
+    data["comment"] = pd.Series(["x"] * len(ROWS), index=index, dtype="string")
+    return pd.DataFrame(data, index=index)
+
+
+def kept(var: str, op: str, value: object) -> set[str]:
+    mask = condition_mask(codebook(), responses(), Condition(var=var, op=op, value=value))
+    assert mask.dtype == bool and mask.index.equals(responses().index)
+    return set(mask[mask].index)
+
+
+def fails(var: str, op: str, value: object) -> FilterError:
+    with pytest.raises(FilterError) as info:
+        condition_mask(codebook(), responses(), Condition(var=var, op=op, value=value))
+    return info.value
+
+
+# --------------------------------------------------------------------------- ordinal, by choice
+
+
+@pytest.mark.parametrize(("op", "value", "expected"), [
+    (">=", "b", {"r2", "r3", "r4", "r7"}),  # the boundary choice itself is in
+    (">", "b", {"r3", "r4", "r7"}),
+    ("<=", "b", {"r1", "r2", "r8"}),
+    ("<", "b", {"r1", "r8"}),
+    (">=", "a", {"r1", "r2", "r3", "r4", "r7", "r8"}),
+    (">", "d", set()),
+    ("<=", "d", {"r1", "r2", "r3", "r4", "r7", "r8"}),
+    ("<", "a", set()),
+    (">=", "Stage c", {"r3", "r4", "r7"}),  # by label, either language
+    ("<", "段階c", {"r1", "r2", "r8"}),
+    (">=", 2, {"r2", "r3", "r4", "r7"}),  # by code: a scale without bounds has no numbers to compare
+    (">", "2", {"r3", "r4", "r7"}),
+])
+def test_an_ordinal_without_bounds_compares_by_questionnaire_order(op: str, value: object,
+                                                                    expected: set[str]) -> None:
+    assert kept("stage", op, value) == expected
+
+
+@pytest.mark.parametrize(("op", "expected"), [
+    (">=", {"r2", "r3", "r6", "r7"}),
+    (">", {"r3", "r7"}),
+    ("<=", {"r1", "r2", "r6", "r8"}),
+    ("<", {"r1", "r8"}),
+])
+def test_an_ordinal_with_bounds_compares_by_choice_when_given_a_choice(op: str, expected: set[str]) -> None:
+    """``employees >= mid`` keeps the boundary group: the planted ``>`` for ``>=`` must fail here."""
+    assert kept("employees", op, "mid") == expected
+
+
+def test_a_dont_know_has_no_place_in_the_order() -> None:
+    error = fails("stage", ">=", "dk")
+    assert error.message == "filter: 'dk' has no place in the order of stage"
+
+
+# --------------------------------------------------------------------------- ordinal, by bound
+
+
+@pytest.mark.parametrize(("op", "bound", "expected"), [
+    (">=", 100, {"r2", "r3", "r6", "r7"}),
+    (">", 100, {"r2", "r3", "r6", "r7"}),  # a bound falls between buckets: > and >= keep the same ones
+    ("<=", 1000, {"r1", "r2", "r6", "r8"}),
+    ("<", 1000, {"r1", "r2", "r6", "r8"}),
+    (">=", 1000, {"r3", "r7"}),
+    ("<", 100, {"r1", "r8"}),
+    (">=", 1, {"r1", "r2", "r3", "r6", "r7", "r8"}),
+    ("<", 1, set()),
+    (">=", "1000", {"r3", "r7"}),  # numbers may come as text
+    ("<", 100.0, {"r1", "r8"}),
+])
+def test_an_ordinal_with_bounds_compares_whole_buckets_by_bound(op: str, bound: object, expected: set[str]) -> None:
+    assert kept("employees", op, bound) == expected
+
+
+def test_a_number_inside_a_bucket_is_refused_with_the_boundaries() -> None:
+    error = fails("employees", ">=", 500)
+    assert error.message == "filter: 500 is not a bucket boundary of employees"
+    (problem,) = error.problems
+    assert problem.column == "employees" and problem.value == 500
+    assert problem.expected == "one of 1 employees, 100 employees, 1000 employees"
+
+
+def test_boundaries_are_listed_without_a_unit_when_the_question_has_none() -> None:
+    book = codebook().model_dump(mode="json", by_alias=True, exclude_none=True)
+    for q in book["questions"]:
+        q.pop("unit", None)
+    with pytest.raises(FilterError) as info:
+        condition_mask(Codebook.model_validate(book), responses(), Condition(var="employees", op="<", value=50))
+    assert info.value.problems[0].expected == "one of 1, 100, 1000"
+
+
+# --------------------------------------------------------------------------- single answers
+
+
+@pytest.mark.parametrize(("op", "value", "expected"), [
+    ("==", "sns", {"r2", "r5", "r8"}),
+    ("!=", "sns", {"r1", "r3", "r4", "r7"}),  # no answer is neither sns nor not sns
+    ("in", ["panel", "mail"], {"r1", "r3", "r4", "r7"}),
+    ("not in", ["panel", "mail"], {"r2", "r5", "r8"}),
+    ("in", ("mail",), {"r3"}),
+    ("==", 2, {"r2", "r5", "r8"}),
+    ("==", " 2 ", {"r2", "r5", "r8"}),
+    ("==", "SNS経由", {"r2", "r5", "r8"}),
+    ("==", "Social media", {"r2", "r5", "r8"}),
+    ("!=", "Survey panel", {"r2", "r3", "r5", "r8"}),
+])
+def test_a_single_answer_is_matched_by_key_code_or_label(op: str, value: object, expected: set[str]) -> None:
+    assert kept("route", op, value) == expected
+
+
+def test_a_single_answer_refuses_order_multi_operators_and_lists_for_equality() -> None:
+    assert fails("route", ">", "sns").message == "filter: route has no order; use == / != / in / not in"
+    assert fails("route", ">", "sns").problems[0].expected == "==, !=, in, not in"
+    error = fails("route", "includes", "sns")
+    assert error.message == "filter: includes / excludes apply to multiple-answer questions; route is single"
+    assert error.problems[0].value == "includes"
+    assert fails("route", "==", ["sns", "mail"]).message == "filter: == takes one value; use in / not in for a list"
+    assert fails("route", "!=", ["sns", "mail"]).message == "filter: != takes one value; use in / not in for a list"
+
+
+def test_an_unknown_choice_is_named_with_the_nearest_valid_ones() -> None:
+    error = fails("route", "==", "snss")
+    assert error.message == "filter: 'snss' is not a choice of route"
+    (problem,) = error.problems
+    assert (problem.message, problem.column, problem.value) == ("unknown choice", "route", "snss")
+    assert problem.expected == "did you mean sns? valid: panel, sns, mail"
+
+
+# --------------------------------------------------------------------------- multiple answers
+
+
+@pytest.mark.parametrize(("op", "value", "expected"), [
+    ("includes", "crm", {"r1", "r2", "r7"}),
+    ("excludes", "crm", {"r3", "r4", "r6"}),  # only those who answered can leave a box unticked
+    ("includes", ["crm", "ai"], {"r1", "r2", "r3", "r7"}),  # any of them
+    ("excludes", ["crm", "ai"], {"r4", "r6"}),  # none of them
+    ("==", "sheet", {"r2", "r6"}),
+    ("in", ["sheet", "ai"], {"r2", "r3", "r6", "r7"}),
+    ("!=", "sheet", {"r1", "r3", "r4", "r7"}),
+    ("not in", ["sheet", "ai"], {"r1", "r4"}),
+    ("includes", "Spreadsheet", {"r2", "r6"}),
+    ("includes", 3, {"r3", "r7"}),
+])
+def test_multiple_answers_include_or_exclude_any_of_the_choices(op: str, value: object, expected: set[str]) -> None:
+    assert kept("tools", op, value) == expected
+
+
+def test_multiple_answers_have_no_order() -> None:
+    error = fails("tools", ">=", "crm")
+    assert error.message == "filter: tools is a multiple-answer question; use includes / excludes"
+    (problem,) = error.problems
+    assert (problem.column, problem.value) == ("tools", ">=")
+    assert problem.expected == "includes, excludes, in, not in"
+
+
+# --------------------------------------------------------------------------- numbers and text
+
+
+@pytest.mark.parametrize(("op", "value", "expected"), [
+    (">=", 40, {"r2", "r3", "r6", "r7"}),
+    (">", 40, {"r3", "r6", "r7"}),
+    ("<", 30, {"r1", "r8"}),
+    ("<=", 30, {"r1", "r5", "r8"}),
+    ("==", 40, {"r2"}),
+    ("!=", 40, {"r1", "r3", "r5", "r6", "r7", "r8"}),  # no answer is left out, as for choices
+    ("==", "40.5", {"r6"}),
+    ("in", [25, "30"], {"r1", "r5"}),
+    ("not in", [25, 30], {"r2", "r3", "r6", "r7", "r8"}),
+    (">=", "-1", {"r1", "r2", "r3", "r5", "r6", "r7", "r8"}),
+])
+def test_a_numeric_answer_compares_as_a_number(op: str, value: object, expected: set[str]) -> None:
+    assert kept("age", op, value) == expected
+
+
+def test_a_numeric_answer_needs_a_number() -> None:
+    error = fails("age", ">=", "forty")
+    assert error.message == "filter: age is numeric; 'forty' is not a number"
+    (problem,) = error.problems
+    assert (problem.column, problem.value, problem.expected) == ("age", "forty", "a number")
+    assert fails("age", "==", True).message == "filter: age is numeric; 'True' is not a number"
+
+
+def test_free_text_cannot_be_filtered() -> None:
+    assert fails("comment", "==", "x").message == "filter: comment is free text and cannot be filtered on"
+
+
+# --------------------------------------------------------------------------- variables, operators, AND
+
+
+def test_an_unknown_variable_is_named_with_the_nearest_ones() -> None:
+    error = fails("employes", "==", "small")
+    assert error.message == "filter: unknown variable 'employes'"
+    (problem,) = error.problems
+    assert problem.value == "employes"
+    assert problem.expected.startswith("did you mean employees? valid: employees, stage, route")
+
+
+def test_an_unknown_operator_is_refused_with_the_valid_ones() -> None:
+    cond = Condition.model_construct(var="route", op="~", value="sns")
+    with pytest.raises(FilterError) as info:
+        condition_mask(codebook(), responses(), cond, source="routing of x")
+    assert info.value.message == ("routing of x: unknown operator '~' (valid: !=, <, <=, ==, >, >=, excludes, in, "
+                                  "includes, not in)")
+
+
+def test_messages_name_where_the_condition_comes_from() -> None:
+    with pytest.raises(FilterError, match=r"^population saas: unknown variable 'nope'$"):
+        condition_mask(codebook(), responses(), Condition(var="nope", op="==", value=1), source="population saas")
+    with pytest.raises(FilterError, match=r"^routing of q9: 'x' is not a choice of route$"):
+        conditions_mask(codebook(), responses(), [Condition(var="route", op="==", value="x")], source="routing of q9")
+
+
+def test_conditions_combine_with_and_and_none_selects_everyone() -> None:
+    book, frame = codebook(), responses()
+    everyone = conditions_mask(book, frame, [])
+    assert everyone.dtype == bool and everyone.all() and everyone.index.equals(frame.index)
+    both = conditions_mask(book, frame, [Condition(var="route", op="==", value="panel"),
+                                         Condition(var="employees", op=">=", value="large")])
+    assert set(both[both].index) == {"r7"}
+
+
+def test_the_closest_names_are_offered_and_a_long_list_is_cut() -> None:
+    options = [f"choice_{i:02d}" for i in range(45)]
+    text = filters._closest("choice_4", options)
+    assert text.startswith("did you mean ")
+    assert text.endswith("choice_39 …")
+    assert text.count("choice_") == 3 + 40
+    assert filters._closest("zzz", ["a", "b"]) == "valid: a, b"
+
+
+def test_resolve_choice_accepts_every_name_of_a_choice() -> None:
+    route = codebook().question("route")
+    for name in ("mail", 3, "3", " 3", "メール", "Mail"):
+        assert resolve_choice(route, name) == 3
+    with pytest.raises(FilterError, match=r"^routing of q: 'post' is not a choice of route$"):
+        resolve_choice(route, "post", source="routing of q")
+
+
+# --------------------------------------------------------------------------- reading a filter
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("employees >= 1000", ("employees", ">=", "1000")),
+    ("  employees>=1000  ", ("employees", ">=", "1000")),
+    ("employees < e100_299", ("employees", "<", "e100_299")),
+    ("employees <= 1000", ("employees", "<=", "1000")),
+    ("employees > 1000", ("employees", ">", "1000")),
+    ("route == 'sns'", ("route", "==", "sns")),
+    ('route != "sns"', ("route", "!=", "sns")),
+    ("route in sns, mail", ("route", "in", ["sns", "mail"])),
+    ("route not in [sns, 'mail',]", ("route", "not in", ["sns", "mail"])),
+    ("route in [sns]", ("route", "in", ["sns"])),
+    ("tools includes crm", ("tools", "includes", "crm")),
+    ("industry includes saas", ("industry", "includes", "saas")),
+    ("route in[sns,mail]", ("route", "in", ["sns", "mail"])),
+    ("index == 1", ("index", "==", "1")),
+    ("tools excludes ai", ("tools", "excludes", "ai")),
+    (("employees", " >= ", " 1000 "), ("employees", ">=", "1000")),
+    (["route", "in", "[a, b]"], ("route", "in", ["a", "b"])),
+    (("age", ">", 30), ("age", ">", "30")),
+])
+def test_a_filter_is_read_into_a_condition(text: object, expected: tuple[str, str, object]) -> None:
+    cond = parse_filter(text)  # type: ignore[arg-type]
+    assert (cond.var, cond.op, cond.value) == expected
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("employees ~ 1000", "cannot read filter 'employees ~ 1000'"),
+    ("employees", "cannot read filter 'employees'"),
+    (("employees", ">="), "a filter has three parts (variable, operator, value), got ['employees', '>=']"),
+    (("employees", "~", "1"), "unknown operator '~' in filter (valid: !=, <, <=, ==, >, >=, excludes, in, "
+                              "includes, not in)"),
+    (("1st", "==", "x"), "'1st' is not a variable name"),
+    (("route x", "==", "x"), "'route x' is not a variable name"),
+])
+def test_a_filter_that_cannot_be_read_says_why(text: object, says: str) -> None:
+    with pytest.raises(FilterError) as info:
+        parse_filter(text)  # type: ignore[arg-type]
+    assert info.value.message == says
+
+
+def test_an_unreadable_filter_shows_the_expected_form() -> None:
+    with pytest.raises(FilterError) as info:
+        parse_filter("route is sns")
+    (problem,) = info.value.problems
+    assert problem.value == "route is sns"
+    assert problem.expected == "e.g. employees >= 1000, route == sns, industry includes saas"
+
+
+# --------------------------------------------------------------------------- naming a filter
+
+
+def test_a_filter_is_described_in_one_line_and_named_for_a_folder() -> None:
+    conds = [parse_filter("employees >= 1000"), parse_filter("route not in sns, mail"),
+             parse_filter("tools includes crm")]
+    assert describe_filters(conds) == "employees >= 1000 & route not in [sns, mail] & tools includes crm"
+    assert filter_slug(conds) == "employees-ge-1000__route-notin-sns+mail__tools-has-crm"
+    assert describe_filters([]) == "" and filter_slug([]) == ""
+
+
+@pytest.mark.parametrize(("op", "word"), [("==", "eq"), ("!=", "ne"), ("<", "lt"), ("<=", "le"), (">", "gt"),
+                                          (">=", "ge"), ("in", "in"), ("not in", "notin"), ("includes", "has"),
+                                          ("excludes", "hasnot")])
+def test_every_operator_has_its_word_in_a_folder_name(op: str, word: str) -> None:
+    assert filter_slug([Condition(var="v", op=op, value="x")]) == f"v-{word}-x"
+
+
+def test_a_folder_name_keeps_only_safe_characters_and_stays_short() -> None:
+    assert filter_slug([Condition(var="route", op="==", value="SNS経由 / x")]) == "route-eq-SNS_x"
+    long = filter_slug([Condition(var="route", op="in", value=[f"choice{i}" for i in range(40)])])
+    assert len(long) == 120 and long.startswith("route-in-choice0+choice1+")
