@@ -12,7 +12,7 @@ import yaml
 from hakusho import config
 from hakusho.analysis.spec import default_spec
 from hakusho.analysis.tabulate import TABLE_COLUMNS
-from hakusho.errors import CodebookError
+from hakusho.errors import CodebookError, Problem
 from hakusho.survey.codebook import Codebook, load_codebook
 from hakusho.survey.crosswalk import Crosswalk, load_crosswalk, share_in_target_terms, validate_crosswalk
 from hakusho.survey.load import load_wave
@@ -210,3 +210,176 @@ def test_a_variable_without_counterpart_is_an_error(survey_2023: Survey, books: 
 
 def test_default_path_is_the_projects(books: tuple[Codebook, Codebook]) -> None:
     assert load_crosswalk().source == str(config.CROSSWALK_PATH)
+
+
+# ------------------------------------------------------------------ every promise on small codebooks
+
+INFO = {"title": {"ja": "t", "en": "t"}, "publisher": {"ja": "p", "en": "p"}, "method": {"ja": "m", "en": "m"},
+        "target": {"ja": "t", "en": "t"}, "period_start": "2000-01-01", "period_end": "2000-01-02"}
+
+
+def _book(wave: str, questions: dict[str, tuple[str, list[str]]]) -> Codebook:
+    """A codebook of ``{id: (type, choice keys)}``; a key starting with "dk" is outside the base."""
+    return Codebook.model_validate({"wave": wave, "id_column": "ID", "survey": INFO, "questions": [
+        {"id": qid, "column": qid.upper(), "type": kind, "text": {"ja": qid, "en": qid},
+         "choices": [{"code": i + 1, "key": k, "ja": k, "en": k, "in_base": not k.startswith("dk")}
+                     for i, k in enumerate(keys)]}
+        for qid, (kind, keys) in questions.items()]})
+
+
+OLD = _book("1", {"band": ("ordinal", ["low", "mid", "high", "dk"]), "used": ("multi", ["x", "y", "z"]),
+                  "kind": ("single", ["a", "b"])})
+NEW = _book("2", {"band": ("ordinal", ["low_mid", "high", "top", "dk_new"]), "used": ("multi", ["xy", "z", "w"]),
+                  "kind": ("ordinal", ["b", "a"])})
+
+
+def _walk(*variables: dict, source: str | None = "walk.yml", from_wave: str = "1", to_wave: str = "2") -> Crosswalk:
+    entries = [{**v, "line": 10 + 5 * i} for i, v in enumerate(variables)]
+    return Crosswalk.model_validate({"from_wave": from_wave, "to_wave": to_wave, "variables": entries,
+                                     "source": source})
+
+
+def _all_problems(crosswalk: Crosswalk) -> tuple[str, list[Problem]]:
+    with pytest.raises(CodebookError) as info:
+        validate_crosswalk(crosswalk, OLD, NEW)
+    return info.value.message, info.value.problems
+
+
+def test_every_broken_entry_is_located_with_what_was_expected() -> None:
+    message, problems = _all_problems(_walk(
+        {"from": "nope", "to": "band", "choices": {}},
+        {"from": "band", "to": "gone", "choices": {}},
+        {"from": "band", "to": "used", "choices": {}},
+        {"from": "band", "to": "band", "choices": {"zz": "high", "low": "qq"}},
+        {"from": "band", "to": "band", "choices": {"low": "high", "high": "low_mid"}},
+    ))
+    assert message == "walk.yml does not match codebooks 1 and 2"
+    assert problems == [
+        Problem("no variable 'nope' in codebook 1", file="walk.yml", row=10, column="from", value="nope",
+                expected="one of band, kind, used"),
+        Problem("no variable 'gone' in codebook 2", file="walk.yml", row=15, column="to", value="gone",
+                expected="one of band, kind, used"),
+        Problem("band (ordinal) cannot be compared with used (multi)", file="walk.yml", row=20,
+                expected="both multiple-answer, or both single / ordinal"),
+        Problem("variables[3]: band is mapped twice", file="walk.yml", row=25, value="band",
+                expected="one entry per 2025 variable"),
+        Problem("band has no choice 'zz' in codebook 1", file="walk.yml", row=25, column="choices.zz", value="zz",
+                expected="one of low, mid, high, dk"),
+        Problem("band has no choice 'qq' in codebook 2", file="walk.yml", row=25, column="choices.low", value="qq",
+                expected="one of low_mid, high, top, dk_new"),
+        Problem("variables[4]: band is mapped twice", file="walk.yml", row=30, value="band",
+                expected="one entry per 2025 variable"),
+        Problem("band: 'high' comes after 'low' but maps to an earlier bucket", file="walk.yml", row=30,
+                column="choices.high", value="low_mid", expected="'high' or a later bucket"),
+    ]
+
+
+def test_wrong_waves_are_named_and_a_crosswalk_without_file_is_called_so() -> None:
+    message, problems = _all_problems(_walk({"from": "band", "to": "band", "choices": {"low": "low_mid"}},
+                                            source=None, from_wave="0", to_wave="3"))
+    assert message == "crosswalk does not match codebooks 1 and 2"
+    assert problems == [
+        Problem("crosswalk starts from another wave", value="0", expected="the wave of the earlier codebook, 1"),
+        Problem("crosswalk leads to another wave", value="3", expected="the wave of the later codebook, 2"),
+    ]
+
+
+def test_a_single_answer_may_become_an_ordinal_in_any_order() -> None:
+    """Only two ordinal scales must keep their order; a single answer has none to keep."""
+    validate_crosswalk(_walk({"from": "kind", "to": "kind", "choices": {"a": "a", "b": "b"}}), OLD, NEW)
+    validate_crosswalk(_walk({"from": "band", "to": "band", "choices": {"low": "low_mid", "mid": "low_mid",
+                                                                       "high": "high"}}), OLD, NEW)
+
+
+def _survey(**columns: list[object]) -> Survey:
+    index = pd.Index([f"r{i}" for i in range(len(next(iter(columns.values()))))], name="respondent_id")
+    data = {}
+    for name, values in columns.items():
+        dtype = "boolean" if name.startswith("used__") else "Int64"
+        data[name] = pd.array(values, dtype=dtype)
+    return Survey(wave="1", codebook=OLD, responses=pd.DataFrame(data, index=index))
+
+
+BAND = {"from": "band", "to": "band", "choices": {"low": "low_mid", "mid": "low_mid", "high": "high", "dk": "dk_new"}}
+USED = {"from": "used", "to": "used", "choices": {"x": "xy", "y": "xy", "z": "z"}}
+
+
+def test_single_answers_in_later_terms_keep_dont_know_and_new_choices_out_of_the_base() -> None:
+    # low, mid, high, dk, high, low, missing
+    survey = _survey(band=[1, 2, 3, 4, 3, 1, None])
+    everyone = pd.Series(True, index=survey.responses.index)
+    table = share_in_target_terms(survey, everyone, "band", NEW, _walk(BAND)).set_index("choice_key")
+    assert table["count"].to_dict() == {"low_mid": 3, "high": 2, "top": 0, "dk_new": 1}
+    assert set(table["base"]) == {5}
+    assert table["pct"].drop("dk_new").to_dict() == {"low_mid": 60.0, "high": 40.0, "top": 0.0}
+    assert pd.isna(table.loc["dk_new", "pct"])
+
+
+def test_multiple_answers_in_later_terms_ignore_blank_boxes() -> None:
+    survey = _survey(used__x=[True, None, False, None], used__y=[None, True, False, None],
+                     used__z=[False, False, True, None])
+    everyone = pd.Series(True, index=survey.responses.index)
+    table = share_in_target_terms(survey, everyone, "used", NEW, _walk(USED)).set_index("choice_key")
+    assert table["count"].to_dict() == {"xy": 2, "z": 1, "w": 0}
+    assert set(table["base"]) == {3}  # the fourth answered nothing
+    assert table["pct"].to_dict() == {"xy": 66.7, "z": 33.3, "w": 0.0}
+
+
+def test_a_population_listing_only_its_members_counts_only_them() -> None:
+    survey = _survey(band=[1, 2, 3, 4, 3, 1, None], used__x=[True] * 7, used__y=[False] * 7, used__z=[True] * 7)
+    members = pd.Series(True, index=["r4", "r0"])  # in any order, the rest are outside
+    walk = _walk(BAND, USED)
+    band = share_in_target_terms(survey, members, "band", NEW, walk).set_index("choice_key")
+    assert band["count"].to_dict() == {"low_mid": 1, "high": 1, "top": 0, "dk_new": 0}
+    used = share_in_target_terms(survey, members, "used", NEW, walk).set_index("choice_key")
+    assert used["count"].to_dict() == {"xy": 2, "z": 2, "w": 0} and set(used["base"]) == {2}
+
+
+def test_a_variable_missing_from_the_crosswalk_is_named_with_the_ones_it_has() -> None:
+    survey = _survey(band=[1])
+    with pytest.raises(CodebookError) as info:
+        share_in_target_terms(survey, pd.Series(True, index=["r0"]), "kind", NEW, _walk(BAND, USED))
+    assert info.value.message == "kind has no counterpart in wave 1"
+    assert info.value.problems == [Problem("not in the crosswalk", file="walk.yml", value="kind",
+                                           expected="one of band, used")]
+
+
+def test_a_broken_entry_is_caught_before_tabulating_and_located() -> None:
+    survey = _survey(band=[1])
+    broken = {"from": "band", "to": "band", "choices": {"low": "nowhere"}}
+    with pytest.raises(CodebookError) as info:
+        share_in_target_terms(survey, pd.Series(True, index=["r0"]), "band", NEW, _walk(broken))
+    (problem,) = info.value.problems
+    assert (problem.file, problem.row, problem.value) == ("walk.yml", 10, "nowhere")
+
+
+def test_unreadable_yaml_is_located_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "crosswalk.yml"
+    path.write_text("from_wave: '1'\nto_wave: '2'\nvariables:\n  - from: band\n    to: [band\n", encoding="utf-8")
+    with pytest.raises(CodebookError) as info:
+        load_crosswalk(path)
+    assert info.value.message == f"cannot read {path}"
+    (problem,) = info.value.problems
+    assert (problem.file, problem.row) == (str(path), 6)
+    assert problem.message == "not valid YAML: expected ',' or ']', but got '<stream end>'"
+
+
+@pytest.mark.parametrize("variables", ["variables: {from: band}\n", "variables:\n  - band\n"])
+def test_entries_of_the_wrong_shape_are_malformed_not_a_crash(tmp_path: Path, variables: str) -> None:
+    path = tmp_path / "crosswalk.yml"
+    path.write_text("from_wave: '1'\nto_wave: '2'\n" + variables, encoding="utf-8")
+    with pytest.raises(CodebookError, match="is malformed") as info:
+        load_crosswalk(path)
+    assert info.value.problems and all(p.file == str(path) for p in info.value.problems)
+
+
+def test_entries_know_their_line_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "crosswalk.yml"
+    path.write_text("# notes\nfrom_wave: '1'\nto_wave: '2'\nvariables:\n"
+                    "  - {from: band, to: band, choices: {low: low_mid}}\n\n"
+                    "  - from: used\n    to: used\n    choices: {x: xy}\n"
+                    "  - {from: kind, to: kind, choices: {a: a}, note: {ja: 注, en: Note}}\n", encoding="utf-8")
+    crosswalk = load_crosswalk(path)
+    assert [v.line for v in crosswalk.variables] == [5, 7, 10]
+    assert crosswalk.source == str(path)
+    assert crosswalk.variable("kind").note.ja == "注"

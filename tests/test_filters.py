@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hakusho.errors import FilterError
+from hakusho.errors import FilterError, Problem
 from hakusho.survey import filters
 from hakusho.survey.codebook import Codebook, Condition
 from hakusho.survey.filters import (
@@ -43,6 +43,11 @@ QUESTIONS = [
                  {"code": 2, "key": "sheet", "ja": "表計算", "en": "Spreadsheet"},
                  {"code": 3, "key": "ai", "ja": "AI", "en": "AI"}]},
     {"id": "age", "column": "Q5", "type": "numeric", "text": {"ja": "年齢", "en": "Age"}},
+    # Buckets open at both ends.
+    {"id": "revenue", "column": "Q7", "type": "ordinal", "text": {"ja": "売上", "en": "Revenue"},
+     "choices": [{"code": 1, "key": "under_1", "ja": "1億円未満", "en": "Under ¥100m", "upper": 1},
+                 {"code": 2, "key": "r1_10", "ja": "1〜10億円", "en": "¥100m–¥1bn", "lower": 1, "upper": 10},
+                 {"code": 3, "key": "r10_plus", "ja": "10億円以上", "en": "¥1bn+", "lower": 10}]},
     {"id": "comment", "column": "Q6", "type": "text", "text": {"ja": "自由記述", "en": "Comment"}},
 ]
 NA = None
@@ -57,6 +62,8 @@ ROWS = {
     "r7": ("large", "d", "panel", (True, False, True), 100),
     "r8": ("small", "a", "sns", (NA, NA, NA), 0),
 }
+REVENUE = {"r1": "under_1", "r2": "r1_10", "r3": "r10_plus", "r4": NA, "r5": "under_1", "r6": "r10_plus",
+           "r7": "r1_10", "r8": "r10_plus"}
 
 
 def codebook() -> Codebook:
@@ -75,6 +82,9 @@ def responses() -> pd.DataFrame:
         data[f"tools__{key}"] = pd.Series([r[3][i] for r in ROWS.values()], index=index, dtype="boolean")
     data["age"] = pd.Series([r[4] for r in ROWS.values()], index=index, dtype="Float64")
     data["comment"] = pd.Series(["x"] * len(ROWS), index=index, dtype="string")
+    revenue = book.question("revenue")
+    data["revenue"] = pd.Series([None if v is None else revenue.choice(v).code for v in REVENUE.values()],
+                                index=index, dtype="Int64")
     return pd.DataFrame(data, index=index)
 
 
@@ -128,6 +138,14 @@ def test_a_dont_know_has_no_place_in_the_order() -> None:
     assert error.message == "filter: 'dk' has no place in the order of stage"
 
 
+def test_an_unknown_choice_in_an_order_names_where_the_rule_comes_from() -> None:
+    with pytest.raises(FilterError, match=r"^routing of q7: 'zz' is not a choice of stage$"):
+        condition_mask(codebook(), responses(), Condition(var="stage", op=">=", value="zz"), source="routing of q7")
+    with pytest.raises(FilterError, match=r"^population p: 'zz' is not a choice of tools$"):
+        condition_mask(codebook(), responses(), Condition(var="tools", op="includes", value="zz"),
+                       source="population p")
+
+
 # --------------------------------------------------------------------------- ordinal, by bound
 
 
@@ -147,12 +165,21 @@ def test_an_ordinal_with_bounds_compares_whole_buckets_by_bound(op: str, bound: 
     assert kept("employees", op, bound) == expected
 
 
+@pytest.mark.parametrize(("op", "bound", "expected"), [
+    ("<", 1, {"r1", "r5"}),
+    ("<=", 10, {"r1", "r2", "r5", "r7"}),
+    (">=", 1, {"r2", "r3", "r6", "r7", "r8"}),
+    (">", 10, {"r3", "r6", "r8"}),
+])
+def test_open_ended_buckets_compare_by_their_one_bound(op: str, bound: int, expected: set[str]) -> None:
+    assert kept("revenue", op, bound) == expected
+
+
 def test_a_number_inside_a_bucket_is_refused_with_the_boundaries() -> None:
     error = fails("employees", ">=", 500)
     assert error.message == "filter: 500 is not a bucket boundary of employees"
-    (problem,) = error.problems
-    assert problem.column == "employees" and problem.value == 500
-    assert problem.expected == "one of 1 employees, 100 employees, 1000 employees"
+    assert error.problems == [Problem("a number must fall between buckets", column="employees", value=500,
+                                      expected="one of 1 employees, 100 employees, 1000 employees")]
 
 
 def test_boundaries_are_listed_without_a_unit_when_the_question_has_none() -> None:
@@ -185,10 +212,12 @@ def test_a_single_answer_is_matched_by_key_code_or_label(op: str, value: object,
 
 def test_a_single_answer_refuses_order_multi_operators_and_lists_for_equality() -> None:
     assert fails("route", ">", "sns").message == "filter: route has no order; use == / != / in / not in"
-    assert fails("route", ">", "sns").problems[0].expected == "==, !=, in, not in"
+    assert fails("route", ">", "sns").problems == [Problem("wrong operator for an unordered question",
+                                                           column="route", value=">", expected="==, !=, in, not in")]
     error = fails("route", "includes", "sns")
     assert error.message == "filter: includes / excludes apply to multiple-answer questions; route is single"
-    assert error.problems[0].value == "includes"
+    assert error.problems == [Problem("wrong operator", column="route", value="includes",
+                                      expected="==, !=, in, not in")]
     assert fails("route", "==", ["sns", "mail"]).message == "filter: == takes one value; use in / not in for a list"
     assert fails("route", "!=", ["sns", "mail"]).message == "filter: != takes one value; use in / not in for a list"
 
@@ -196,9 +225,8 @@ def test_a_single_answer_refuses_order_multi_operators_and_lists_for_equality() 
 def test_an_unknown_choice_is_named_with_the_nearest_valid_ones() -> None:
     error = fails("route", "==", "snss")
     assert error.message == "filter: 'snss' is not a choice of route"
-    (problem,) = error.problems
-    assert (problem.message, problem.column, problem.value) == ("unknown choice", "route", "snss")
-    assert problem.expected == "did you mean sns? valid: panel, sns, mail"
+    assert error.problems == [Problem("unknown choice", column="route", value="snss",
+                                      expected="did you mean sns? valid: panel, sns, mail")]
 
 
 # --------------------------------------------------------------------------- multiple answers
@@ -223,9 +251,8 @@ def test_multiple_answers_include_or_exclude_any_of_the_choices(op: str, value: 
 def test_multiple_answers_have_no_order() -> None:
     error = fails("tools", ">=", "crm")
     assert error.message == "filter: tools is a multiple-answer question; use includes / excludes"
-    (problem,) = error.problems
-    assert (problem.column, problem.value) == ("tools", ">=")
-    assert problem.expected == "includes, excludes, in, not in"
+    assert error.problems == [Problem("wrong operator for a multiple-answer question", column="tools", value=">=",
+                                      expected="includes, excludes, in, not in")]
 
 
 # --------------------------------------------------------------------------- numbers and text
@@ -250,8 +277,7 @@ def test_a_numeric_answer_compares_as_a_number(op: str, value: object, expected:
 def test_a_numeric_answer_needs_a_number() -> None:
     error = fails("age", ">=", "forty")
     assert error.message == "filter: age is numeric; 'forty' is not a number"
-    (problem,) = error.problems
-    assert (problem.column, problem.value, problem.expected) == ("age", "forty", "a number")
+    assert error.problems == [Problem("wrong type", column="age", value="forty", expected="a number")]
     assert fails("age", "==", True).message == "filter: age is numeric; 'True' is not a number"
 
 
@@ -265,9 +291,8 @@ def test_free_text_cannot_be_filtered() -> None:
 def test_an_unknown_variable_is_named_with_the_nearest_ones() -> None:
     error = fails("employes", "==", "small")
     assert error.message == "filter: unknown variable 'employes'"
-    (problem,) = error.problems
-    assert problem.value == "employes"
-    assert problem.expected.startswith("did you mean employees? valid: employees, stage, route")
+    assert error.problems == [Problem("unknown variable", value="employes", expected="did you mean employees? "
+                                      "valid: employees, stage, route, tools, age, revenue, comment")]
 
 
 def test_an_unknown_operator_is_refused_with_the_valid_ones() -> None:
@@ -276,6 +301,13 @@ def test_an_unknown_operator_is_refused_with_the_valid_ones() -> None:
         condition_mask(codebook(), responses(), cond, source="routing of x")
     assert info.value.message == ("routing of x: unknown operator '~' (valid: !=, <, <=, ==, >, >=, excludes, in, "
                                   "includes, not in)")
+
+
+def test_a_filter_is_called_a_filter_unless_said_otherwise() -> None:
+    with pytest.raises(FilterError, match=r"^filter: 'x' is not a choice of route$"):
+        conditions_mask(codebook(), responses(), [Condition(var="route", op="==", value="x")])
+    with pytest.raises(FilterError, match=r"^filter: 'x' is not a choice of route$"):
+        resolve_choice(codebook().question("route"), "x")
 
 
 def test_messages_name_where_the_condition_comes_from() -> None:
@@ -297,10 +329,12 @@ def test_conditions_combine_with_and_and_none_selects_everyone() -> None:
 def test_the_closest_names_are_offered_and_a_long_list_is_cut() -> None:
     options = [f"choice_{i:02d}" for i in range(45)]
     text = filters._closest("choice_4", options)
-    assert text.startswith("did you mean ")
+    assert text.startswith("did you mean choice_44 or choice_43 or choice_42? valid: choice_00, choice_01, ")
     assert text.endswith("choice_39 …")
     assert text.count("choice_") == 3 + 40
     assert filters._closest("zzz", ["a", "b"]) == "valid: a, b"
+    assert not filters._closest("zzz", options[:40]).endswith("…")  # forty are shown whole
+    assert filters._closest("zzz", options[:41]).endswith("choice_39 …")
 
 
 def test_resolve_choice_accepts_every_name_of_a_choice() -> None:
@@ -329,6 +363,12 @@ def test_resolve_choice_accepts_every_name_of_a_choice() -> None:
     ("industry includes saas", ("industry", "includes", "saas")),
     ("route in[sns,mail]", ("route", "in", ["sns", "mail"])),
     ("index == 1", ("index", "==", "1")),
+    ("Employees >= 1000", ("Employees", ">=", "1000")),
+    (("Employees", ">=", "1000"), ("Employees", ">=", "1000")),
+    ("size == XL", ("size", "==", "XL")),
+    ("size in XL, 'XS'", ("size", "in", ["XL", "XS"])),
+    ("route in a, b]", ("route", "in", ["a", "b]"])),  # only a whole bracket pair is a list's brackets
+    ("route in [a, b", ("route", "in", ["[a", "b"])),
     ("tools excludes ai", ("tools", "excludes", "ai")),
     (("employees", " >= ", " 1000 "), ("employees", ">=", "1000")),
     (["route", "in", "[a, b]"], ("route", "in", ["a", "b"])),
@@ -357,9 +397,11 @@ def test_a_filter_that_cannot_be_read_says_why(text: object, says: str) -> None:
 def test_an_unreadable_filter_shows_the_expected_form() -> None:
     with pytest.raises(FilterError) as info:
         parse_filter("route is sns")
-    (problem,) = info.value.problems
-    assert problem.value == "route is sns"
-    assert problem.expected == "e.g. employees >= 1000, route == sns, industry includes saas"
+    assert info.value.problems == [Problem("expected VARIABLE OPERATOR VALUE", value="route is sns",
+                                           expected="e.g. employees >= 1000, route == sns, industry includes saas")]
+    with pytest.raises(FilterError) as info:
+        parse_filter(("1st", "==", "x"))
+    assert info.value.problems == [Problem("bad variable name", value="1st")]
 
 
 # --------------------------------------------------------------------------- naming a filter

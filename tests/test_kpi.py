@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hakusho.errors import HakushoError, KpiError
+from hakusho.errors import HakushoError, KpiError, Problem
 from hakusho.i18n import messages, missing_keys
 from hakusho.kpi import formulas as kpi
 
@@ -286,3 +286,189 @@ def test_japanese_catalog_is_japanese():
     plain = {k for k, v in messages("ja", "kpi").items() if not JAPANESE.search(v)}
     assert plain <= {"ledger.column.nps", "ledger.year.nps",
                      "glossary.example.equation", "glossary.example.label.result"}
+
+
+# --- every impossible input, by the whole message a person reads ------------------------------------
+
+ERRORS = [
+    (lambda: kpi.to_amount(True), "amount must be a number, not a truth value", "amount", True, "a number"),
+    (lambda: kpi.to_amount(float("inf"), "mrr"), "mrr must be a finite number", "mrr", float("inf"),
+     "a finite number"),
+    (lambda: kpi.to_amount("abc", "mrr"), "mrr is not a number", "mrr", "abc", "a number"),
+    (lambda: kpi.to_amount(None, "mrr"), "mrr is not a number", "mrr", None, "a number"),
+    (lambda: kpi.to_amount("NaN", "mrr"), "mrr must be a finite number", "mrr", "NaN", "a finite number"),
+    (lambda: kpi.ltv(1, "1.5", 1, 1), "margin must be a fraction between 0 and 1", "margin", "1.5",
+     "a fraction between 0 and 1 (55 % is 0.55)"),
+    (lambda: kpi.ltv(-1, "0.5", 1, 1), "average_revenue cannot be negative", "average_revenue", -1, "0 or more"),
+    (lambda: kpi.customer_churn_rate(churned=0, customers_at_start=0),
+     "the period starts with no customers, so no rate can be computed", "customers_at_start", 0,
+     "at least one customer at the start of the period"),
+    (lambda: kpi.customer_churn_rate(churned=1, customers_at_start=2.0), "customers_at_start must be a whole number",
+     "customers_at_start", 2.0, "a whole number of customers"),
+    (lambda: kpi.customer_churn_rate(churned=1.5, customers_at_start=10), "churned must be a whole number",
+     "churned", 1.5, "a whole number of customers"),
+    (lambda: kpi.customer_churn_rate(churned=-1, customers_at_start=10), "churned cannot be negative", "churned",
+     -1, "0 or more"),
+    (lambda: kpi.customer_churn_rate(churned=11, customers_at_start=10),
+     "more customers churned than there were at the start", "churned", 11, "at most the 10 customers at the start"),
+    (lambda: kpi.revenue_churn_rate(lost_mrr=0, mrr_at_start=0),
+     "the period starts with no recurring revenue, so no rate can be computed", "mrr_at_start", 0, "more than 0"),
+    (lambda: kpi.revenue_churn_rate(lost_mrr=0, mrr_at_start=-5), "mrr_at_start cannot be negative",
+     "mrr_at_start", -5, "0 or more"),
+    (lambda: kpi.revenue_churn_rate(lost_mrr=11, mrr_at_start=10), "more MRR was lost than there was at the start",
+     "lost_mrr", 11, "at most the MRR at the start (10)"),
+    (lambda: kpi.customer_retention_rate(customers_at_start=10, customers_at_end=5, new_customers=6),
+     "more new customers than customers at the end of the period", "new_customers", 6,
+     "at most the 5 customers at the end of the period"),
+    (lambda: kpi.customer_retention_rate(customers_at_start=10, customers_at_end=5, new_customers=-1),
+     "new_customers cannot be negative", "new_customers", -1, "0 or more"),
+    (lambda: kpi.customer_retention_rate(customers_at_start=10, customers_at_end=15, new_customers=2),
+     "more customers kept than there were at the start", "customers_at_end", 15,
+     "at most 12 (10 at the start + 2 new)"),
+    (lambda: kpi.revenue_retention_rate(revenue_at_end=1, revenue_at_start=0),
+     "the customers at the start paid nothing, so no retention can be computed", "revenue_at_start", 0,
+     "more than 0"),
+    (lambda: kpi.revenue_retention_rate(revenue_at_end=1, revenue_at_start="x"), "revenue_at_start is not a number",
+     "revenue_at_start", "x", "a number"),
+    (lambda: kpi.arpa(1, 0), "no customers, so no revenue per customer", "customers", 0, "at least one customer"),
+    (lambda: kpi.arpa(1, -2), "customers cannot be negative", "customers", -2, "0 or more"),
+    (lambda: kpi.arpa(-1, 2), "annual_revenue cannot be negative", "annual_revenue", -1, "0 or more"),
+    (lambda: kpi.arr(-1), "mrr cannot be negative", "mrr", -1, "0 or more"),
+    (lambda: kpi.nps_category(7.5), "an NPS answer must be a whole number", "score", 7.5,
+     "a whole number from 0 to 10"),
+    (lambda: kpi.nps_category(11), "an NPS answer lies outside 0–10", "score", 11, "a whole number from 0 to 10"),
+    (lambda: kpi.touch_tier(1, high_touch_from=10, low_touch_from=20),
+     "the low-touch threshold lies above the high-touch threshold", "low_touch_from", 20,
+     "at most high_touch_from (10)"),
+    (lambda: kpi.touch_tier(-1), "customer_ltv cannot be negative", "customer_ltv", -1, "0 or more"),
+    (lambda: kpi.touch_tier(1, high_touch_from=-1), "high_touch_from cannot be negative", "high_touch_from", -1,
+     "0 or more"),
+    (lambda: kpi.touch_tier(1, low_touch_from="many"), "low_touch_from is not a number", "low_touch_from", "many",
+     "a number"),
+]
+
+
+@pytest.mark.parametrize(("call", "message", "argument", "value", "expected"), ERRORS)
+def test_every_impossible_input_is_named_with_what_was_expected(call, message, argument, value, expected):
+    with pytest.raises(KpiError) as caught:
+        call()
+    assert caught.value.message == message
+    assert caught.value.problems == [Problem(message, column=argument, value=value, expected=expected)]
+
+
+def test_a_bad_nps_answer_is_located_by_its_position():
+    with pytest.raises(KpiError) as caught:
+        kpi.nps([10, 9, 11])
+    assert caught.value.message == "NPS answer 3 cannot be used"
+    assert caught.value.problems == [Problem("an NPS answer lies outside 0–10", row=3, column="score", value=11,
+                                             expected="a whole number from 0 to 10")]
+    with pytest.raises(KpiError) as caught:
+        kpi.nps([])
+    assert caught.value.message == "no NPS answers, so no NPS can be computed"
+    assert caught.value.problems == [Problem("no answers", column="score",
+                                             expected="at least one answer from 0 to 10")]
+
+
+# --- the edges of each formula ------------------------------------------------------------------------
+
+
+def test_a_margin_of_the_whole_price_is_allowed():
+    assert kpi.ltv(100, 1, 3, 2) == Decimal(600)
+    assert kpi.ltv(100, 0, 3, 2) == Decimal(0)
+
+
+def test_amounts_read_as_exact_numbers():
+    assert kpi.to_amount(" 12.50 ") == Decimal("12.50")
+    assert kpi.to_amount(Decimal("0.1")) == Decimal("0.1")
+    assert kpi.to_amount(0.1) == Decimal("0.1")
+    assert kpi.to_amount(Fraction(1, 3)) == Fraction(1, 3)
+    assert kpi.to_amount(7) == Decimal(7) and isinstance(kpi.to_amount(7), Decimal)
+
+
+def test_rounding_half_up_is_away_from_zero_and_exact():
+    assert kpi.round_half_up(Fraction(5, 2), 0) == Decimal(3)
+    assert kpi.round_half_up(Fraction(-5, 2), 0) == Decimal(-3)
+    assert kpi.round_half_up(Fraction(-1, 3), 0) == Decimal(0)
+    assert kpi.round_half_up(Decimal("0.125"), 2) == Decimal("0.13")
+    assert str(kpi.round_half_up(0, 1)) == "0.0"
+    assert kpi.round_yen(Fraction(1, 2)) == Decimal(1)
+
+
+# --- formatting for a language ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("amount", "ja", "en"), [
+    (9_999, "9,999円", "¥9,999"),
+    (10_000, "1万円", "¥10,000"),
+    (12_345, "1.2万円", "¥12,345"),
+    (12_345_490, "1,234.5万円", "¥12.3 million"),  # rounded once: not 1,234.55 → 1,234.6
+    (9_999_999, "1,000万円", "¥9,999,999"),
+    (10_000_000, "1,000万円", "¥10 million"),
+    (95_000_000, "9,500万円", "¥95 million"),
+    (99_949_999, "9,995万円", "¥99.9 million"),
+    (99_999_999, "1億円", "¥100 million"),  # rounds into the next unit: not 10,000万円
+    (100_000_000, "1億円", "¥100 million"),
+    (999_999_999, "10億円", "¥1 billion"),
+    (1_000_000_000, "10億円", "¥1 billion"),
+])
+def test_compact_yen_uses_the_unit_of_the_amount_as_shown(amount, ja, en):
+    assert kpi.format_yen(amount, "ja", compact=True) == ja
+    assert kpi.format_yen(amount, "en", compact=True) == en
+
+
+def test_full_yen_and_numbers_group_digits():
+    assert kpi.format_yen(99_999_999, "ja") == "99,999,999円"
+    assert kpi.format_yen(Fraction(1, 2), "en") == "¥1"
+    assert kpi.format_number(Fraction(12345, 10), "en", 2) == "1,234.50"
+    assert kpi.format_number(Decimal("1234.5"), "ja") == "1,235"
+
+
+def test_the_language_sets_the_digits_not_the_machine(monkeypatch):
+    import babel.numbers
+
+    monkeypatch.setattr(babel.numbers, "LC_NUMERIC", "de_DE")
+    assert kpi.format_number(Decimal("1234.5"), "en", 1) == "1,234.5"
+    assert kpi.format_yen(12_345_490, "ja", compact=True) == "1,234.5万円"
+    assert kpi.format_yen(1_234_567, "en") == "¥1,234,567"
+    assert kpi.format_nps(kpi.NpsResult(1234, 0, 0), "en") == "+100.0"
+    assert kpi.format_percent(Fraction(12345, 1000), "ja", 2) == "1,234.50%"
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_percentages_keep_the_places_asked_for(lang):
+    rate = Fraction(37, 40)
+    assert kpi.format_percent(rate, lang) == "92.5%"
+    assert kpi.format_percent(rate, lang, 2) == "92.50%"
+    assert kpi.format_percent(rate, lang, 0) == "93%"
+    assert kpi.format_percent(Fraction(12345, 1000), lang) == "1,234.5%"
+    assert kpi.format_percent(Fraction(12345, 1000), lang, 0) == "1,235%"
+
+
+@pytest.mark.parametrize(("result", "text"), [
+    (kpi.NpsResult(5, 2, 3), "+20.0"),
+    (kpi.NpsResult(1, 197, 0), "+0.5"),
+    (kpi.NpsResult(1, 198, 1), "0.0"),
+    (kpi.NpsResult(0, 1, 3), "\u221275.0"),
+    (kpi.NpsResult(0, 199, 1), "\u22120.5"),
+])
+def test_nps_has_a_sign_except_at_zero(result, text):
+    assert kpi.format_nps(result, "ja") == kpi.format_nps(result, "en") == text
+
+
+@pytest.mark.parametrize(("month", "ja", "en", "en_long"), [
+    ("2024-01", "2024年1月", "Jan 2024", "January 2024"),
+    ("2024-11", "2024年11月", "Nov 2024", "November 2024"),
+    ("1999-12", "1999年12月", "Dec 1999", "December 1999"),
+])
+def test_months_read_naturally(month, ja, en, en_long):
+    assert kpi.format_month(month, "ja") == ja
+    assert kpi.format_month(month, "en") == en
+    assert kpi.format_month(month, "en", long=True) == en_long
+    assert kpi.format_month(month, "ja", long=True) == ja
+
+
+def test_formatting_refuses_an_unknown_language():
+    for call in (lambda: kpi.format_month("2024-01", "fr"), lambda: kpi.format_yen(1, "fr"),
+                 lambda: kpi.format_nps(kpi.NpsResult(1, 0, 0), "fr")):
+        with pytest.raises(HakushoError, match="unknown language 'fr'"):
+            call()

@@ -350,12 +350,17 @@ def format_yen(amount: Decimal | Fraction | int, lang: str, *, compact: bool = F
     """
     t = _t(lang)
     value = Fraction(amount)
-    if compact:
-        for start, scale, key in COMPACT_YEN[lang]:
-            if abs(value) >= start:
-                scaled = round_half_up(value / scale, 1)
-                places = 0 if scaled == scaled.to_integral_value() else 1
-                return t(key, amount=format_number(scaled, lang, places))
+    units = COMPACT_YEN[lang]
+    reached = [i for i, (start, _, _) in enumerate(units) if abs(value) >= start]
+    if compact and reached:
+        i = reached[0]  # the largest unit the amount reaches
+        scaled = round_half_up(value / units[i][1], 1)
+        if i > 0 and abs(scaled) * units[i][1] >= units[i - 1][0]:
+            # Rounded, it reaches the next unit: ¥99,999,999 reads 1億円, not 10,000万円.
+            i -= 1
+            scaled = round_half_up(value / units[i][1], 1)
+        places = 0 if scaled == scaled.to_integral_value() else 1
+        return t(units[i][2], amount=format_number(scaled, lang, places))
     return t("unit.yen", amount=format_number(value, lang))
 
 
@@ -369,6 +374,7 @@ def format_percent(rate: Fraction | Decimal | int, lang: str, places: int = 1) -
 
 def format_nps(result: NpsResult, lang: str) -> str:
     """An NPS in points with one decimal and an explicit sign (``+12.5``, ``−3.0``, ``0.0``)."""
+    _t(lang)
     points = as_percent(result.score / 100)
     text = format_number(abs(points), lang, 1)
     if points > 0:
