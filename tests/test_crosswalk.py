@@ -229,7 +229,8 @@ def _book(wave: str, questions: dict[str, tuple[str, list[str]]]) -> Codebook:
 
 OLD = _book("1", {"band": ("ordinal", ["low", "mid", "high", "dk"]), "used": ("multi", ["x", "y", "z"]),
                   "kind": ("single", ["a", "b"])})
-NEW = _book("2", {"band": ("ordinal", ["low_mid", "high", "top", "dk_new"]), "used": ("multi", ["xy", "z", "w"]),
+NEW = _book("2", {"band": ("ordinal", ["low_mid", "high", "top", "dk_new"]),
+                  "used": ("multi", ["xy", "z", "w", "dk_none"]),
                   "kind": ("ordinal", ["b", "a"])})
 
 
@@ -274,6 +275,18 @@ def test_every_broken_entry_is_located_with_what_was_expected() -> None:
     ]
 
 
+def test_wrong_waves_are_located_in_the_file() -> None:
+    message, problems = _all_problems(_walk({"from": "band", "to": "band", "choices": {"low": "low_mid"}},
+                                            from_wave="0", to_wave="3"))
+    assert message == "walk.yml does not match codebooks 1 and 2"
+    assert problems == [
+        Problem("crosswalk starts from another wave", file="walk.yml", value="0",
+                expected="the wave of the earlier codebook, 1"),
+        Problem("crosswalk leads to another wave", file="walk.yml", value="3",
+                expected="the wave of the later codebook, 2"),
+    ]
+
+
 def test_wrong_waves_are_named_and_a_crosswalk_without_file_is_called_so() -> None:
     message, problems = _all_problems(_walk({"from": "band", "to": "band", "choices": {"low": "low_mid"}},
                                             source=None, from_wave="0", to_wave="3"))
@@ -302,6 +315,7 @@ def _survey(**columns: list[object]) -> Survey:
 
 BAND = {"from": "band", "to": "band", "choices": {"low": "low_mid", "mid": "low_mid", "high": "high", "dk": "dk_new"}}
 USED = {"from": "used", "to": "used", "choices": {"x": "xy", "y": "xy", "z": "z"}}
+USED_DK = {"from": "used", "to": "used", "choices": {"x": "xy", "y": "xy", "z": "dk_none"}}
 
 
 def test_single_answers_in_later_terms_keep_dont_know_and_new_choices_out_of_the_base() -> None:
@@ -317,12 +331,22 @@ def test_single_answers_in_later_terms_keep_dont_know_and_new_choices_out_of_the
 
 def test_multiple_answers_in_later_terms_ignore_blank_boxes() -> None:
     survey = _survey(used__x=[True, None, False, None], used__y=[None, True, False, None],
-                     used__z=[False, False, True, None])
+                     used__z=[None, False, True, None])
     everyone = pd.Series(True, index=survey.responses.index)
     table = share_in_target_terms(survey, everyone, "used", NEW, _walk(USED)).set_index("choice_key")
-    assert table["count"].to_dict() == {"xy": 2, "z": 1, "w": 0}
+    assert table["count"].to_dict() == {"xy": 2, "z": 1, "w": 0, "dk_none": 0}
     assert set(table["base"]) == {3}  # the fourth answered nothing
-    assert table["pct"].to_dict() == {"xy": 66.7, "z": 33.3, "w": 0.0}
+    assert table["pct"].drop("dk_none").to_dict() == {"xy": 66.7, "z": 33.3, "w": 0.0}
+    assert pd.isna(table.loc["dk_none", "pct"])
+
+
+def test_a_multiple_answer_outside_the_base_is_counted_without_a_share() -> None:
+    survey = _survey(used__x=[True, False, False], used__y=[False, False, False], used__z=[True, True, False])
+    everyone = pd.Series(True, index=survey.responses.index)
+    table = share_in_target_terms(survey, everyone, "used", NEW, _walk(USED_DK)).set_index("choice_key")
+    assert table["count"].to_dict() == {"xy": 1, "z": 0, "w": 0, "dk_none": 2}
+    assert set(table["base"]) == {3}
+    assert pd.isna(table.loc["dk_none", "pct"]) and table.loc["xy", "pct"] == 33.3
 
 
 def test_a_population_listing_only_its_members_counts_only_them() -> None:
@@ -332,7 +356,7 @@ def test_a_population_listing_only_its_members_counts_only_them() -> None:
     band = share_in_target_terms(survey, members, "band", NEW, walk).set_index("choice_key")
     assert band["count"].to_dict() == {"low_mid": 1, "high": 1, "top": 0, "dk_new": 0}
     used = share_in_target_terms(survey, members, "used", NEW, walk).set_index("choice_key")
-    assert used["count"].to_dict() == {"xy": 2, "z": 2, "w": 0} and set(used["base"]) == {2}
+    assert used["count"].to_dict() == {"xy": 2, "z": 2, "w": 0, "dk_none": 0} and set(used["base"]) == {2}
 
 
 def test_a_variable_missing_from_the_crosswalk_is_named_with_the_ones_it_has() -> None:
@@ -362,6 +386,24 @@ def test_unreadable_yaml_is_located_at_its_line(tmp_path: Path) -> None:
     (problem,) = info.value.problems
     assert (problem.file, problem.row) == (str(path), 6)
     assert problem.message == "not valid YAML: expected ',' or ']', but got '<stream end>'"
+
+
+def test_a_file_that_is_not_even_yaml_text_is_reported_without_a_line(tmp_path: Path) -> None:
+    path = tmp_path / "crosswalk.yml"
+    path.write_text("from_wave: '1'\x07\n", encoding="utf-8")  # a control character: not YAML at all
+    with pytest.raises(CodebookError) as info:
+        load_crosswalk(path)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.row) == (str(path), None)
+    assert problem.message.startswith("not valid YAML: unacceptable character #x0007")
+
+
+def test_a_file_holding_a_list_is_not_a_crosswalk(tmp_path: Path) -> None:
+    path = tmp_path / "crosswalk.yml"
+    path.write_text("- from: band\n", encoding="utf-8")
+    with pytest.raises(CodebookError) as info:
+        load_crosswalk(path)
+    assert info.value.message == f"{path} does not hold a crosswalk (expected a mapping at the top)"
 
 
 @pytest.mark.parametrize("variables", ["variables: {from: band}\n", "variables:\n  - band\n"])

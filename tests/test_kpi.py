@@ -472,3 +472,28 @@ def test_formatting_refuses_an_unknown_language():
                  lambda: kpi.format_nps(kpi.NpsResult(1, 0, 0), "fr")):
         with pytest.raises(HakushoError, match="unknown language 'fr'"):
             call()
+
+
+def test_percentages_are_rounded_once_to_the_places_shown():
+    rate = Fraction(9245, 10000)  # 92.45 %: rounded to one place first, it would read 93 %
+    assert kpi.format_percent(rate, "en", 0) == "92%"
+    assert kpi.format_percent(rate, "ja", 2) == "92.45%"
+    assert kpi.format_percent(rate, "en") == "92.5%"
+
+
+def test_a_missing_kpi_catalog_fails_before_anything_is_formatted(monkeypatch):
+    from hakusho import i18n
+    from hakusho.errors import BuildError
+
+    real = i18n.catalog_path
+    monkeypatch.setattr(i18n, "catalog_path",
+                        lambda lang, domain: real(lang, domain).with_name("gone.po") if domain == "kpi"
+                        else real(lang, domain))
+    i18n.messages.cache_clear()
+    try:
+        for call in (lambda: kpi.format_percent(Fraction(1, 2), "en"), lambda: kpi.format_month("2024-01", "en"),
+                     lambda: kpi.format_nps(kpi.NpsResult(1, 0, 0), "en")):
+            with pytest.raises(BuildError, match=r"^message catalog missing: gone.po for en \(kpi\)$"):
+                call()
+    finally:
+        i18n.messages.cache_clear()
