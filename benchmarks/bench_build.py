@@ -1,24 +1,31 @@
-"""Time ``hakusho build`` against plain papermill + nbconvert, in one run on this machine.
+"""Time what people type, against plain papermill (+ nbconvert), in one run on this machine.
 
-Measured, each as the median of ``--repeat`` runs (every run a fresh process, as a person would
-type it):
+Measured, each as the median of ``--repeat`` runs, every run a fresh process as a person would
+type it, on a snapshot of the project:
 
-  (a) cold   — the full report (both languages, HTML and PDF) with an empty cache;
-  (a') cold, one fresh kernel per notebook (``--fresh-kernels``): what the kernel pool saves;
-  (b) no-op  — the same build again: nothing changed;
-  (c) filter — one chapter rebuilt with a filter it has not seen (a new one every run);
-  (d) baseline — the chapter notebooks executed one after another by the ``papermill`` command and
-      each converted by ``jupyter nbconvert --to html`` (no PDF, no cache: the usual way);
-  (e) cold build with 100 times the respondents (``hakusho synthesize --scale 100``).
+  (d)  baseline — the chapter notebooks executed one after another by the ``papermill`` command,
+       each converted by ``jupyter nbconvert --to html`` (no PDF, no cache: the usual way);
+  (a)  cold — ``hakusho build``: the full report (both languages, HTML and PDF), empty cache;
+  (b)  no-op — the same build again, nothing changed;
+  (c)  notebook — ``hakusho notebook ch4 --filter …`` with a filter this run has not used before
+       (the cache holds the canonical report, as it does for a researcher who built it once);
+  (c') report — ``hakusho build --chapters ch4 --filter …`` (ja + en, HTML + PDF), a new filter;
+  (c") one notebook by papermill — the ``papermill`` command running ch4's notebook with a new
+       filter: what (c') is compared with;
+  (e)  scaled — a cold build on 100 times the respondents, with the peak memory of its processes;
+  (f)  preview — ``hakusho preview`` open in Chromium: a sentence of the commentary edited until
+       the page shows it.
 
-Ratios are against the baseline (d) measured in the same run, and (e) against (a). Nothing is
-asserted: the numbers are printed (and written as JSON with ``--json FILE``).
+Every filter is used by one run only: a filter that some earlier run had built would be answered
+from the cache, and would time the cache instead of the chapter (which is how an earlier version
+of this script printed 1.5–2.0 s for a researcher's 6–10 s).
 
-Everything runs on a snapshot of the project (package, notebooks, data, templates) copied into a
-temporary folder first, so that editing the checkout while the benchmark runs changes nothing.
+Ratios are against the baselines measured in the same run: (a) against (d), (c') against (c"),
+(e) against (a). Nothing is asserted; the table, and the CPU profile of a cold build stage by
+stage (``benchmarks/stage_profile.py``), are printed (and written as JSON with ``--json``).
 
-    python benchmarks/bench_build.py                 # everything, 3 runs each
-    python benchmarks/bench_build.py --repeat 1 --skip scaled
+    python benchmarks/bench_build.py                       # everything, 3 runs each
+    python benchmarks/bench_build.py --repeat 1 --skip scaled,profile
 """
 
 from __future__ import annotations
@@ -28,26 +35,51 @@ import json
 import os
 import platform
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
 HAKUSHO = [sys.executable, "-m", "hakusho.cli"]
-GOALS = {
-    "cold": "≤ 0.5 × baseline and ≤ 10 s",
-    "noop": "≤ 0.5 s",
-    "filter": "≤ 4 s",
-    "notebook": "≤ 4 s",
-    "scaled": "≤ 1.5 × cold",
+CHAPTER = "ch4"
+CHROMIUM = Path("/usr/bin/chromium")
+GiB = 1 << 30
+
+STEPS = {
+    "baseline": "(d) papermill + nbconvert, one by one",
+    "cold": "(a) cold full build",
+    "fresh": "(a') cold, a fresh kernel per notebook",
+    "noop": "(b) no-op rebuild",
+    "notebook": f"(c) {CHAPTER} notebook, a new filter",
+    "report": f"(c') {CHAPTER} report ja+en HTML+PDF, new filter",
+    "nb_baseline": f'(c") papermill, {CHAPTER} notebook, new filter',
+    "scaled": "(e) cold build, 100× respondents",
+    "preview": "(f) preview: commentary edit → page",
 }
-# A filter per run, each new to the cache: employees at or above a bucket boundary of the codebook.
-FILTER_CHAPTER = "ch4"
-FILTERS = [("employees", ">=", "100"), ("employees", ">=", "300"), ("employees", "<", "1000"),
-           ("employees", "<", "300"), ("employees", ">=", "1000")]
+GOALS = {
+    "cold": "≤ 6 s and ≤ 0.15× (d)",
+    "noop": "≤ 0.3 s",
+    "notebook": "≤ 2.5 s",
+    "report": '≤ 4 s and ≤ 0.8× (c")',
+    "scaled": "≤ 1.5× (a), peak ≤ 1 GiB",
+    "preview": "≤ 1 s",
+}
+# Filters a researcher might try on ch4, each used by one run only (see the module docstring).
+FILTERS = [
+    ("employees", "<", "300"), ("revenue", ">=", "1000"), ("route", "==", "panel"),
+    ("employees", ">=", "100"), ("revenue", "<", "10"), ("route", "==", "sns"),
+    ("employees", ">=", "300"), ("revenue", ">=", "10"), ("route", "!=", "panel"),
+    ("employees", "<", "1000"), ("revenue", "<", "100"), ("employees", ">=", "1000"),
+    ("revenue", ">=", "100"), ("employees", "<", "100"), ("route", "!=", "sns"),
+    ("employees", ">=", "50"), ("revenue", "<", "30"), ("revenue", ">=", "30"),
+    ("employees", "<", "500"), ("employees", ">=", "500"), ("revenue", "<", "5"),
+]
 
 
 class StepFailed(Exception):
@@ -55,6 +87,19 @@ class StepFailed(Exception):
 
 
 ENV: dict[str, str] = dict(os.environ)
+
+
+class Filters:
+    """Hands out each filter once; running out is an error rather than a silent cache hit."""
+
+    def __init__(self) -> None:
+        self._left: Iterator[tuple[str, str, str]] = iter(FILTERS)
+
+    def new(self) -> tuple[str, str, str]:
+        try:
+            return next(self._left)
+        except StopIteration:
+            raise StepFailed("out of unused filters: lower --repeat or add filters") from None
 
 
 def snapshot(project: Path, dest: Path) -> Path:
@@ -70,13 +115,59 @@ def snapshot(project: Path, dest: Path) -> Path:
     return dest
 
 
-def run(cmd: list[str], *, cwd: Path | None = None) -> float:
-    """Seconds one command takes; its output is shown only if it fails."""
+def _tree_rss(root: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    parents[int(entry)] = int(fh.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        tree.add(pid)
+        todo += [child for child, parent in parents.items() if parent == pid and child not in tree]
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
+
+
+PEAKS: dict[str, list[int]] = {}
+
+
+def run(cmd: list[str], *, cwd: Path | None = None, memory: str | None = None) -> float:
+    """Seconds one command takes; its output is shown only if it fails. With ``memory``, the
+    peak resident memory of its process tree is recorded under that name."""
     started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if memory:
+        sampler.start()
+    out, err = proc.communicate()
     took = time.perf_counter() - started
+    done.set()
+    if memory:
+        sampler.join()
+        PEAKS.setdefault(memory, []).append(peak[0])
     if proc.returncode != 0:
-        error = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        error = (err.strip() or out.strip()).splitlines()
         raise StepFailed(f"{' '.join(cmd[2:6])} …: {error[0] if error else proc.returncode}")
     return took
 
@@ -86,10 +177,12 @@ def median(values: list[float]) -> float:
 
 
 def notebooks(project: Path) -> list[Path]:
-    from hakusho.pipeline.plan import discover_notebooks, report_chapters
+    from hakusho.pipeline.plan import discover_notebooks
 
-    found = discover_notebooks(project / "notebooks")
-    return [found[c] for c in report_chapters() if c in found]
+    return list(discover_notebooks(project / "notebooks").values())
+
+
+# ------------------------------------------------------------------------------ the measurements
 
 
 def bench_cold(tmp: Path, repeat: int, *extra: str) -> list[float]:
@@ -102,24 +195,53 @@ def bench_cold(tmp: Path, repeat: int, *extra: str) -> list[float]:
     return times
 
 
-def bench_noop(tmp: Path, repeat: int) -> list[float]:
-    """The canonical report built again, nothing changed."""
+def _canonical(tmp: Path) -> None:
     if not (tmp / "project" / "report" / "2025").exists():
         run([*HAKUSHO, "build", "--quiet"], cwd=tmp / "project")
+
+
+def bench_noop(tmp: Path, repeat: int) -> list[float]:
+    """The canonical report built again, nothing changed."""
+    _canonical(tmp)
     return [run([*HAKUSHO, "build", "--quiet"], cwd=tmp / "project") for _ in range(repeat)]
 
 
-def bench_filter(tmp: Path, repeat: int, command: str) -> list[float]:
-    """One chapter with a filter the cache has not seen, as a report (``build``) or as the
-    executed notebook alone (``notebook``), after the canonical report was built."""
+def bench_notebook(tmp: Path, repeat: int, filters: Filters) -> list[float]:
+    """What a researcher types in the project folder: one chapter's executed notebook."""
+    _canonical(tmp)
     times = []
     for i in range(repeat):
-        var, op, value = FILTERS[(i + (command == "notebook")) % len(FILTERS)]
-        if command == "build":
-            cmd = [*HAKUSHO, "build", "--quiet", "--chapters", FILTER_CHAPTER]
-        else:
-            cmd = [*HAKUSHO, "notebook", FILTER_CHAPTER, "--quiet", "--out", str(tmp / f"n{i}.ipynb")]
-        times.append(run([*cmd, "--filter", var, op, value, "--allow-small-base"], cwd=tmp / "project"))
+        var, op, value = filters.new()
+        times.append(run([*HAKUSHO, "notebook", CHAPTER, "--quiet", "--out", str(tmp / f"n{i}.ipynb"),
+                          "--filter", var, op, value, "--allow-small-base"], cwd=tmp / "project"))
+    return times
+
+
+def bench_report(tmp: Path, repeat: int, filters: Filters) -> list[float]:
+    """One chapter as a report (validation, ja + en, HTML + PDF) with a new filter."""
+    _canonical(tmp)
+    times = []
+    for _ in range(repeat):
+        var, op, value = filters.new()
+        times.append(run([*HAKUSHO, "build", "--quiet", "--chapters", CHAPTER, "--filter", var, op, value,
+                          "--allow-small-base"], cwd=tmp / "project"))
+    return times
+
+
+def bench_nb_baseline(tmp: Path, repeat: int, filters: Filters, project: Path) -> list[float]:
+    """The papermill command running the one chapter notebook with a filter (no HTML, no PDF)."""
+    from hakusho.pipeline.plan import discover_notebooks
+
+    nb = discover_notebooks(project / "notebooks")[CHAPTER]
+    times = []
+    for i in range(repeat):
+        var, op, value = filters.new()
+        work = tmp / f"nb-baseline-{i}"
+        work.mkdir(parents=True)
+        spec = json.dumps([[var, op, int(value) if value.isdigit() else value]])
+        times.append(run([str(BIN / "papermill"), str(nb), str(work / nb.name), "-p", "output_dir", "out",
+                          "-y", f"filters: {spec}", "-p", "allow_small_base", "True", "--no-progress-bar"],
+                         cwd=work))
     return times
 
 
@@ -145,73 +267,174 @@ def bench_scaled(tmp: Path, repeat: int) -> list[float]:
     times = []
     for i in range(repeat):
         out = tmp / f"scaled-{i}" / "report"
-        times.append(run([*HAKUSHO, "build", "--quiet", "--data-dir", str(data), "--out", str(out)]))
+        times.append(run([*HAKUSHO, "build", "--quiet", "--data-dir", str(data), "--out", str(out)],
+                         memory="scaled"))
     return times
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bench_preview(tmp: Path, repeat: int) -> list[float]:
+    """``hakusho preview`` with the page open in Chromium: from saving an edit of the opening
+    summary's commentary to the page showing the edited sentence, by itself."""
+    if not CHROMIUM.exists():
+        raise StepFailed(f"needs Debian's chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    project = tmp / "project"
+    _canonical(tmp)
+    commentary = sorted((project / "data" / "commentary").glob("*/*.ja.md"))
+    if not commentary:
+        raise StepFailed("the project has no commentary to edit")
+    target = commentary[0]
+    original = target.read_text(encoding="utf-8")
+    port = _free_port()
+    server = subprocess.Popen([*HAKUSHO, "preview", "--port", str(port), "--lang", "ja"], cwd=project, env=ENV,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    times = []
+    try:
+        url = f"http://127.0.0.1:{port}/ja/"
+        _wait_for(lambda: _http_ok(url), 120, "the preview server did not come up")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
+            page = browser.new_page()
+            page.goto(url)
+            page.wait_for_selector("main", timeout=120_000)
+            for i in range(repeat):
+                marker = f"プレビュー計測{i}回目の一文です。"
+                text = original.rstrip("\n") + f"\n\n{marker}\n"
+                started = time.perf_counter()
+                target.write_text(text, encoding="utf-8")
+                page.wait_for_function("m => document.body && document.body.innerText.includes(m)", arg=marker,
+                                       timeout=60_000, polling=20)
+                times.append(time.perf_counter() - started)
+            browser.close()
+    finally:
+        target.write_text(original, encoding="utf-8")
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return times
+
+
+def _http_ok(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _wait_for(check: Callable[[], bool], seconds: float, message: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise StepFailed(message)
+
+
+# ------------------------------------------------------------------------------ the table
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if a == a and b == b and b > 0 else ""
+
+
+def report_table(results: dict[str, list[float]], failed: dict[str, str]) -> list[str]:
+    m = {k: median(v) for k, v in results.items()}
+    against = {"cold": ("baseline", "(d)"), "fresh": ("baseline", "(d)"), "report": ("nb_baseline", '(c")'),
+               "scaled": ("cold", "(a)")}
+    lines = [f"{'measurement':<46} {'median s':>9} {'runs':>22} {'ratio':>12}  goal"]
+    for key, label in STEPS.items():
+        if key in failed:
+            lines.append(f"{label:<46} {'failed':>9}  {failed[key]}")
+            continue
+        if key not in results:
+            continue
+        ratio = ""
+        if key in against and against[key][0] in m:
+            ratio = f"{_ratio(m[key], m[against[key][0]])} {against[key][1]}"
+        extra = ""
+        if key in PEAKS:
+            extra = f"  peak {max(PEAKS[key]) / GiB:.2f} GiB"
+        runs = " ".join(f"{t:.2f}" for t in results[key])
+        lines.append(f"{label:<46} {m[key]:9.2f} {runs:>22} {ratio:>12}  {GOALS.get(key, '')}{extra}")
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median reported)")
-    parser.add_argument("--skip", default="", help="comma-separated: baseline,cold,fresh,noop,filter,notebook,scaled")
+    parser.add_argument("--skip", default="", help="comma-separated: " + ",".join([*STEPS, "profile"]))
+    parser.add_argument("--with-fresh", action="store_true", help="also time (a'), a fresh kernel per notebook")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    if not args.with_fresh:
+        skip.add("fresh")
 
     from hakusho import config
 
     tmp = Path(tempfile.mkdtemp(prefix="hakusho-bench-"))
     project = snapshot(config.PROJECT_ROOT, tmp / "project")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"hakusho build benchmark — {cores} core(s), {platform.python_implementation()} "
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"hakusho benchmark — {cores} core(s), load {load:.1f}, {platform.python_implementation()} "
           f"{platform.python_version()}, {args.repeat} run(s) each", flush=True)
+    filters = Filters()
     results: dict[str, list[float]] = {}
-    steps = [
-        ("baseline", "(d) papermill + nbconvert, one by one", lambda: bench_baseline(tmp, args.repeat, project)),
-        ("cold", "(a) cold full build", lambda: bench_cold(tmp, args.repeat)),
-        ("fresh", "(a') cold, a fresh kernel per notebook", lambda: bench_cold(tmp, args.repeat, "--fresh-kernels")),
-        ("noop", "(b) no-op rebuild", lambda: bench_noop(tmp, args.repeat)),
-        ("filter", f"(c) {FILTER_CHAPTER} report, a new filter",
-         lambda: bench_filter(tmp, args.repeat, "build")),
-        ("notebook", f"(c') {FILTER_CHAPTER} notebook, a new filter",
-         lambda: bench_filter(tmp, args.repeat, "notebook")),
-        ("scaled", "(e) cold build, 100× respondents", lambda: bench_scaled(tmp, args.repeat)),
-    ]
-    labels = {}
     failed: dict[str, str] = {}
+    steps: dict[str, Callable[[], list[float]]] = {
+        "baseline": lambda: bench_baseline(tmp, args.repeat, project),
+        "cold": lambda: bench_cold(tmp, args.repeat),
+        "fresh": lambda: bench_cold(tmp, args.repeat, "--fresh-kernels"),
+        "noop": lambda: bench_noop(tmp, args.repeat),
+        "notebook": lambda: bench_notebook(tmp, args.repeat, filters),
+        "report": lambda: bench_report(tmp, args.repeat, filters),
+        "nb_baseline": lambda: bench_nb_baseline(tmp, args.repeat, filters, project),
+        "scaled": lambda: bench_scaled(tmp, args.repeat),
+        "preview": lambda: bench_preview(tmp, args.repeat),
+    }
+    profile_rows = None
     try:
-        for key, label, fn in steps:
+        for key, fn in steps.items():
             if key in skip:
                 continue
-            labels[key] = label
             try:
                 results[key] = fn()
-                print(f"  {label:<44} {' '.join(f'{t:.2f}' for t in results[key])} s", flush=True)
+                print(f"  {STEPS[key]:<46} {' '.join(f'{t:.2f}' for t in results[key])} s", flush=True)
             except StepFailed as exc:
                 failed[key] = str(exc)
-                print(f"  {label:<44} FAILED: {exc}", flush=True)
+                print(f"  {STEPS[key]:<46} FAILED: {exc}", flush=True)
+        if "profile" not in skip:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from stage_profile import profile, table
+
+            print("\nwhere the CPU of a cold build goes (CPU seconds, benchmarks/stage_profile.py):", flush=True)
+            profile_rows = profile(project)
+            print(table(profile_rows))
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
-
-    base = median(results.get("baseline", []))
-    cold = median(results.get("cold", []))
     print()
-    print(f"{'measurement':<44} {'median s':>9} {'runs':>22} {'vs baseline':>12}  goal")
-    for key, label in labels.items():
-        if key in failed:
-            print(f"{label:<44} {'failed':>9}")
-            continue
-        m = median(results[key])
-        ratio = m / base if base == base and key != "baseline" else float("nan")
-        extra = f"  ({m / cold:.2f}× cold)" if key == "scaled" and cold == cold else ""
-        runs = " ".join(f"{t:.2f}" for t in results[key])
-        ratio_text = f"{ratio:.2f}×" if ratio == ratio else ""
-        print(f"{label:<44} {m:9.2f} {runs:>22} {ratio_text:>12}  {GOALS.get(key, '')}{extra}")
+    print("\n".join(report_table(results, failed)))
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"(load average {load:.1f} at the start, {load_after:.1f} at the end)")
     if args.json:
-        args.json.write_text(json.dumps({"cores": cores, "repeat": args.repeat, "failed": failed,
-                                         "runs": results, "medians": {k: median(v) for k, v in results.items()}},
-                                        indent=1) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps({
+            "cores": cores, "repeat": args.repeat, "load": [load, load_after], "failed": failed, "runs": results,
+            "medians": {k: median(v) for k, v in results.items()}, "peak_bytes": {k: max(v) for k, v in PEAKS.items()},
+            "profile": profile_rows}, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -381,7 +381,7 @@ def test_all_blank_rows_are_not_respondents(here: Path) -> None:
     assert find_problems(raw, codebook(), path, others=[]) == []
 
 
-def test_schema_is_pandera_with_a_column_per_raw_column() -> None:
+def test_schema_has_a_column_per_raw_column() -> None:
     schema = build_schema(codebook())
     assert list(schema.columns) == codebook().expected_columns()
     assert schema.strict is True

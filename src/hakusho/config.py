@@ -22,6 +22,7 @@ Names:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,17 @@ def __dir__() -> list[str]:
 def current_project() -> _project.Project:
     """The located project (raises ProjectError, a message for people, when there is none)."""
     return _project.current()
+
+
+# Set by a build (for itself and its notebook kernels) to the folder of its cache where typed
+# waves are kept between processes (:mod:`hakusho.survey.store`); unset, nothing is stored.
+WAVE_STORE_ENV = "HAKUSHO_WAVE_STORE"
+
+
+def wave_store_dir() -> Path | None:
+    """Where typed waves are stored for this process, if anywhere."""
+    value = os.environ.get(WAVE_STORE_ENV, "").strip()
+    return Path(value) if value else None
 
 
 def raw_wave_dir(wave: str) -> Path:

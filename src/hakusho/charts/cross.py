@@ -17,7 +17,7 @@ from matplotlib.patches import Patch
 from matplotlib.text import Text
 
 from hakusho.charts import fonts
-from hakusho.charts.style import WIDTHS, categorical_colors, house_style, sequential_colors
+from hakusho.charts.style import WIDTHS, categorical_colors, house_style, sequential_colors, texts_drawn
 from hakusho.charts.view import bar_gid, format_pct
 from hakusho.errors import BuildError
 from hakusho.i18n import Translator
@@ -187,7 +187,7 @@ def draw_cross(doc: Mapping[str, Any], lang: str, *, filter_text: str | None = N
         # Write the family into every text (ticks too), so a notebook's global style changes nothing.
         for tick in ax.yaxis.get_major_ticks():
             tick.label1.set_fontfamily(family)
-        for text in fig.findobj(Text):
+        for text in texts_drawn(fig):
             text.set_fontfamily(family)
             text.set_parse_math(False)
     return fig

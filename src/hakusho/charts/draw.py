@@ -76,6 +76,7 @@ from hakusho.charts.style import (
     muted,
     save_svg,
     sequential_colors,
+    texts_drawn,
     tint,
 )
 from hakusho.charts.view import (
@@ -185,7 +186,7 @@ def _pin_fonts(fig: Figure, family: tuple[str, ...]) -> None:
             for tick in axis.majorTicks:
                 tick.label1.set_fontfamily(family)
                 tick.label2.set_fontfamily(family)
-    for text in fig.findobj(Text):
+    for text in texts_drawn(fig):
         text.set_fontfamily(family)
         text.set_parse_math(False)
 

@@ -43,6 +43,7 @@ from hakusho.pipeline.kernel import clean_stale_run_dirs, notebook_imports
 from hakusho.pipeline.options import DEFAULT_FORMATS, FIXED_EPOCH, BuildOptions
 from hakusho.pipeline.plan import Plan, default_target, discover_notebooks, make_plan, up_to_date
 from hakusho.pipeline.progress import Reporter
+from hakusho.pipeline.render_pool import warm_renderers
 from hakusho.pipeline.runner import KernelPool, NotebookJob, wait_all
 from hakusho.project import PROJECT_ENV
 
@@ -69,11 +70,18 @@ class BuildResult:
 def validate_inputs(plan: Plan) -> None:
     """Stage 1: the raw data of both waves against their codebooks (what ``hakusho validate``
     checks). Raises the loader's DataError/CodebookError with every problem listed."""
-    from hakusho.analysis.chapter import load_waves
+    from hakusho.survey.codebook import load_codebook
+    from hakusho.survey.load import load_wave
 
     options = plan.options
-    data_dir = str(Path(options.data_dir).absolute()) if options.data_dir else ""
-    load_waves(options.wave, options.compare_wave, data_dir=data_dir, codebook_dir="")
+    for wave in (w for w in (options.wave, options.compare_wave) if w):
+        raw = Path(options.data_dir).absolute() / wave if options.data_dir else None
+        load_wave(wave, raw_path=raw, codebook=load_codebook(config.codebook_path(wave)), store=wave_store(plan))
+
+
+def wave_store(plan: Plan) -> Path:
+    """Where the build keeps typed waves for its kernels (:mod:`hakusho.survey.store`)."""
+    return plan.cache.root / "waves"
 
 
 def check_filters(plan: Plan) -> None:
@@ -179,6 +187,9 @@ class _Build:
                     if self.options.force or not self.plan.cache.get("chapters", self.plan.chapter_keys[c])]
             if todo:
                 pool = self._pool(len(todo))  # kernels warm up while the data is validated
+            if and_publish:  # renderers are imported while the chapters run
+                warm_renderers(t.fmt for t in self.plan.tasks
+                               if self.options.force or not self.plan.cache.get("assembly", t.key))
             self._stage("validate", self.validate)
             self._stage("chapters", lambda: self.chapters(pool, todo))
             if pool is not None:
@@ -219,7 +230,8 @@ class _Build:
         jobs = self.options.jobs or os.cpu_count() or 1
         return KernelPool(min(jobs, n), warm=notebook_imports(self.plan.notebooks.values()),
                           reuse=self.options.reuse_kernels,
-                          env={"SOURCE_DATE_EPOCH": str(FIXED_EPOCH), PROJECT_ENV: str(config.PROJECT_ROOT)},
+                          env={"SOURCE_DATE_EPOCH": str(FIXED_EPOCH), PROJECT_ENV: str(config.PROJECT_ROOT),
+                               config.WAVE_STORE_ENV: str(wave_store(self.plan))},
                           on_start=self.reporter.start)
 
     # -- stages

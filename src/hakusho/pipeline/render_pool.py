@@ -14,7 +14,8 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,32 @@ RENDERERS: dict[str, tuple[str, str]] = {
 QUARTO_RUNNER = ("hakusho.render.quarto", "run_quarto")
 
 
+_warming: list[threading.Thread] = []
+
+
+def warm_renderers(formats: Iterable[str]) -> None:
+    """Import the renderers of ``formats`` in a background thread (while the chapters run): the
+    render processes forked later then start with them imported, instead of each importing them
+    again — about a second of CPU per page or deck. :func:`render_tasks` waits for it first."""
+    wanted = sorted(set(formats))
+
+    def warm() -> None:
+        for fmt in wanted:
+            with contextlib.suppress(Exception):  # a renderer that fails to import fails later, located
+                _renderer(fmt)
+
+    if wanted:
+        thread = threading.Thread(target=warm, name="hakusho-warm-renderers", daemon=True)
+        thread.start()
+        _warming.append(thread)
+
+
 def render_tasks(todo: Sequence[Task], build_dir: Path, placed: Path, *, epoch: int, engine: str, jobs: int,
                  reporter: Reporter) -> list[str]:
     """Run the renderers of ``todo`` into ``placed/<task>``; returns the names of the tasks rendered
     (in the order they finished). A renderer that fails or crashes stops the others."""
+    while _warming:  # never fork while another thread may hold an import lock
+        _warming.pop().join()
     jobs = min(jobs, len(todo))
     args = [(t, str(build_dir), str(placed / t.name.replace(" ", "-")), epoch, engine) for t in todo]
     rendered: list[str] = []

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from hakusho import config
 from hakusho.analysis.tabulate import TABLE_COLUMNS, percent
 from hakusho.errors import CodebookError, Problem, ProblemCollector
-from hakusho.survey.codebook import Bilingual, Codebook, pydantic_problems
+from hakusho.survey.codebook import Bilingual, Codebook, compose_yaml, parse_yaml, pydantic_problems
 from hakusho.survey.wave import Survey
 
 _CHOICE_TYPES = {"single", "ordinal"}
@@ -64,7 +64,7 @@ class Crosswalk(BaseModel):
 def _entry_lines(text: str) -> list[int]:
     """1-based line of each entry under ``variables``, so that errors can point into the file."""
     try:
-        root = yaml.compose(text)
+        root = compose_yaml(text)
     except yaml.YAMLError:
         return []
     if not isinstance(root, yaml.MappingNode):
@@ -86,7 +86,7 @@ def load_crosswalk(path: Path | None = None) -> Crosswalk:
     except FileNotFoundError:
         raise CodebookError(f"crosswalk not found: {path}") from None
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None

@@ -414,18 +414,33 @@ def _text_or_na(cells: pd.Series) -> pd.api.extensions.ExtensionArray:
 
 
 def load_wave(wave: str | None = None, *, raw_path: Path | None = None,
-              codebook: Codebook | None = None, validate: bool = True) -> Survey:
+              codebook: Codebook | None = None, validate: bool = True,
+              store: Path | None = None) -> Survey:
     """Read, validate and type one wave's respondent data (default: the project's edition).
 
     ``raw_path`` is a wave folder or an export file (default: the project's folder of ``wave``).
     ``validate=False`` skips the checks, for callers that have just validated the same file.
+    ``store`` (default: :func:`hakusho.config.wave_store_dir`) is a folder of typed waves that
+    passed validation (:mod:`hakusho.survey.store`): the same export with the same codebook is
+    read from there in milliseconds, and a wave read from the export is kept there once valid.
     """
-    from hakusho.survey.validate import validate_raw  # validation pulls in pandera; load it lazily
+    from hakusho.survey import store as wave_store
 
     wave = wave or config.DEFAULT_WAVE
     codebook = codebook or load_codebook(wave)
     path = find_raw_file(Path(raw_path) if raw_path else config.raw_wave_dir(wave))
+    store = store if store is not None else config.wave_store_dir()
+    key = wave_store.wave_key(path, codebook, str(wave)) if store is not None else ""
+    if store is not None:
+        stored = wave_store.read_wave(store, key)
+        if stored is not None:
+            return Survey(wave=str(wave), codebook=codebook, responses=stored, source=path)
     raw = read_raw(path, id_column=codebook.id_column)
     if validate:
+        from hakusho.survey.validate import validate_raw  # the checks are needed only here
+
         validate_raw(raw, codebook, path, wave=str(wave))
-    return Survey(wave=str(wave), codebook=codebook, responses=to_responses(raw, codebook), source=path)
+    responses = to_responses(raw, codebook)
+    if store is not None and validate:
+        wave_store.write_wave(store, key, responses)
+    return Survey(wave=str(wave), codebook=codebook, responses=responses, source=path)
