@@ -7,10 +7,9 @@ turn the build folder into an ``index.html`` and a "PDF" that depend on every ch
 templates and the catalogs. Nothing here is the real report: the tests check the build's
 machinery (caching, parallelism, atomic publishing, reproducibility), not its content.
 
-Slow points for the kill tests are switched on by environment variables, read by the notebooks,
-renderers and validation themselves: ``FAKE_SLOW_CHAPTER=ch2`` makes that chapter touch
-``$FAKE_MARKER`` and sleep; ``FAKE_SLOW_RENDER=1`` does the same in a renderer and
-``FAKE_SLOW_VALIDATE=1`` in the validation stage (which runs when not cached: ``--force``).
+Slow points for the kill tests are switched on by environment variables, read by the notebooks
+and renderers themselves: ``FAKE_SLOW_CHAPTER=ch2`` makes that chapter touch
+``$FAKE_MARKER`` and sleep; ``FAKE_SLOW_RENDER=1`` does the same in a renderer.
 
 Run as a script it is the ``hakusho`` command with the fakes installed (for subprocess tests).
 """
@@ -38,7 +37,7 @@ filters = []
 allow_small_base = False
 data_dir = ""
 codebook_dir = ""
-output_dir = ""'''
+output_dir = "chapter_out"'''
 
 CHAPTER_CODE = '''\
 raw_root = Path(data_dir) if data_dir else config.RAW_DIR
@@ -155,26 +154,6 @@ def script_env(base: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def snapshot(root: Path, *, skip: tuple[str, ...] = ()) -> dict[str, str]:
-    """Every entry under ``root`` — files by content, symlinks by target, folders as such,
-    hidden ones included — except paths starting with one of ``skip``: what a test compares to
-    prove that a refused or interrupted command touched nothing."""
-    seen: dict[str, str] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in sorted(dirnames + filenames):
-            path = Path(dirpath) / name
-            rel = path.relative_to(root).as_posix()
-            if rel.startswith(skip):
-                continue
-            if path.is_symlink():
-                seen[rel] = "-> " + os.readlink(path)
-            elif path.is_dir():
-                seen[rel] = "dir"
-            else:
-                seen[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return seen
-
-
 # ------------------------------------------------------------------------------ fakes
 
 
@@ -183,9 +162,6 @@ def fake_validate(plan) -> None:
     from hakusho import config
     from hakusho.errors import DataError, Problem
 
-    if os.environ.get("FAKE_SLOW_VALIDATE"):
-        Path(os.environ["FAKE_MARKER"]).write_text(f"validating {os.getpid()}", encoding="utf-8")
-        time.sleep(120)
     raw_root = Path(plan.options.data_dir) if plan.options.data_dir else config.RAW_DIR
     for wave in (plan.options.wave, plan.options.compare_wave):
         path = raw_root / wave / "responses.csv"
@@ -245,6 +221,15 @@ def render_pdf(build_dir: Path, out_dir: Path, lang: str) -> Path:
     return path
 
 
+def render_xlsx(build_dir: Path, out_dir: Path, lang: str) -> Path:
+    _log(f"xlsx {lang}")
+    wave = json.loads((Path(build_dir) / "survey.json").read_text(encoding="utf-8"))["wave"]
+    path = Path(out_dir) / lang / f"hakusho-{wave}-{lang}.xlsx"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"PK fake workbook\n" + _summary(build_dir).encode("utf-8"))
+    return path
+
+
 def render_quarto(build_dir: Path, out_dir: Path) -> Path:
     _log("quarto")
     (Path(out_dir) / "_quarto.yml").write_text("project:\n  type: website\n", encoding="utf-8")
@@ -266,6 +251,7 @@ def install_fakes(setitem, setattr_, build) -> None:
 
     setitem(render_pool.RENDERERS, "html", ("fake_project", "render_html"))
     setitem(render_pool.RENDERERS, "pdf", ("fake_project", "render_pdf"))
+    setitem(render_pool.RENDERERS, "xlsx", ("fake_project", "render_xlsx"))
     setitem(render_pool.RENDERERS, "quarto", ("fake_project", "render_quarto"))
     setattr_(render_pool, "QUARTO_RUNNER", ("fake_project", "run_quarto"))
     setattr_(build, "validate_inputs", fake_validate)

@@ -71,7 +71,7 @@ def test_full_build_lays_out_the_report(project, tmp_path):
     assert sorted(result.executed) == EVERY and not result.cached
     files = set(report_hashes(target))
     assert {"ja/index.html", "en/index.html", "ja/hakusho-2025-ja.pdf", "en/hakusho-2025-en.pdf",
-            "manifest.json"} <= files
+            "ja/hakusho-2025-ja.xlsx", "en/hakusho-2025-en.xlsx", "manifest.json"} <= files
     assert {f"data/{c}_count.csv" for c in CHAPTERS} <= files
     assert {f"notebooks/{stem}.ipynb" for stem in CHAPTERS.values()} <= files
     manifest = read_manifest(target)
@@ -132,7 +132,7 @@ def test_a_notebook_edit_reexecutes_that_chapter_only(project, tmp_path):
     result = build.build(OPTS)
     assert result.executed == ["ch2"] and sorted(result.cached) == ["ch1", "ch3", "cross"]
     assert not result.validated
-    assert renders(tmp_path) == ["html en", "html ja", "pdf en", "pdf ja"]
+    assert renders(tmp_path) == ["html en", "html ja", "pdf en", "pdf ja", "xlsx en", "xlsx ja"]
 
 
 def test_a_parameter_change_reexecutes(project):
@@ -182,7 +182,7 @@ def test_a_template_change_rerenders_without_executing(project, tmp_path):
     (project / "templates" / "page.txt").write_text("<title>{lang} (new)</title>\n", encoding="utf-8")
     result = build.build(OPTS)
     assert result.executed == [] and sorted(result.cached) == EVERY
-    assert renders(tmp_path) == ["html en", "html ja", "pdf en", "pdf ja"]
+    assert renders(tmp_path) == ["html en", "html ja", "pdf en", "pdf ja", "xlsx en", "xlsx ja"]
     assert "(new)" in (project / "report" / "2025" / "ja" / "index.html").read_text(encoding="utf-8")
 
 
@@ -194,17 +194,17 @@ def test_a_report_catalog_change_rerenders_without_executing(project, package_co
     renders(tmp_path)
     po.write_text(po.read_text(encoding="utf-8") + '\nmsgid "x"\nmsgstr "y"\n', encoding="utf-8")
     result = build.build(OPTS)
-    assert result.executed == [] and len(result.rendered) == 4
+    assert result.executed == [] and len(result.rendered) == 6
 
 
 def test_assembly_reruns_only_what_changed(project, tmp_path):
     (project / "templates" / "page.txt").write_text("<title>{lang} (new)</title>\n", encoding="utf-8")
     build.build(replace(OPTS, langs=("ja",)))
-    assert renders(tmp_path) == ["html ja", "pdf ja"]
+    assert renders(tmp_path) == ["html ja", "pdf ja", "xlsx ja"]
     result = build.build(OPTS)  # adds English: the Japanese renders come from the cache
     assert result.executed == []
-    assert renders(tmp_path) == ["html en", "pdf en"]
-    assert sorted(result.reused) == ["html ja", "pdf ja"]
+    assert renders(tmp_path) == ["html en", "pdf en", "xlsx en"]
+    assert sorted(result.reused) == ["html ja", "pdf ja", "xlsx ja"]
 
 
 def test_quarto_project_and_quarto_engine(project, tmp_path):
@@ -369,7 +369,8 @@ def test_two_full_builds_of_the_real_report_are_byte_identical(tmp_path):
     diff = compare_trees(tmp_path / "a", tmp_path / "b")
     assert not diff, diff.lines()
     files = set(tree_hashes(tmp_path / "a"))
-    assert {"ja/index.html", "en/index.html", "ja/hakusho-2025-ja.pdf", "en/hakusho-2025-en.pdf"} <= files
+    assert {"ja/index.html", "en/index.html", "ja/hakusho-2025-ja.pdf", "en/hakusho-2025-en.pdf",
+            "ja/hakusho-2025-ja.xlsx", "en/hakusho-2025-en.xlsx"} <= files
     for lang in ("ja", "en"):  # the page budget, the explorer's tables included
         assert (tmp_path / "a" / lang / "index.html").stat().st_size < PAGE_BUDGET, lang
     assert "figures/explore.json" in files

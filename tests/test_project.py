@@ -36,7 +36,7 @@ def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_this_repository_is_a_project_of_the_2025_edition() -> None:
     here = read_project(REPO)
     assert (here.wave, here.compare, here.languages, here.formats) == ("2025", ("2023",), ("ja", "en"),
-                                                                         ("html", "pdf"))
+                                                                         ("html", "pdf", "xlsx"))
     assert here.raw_dir == REPO / "data" / "raw" and here.report_dir == REPO / "report"
     assert config.PROJECT_ROOT == REPO and config.DEFAULT_WAVE == "2025" and config.DEFAULT_COMPARE_WAVE == "2023"
     assert config.codebook_path("2023") == REPO / "data" / "codebook" / "2023.yml"

@@ -40,7 +40,10 @@ PACKAGE_FOLDERS = ("spec", "resources", "locale")
 OVERRIDABLE = SHIPPED_FOLDERS + PACKAGE_FOLDERS
 
 LANGS = ("ja", "en")
-FORMATS = ("html", "pdf", "quarto")
+FORMATS = ("html", "pdf", "xlsx", "quarto")
+# The tabulation workbook is part of what editors publish each year, so a build makes it unless
+# hakusho.toml (or --format) says otherwise.
+DEFAULT_FORMATS = ("html", "pdf", "xlsx")
 WAVE = re.compile(r"^\d{4}$")
 
 # Where things live when hakusho.toml does not say otherwise (relative to the project).
@@ -256,11 +259,11 @@ def read_project(root: Path) -> Project:
     elif wave in compare:
         problems.append(_problem(path, "compare", doc.get("compare"), f"waves other than the edition's own ({wave})"))
     settings: dict[str, tuple[str, ...]] = {}
-    for key, valid in (("languages", LANGS), ("formats", FORMATS)):
-        value = doc.get(key, list(valid[:2]))
+    for key, valid, default in (("languages", LANGS, LANGS), ("formats", FORMATS, DEFAULT_FORMATS)):
+        value = doc.get(key, list(default))
         if not isinstance(value, list) or not value or any(v not in valid for v in value):
             problems.append(_problem(path, key, value, "a list of " + ", ".join(valid)))
-            value = list(valid[:2])
+            value = list(default)
         settings[key] = tuple(v for v in valid if v in value)
     paths: dict[str, Path] = {}
     given = doc.get("paths", {})

@@ -19,11 +19,10 @@ from typing import Any
 from hakusho import config
 from hakusho.errors import BuildError, FilterError
 from hakusho.i18n import LANGS
+from hakusho.project import DEFAULT_FORMATS, FORMATS
 
 SEGMENTS = ("saas", "non_saas", "all")
 DEFAULT_SEGMENT = "saas"
-FORMATS = ("html", "pdf", "quarto")
-DEFAULT_FORMATS = ("html", "pdf")
 ENGINES = ("internal", "quarto")
 # The date chapters see (their outputs must not depend on it) and the report's date when neither
 # SOURCE_DATE_EPOCH nor a git commit gives one: 1980-01-01, the earliest date zip files can hold.

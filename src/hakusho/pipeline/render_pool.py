@@ -22,12 +22,12 @@ from typing import Any
 from hakusho.errors import BuildError, HakushoError
 from hakusho.pipeline.plan import Task
 from hakusho.pipeline.progress import Reporter
-from hakusho.pipeline.publish import describe_os_error
 
 # format -> (module, function). Renderers are imported only when something must be rendered.
 RENDERERS: dict[str, tuple[str, str]] = {
     "html": ("hakusho.render.page", "render_html"),
     "pdf": ("hakusho.render.deck", "render_pdf"),
+    "xlsx": ("hakusho.render.workbook", "render_xlsx"),
     "quarto": ("hakusho.render.quarto", "render_quarto"),
 }
 QUARTO_RUNNER = ("hakusho.render.quarto", "run_quarto")
@@ -153,8 +153,6 @@ def _render_one(task: Task, build_dir: str, out_dir: str, epoch: int, engine: st
             raise BuildError(f"{task.name}: the renderer returned {produced.name}, which does not exist")
     except HakushoError:
         raise
-    except OSError as exc:
-        raise BuildError(f"{task.name}: {describe_os_error(exc, 'the rendered files')}") from None
     except Exception as exc:
         raise BuildError(f"{task.name}: {type(exc).__name__}: {exc}") from None
     if prefix == Path():

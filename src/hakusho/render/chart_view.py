@@ -53,7 +53,7 @@ def _alt_text(chart: Mapping[str, Any], tx: Wording) -> str:
     return tx("ui.chart_alt", title=tx.label(chart["title"]), base=_base_line(chart, tx), values=tx.join(parts))
 
 
-def _tests_by_key(chart: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+def tests_by_key(chart: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {t["key"]: t for t in chart.get("tests") or []}
 
 
@@ -69,7 +69,7 @@ def _difference_key(chart: Mapping[str, Any]) -> str:
     return "ui.segment_difference" if chart.get("compare") == "by_segment" else "ui.change"
 
 
-def _difference(test: Mapping[str, Any]) -> Any:
+def difference(test: Mapping[str, Any]) -> Any:
     """The difference a test carries, in points (the chapter stage names it change_pt or diff_pt)."""
     return test.get("change_pt", test.get("diff_pt"))
 
@@ -86,7 +86,7 @@ def _table(chart: Mapping[str, Any], tx: Wording) -> dict[str, Any]:
         else:
             name = tx.label(s["label"])
             header += [tx("ui.series_count", series=name), tx("ui.series_share", series=name)]
-    tests = _tests_by_key(chart)
+    tests = tests_by_key(chart)
     per_row_marks = bool(tests) and chart["answer"] != "ordinal"
     if tests:
         header.append(tx(_difference_key(chart)))
@@ -101,7 +101,7 @@ def _table(chart: Mapping[str, Any], tx: Wording) -> dict[str, Any]:
             cells.append(numbers.pct_cell(cell["pct"], lang))
         if tests:
             test = tests.get(row["key"], {})
-            cells.append(numbers.points_cell(_difference(test), lang))
+            cells.append(numbers.points_cell(difference(test), lang))
             if per_row_marks:
                 cells.append(tx("ui.significant_mark") if test.get("significant") else "")
         rows.append({"label": tx.label(row["label"]), "cells": cells, "in_base": bool(row["in_base"])})
@@ -119,7 +119,7 @@ def _compare(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, A
         return None
     lang = tx.lang
     now, before = series[0], series[1]
-    by_key = _tests_by_key(chart)
+    by_key = tests_by_key(chart)
     ordinal = chart["answer"] == "ordinal"
     rows = []
     for row in chart["rows"]:
@@ -130,7 +130,7 @@ def _compare(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, A
             "label": tx.label(row["label"]),
             "before": numbers.pct_cell(series_value(row, before["id"])["pct"], lang),
             "after": numbers.pct_cell(series_value(row, now["id"])["pct"], lang),
-            "change": numbers.points_cell(_difference(test), lang),
+            "change": numbers.points_cell(difference(test), lang),
             "mark": tx("ui.significant_mark") if (test.get("significant") and not ordinal) else "",
         })
     tested = [t for t in tests if t.get("test")]

@@ -132,7 +132,7 @@ def _notes(method: Mapping[str, Any], tx: Translator) -> list[dict[str, Any]]:
     ]
 
 
-def _base_label(spec: Spec, pop_id: str, segment: str, tx: Translator) -> str:
+def base_label(spec: Spec, pop_id: str, segment: str, tx: Translator) -> str:
     """The base of a table in words: the chart's population as a report of the segment names it;
     a fixed population (everyone, a fixed group) within a segment says so."""
     pop = spec.populations[pop_id]
@@ -192,7 +192,7 @@ def explore_part(build_dir: Path | str, lang: str, *, segment: str, chapter_titl
         tables[f"{table['segment']}/{table['question']}/{table['breakdown']}"] = _table_data(table, q)
         key = f"{table['segment']}/{table['question']}"
         if key not in bases:
-            bases[key] = _base_label(spec, table["population"], table["segment"], tx)
+            bases[key] = base_label(spec, table["population"], table["segment"], tx)
     data = {
         "lang": lang,
         "levels": list(LEVELS),

@@ -51,7 +51,7 @@ def load_build(build_dir: Path | str, spec: Spec | None = None) -> Build:
     return build_folder.load_build(build_dir, [ch.id for ch in (spec or default_spec()).chapters])
 
 
-def _chapter_label(chapter_id: str, tx: Wording) -> str:
+def chapter_label(chapter_id: str, tx: Wording) -> str:
     m = CHAPTER_NUMBER.match(chapter_id)
     if m:
         return tx("ui.chapter_number", n=int(m.group(1)))
@@ -85,7 +85,7 @@ def _chapter_view(doc: Mapping[str, Any], build: Build, ctx: ProseContext, tx: W
     return {
         "id": doc["chapter"],
         "anchor": doc["chapter"],
-        "number": _chapter_label(doc["chapter"], tx),
+        "number": chapter_label(doc["chapter"], tx),
         "title": tx.label(doc["title"]),
         "scope": tx("ui.scope", bases=tx.join(bases)) if bases else "",
         "summary": list(editorial["summary_points"]) if editorial else chapter_summary(doc["chapter"], headlines),
