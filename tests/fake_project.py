@@ -7,9 +7,10 @@ turn the build folder into an ``index.html`` and a "PDF" that depend on every ch
 templates and the catalogs. Nothing here is the real report: the tests check the build's
 machinery (caching, parallelism, atomic publishing, reproducibility), not its content.
 
-Slow points for the kill tests are switched on by environment variables, read by the notebooks
-and renderers themselves: ``FAKE_SLOW_CHAPTER=ch2`` makes that chapter touch
-``$FAKE_MARKER`` and sleep; ``FAKE_SLOW_RENDER=1`` does the same in a renderer.
+Slow points for the kill tests are switched on by environment variables, read by the notebooks,
+renderers and validation themselves: ``FAKE_SLOW_CHAPTER=ch2`` makes that chapter touch
+``$FAKE_MARKER`` and sleep; ``FAKE_SLOW_RENDER=1`` does the same in a renderer and
+``FAKE_SLOW_VALIDATE=1`` in the validation stage (which runs when not cached: ``--force``).
 
 Run as a script it is the ``hakusho`` command with the fakes installed (for subprocess tests).
 """
@@ -37,7 +38,7 @@ filters = []
 allow_small_base = False
 data_dir = ""
 codebook_dir = ""
-output_dir = "chapter_out"'''
+output_dir = ""'''
 
 CHAPTER_CODE = '''\
 raw_root = Path(data_dir) if data_dir else config.RAW_DIR
@@ -154,6 +155,26 @@ def script_env(base: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def snapshot(root: Path, *, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every entry under ``root`` — files by content, symlinks by target, folders as such,
+    hidden ones included — except paths starting with one of ``skip``: what a test compares to
+    prove that a refused or interrupted command touched nothing."""
+    seen: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in sorted(dirnames + filenames):
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if rel.startswith(skip):
+                continue
+            if path.is_symlink():
+                seen[rel] = "-> " + os.readlink(path)
+            elif path.is_dir():
+                seen[rel] = "dir"
+            else:
+                seen[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return seen
+
+
 # ------------------------------------------------------------------------------ fakes
 
 
@@ -162,6 +183,9 @@ def fake_validate(plan) -> None:
     from hakusho import config
     from hakusho.errors import DataError, Problem
 
+    if os.environ.get("FAKE_SLOW_VALIDATE"):
+        Path(os.environ["FAKE_MARKER"]).write_text(f"validating {os.getpid()}", encoding="utf-8")
+        time.sleep(120)
     raw_root = Path(plan.options.data_dir) if plan.options.data_dir else config.RAW_DIR
     for wave in (plan.options.wave, plan.options.compare_wave):
         path = raw_root / wave / "responses.csv"

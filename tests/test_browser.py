@@ -188,8 +188,57 @@ def test_a_csv_link_downloads_the_table(chromium, site: str, tmp_path: Path) -> 
         ctx.close()
 
 
-@pytest.mark.parametrize(("lang", "viewport"), [("ja", {"width": 1280, "height": 900}),
-                                                ("en", {"width": 390, "height": 844})])
+# What sticks out of a phone's screen: every visible element whose box leaves the viewport, where
+# an element inside a horizontally scrolling box (a table's) counts by that box instead; and every
+# chart wider than its own box, since charts must scale rather than scroll.
+_OVERFLOWING = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const vw = document.documentElement.clientWidth;
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (el.classList.length ? '.' + [...el.classList].join('.') : '');
+  const scroller = el => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(a).overflowX)) return a;
+    }
+    return null;
+  };
+  const out = new Set();
+  for (const el of document.querySelectorAll('body *')) {
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden' || el.closest('.visually-hidden, .skip')) continue;
+    const own = el.getBoundingClientRect();
+    if (own.width === 0 && own.height === 0) continue;
+    const box = (scroller(el) || el).getBoundingClientRect();
+    if (box.right > vw + 0.5 || box.left < -0.5) out.add(name(scroller(el) || el));
+  }
+  for (const svg of document.querySelectorAll('figure.chart svg')) {
+    if (svg.getBoundingClientRect().width > svg.parentElement.clientWidth + 0.5) {
+      out.add('chart wider than its box: ' + svg.closest('figure').id);
+    }
+  }
+  return [...out];
+}"""
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_nothing_is_wider_than_a_phone_and_charts_scale(chromium, site: str, lang: str) -> None:
+    """At 390×844 (a phone held upright) no chart or table leaves the screen sideways: charts
+    scale to their column, tables scroll inside their own box."""
+    ctx, page, errors = _open(chromium, f"{site}/{lang}/index.html", viewport={"width": 390, "height": 844})
+    try:
+        assert page.evaluate(_OVERFLOWING) == []
+        charts = page.locator("figure.chart .chart-svg svg")
+        assert charts.count() == 53
+        widths = charts.evaluate_all("els => els.map(e => e.getBoundingClientRect().width)")
+        assert min(widths) > 300  # scaled to the column, not shrunk to nothing
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert errors == []
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}])
 def test_screenshots_of_a_few_sections(chromium, site: str, shots: Path, lang: str, viewport: dict) -> None:
     ctx, page, errors = _open(chromium, f"{site}/{lang}/index.html", viewport=viewport)
     try:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -70,3 +72,26 @@ def test_catalogs_only_the_assembly_reads():
 
 def test_cache_lives_next_to_the_output(tmp_path):
     assert cache_dir_for(tmp_path / "report" / "2025") == tmp_path / "report" / ".hakusho-cache"
+
+
+def test_a_prune_stopped_half_way_leaves_no_half_entry(tmp_path, monkeypatch):
+    cache = Cache(tmp_path / "cache")
+    src = tmp_path / "src"
+    (src / "charts").mkdir(parents=True)
+    for name in ("a.svg", "b.svg"):
+        (src / "charts" / name).write_text("<svg/>")
+    for i in range(3):
+        cache.put("chapters", f"k{i}", src)
+        os.utime(cache.entry("chapters", f"k{i}"), (100 + i, 100 + i))
+
+    def killed(path, **kwargs):  # the process dies after deleting one file of the entry
+        next(Path(path).rglob("*.svg")).unlink()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("hakusho.pipeline.cache.shutil.rmtree", killed)
+    with pytest.raises(KeyboardInterrupt):
+        cache.prune(keep=2)
+    assert cache.get("chapters", "k0") is None  # out of the index before anything was deleted
+    assert sorted(p.name for p in (src / "charts").iterdir()) == ["a.svg", "b.svg"]
+    for key in ("k1", "k2"):
+        assert sorted(p.name for p in (cache.entry("chapters", key) / "charts").iterdir()) == ["a.svg", "b.svg"]

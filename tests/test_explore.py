@@ -195,3 +195,10 @@ def test_a_breakdown_must_form_groups() -> None:
     plain = {**book, "questions": [{**q, "breakdown": False} for q in book["questions"]]}
     with pytest.raises(CodebookError, match="marks no variable as a breakdown"):
         breakdowns(default_spec(), Codebook.model_validate(plain))
+
+
+def test_an_earlier_waves_codebook_offers_only_its_own_questions() -> None:
+    book = load_codebook("2023")
+    questions = {q.id for q in explore_questions(default_spec(), book)}
+    assert questions and questions <= set(book.by_id)
+    assert [b.id for b in breakdowns(default_spec(), book)] == ["employees", "position", SEGMENT_BREAKDOWN]

@@ -277,7 +277,8 @@ def test_command_writes_files_and_prints(tmp_path, capsys):
     out = tmp_path / "out"
     code = main(["kpi", str(source), "--out", str(out), "--lang", "en", "--no-benchmark"])
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["kpi_2024.csv", "kpi_2024.json", "kpi_2024_monthly.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["kpi_2024.csv", "kpi_2024.json", "kpi_2024_monthly.csv",
+                                                     "manifest.json"]
     first = {p.name: p.read_bytes() for p in out.iterdir()}
     printed = capsys.readouterr().out
     assert "Net revenue retention (annual)" in printed

@@ -29,9 +29,9 @@ filters = []               # list of [variable, operator, value] triples (declar
 allow_small_base = False
 data_dir = ""              # empty: data/raw of the project, else a folder of <wave>/ raw folders
 codebook_dir = ""          # empty: data/codebook of the project
-output_dir = "chapter_out" # where the chapter's outputs go (created if missing)"""
+output_dir = ""            # empty: report/jupyter/<chapter>/ (ignored by git), else a new folder"""
 DEFAULTS = {"chapter": None, "wave": '"2025"', "compare_wave": '"2023"', "segment": '"saas"', "filters": "[]",
-            "allow_small_base": "False", "data_dir": '""', "codebook_dir": '""', "output_dir": '"chapter_out"'}
+            "allow_small_base": "False", "data_dir": '""', "codebook_dir": '""', "output_dir": '""'}
 
 
 def _path(chapter: str) -> Path:

@@ -4,6 +4,8 @@ way the report says the data is shaped."""
 from __future__ import annotations
 
 import copy
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,7 +15,8 @@ from hypothesis import strategies as st
 
 from hakusho import config
 from hakusho.analysis.tabulate import share_of_base
-from hakusho.errors import CodebookError, HakushoError
+from hakusho.errors import CodebookError, HakushoError, OutputError
+from hakusho.pipeline.cache import tree_hashes
 from hakusho.survey import synthetic
 from hakusho.survey.codebook import Condition, load_codebook
 from hakusho.survey.load import load_wave
@@ -167,21 +170,75 @@ def test_arr_never_exceeds_company_revenue(survey_2025: Survey) -> None:
     assert (arr_low < rev_high).all()
 
 
-def test_write_refuses_to_replace_a_different_file(tmp_path) -> None:
-    target = tmp_path / synthetic.RESPONSES_FILE
+@pytest.fixture
+def raw_dir(tmp_path, monkeypatch) -> Path:
+    """The raw folder of a scratch project holding copies of the codebooks and calibrations."""
+    root = tmp_path / "proj"
+    for folder in ("codebook", "synthetic"):
+        shutil.copytree(config.DATA_DIR / folder, root / "data" / folder)
+    (root / "hakusho.toml").write_text('name = "scratch"\nwave = "2025"\ncompare = ["2023"]\n', encoding="utf-8")
+    monkeypatch.setenv("HAKUSHO_PROJECT", str(root))
+    assert config.raw_wave_dir("2023") == root / "data" / "raw" / "2023"
+    return root / "data" / "raw"
+
+
+def test_the_raw_folder_sample_is_replaced_only_with_force(raw_dir) -> None:
+    target = raw_dir / "2023" / synthetic.RESPONSES_FILE
+    target.parent.mkdir(parents=True)
     target.write_text("SampleID\nR0001\n", encoding="utf-8")
     with pytest.raises(HakushoError, match="--force"):
-        synthetic.write("2023", tmp_path)
+        synthetic.write("2023")
     assert target.read_text(encoding="utf-8") == "SampleID\nR0001\n"
-    synthetic.write("2023", tmp_path, force=True)
-    assert synthetic.write("2023", tmp_path) == target  # identical: nothing to refuse
+    assert synthetic.write("2023", force=True) == target
+    assert synthetic.write("2023") == target  # identical: nothing to refuse
+    assert sorted(p.name for p in target.parent.iterdir()) == [synthetic.RESPONSES_FILE]
 
 
-def test_write_refuses_to_sit_next_to_a_real_export(tmp_path) -> None:
-    (tmp_path / "export.xlsx").write_bytes(b"")
+def test_force_never_replaces_an_export_the_codebook_calls_real(raw_dir) -> None:
+    book = config.codebook_path("2023")
+    text = book.read_text(encoding="utf-8")
+    assert "synthetic: true" in text
+    book.write_text(text.replace("synthetic: true", "synthetic: false"), encoding="utf-8")
+    real = raw_dir / "2023" / synthetic.RESPONSES_FILE
+    real.parent.mkdir(parents=True)
+    real.write_bytes(b"ResponseID\nthe real export\n")
+    with pytest.raises(HakushoError, match="says the 2023 data is real"):
+        synthetic.write("2023", force=True)
+    assert real.read_bytes() == b"ResponseID\nthe real export\n"
+
+
+def test_write_refuses_to_sit_next_to_a_real_export(raw_dir, tmp_path) -> None:
+    (raw_dir / "2023").mkdir(parents=True)
+    (raw_dir / "2023" / "export.xlsx").write_bytes(b"")
     with pytest.raises(HakushoError, match=r"export\.xlsx"):
-        synthetic.write("2023", tmp_path)
-    assert not (tmp_path / synthetic.RESPONSES_FILE).exists()
+        synthetic.write("2023")
+    assert sorted(p.name for p in (raw_dir / "2023").iterdir()) == ["export.xlsx"]
+    elsewhere = tmp_path / "vendor"
+    elsewhere.mkdir()
+    (elsewhere / "export.xlsx").write_bytes(b"")
+    with pytest.raises(OutputError, match=r"export\.xlsx"):  # --out: a folder hakusho did not write
+        synthetic.write("2023", elsewhere, force=True)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["export.xlsx"]
+
+
+def test_out_elsewhere_is_new_empty_or_an_earlier_synthetic_output(tmp_path) -> None:
+    out = tmp_path / "sample" / "2023"
+    first = synthetic.write("2023", out).read_bytes()
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", synthetic.RESPONSES_FILE]
+    synthetic.write("2023", out, seed=7)  # an earlier output of this command may be replaced
+    assert (out / synthetic.RESPONSES_FILE).read_bytes() != first
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"notes\.txt"):
+        synthetic.write("2023", out)
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_out_never_points_into_the_project_inputs() -> None:
+    before = tree_hashes(config.DATA_DIR)
+    for out in (config.raw_wave_dir("2023"), config.DATA_DIR, config.CODEBOOK_DIR, config.PROJECT_ROOT):
+        with pytest.raises(OutputError, match="refusing to write"):
+            synthetic.write("2025", out)
+    assert tree_hashes(config.DATA_DIR) == before
 
 
 def _targets(wave: str) -> dict:

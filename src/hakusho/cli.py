@@ -4,6 +4,8 @@ one-line messages. The work itself lives in the stage modules.
 
 from __future__ import annotations
 
+import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -31,6 +33,8 @@ def _root(
         "nearest folder above it that holds one.")] = None,
 ) -> None:
     _state["debug"] = debug
+    if debug:
+        logging.basicConfig(level=logging.WARNING)  # the libraries' own log records, to stderr
     if project is not None:
         from hakusho.project import use
 
@@ -189,8 +193,9 @@ def build_command(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder holding <wave>/ raw exports "
                                                   "(default: data/raw).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Output folder (default: report/<wave>/, or "
-                                             "report/<wave>-<segment>-<filter>/ for other segments, filters "
-                                             "or chapter selections).")] = None,
+                                             "report/<wave>-<segment>-<what differs>/ for other segments, "
+                                             "filters, chapters, languages or formats). Replaced only when "
+                                             "absent, empty or a report hakusho built there, unchanged.")] = None,
     force: bool = typer.Option(False, "--force", help="Ignore the cache: validate, execute and render everything."),
     jobs: int = typer.Option(0, "--jobs", min=0, help="Notebooks run in parallel (default: one per CPU core)."),
     quiet: bool = typer.Option(False, "--quiet", help="Plain log lines instead of the live progress display."),
@@ -288,8 +293,29 @@ def validate_command(
     typer.echo(validate_path(path, codebook=codebook, wave=wave))
 
 
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, printing hakusho errors as messages with their exit codes."""
+    """Entry point: run the app, printing hakusho errors as messages with their exit codes.
+
+    SIGTERM is taken as Ctrl-C, so that a command stopped either way cleans up what it staged
+    and says so in one line."""
+    previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    # Notebook execution logs through papermill's logger (a kernel killed on Ctrl-C: "Kernel died
+    # …"); hakusho reports every failure itself, in one line, so those records go nowhere.
+    # --debug lets them through.
+    quiet = logging.NullHandler()
+    logging.getLogger("papermill").addHandler(quiet)
+    try:
+        return _run(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        logging.getLogger("papermill").removeHandler(quiet)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         app(args=argv, standalone_mode=False)
     except HakushoError as exc:
@@ -298,10 +324,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.report()}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted: nothing was published; the previous report is unchanged", file=sys.stderr)
+        print("interrupted: nothing was written; earlier outputs are unchanged", file=sys.stderr)
         return 130
     except SystemExit as exc:  # typer/click exits (usage errors, --help)
         return int(exc.code or 0)
+    except OSError as exc:  # a full disk, a vanished folder… that no stage turned into a message
+        if _state["debug"]:
+            raise
+        from hakusho.pipeline.publish import display
+
+        where = f" ({display(exc.filename)})" if exc.filename else ""
+        print(f"error: {exc.strerror or type(exc).__name__}{where}", file=sys.stderr)
+        return 1
     except Exception as exc:
         # Usage errors arrive as click exceptions; Typer ships its own copy of click, so they are
         # recognised by what they can do rather than by class.

@@ -45,6 +45,9 @@ _COMPUTED: dict[str, Callable[[_project.Project], Any]] = {
     "NOTEBOOKS_DIR": lambda p: p.root / "notebooks",
     "TEMPLATES_DIR": lambda p: p.root / "templates",
     "REPORT_DIR": lambda p: p.report_dir,
+    # What a chapter notebook writes when run by hand in Jupyter with its default parameters:
+    # under the report folder, which git ignores, never next to the notebooks.
+    "JUPYTER_OUTPUT_DIR": lambda p: p.report_dir / "jupyter",
     "SPEC_PATH": lambda p: p.resource("spec/chapters.yml"),
     "DEFAULT_WAVE": lambda p: p.wave,
     "DEFAULT_COMPARE_WAVE": lambda p: p.compare_wave,

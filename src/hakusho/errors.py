@@ -1,7 +1,8 @@
 """Errors meant for people: each carries where the problem is and what was expected.
 
 The CLI prints them one per line and exits non-zero, never with a traceback (unless --debug).
-One family per stage: bad input data, bad filters, bad specs/codebooks, a failed build.
+One family per stage: bad input data, bad filters, bad specs/codebooks, a failed build, an
+output destination that must not be written.
 """
 
 from __future__ import annotations
@@ -83,6 +84,13 @@ class BuildError(HakushoError):
     """A build stage (notebook, assembly, PDF, publish) failed."""
 
     exit_code = 4
+
+
+class OutputError(HakushoError):
+    """A command was told to write where it must not: into its inputs, over files it did not
+    write, or into a folder it cannot write. Raised before anything is created."""
+
+    exit_code = 5
 
 
 class KpiError(HakushoError):

@@ -7,7 +7,8 @@ the crosswalk, the calibration and the sample's commentary), so that ``hakusho b
 straight away. Notebooks, templates and specs are not copied: they come from the installed
 package until the editor places a file of the same name in the project to override one.
 
-It never overwrites anything: a target folder that exists and is not empty is refused.
+It never overwrites anything: a target folder that exists and is not empty is refused, and so is
+one that sits where no command writes (:func:`hakusho.pipeline.outputs.check_location`).
 """
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ def _chapter_titles() -> list[tuple[str, dict[str, str]]]:
 
 def init_project(root: Path, *, sample: bool = False) -> Scaffold:
     """Make a new project in ``root`` (new or empty); see the module docstring."""
+    from hakusho.pipeline.outputs import check_location
+
+    check_location(root)  # not inside another project's inputs, a report, the package, …
     root = Path(root).absolute()
     _refuse_if_not_empty(root)
     source = sample_root()

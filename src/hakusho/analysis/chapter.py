@@ -421,14 +421,18 @@ def _load_wave(wave: str, *, raw_path: Path | None, codebook: Codebook) -> Surve
 def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None = None,
                 segment: str = "saas", filters: Sequence[Any] = (), allow_small_base: bool = False,
                 data_dir: str | Path = "", codebook_dir: str | Path = "",
-                output_dir: str | Path = "chapter_out", *, draw_charts: bool = True) -> ChapterResult:
+                output_dir: str | Path = "", *, draw_charts: bool = True) -> ChapterResult:
     """Load the waves, compute the chapter, write its outputs; the one call a notebook makes.
 
     Empty ``data_dir`` / ``codebook_dir`` mean the project's own data/raw and data/codebook;
-    ``wave`` / ``compare_wave`` default to the project's edition and its comparison wave.
+    ``wave`` / ``compare_wave`` default to the project's edition and its comparison wave; an
+    empty ``output_dir`` means report/jupyter/<chapter>/ (see ``notebook_output_dir``).
     """
+    from hakusho.pipeline.outputs import notebook_output_dir
+
     wave = wave or config.DEFAULT_WAVE
     compare_wave = config.DEFAULT_COMPARE_WAVE if compare_wave is None else compare_wave
+    output_dir = notebook_output_dir(chapter, output_dir)  # refused before any work if it is an input
     try:
         survey, compare = load_waves(wave, compare_wave, data_dir=data_dir, codebook_dir=codebook_dir)
         crosswalk = None

@@ -487,10 +487,14 @@ def write_crosses(result: CrossResult, output_dir: str | Path, *, draw_charts: b
 
 
 def run_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any] = (),
-                output_dir: str | Path = "cross_out", allow_small_base: bool = False,
+                output_dir: str | Path = "", allow_small_base: bool = False,
                 crosses: Sequence[CrossDef] | str | Path | None = None, spec: Spec | None = None,
                 draw_charts: bool = True) -> CrossResult:
-    """Compute every cross and write its outputs; the one call the cross notebook makes."""
+    """Compute every cross and write its outputs; the one call the cross notebook makes. An
+    empty ``output_dir`` means report/jupyter/cross/ (see ``notebook_output_dir``)."""
+    from hakusho.pipeline.outputs import notebook_output_dir
+
+    output_dir = notebook_output_dir(CHAPTER_ID, output_dir)
     result = compute_crosses(survey, segment=segment, filters=filters, allow_small_base=allow_small_base,
                              crosses=crosses, spec=spec)
     return write_crosses(result, output_dir, draw_charts=draw_charts)

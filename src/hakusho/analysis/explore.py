@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -106,12 +107,13 @@ def explore_questions(spec: Spec, codebook: Codebook) -> list[ExploreQuestion]:
     """Every variable a chart of the report wave shows, in report order, once each.
 
     Charts of the comparison wave (``wave: compare``) are left out: the explorer shows the
-    report's own respondents.
+    report's own respondents; so are questions the wave's codebook does not have.
     """
     seen: dict[str, ExploreQuestion] = {}
     for chapter in spec.chapters:
         for chart in chapter.charts:
-            if chart.wave != "report" or chart.variable in seen:
+            # A wave's questionnaire may lack a chart's question (an earlier edition): nothing to show.
+            if chart.wave != "report" or chart.variable in seen or chart.variable not in codebook.by_id:
                 continue
             question = codebook.question(chart.variable)
             seen[chart.variable] = ExploreQuestion(chart.variable, chart.id, chapter.id, chart.base, question.type)
@@ -229,17 +231,20 @@ class ExploreTable:
     p_values: np.ndarray
     directions: np.ndarray
 
+    @cached_property
+    def _marks(self) -> list[tuple[list[float | None], list[bool | None], list[int | None]]]:
+        """Per row: p-values (stored rounded), 95 % flags (on the exact p) and directions."""
+        out = []
+        directed = self.answer != "ordinal"
+        for row_p, row_d in zip(self.p_values, self.directions, strict=True):
+            tested = ~np.isnan(row_p)
+            out.append(([round(float(p), P_DIGITS) if t else None for p, t in zip(row_p, tested, strict=True)],
+                        [bool(p < ALPHA) if t else None for p, t in zip(row_p, tested, strict=True)],
+                        [int(d) if t and directed else None for d, t in zip(row_d, tested, strict=True)]))
+        return out
+
     def _cells(self, i: int) -> tuple[list[float | None], list[bool | None], list[int | None]]:
-        """Row ``i``'s p-values (stored rounded), 95 % flags (on the exact p) and directions."""
-        p_values: list[float | None] = []
-        flags: list[bool | None] = []
-        directions: list[int | None] = []
-        for p, d in zip(self.p_values[i], self.directions[i], strict=True):
-            tested = not np.isnan(p)
-            p_values.append(round(float(p), P_DIGITS) if tested else None)
-            flags.append(bool(p < ALPHA) if tested else None)
-            directions.append(int(d) if tested and self.answer != "ordinal" else None)
-        return p_values, flags, directions
+        return self._marks[i]
 
     def document(self) -> dict[str, Any]:
         """The table as explore.json holds it: a row per group with n, level and per-choice lists."""
@@ -332,13 +337,13 @@ def explore_table(survey: Survey, question: ExploreQuestion, breakdown: Breakdow
 
 
 def explore_figures(tables: Sequence[ExploreTable]) -> dict[str, Any]:
-    """Every number the explorer publishes, by id, sorted: ``explore.<segment>.<question>.<breakdown>.<group>``
+    """Every number the explorer publishes, by id (written sorted): ``explore.<segment>.<question>.<breakdown>.<group>``
     then ``.base`` (n), ``.<choice>.count``, ``.<choice>.pct`` (null where withheld) and, where a
     test ran, ``.<choice>.significant``."""
     figures: dict[str, Any] = {}
     for table in tables:
         figures.update(table.figures())
-    return dict(sorted(figures.items()))
+    return figures
 
 
 # ============================================================================ every table

@@ -45,6 +45,7 @@ from hakusho import config
 from hakusho.errors import KpiError, Problem, ProblemCollector
 from hakusho.i18n import LANGS, Translator
 from hakusho.kpi import formulas as kpi
+from hakusho.pipeline import outputs
 from hakusho.text import numbers
 
 REQUIRED_COLUMNS = ("customer_id", "month", "mrr")
@@ -632,6 +633,8 @@ def run_kpi(path: Path, *, year: int | None = None, out: Path | None = None, lan
                                                            expected=", ".join(FORMATS))])
     if html and out is None:
         raise KpiError("--html writes a page into the --out folder; name one with --out DIR")
+    if out is not None:  # refused before any work: --out must be new, empty or an earlier kpi output
+        outputs.claim_folder(out, command="kpi", inputs=[path])
     ledger = read_ledger(path)
     months = monthly_kpis(ledger, year)
     annual = year_kpis(ledger, year)
@@ -653,18 +656,14 @@ def run_kpi(path: Path, *, year: int | None = None, out: Path | None = None, lan
 
     written: list[Path] = []
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
         names = output_names(annual.year)
-        for key, text in (("monthly", to_csv_text(monthly_table(months))), ("year", to_csv_text(year_table(annual))),
-                          ("json", to_json_document(ledger, months, annual, records))):
-            target = out / names[key]
-            target.write_text(text, encoding="utf-8", newline="\n")
-            written.append(target)
+        files = {names["monthly"]: to_csv_text(monthly_table(months)), names["year"]: to_csv_text(year_table(annual)),
+                 names["json"]: to_json_document(ledger, months, annual, records)}
         if html and survey is not None and placements is not None:
             model = kpi_benchmark.benchmark_model(placements, survey, lang, ledger_label=ledger_label)
-            target = out / names["html"].format(lang=lang)
-            target.write_text(kpi_benchmark.render_html(model), encoding="utf-8", newline="\n")
-            written.append(target)
+            files[names["html"].format(lang=lang)] = kpi_benchmark.render_html(model)
+        written = outputs.write_files(out, {name: text.encode("utf-8") for name, text in files.items()},
+                                      command="kpi", inputs=[path])
 
     screen = console or Console()
     if fmt == "csv":

@@ -36,12 +36,12 @@ from typing import Any
 
 from hakusho import config
 from hakusho.errors import BuildError, HakushoError
-from hakusho.pipeline import publish
+from hakusho.pipeline import outputs, publish
 from hakusho.pipeline.assemble import assemble
 from hakusho.pipeline.executed import NotebookFailed, write_notebook
 from hakusho.pipeline.kernel import clean_stale_run_dirs, notebook_imports
 from hakusho.pipeline.options import DEFAULT_FORMATS, FIXED_EPOCH, BuildOptions
-from hakusho.pipeline.plan import Plan, make_plan, up_to_date
+from hakusho.pipeline.plan import Plan, default_target, discover_notebooks, make_plan, up_to_date
 from hakusho.pipeline.progress import Reporter
 from hakusho.pipeline.render_pool import warm_renderers
 from hakusho.pipeline.runner import KernelPool, NotebookJob, wait_all
@@ -124,16 +124,28 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
     reporter = reporter or Reporter()
     plan = make_plan(options)
     result = BuildResult(target=plan.target)
+    # Where the report may go is checked before anything is created, the lock file included;
+    # again under the lock, and once more just before the swap.
+    guard = {"inputs": [options.data_dir] if options.data_dir else [], "caches": [plan.cache.root]}
+    outputs.claim_folder(plan.target, **guard)
     try:
         with publish.locked(plan.target):
             publish.clean_stale(plan.target)
             clean_stale_run_dirs()
+            claim = outputs.claim_folder(plan.target, **guard)
+            outputs.check_keeps_selection(claim, plan.record, suggestion=publish.display(
+                default_target(replace(options, out=None), list(discover_notebooks()), list(plan.notebooks))))
             if not options.force and up_to_date(plan):
                 result.up_to_date = True
             else:
                 with _interrupts(), publish.Staging(plan.target) as staging:
-                    _Build(plan, staging.root, staging.tree, reporter, result, publish=staging.publish).run()
-                with contextlib.suppress(OSError):
+
+                    def publish_checked() -> None:  # a file may have appeared in the folder meanwhile
+                        outputs.claim_folder(plan.target, **guard)
+                        staging.publish()
+
+                    _Build(plan, staging.root, staging.tree, reporter, result, publish=publish_checked).run()
+                with contextlib.suppress(OSError), publish.held_signals():  # a half-pruned entry would stay
                     plan.cache.prune()
     finally:
         reporter.close()
@@ -189,6 +201,9 @@ class _Build:
         except KeyboardInterrupt:
             raise BuildInterrupted(f"interrupted during stage '{self.stage_name}': nothing was published; "
                                    f"{unchanged}") from None
+        except OSError as exc:  # a full disk, a folder that became unwritable…
+            raise BuildError(f"stage '{self.stage_name}' failed: "
+                             f"{publish.describe_os_error(exc, 'the build')} ({unchanged})") from None
         except HakushoError as exc:
             exc.message = f"stage '{self.stage_name}' failed: {exc.message}"
             if self.stage_name != "publish":
@@ -319,17 +334,22 @@ def chapter_notebook(options: BuildOptions, chapter: str, out_file: Path | None 
             from hakusho.survey.filters import filter_slug
 
             suffix = "-" + filter_slug([Condition(var=v, op=o, value=x) for v, o, x in options.filters])
-        out_file = Path.cwd() / f"{nb.stem}{suffix}.ipynb"
-    out_file = Path(out_file)
-    plan.cache.root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="notebook-", dir=plan.cache.root))
+        out_file = Path(f"{nb.stem}{suffix}.ipynb")
+    shown = Path(out_file)
+    # Checked before anything runs: the file may replace only a notebook this command wrote.
+    out_file = outputs.claim_file(out_file, recognise=outputs.is_executed_notebook,
+                                  what="a chapter notebook hakusho executed",
+                                  inputs=[options.data_dir] if options.data_dir else [])
+    work = Path(tempfile.mkdtemp(prefix="hakusho-notebook-"))
     try:
         run = _Build(plan, work, work / "tree", reporter, BuildResult(target=plan.target))
         with _interrupts():
             run.run_stages(and_publish=False)
         out_file.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(run.folder(chapter) / chapter / nb.name, out_file)
+        outputs.write_file(out_file, (run.folder(chapter) / chapter / nb.name).read_bytes())
+    except OSError as exc:
+        raise BuildError(publish.describe_os_error(exc, str(shown))) from None
     finally:
         reporter.close()
         shutil.rmtree(work, ignore_errors=True)
-    return out_file
+    return shown

@@ -229,7 +229,14 @@ class Cache:
                     continue
             entries.sort(reverse=True)
             for _, _, p in entries[keep:]:
-                shutil.rmtree(p, ignore_errors=True)
+                # Renamed out of the index first: a prune killed half-way leaves a temporary
+                # folder (removed later), never a half-deleted entry that a build would reuse.
+                doomed = p.with_name(f".tmp-pruned-{p.name}")
+                try:
+                    os.rename(p, doomed)
+                except OSError:
+                    continue
+                shutil.rmtree(doomed, ignore_errors=True)
                 removed += 1
         return removed
 

@@ -30,7 +30,9 @@ from hakusho.pipeline.cache import (
 )
 from hakusho.pipeline.manifest import outputs_intact, read_manifest
 from hakusho.pipeline.options import (
+    DEFAULT_FORMATS,
     DEFAULT_SEGMENT,
+    ENGINES,
     FORMATS,
     BuildOptions,
     check_options,
@@ -129,14 +131,18 @@ def report_chapters() -> list[str]:
 
 
 def default_target(options: BuildOptions, all_chapters: Sequence[str], chapters: Sequence[str]) -> Path:
-    """Where a build goes: ``report/<wave>`` for the canonical report; any build that shows
-    something else (another segment, a filter, a comparison, some chapters) gets its own
-    folder so it can never overwrite the canonical one."""
+    """Where a build goes: ``report/<wave>`` for the canonical report — every chapter, both
+    languages, HTML and PDF; any build that shows or holds something else (another segment, a
+    filter, a comparison, some chapters, some languages or formats, the Quarto engine) gets its
+    own folder, named by what differs, so it can never overwrite or thin out the canonical one."""
     if options.out is not None:
         return Path(options.out).absolute()
     parts = [options.wave]
     subset = list(chapters) != list(all_chapters)
-    canonical = (options.segment == DEFAULT_SEGMENT and not options.filters and not subset
+    langs = tuple(lang for lang in LANGS if lang in options.langs)
+    formats = tuple(f for f in FORMATS if f in options.formats)
+    selection = langs != LANGS or formats != DEFAULT_FORMATS or options.engine != ENGINES[0]
+    canonical = (options.segment == DEFAULT_SEGMENT and not options.filters and not subset and not selection
                  and options.compare_wave == config.DEFAULT_COMPARE_WAVE)
     if not canonical:
         parts.append(options.segment)
@@ -149,6 +155,12 @@ def default_target(options: BuildOptions, all_chapters: Sequence[str], chapters:
             parts.append(filter_slug([Condition(var=v, op=o, value=x) for v, o, x in options.filters]))
         if subset:
             parts.append("+".join(chapters))
+        if langs != LANGS:
+            parts.append("+".join(langs))
+        if options.engine != ENGINES[0]:
+            parts.append(f"engine-{options.engine}")
+        elif formats != DEFAULT_FORMATS:
+            parts.append("+".join(formats))
     return config.REPORT_DIR / "-".join(parts)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from hakusho.errors import BuildError, HakushoError
 from hakusho.pipeline.plan import Task
 from hakusho.pipeline.progress import Reporter
+from hakusho.pipeline.publish import describe_os_error
 
 # format -> (module, function). Renderers are imported only when something must be rendered.
 RENDERERS: dict[str, tuple[str, str]] = {
@@ -153,6 +154,8 @@ def _render_one(task: Task, build_dir: str, out_dir: str, epoch: int, engine: st
             raise BuildError(f"{task.name}: the renderer returned {produced.name}, which does not exist")
     except HakushoError:
         raise
+    except OSError as exc:
+        raise BuildError(f"{task.name}: {describe_os_error(exc, 'the rendered files')}") from None
     except Exception as exc:
         raise BuildError(f"{task.name}: {type(exc).__name__}: {exc}") from None
     if prefix == Path():

@@ -41,7 +41,9 @@ def verify(folder: Path, *, data_dir: Path | None = None, jobs: int = 0,
         raise BuildError(f"{publish.display(folder)} has no readable manifest.json: is it a hakusho report?")
     options = options_from_manifest(manifest, data_dir=data_dir)
     tampered = compare_with_manifest(folder, manifest).lines()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.verify-", dir=folder.parent))
+    # The rebuild goes to a scratch folder of the system's, never next to the report: a killed
+    # verify must not leave anything in a folder the user owns.
+    tmp = Path(tempfile.mkdtemp(prefix="hakusho-verify-"))
     try:
         rebuilt = tmp / "report"
         result = build(replace(options, out=rebuilt, cache_dir=tmp / "cache", force=True, jobs=jobs),

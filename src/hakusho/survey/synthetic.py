@@ -634,22 +634,57 @@ def write(wave: str, out_dir: Path | None = None, *, seed: int = DEFAULT_SEED, s
           force: bool = False) -> Path:
     """Generate a wave and write ``<out_dir>/responses.csv`` (default: the wave's raw folder).
 
-    Refuses to overwrite a different file unless ``force`` (a real export must never be replaced
-    by accident) and refuses to add a second export next to another one.
+    A real export must never be replaced by accident, so where the file goes is checked before
+    anything is generated:
+
+    * into the project's raw folder of the wave (the default): never next to another export; a
+      ``responses.csv`` that differs from the result is replaced only with ``force`` and only
+      while the wave's codebook says its data is synthetic (``survey.synthetic``);
+    * anywhere else (``--out``): a folder that is new, empty or an earlier output of this
+      command, as for every command that writes (:mod:`hakusho.pipeline.outputs`); it gets a
+      ``manifest.json`` saying so.
     """
+    from hakusho.pipeline import outputs
+
     wave = str(wave)
-    out_dir = Path(out_dir) if out_dir else config.raw_wave_dir(wave)
-    path = out_dir / RESPONSES_FILE
-    text = to_csv_text(generate(wave, seed=seed, scale=scale))
-    if out_dir.exists():
-        others = sorted(p.name for p in out_dir.iterdir()
-                        if p.suffix.lower() in (".csv", ".xlsx", ".sav") and p.name != RESPONSES_FILE)
-        if others:
-            raise HakushoError(f"{out_dir} already holds an export ({', '.join(others)}); "
-                               "write the synthetic data elsewhere with --out")
-    if path.exists() and not force and path.read_bytes() != text.encode("utf-8"):
+    default = config.raw_wave_dir(wave)
+    into_project = out_dir is None or outputs.resolve(out_dir) == outputs.resolve(default)
+    if into_project:
+        out_dir = default
+        _check_raw_folder(wave, default, force=force)
+    else:
+        outputs.claim_folder(out_dir, command="synthesize")
+    assert out_dir is not None
+    path = Path(out_dir) / RESPONSES_FILE
+    data = to_csv_text(generate(wave, seed=seed, scale=scale)).encode("utf-8")
+    if not into_project:
+        outputs.write_files(out_dir, {RESPONSES_FILE: data}, command="synthesize")
+        return path
+    if path.is_file() and path.read_bytes() == data:
+        return path
+    if path.exists() and not force:
         raise HakushoError(f"{path} exists and differs from what would be generated; "
                            "pass --force to replace it")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode("utf-8"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    outputs.write_file(path, data)
     return path
+
+
+def _check_raw_folder(wave: str, folder: Path, *, force: bool) -> None:
+    """The project's raw folder of ``wave`` may receive the synthetic sample only while it holds
+    nothing but an earlier one (see :func:`write`)."""
+    from hakusho.pipeline.publish import display
+
+    if not folder.exists():
+        return
+    others = sorted(p.name for p in folder.iterdir()
+                    if p.suffix.lower() in (".csv", ".xlsx", ".sav") and p.name != RESPONSES_FILE)
+    if others:
+        raise HakushoError(f"{display(folder)} already holds an export ({', '.join(others)}); "
+                           "write the synthetic data elsewhere with --out")
+    if force and (folder / RESPONSES_FILE).exists():
+        survey = (read_yaml(config.codebook_path(wave)) or {}).get("survey") or {}
+        if not survey.get("synthetic"):
+            raise HakushoError(f"refusing to replace {display(folder / RESPONSES_FILE)}: the codebook "
+                               f"{config.codebook_path(wave).name} says the {wave} data is real "
+                               "(survey.synthetic is false); write the synthetic data elsewhere with --out")

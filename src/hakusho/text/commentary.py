@@ -48,9 +48,14 @@ REFERENCE = re.compile(r"\$\{(?P<body>[^{}\n]*)\}")
 UNCLOSED_REFERENCE = re.compile(r"\$\{(?![^{}\n]*\})")
 FIGURE_ID = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+")
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# Every kind of figure the registries write (hakusho.analysis.figures for the chapters,
+# hakusho.analysis.cross for the cross analysis), so every kind a figures file may hold: shares,
+# counts, bases, choices, changes in points, test results (flag), and the statistics of a test —
+# chi-square, degrees of freedom, Cramér's V (``statistic``, printed with ``digits`` decimals)
+# and ``p_value``.
+FIGURE_KINDS = ("pct", "count", "n", "choice", "points", "flag", "statistic", "p_value")
 JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e\uff61-\uff9f]")
 
-_FIGURE_KINDS = ("pct", "count", "n", "choice", "points", "flag")
 
 
 # --------------------------------------------------------------------------- files
@@ -269,9 +274,9 @@ def load_figures(source: Path | str | Figures) -> dict[str, dict[str, Any]]:
         if not isinstance(data, dict):
             raise BuildError(f"figures file {name} must hold an object {{figure_id: figure}}")
         for fid, figure in data.items():
-            if not isinstance(figure, dict) or "value" not in figure or figure.get("kind") not in _FIGURE_KINDS:
+            if not isinstance(figure, dict) or "value" not in figure or figure.get("kind") not in FIGURE_KINDS:
                 problems.append(Problem("not a figure", file=name, column=fid,
-                                        expected=f"an object with value and kind ({', '.join(_FIGURE_KINDS)})"))
+                                        expected=f"an object with value and kind ({', '.join(FIGURE_KINDS)})"))
                 continue
             if fid in merged and merged[fid] != figure:
                 problems.append(Problem(f"figure also defined differently in {origin[fid]}", file=name, column=fid))
@@ -301,6 +306,10 @@ def format_figure(figure: Figure, lang: str) -> str:
         return str(label.get(lang) or value)
     if kind == "flag":
         return translator(lang, "commentary")("flag.significant" if value else "flag.not_significant")
+    if kind == "statistic":
+        return numbers.decimal(float(value), int(figure.get("digits", 1)))
+    if kind == "p_value":
+        return numbers.p_value(float(value), lang)
     raise ValueError(f"unknown figure kind {kind!r}")
 
 

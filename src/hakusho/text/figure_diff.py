@@ -30,6 +30,7 @@ from hakusho.text.commentary import Figures, load_figures, quotes_by_figure
 
 Status = Literal["changed", "added", "removed"]
 FORMATS = ("text", "csv", "json")
+_STATISTICS = ("statistic", "p_value")  # test results: shown with every digit the build wrote
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def _change(kind: str, old: Any, new: Any) -> float | int | None:
         return None
     if kind in ("count", "n"):
         return int(new) - int(old)
-    if kind in ("pct", "points"):
+    if kind in ("pct", "points", *_STATISTICS):
         return float(Decimal(repr(float(new))) - Decimal(repr(float(old))))
     return None
 
@@ -153,6 +154,8 @@ def show_value(kind: str, value: Any) -> str:
         return f"{float(value):+.1f} pt"
     if kind in ("count", "n"):
         return f"{int(value):,}"
+    if kind in _STATISTICS and isinstance(value, int | float):
+        return f"{value:g}"
     return str(value)
 
 
@@ -163,6 +166,8 @@ def show_change(change: FigureChange) -> str:
         return ""
     if change.kind in ("pct", "points"):
         return f"{change.change:+.1f} pt"
+    if change.kind in _STATISTICS:
+        return f"{change.change:+.4g}"
     return f"{change.change:+,d}"
 
 
@@ -193,7 +198,7 @@ def _record(c: FigureChange) -> dict[str, Any]:
     record["slides"] = list(c.slides)
     record["quoted_in"] = list(c.quoted_in)
     if isinstance(c.change, float):
-        record["change"] = round(c.change, 1)
+        record["change"] = float(f"{c.change:.6g}") if c.kind in _STATISTICS else round(c.change, 1)
     return record
 
 
