@@ -202,3 +202,10 @@ def test_an_earlier_waves_codebook_offers_only_its_own_questions() -> None:
     questions = {q.id for q in explore_questions(default_spec(), book)}
     assert questions and questions <= set(book.by_id)
     assert [b.id for b in breakdowns(default_spec(), book)] == ["employees", "position", SEGMENT_BREAKDOWN]
+
+
+def test_hakusho_diff_places_the_explorers_figures_in_the_explore_part() -> None:
+    from hakusho.text.figure_diff import FigureChange, locate, slides_by_chart
+
+    change = FigureChange("explore.saas.nrr.employees.e10_49.n80_90.pct", "pct", "changed", 32.3, 29.0, -3.3)
+    assert locate([change], slides_by_chart(), {})[0].slides == ("explore",)

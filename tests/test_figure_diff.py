@@ -123,7 +123,7 @@ def test_every_chart_of_the_spec_and_every_cross_has_a_slide() -> None:
     from hakusho.analysis.spec import default_spec
 
     slides = slides_by_chart()
-    assert set(slides) == set(default_spec().charts) | {f"cross.{c.id}" for c in load_crosses()}
+    assert set(slides) == set(default_spec().charts) | {f"cross.{c.id}" for c in load_crosses()} | {"explore"}
     assert slides["cross.retention_by_tools"] == "cross-retention_by_tools"
 
 

@@ -86,13 +86,16 @@ def diff_figures(old: Figures, new: Figures) -> list[FigureChange]:
 
 
 def slides_by_chart() -> dict[str, str]:
-    """{chart id: slide id} of the spec, and {``cross.<id>``: slide id} of every cross."""
+    """{chart id: slide id} of the spec, {``cross.<id>``: slide id} of every cross, and the page's
+    Explore part for the explorer's figures (``explore.…``)."""
     from hakusho.analysis.cross_spec import load_crosses, slide_id
+    from hakusho.analysis.explore import EXPLORE_ID
     from hakusho.analysis.spec import default_spec
 
     slides = {chart.id: slide.id for chapter in default_spec().chapters for slide in chapter.slides
               for chart in slide.charts}
-    return slides | {f"{CROSS_PART}.{cross.id}": slide_id(cross.id) for cross in load_crosses()}
+    crosses = {f"{CROSS_PART}.{cross.id}": slide_id(cross.id) for cross in load_crosses()}
+    return slides | crosses | {EXPLORE_ID: EXPLORE_ID}
 
 
 def _chart_of(figure_id: str) -> str:
