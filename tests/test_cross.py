@@ -439,7 +439,7 @@ def test_catalogs_have_the_same_keys_and_english_has_no_japanese() -> None:
 def test_filters_apply_first_and_small_filtered_bases_stop() -> None:
     survey = survey_from(respondents(150))
     result = compute_crosses(survey, crosses=parse_crosses([tools_by_retention()]),
-                             filters=[["employees", "in", ["mid", "large"]]])
+                             filters=[["employees", "in", ["mid", "large"]]], protection=None)
     doc = result.document
     assert doc["filter_text"] == "employees in [mid, large]" and doc["n_total"] < 150
     assert result.cross("retention_tools")["base_n"] == doc["n_segment"]
@@ -450,6 +450,24 @@ def test_filters_apply_first_and_small_filtered_bases_stop() -> None:
     allowed = compute_crosses(survey_from(respondents(40)), crosses=parse_crosses([tools_by_retention()]),
                               filters=[["employees", "==", "large"]], allow_small_base=True)
     assert allowed.cross("retention_tools")["disclosure"] in ("indicative", "suppressed")
+
+
+def test_a_filtered_cross_is_perturbed_and_says_so() -> None:
+    from hakusho.analysis.perturbation import MAX_NOISE, Protection
+
+    survey = survey_from(respondents(150))
+    crosses = parse_crosses([tools_by_retention()])
+    filters = [["employees", "in", ["mid", "large"]]]
+    exact = compute_crosses(survey, crosses=crosses, filters=filters, protection=None).cross("retention_tools")
+    result = compute_crosses(survey, crosses=crosses, filters=filters, protection=Protection(b"\x03" * 32))
+    doc = result.cross("retention_tools")
+    assert result.document["method"]["counts"] == "perturbed" and doc["counts_kind"] == "perturbed"
+    assert any(n["key"] == "note.perturbed" for n in doc["notes"])
+    cells = [(a, b) for ra, rb in zip(doc["counts"], exact["counts"], strict=True) for a, b in zip(ra, rb, strict=True)]
+    assert all(abs(a - b) <= MAX_NOISE for a, b in cells) and any(a != b for a, b in cells)
+    # rows still add up to 100 %: their base is the sum of their perturbed cells
+    assert [b["base"] for b in doc["rows"]["bands"]] == [sum(r) for r in doc["counts"]]
+    assert set(result.table("retention_tools")["counts"]) == {"perturbed"}
 
 
 def test_the_segment_population_follows_the_report_segment() -> None:

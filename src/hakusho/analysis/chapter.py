@@ -61,20 +61,23 @@ filter is ever evaluated as code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import copy
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from hakusho import config
-from hakusho.analysis.compare import series_tests, side_by_side
+from hakusho.analysis.chart_tests import describe_tests, sampling, strata_tables
+from hakusho.analysis.compare import ChartTests, raw_families, readjust, series_tests, side_by_side
 from hakusho.analysis.disclosure import base_notes, chart_disclosure, note, suppress_shares
 from hakusho.analysis.figures import chapter_figures
-from hakusho.analysis.population import filter_compare, filter_report, segment_counts, segment_name
+from hakusho.analysis.perturbation import AUTO, Protection, ids, run_protection
+from hakusho.analysis.population import filter_compare, filter_report, segment_counts
 from hakusho.analysis.series import ChapterContext, Series, bilingual, empty_series_note, plan_chart
 from hakusho.analysis.spec import Chart, Spec, default_spec
 from hakusho.analysis.tabulate import group_shares, median_by_series, one_series, ranking, stack_series
@@ -85,7 +88,8 @@ from hakusho.survey.codebook import Codebook, load_codebook
 from hakusho.survey.wave import Survey
 
 CSV_COLUMNS = ["chart_id", "wave", "population", "series", "filter", "choice_code", "choice_key",
-               "label_ja", "label_en", "count", "base", "pct"]
+               "label_ja", "label_en", "count", "base", "pct", "disclosure", "counts"]
+
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,7 @@ class ChapterResult:
         doc = self.chapter
         rows = [("chapter", doc["title"][lang]), ("wave", doc["wave"]), ("compare_wave", doc["compare_wave"] or "-"),
                 ("segment", doc["segment"]), ("filter", doc["filter_label"][lang] or "-"),
-                ("n_total", doc["n_total"]), ("n_segment", doc["n_segment"])]
+                ("n_total", doc["n_total"]), ("n_segment", doc["n_segment"]), ("counts", doc["counts"])]
         return pd.DataFrame(rows, columns=["", self.id]).set_index("")
 
     def show(self, chart_id: str, lang: str = "ja") -> list[Any]:
@@ -168,7 +172,10 @@ class ChapterResult:
 # ------------------------------------------------------------------------------ one chart
 
 
-def _tidy(chart_id: str, series: list[Series], shown: pd.DataFrame) -> pd.DataFrame:
+def _tidy(chart_id: str, series: list[Series], shown: pd.DataFrame, levels: Mapping[str, str],
+          counts: str) -> pd.DataFrame:
+    """The chart's tidy table: a row per series and choice, with the series' disclosure class and
+    whether its counts are exact or perturbed (a researcher's run)."""
     meta = {s.id: s for s in series}
     tidy = shown[shown["count"].notna()].copy()  # choices a wave did not offer have no row
     tidy.insert(0, "chart_id", chart_id)
@@ -177,6 +184,8 @@ def _tidy(chart_id: str, series: list[Series], shown: pd.DataFrame) -> pd.DataFr
     tidy["filter"] = [meta[s].filter_text for s in tidy["series"]]
     tidy["choice_code"] = tidy["choice_code"].astype(int)
     tidy["base"] = tidy["base"].astype(int)
+    tidy["disclosure"] = [levels[s] for s in tidy["series"]]
+    tidy["counts"] = counts
     return tidy[CSV_COLUMNS].reset_index(drop=True)
 
 
@@ -187,15 +196,30 @@ def _json_number(value: Any) -> Any:
     return int(value) if isinstance(value, int | np.integer) else float(value)
 
 
-def _test_note(kind: str, answer: str, pair: tuple[str, str]) -> dict[str, Any]:
-    if kind == "yoy":
-        return note("note.test_chi2" if answer == "ordinal" else "note.test_z")
-    return note("note.segment_test_chi2" if answer == "ordinal" else "note.segment_test_z",
-                first=segment_name(pair[0]), second=segment_name(pair[1]))
+@dataclass(frozen=True)
+class ReportTests:
+    """Every test of a report, raw (what Benjamini–Hochberg adjusts across): the plain tests and
+    the route-stratified ones, by chart and key; and the charts computed to find them, which the
+    chapters reuse instead of computing them again."""
+
+    plain: Mapping[str, Mapping[str, float]]
+    route: Mapping[str, Mapping[str, float]]
+    charts: Mapping[str, ComputedChart] = field(default_factory=dict, compare=False)
 
 
-def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd.DataFrame]:
-    """One chart dict (chapter.json) and its tidy table."""
+class ComputedChart(NamedTuple):
+    """One chart, computed: its chapter.json entry, its tidy table, and its tests — adjusted as if
+    the chart were the whole report; :func:`compute_chapter` adjusts them across the report and
+    adds the notes that describe them (``test_notes(final_tests)``)."""
+
+    chart: dict[str, Any]
+    table: pd.DataFrame
+    tests: ChartTests | None
+    test_notes: Callable[[ChartTests], list[dict[str, Any]]]
+
+
+def compute_chart(chart: Chart, ctx: ChapterContext) -> ComputedChart:
+    """One chart dict (chapter.json), its tidy table and its tests (see :class:`ComputedChart`)."""
     plan = plan_chart(chart, ctx)
     question = plan.question
     series = plan.series
@@ -229,10 +253,15 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
 
     ids = [s.id for s in series]
     pair = plan.test_pair if plan.test_pair and all(p in ids for p in plan.test_pair) else None
-    tests = None
+    tests: ChartTests | None = None
     if pair is not None:
         in_base_keys = [c.key for c in question.choices if c.in_base]
-        tests = series_tests(raw, answer=chart.answer, first=pair[0], second=pair[1], keys=in_base_keys)
+        strata = strata_tables(chart, ctx, series, pair) if plan.test_kind == "segments" else None
+        tests = series_tests(raw, answer=chart.answer, first=pair[0], second=pair[1], keys=in_base_keys,
+                             strata=strata, family=chart.id)
+        for entry in tests.choices:
+            if entry["key"] in plan.comparability:
+                entry["crosswalk"] = plan.comparability[entry["key"]]
 
     notes: list[dict[str, Any]] = []
     if chart.answer == "multi":
@@ -253,8 +282,8 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
     notes += plan.notes
     for s in series:
         notes += s.notes
-    if pair is not None:
-        notes.append(_test_note(plan.test_kind, chart.answer, pair))
+    if ctx.protection is not None:
+        notes.append(note("note.perturbed"))
     if ctx.filter_text:
         notes.append(note("note.filtered", filter=ctx.filter_label, n=bases[first.id]))
         if any(s.wave != ctx.report.survey.wave for s in series):
@@ -283,52 +312,158 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
                     "disclosure": levels[s.id]} for s in series],
         "rows": rows,
         "median": median_by_series(shown) if chart.answer == "ordinal" else None,
-        "ranking": ranking(one_series(raw, first.id)),
+        "ranking": ranking(one_series(shown, first.id)),  # from the shown table: a suppressed series has none
         "groups": groups,
-        "tests": tests,
+        "tests": tests.choices if tests is not None else None,
+        "distribution_test": tests.distribution if tests is not None else None,
         "table": f"tables/{chart.id}.csv",
         "svg": None if empty else {lang: f"charts/{chart.id}.{lang}.svg" for lang in LANGS},
         "notes": notes,
     }
-    return chart_dict, _tidy(chart.id, series, shown)
+    counts = "perturbed" if ctx.protection is not None else "exact"
+    labels = {c.key: {"ja": c.ja, "en": c.en} for c in question.choices}
+
+    def test_notes(final: ChartTests) -> list[dict[str, Any]]:
+        return describe_tests(plan.test_kind, chart.answer, pair, final, labels) if pair is not None else []
+
+    return ComputedChart(chart_dict, _tidy(chart.id, series, shown, levels, counts), tests, test_notes)
 
 
 # ------------------------------------------------------------------------------ the chapter
 
 
+def _context(survey: Survey, compare_survey: Survey | None, *, segment: str, filters: Sequence[Any],
+             allow_small_base: bool, crosswalk: Any, spec: Spec, protection: Protection | str | None,
+             yoy: bool) -> tuple[ChapterContext, Any, int, int]:
+    """The chapter's context: the filtered waves, the crosswalk and how counts are protected, and
+    the respondents left (perturbed in a researcher's run, as every count is)."""
+    people = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
+    compare, unfiltered_vars = filter_compare(compare_survey, people.conditions)
+    if compare is not None and crosswalk is None and yoy:
+        from hakusho.survey.crosswalk import load_crosswalk
+
+        crosswalk = load_crosswalk()
+    guard = run_protection(spec, segment, bool(people.conditions), protection)
+    n_total, n_segment = people.n_total, people.n_segment
+    if guard is not None:
+        filtered = people.report.survey
+        everyone = pd.Series(True, index=filtered.responses.index)
+        in_segment = filtered.where(spec.segments[segment].where, source=f"segment {segment}")
+        n_total = guard.count(survey.wave, ids(everyone), ids(everyone))
+        n_segment = guard.count(survey.wave, ids(in_segment), ids(everyone))
+    ctx = ChapterContext(spec, segment, people.report, compare, tuple(unfiltered_vars), crosswalk, people.text,
+                         people.label, segment_counts([survey, compare_survey], spec), guard)
+    return ctx, people, n_total, n_segment
+
+
+def _tested(chart: Chart, ctx: ChapterContext) -> bool:
+    """Whether a chart can carry tests (a comparison of waves or of segments)."""
+    return chart.compare in ("yoy", "by_segment") or ctx.integrated
+
+
+def report_tests(survey: Survey, compare_survey: Survey | None = None, *, segment: str = "saas",
+                 filters: Sequence[Any] = (), allow_small_base: bool = False, crosswalk: Any = None,
+                 spec: Spec | None = None, protection: Protection | str | None = AUTO) -> ReportTests:
+    """The raw p-values of every test of the report a chapter belongs to (every chapter of the
+    spec, under the same segment and filters): the family Benjamini–Hochberg adjusts across.
+
+    Returns the plain tests and the route-stratified ones, by chart and key. Computed once per
+    process for the same data and options (the notebooks of a build share warm kernels).
+    """
+    spec = spec or default_spec()
+    key = (_fingerprint(survey), _fingerprint(compare_survey), segment, repr([repr(f) for f in filters]),
+           allow_small_base, _model_digest(spec), _model_digest(crosswalk),
+           protection.fingerprint if isinstance(protection, Protection) else protection)
+    if key in _REPORT_TESTS:
+        return _REPORT_TESTS[key]
+    yoy = any(c.compare == "yoy" for c in spec.charts.values())
+    ctx, _, _, _ = _context(survey, compare_survey, segment=segment, filters=filters,
+                            allow_small_base=allow_small_base, crosswalk=crosswalk, spec=spec,
+                            protection=protection, yoy=yoy)
+    found: dict[str, ChartTests] = {}
+    computed: dict[str, ComputedChart] = {}
+    for chapter in spec.chapters:
+        for chart in chapter.charts:
+            if (chart.wave == "compare" and ctx.compare is None) or not _tested(chart, ctx):
+                continue
+            done = computed[chart.id] = compute_chart(chart, ctx)
+            if done.tests is not None:
+                found[chart.id] = done.tests
+    plain, route = raw_families(found)
+    result = ReportTests(plain, route, MappingProxyType(computed))
+    _REPORT_TESTS.clear()  # one report at a time per process: the charts it holds are not small
+    _REPORT_TESTS[key] = result
+    return result
+
+
+_REPORT_TESTS: dict[tuple[Any, ...], ReportTests] = {}
+
+
+def _reuse(report: ReportTests | None, chart_id: str) -> ComputedChart | None:
+    """A chart the report's tests were found with: the same inputs give the same chart (a copy,
+    since the chapter finishes it in place)."""
+    done = report.charts.get(chart_id) if report is not None else None
+    if done is None:
+        return None
+    return ComputedChart(copy.deepcopy(done.chart), done.table.copy(), done.tests, done.test_notes)
+
+
+def _model_digest(model: Any) -> str | None:
+    """A spec or crosswalk by content (two loads of the same file are the same)."""
+    if model is None:
+        return None
+    import hashlib
+
+    return hashlib.sha256(model.model_dump_json().encode()).hexdigest()
+
+
+def _fingerprint(survey: Survey | None) -> tuple[Any, ...] | None:
+    """What tells two loaded waves apart: their respondents' answers, hashed."""
+    if survey is None:
+        return None
+    hashed = pd.util.hash_pandas_object(survey.responses, index=True)
+    return survey.wave, survey.n, int(hashed.sum()), tuple(survey.responses.columns)
+
+
 def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | None = None, *,
                     segment: str = "saas", filters: Sequence[Any] = (), allow_small_base: bool = False,
-                    crosswalk: Any = None, spec: Spec | None = None) -> ChapterResult:
+                    crosswalk: Any = None, spec: Spec | None = None, protection: Protection | str | None = AUTO,
+                    report: ReportTests | None = None) -> ChapterResult:
     """Every chart of one chapter from the report wave (and the comparison wave, if any).
 
     ``segment`` is ``saas`` (part 2), ``non_saas`` (part 3) or ``all`` (part 1, integrated; see
     the module notes). ``crosswalk`` maps the comparison wave onto the report wave for
     year-over-year charts; it is read from the project's data when a chapter needs it and none
-    is given.
+    is given. ``protection``: see :func:`hakusho.analysis.perturbation.run_protection`.
+    ``report``: the raw p-values of every test of the report (:func:`report_tests`), which the
+    chapter's tests are adjusted across; by default the chapter is adjusted on its own
+    (:func:`run_chapter`, what a notebook calls, always passes the report's).
     """
     spec = spec or default_spec()
     chapter = spec.chapter(chapter_id)
-    people = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
-    compare, unfiltered_vars = filter_compare(compare_survey, people.conditions)
-    if compare is not None and crosswalk is None and any(c.compare == "yoy" for c in chapter.charts):
-        from hakusho.survey.crosswalk import load_crosswalk
-
-        crosswalk = load_crosswalk()
-    ctx = ChapterContext(spec, segment, people.report, compare, tuple(unfiltered_vars), crosswalk, people.text,
-                         people.label, segment_counts([survey, compare_survey], spec))
+    ctx, people, n_total, n_segment = _context(
+        survey, compare_survey, segment=segment, filters=filters, allow_small_base=allow_small_base,
+        crosswalk=crosswalk, spec=spec, protection=protection, yoy=any(c.compare == "yoy" for c in chapter.charts))
 
     slides = []
     tables: dict[str, pd.DataFrame] = {}
+    computed: dict[str, ComputedChart] = {}
     for slide in chapter.slides:
         charts = []
         for chart in slide.charts:
-            if chart.wave == "compare" and compare is None:
+            if chart.wave == "compare" and ctx.compare is None:
                 continue
-            chart_dict, table = compute_chart(chart, ctx)
-            charts.append(chart_dict)
-            tables[chart.id] = table
+            done = computed[chart.id] = _reuse(report, chart.id) or compute_chart(chart, ctx)
+            charts.append(done.chart)
+            tables[chart.id] = done.table
         if charts:
             slides.append({"id": slide.id, "charts": charts})
+    found = {cid: c.tests for cid, c in computed.items() if c.tests is not None}
+    adjusted = readjust(found, report=report.plain if report else None, report_route=report.route if report else None)
+    for chart_id, final in adjusted.items():
+        chart_dict = computed[chart_id].chart
+        chart_dict["tests"], chart_dict["distribution_test"] = final.choices, final.distribution
+        chart_dict["notes"] = chart_dict["notes"] + computed[chart_id].test_notes(final)
 
     doc = {
         "chapter": chapter.id,
@@ -339,8 +474,10 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
         "filters": people.triples,
         "filter_text": people.text,
         "filter_label": people.label,
-        "n_total": people.n_total,
-        "n_segment": people.n_segment,
+        "n_total": n_total,
+        "n_segment": n_segment,
+        "counts": "perturbed" if ctx.protection is not None else "exact",
+        "sampling": sampling(ctx),
         "slides": slides,
     }
     return ChapterResult(chapter=_freeze(doc), tables=MappingProxyType(tables),
@@ -435,14 +572,18 @@ def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None 
     output_dir = notebook_output_dir(chapter, output_dir)  # refused before any work if it is an input
     try:
         survey, compare = load_waves(wave, compare_wave, data_dir=data_dir, codebook_dir=codebook_dir)
+        spec = default_spec()
+        spec.chapter(chapter)  # an unknown chapter is named before anything is computed
         crosswalk = None
-        if compare is not None and any(c.compare == "yoy" for c in default_spec().chapter(chapter).charts):
+        if compare is not None and any(c.compare == "yoy" for c in spec.charts.values()):
             from hakusho.survey.crosswalk import load_crosswalk
 
             books = Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR
             crosswalk = load_crosswalk(books / "crosswalk.yml")
-        result = compute_chapter(chapter, survey, compare, segment=segment, filters=filters,
-                                 allow_small_base=allow_small_base, crosswalk=crosswalk)
+        options = {"segment": segment, "filters": filters, "allow_small_base": allow_small_base,
+                   "crosswalk": crosswalk, "spec": spec}
+        # The chapter's tests are adjusted across every test of the report it belongs to.
+        result = compute_chapter(chapter, survey, compare, report=report_tests(survey, compare, **options), **options)
     except HakushoError as exc:
         # A notebook shows an error as its one-line str(): fold the located problems (the valid
         # variables, the row of a bad cell) into the message so the researcher sees them there.

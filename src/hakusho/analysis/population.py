@@ -83,11 +83,12 @@ def filter_report(survey: Survey, filters: Sequence[Any], *, segment: str, spec:
                 [Problem("empty result", value=text, expected="a filter that keeps some respondents")],
             )
         if n_segment < MIN_FILTERED_SEGMENT and not allow_small_base:
+            # The exact number is not printed: a count below 30 is what perturbation would hide.
             raise FilterError(
-                f"filter '{text}' leaves {n_segment} respondents in the {segment} segment of wave "
-                f"{survey.wave}, fewer than {MIN_FILTERED_SEGMENT}; pass allow_small_base=True to build "
-                "it anyway (small bases are then marked or shown as counts only)",
-                [Problem("base too small", value=n_segment, expected=f"at least {MIN_FILTERED_SEGMENT}")],
+                f"filter '{text}' leaves fewer than {MIN_FILTERED_SEGMENT} respondents in the {segment} segment "
+                f"of wave {survey.wave}; pass allow_small_base=True to build it anyway (small bases are then "
+                "marked or shown as counts only)",
+                [Problem("base too small", value=text, expected=f"at least {MIN_FILTERED_SEGMENT} respondents")],
             )
     return ReportPopulation(FilteredWave(filtered, text), tuple(conditions), triples,
                             filter_label(conditions, survey.codebook), filtered.n, n_segment)

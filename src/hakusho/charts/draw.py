@@ -88,7 +88,6 @@ from hakusho.charts.view import (
     chart_kind,
     chart_view,
     format_pct,
-    test_names,
 )
 from hakusho.errors import BuildError
 from hakusho.i18n import Translator, translator
@@ -498,14 +497,15 @@ def _footer_lines(view: ChartView, t: Translator, filter_text: str | None, notes
     segments = view.compare == "by_segment"
     first, second = (view.series_label(sid) for sid in view.tested_series()) if segments else ("", "")
     prefix = "note.segment_" if segments else "note."
-    if any(view.marker(r, s) for r in view.rows for s in view.series):
+    marked = view.marked_tests()
+    if marked:
         lines.append(t(prefix + "significant", wave=compare_wave, first=first, second=second,
-                       test=t("test." + _slug(test_names()[0]))))
+                       test=t("footer.list_separator").join(t("test." + _slug(name)) for name in marked)))
     distribution = view.distribution_test()
     if distribution is not None:
-        key = "distribution_significant" if distribution.get("significant") else "distribution_same"
+        key = "distribution_significant" if distribution.get("significant") else "distribution_not_significant"
         lines.append(t(prefix + key, wave=compare_wave, first=first, second=second,
-                       test=t("test." + _slug(test_names()[1]))))
+                       test=t("test." + _slug(str(distribution["test"])))))
     if len(view.series) > 1 and not view.counts_only:
         for s in view.series:
             if s.disclosure == "indicative":

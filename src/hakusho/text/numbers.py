@@ -97,13 +97,23 @@ def magnitude(value: float | None, lang: str) -> str:
 
 
 def p_value(value: float | None, lang: str) -> str:
-    """A p-value as the methodology and tables quote it: ``p=0.042`` or ``p<0.001``."""
+    """A p-value as the methodology and tables quote it: ``p=0.042`` or ``p<0.001``.
+
+    Three decimals, and more where three would carry it across the significance level: 0.04996
+    prints ``p=0.04996``, never ``p=0.050`` beside a "significant" mark.
+    """
+    from hakusho.analysis.multiplicity import ALPHA
+
     _check_lang(lang)
     if value is None:
         raise ValueError("a missing p-value cannot be formatted")
     if value < 0.001:
         return "p<0.001"
-    return f"p={value:.3f}"
+    for digits in range(3, 13):
+        text = f"{value:.{digits}f}"
+        if (float(text) < ALPHA) == (value < ALPHA):
+            return f"p={text}"
+    return f"p={value!r}"
 
 
 def decimal(value: float, digits: int) -> str:

@@ -104,14 +104,18 @@ class Rules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     small_base: SmallBase
     empty_base: SmallBase | None = None  # a slide whose first chart has no respondents at all
+    # A first chart whose first series is too small while another series is shown (SaaS n=4 beside
+    # non-SaaS n=138): the headline reads the series that can be read, and says the other cannot.
+    small_first_series: SmallBase | None = None
     summaries: dict[str, list[str]]
     slides: dict[str, SlideRules]
 
     def message_keys(self) -> set[str]:
         """Every catalog key the rules can use (for the completeness test of the catalogs)."""
         keys = {self.small_base.headline.key, self.small_base.commentary.key}
-        if self.empty_base is not None:
-            keys |= {self.empty_base.headline.key, self.empty_base.commentary.key}
+        for rule in (self.empty_base, self.small_first_series):
+            if rule is not None:
+                keys |= {rule.headline.key, rule.commentary.key}
         for rules in self.slides.values():
             for sentence in [rules.headline, *rules.commentary]:
                 for variant in sentence.variants:
@@ -366,13 +370,18 @@ def fill_variant(ctx: ProseContext, variant: Variant) -> _Filled | None:
     return _Filled(ctx.t(variant.key, **params), used, "indicative" in levels)
 
 
-def _with_mark(ctx: ProseContext, text: str) -> str:
-    """The sentence with the indicative mark before its closing punctuation."""
-    mark = ctx.t("prose.indicative_mark")
+def with_indicative_mark(text: str, lang: str) -> str:
+    """The sentence with the indicative mark (参考値 / "indicative") before its closing punctuation:
+    what every sentence quoting a share of a base of 10–29 respondents carries."""
+    mark = Translator(lang)("prose.indicative_mark")
     for stop in ("。", "."):
         if text.endswith(stop):
             return text[: -len(stop)] + mark + stop
     return text + mark
+
+
+def _with_mark(ctx: ProseContext, text: str) -> str:
+    return with_indicative_mark(text, ctx.lang)
 
 
 def write_sentence(ctx: ProseContext, sentence: Sentence, where: str) -> _Filled | None:
@@ -405,8 +414,13 @@ class SlideProse:
     small_base: bool = False
 
 
-def _substitute_chart(variant: Variant, chart_id: str) -> Variant:
-    params = {k: v.replace("{chart}", chart_id) for k, v in variant.params.items()}
+def _substitute_chart(variant: Variant, chart_id: str, **names: str) -> Variant:
+    """The variant with ``{chart}`` (and ``{series}``, ``{small}`` …) written into its sources."""
+    params = {}
+    for key, source in variant.params.items():
+        for name, value in {"chart": chart_id, **names}.items():
+            source = source.replace("{" + name + "}", value)
+        params[key] = source
     return variant.model_copy(update={"params": params})
 
 
@@ -419,16 +433,15 @@ def slide_prose(ctx: ProseContext, slide: Mapping[str, Any], rules: Rules | None
     first = slide["charts"][0]
     # No respondents at all (non-SaaS in a wave that surveyed SaaS only): say so, as for a small base.
     empty = first["disclosure"] == "empty" and rules.empty_base is not None
+    readable = [x for x in first["series"][1:] if x["disclosure"] not in ("suppressed", "empty")]
+    if first["disclosure"] == "suppressed" and readable and rules.small_first_series is not None:
+        # Every series counts: a small first series does not silence a readable second one.
+        names = {"series": readable[0]["id"], "small": first["series"][0]["id"]}
+        return _fixed_prose(ctx, slide_id, first["id"], rules.small_first_series, "small-series", names)
     if first["disclosure"] == "suppressed" or empty:
         small = rules.empty_base if empty else rules.small_base
         assert small is not None
-        parts = []
-        for name, variant in (("headline", small.headline), ("commentary", small.commentary)):
-            filled = fill_variant(ctx, _substitute_chart(variant, first["id"]))
-            if filled is None:
-                raise BuildError(f"slide {slide_id}: the {'empty' if empty else 'small'}-base {name} cannot be filled")
-            parts.append(filled)
-        return SlideProse(parts[0].text, (parts[1].text,), tuple(parts[0].figures + parts[1].figures), True)
+        return _fixed_prose(ctx, slide_id, first["id"], small, "empty-base" if empty else "small-base", {})
     slide_rules = rules.slides[slide_id]
     headline = write_sentence(ctx, slide_rules.headline, f"slide {slide_id} headline")
     assert headline is not None  # a headline is never optional
@@ -439,6 +452,19 @@ def slide_prose(ctx: ProseContext, slide: Mapping[str, Any], rules: Rules | None
             sentences.append(filled)
     quoted = headline.figures + [f for s in sentences for f in s.figures]
     return SlideProse(headline.text, tuple(s.text for s in sentences), tuple(dict.fromkeys(quoted)))
+
+
+def _fixed_prose(ctx: ProseContext, slide_id: str, chart_id: str, rule: SmallBase, what: str,
+                 names: Mapping[str, str]) -> SlideProse:
+    parts = []
+    for name, variant in (("headline", rule.headline), ("commentary", rule.commentary)):
+        filled = fill_variant(ctx, _substitute_chart(variant, chart_id, **names))
+        if filled is None:
+            raise BuildError(f"slide {slide_id}: the {what} {name} cannot be filled")
+        if filled.indicative:
+            filled.text = _with_mark(ctx, filled.text)
+        parts.append(filled)
+    return SlideProse(parts[0].text, (parts[1].text,), tuple(parts[0].figures + parts[1].figures), True)
 
 
 def chapter_summary(chapter_id: str, headlines: Mapping[str, str], rules: Rules | None = None) -> list[str]:
