@@ -481,3 +481,17 @@ def test_any_survey_gives_shares_within_0_100_counts_within_base_and_honest_disc
                         assert cell["pct"] == percent(cell["count"], cell["base"])
                     elif row["in_base"] and cell["base"] >= 10:
                         pytest.fail(f"{chart['id']}: a share of a base of {cell['base']} is missing")
+
+
+def test_the_ranking_comes_from_the_shown_table(result) -> None:
+    # reasons_not has 4 respondents: counts only, so nothing is ranked (figures.json's topN agree).
+    chart = result.chart("reasons_not")
+    assert chart["disclosure"] == "suppressed" and chart["ranking"] == []
+    assert result.figures["reasons_not.top1"]["value"] is None
+    assert result.chart("tools")["ranking"][0] == "crm"
+
+
+def test_the_csv_says_how_each_series_is_disclosed(result) -> None:
+    table = result.table("reasons_not")
+    assert set(table["disclosure"]) == {"suppressed"} and set(table["counts"]) == {"exact"}
+    assert set(result.table("cs_status")["disclosure"]) == {"ok"}

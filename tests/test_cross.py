@@ -593,3 +593,48 @@ def test_the_cross_notebook_runs_and_writes_what_an_in_process_run_writes(tmp_pa
     assert files == sorted(p.relative_to(again.output_dir) for p in again.output_dir.rglob("*") if p.is_file())
     for rel in files:
         assert (out / rel).read_bytes() == (again.output_dir / rel).read_bytes(), rel
+
+
+def test_a_headline_quoting_a_row_of_10_to_29_carries_the_indicative_mark() -> None:
+    small = one(survey_from(respondents(80)), tools_by_retention(focus="high"))
+    levels = {b["key"]: b["disclosure"] for b in small["rows"]["bands"]}
+    quoted = [v for k, v in small["headline"]["values"].items() if k in ("first", "last", "high", "low")]
+    assert any(levels[k] == "indicative" for k in quoted)
+    assert small["headline"]["indicative"] is True
+    assert "(indicative)" in small["headline"]["en"] and "（参考値）" in small["headline"]["ja"]
+    large = one(survey_from(respondents(600)), tools_by_retention(focus="high"))
+    assert large["headline"]["indicative"] is False and "(indicative)" not in large["headline"]["en"]
+
+
+def test_no_trend_is_tested_or_headlined_when_the_association_is_not_significant() -> None:
+    from hakusho.analysis.cross import _Context as Context
+    from hakusho.analysis.cross import compute_cross
+
+    survey = survey_from(respondents(240, link="up"))
+    cross = parse_crosses([tools_by_retention(focus="high")])[0]
+    ctx = Context(survey, default_spec(), "saas", "", {"ja": "", "en": ""})
+    significant, _ = compute_cross(cross, ctx)
+    assert significant["trend"] is not None and significant["headline"]["direction"] == "up"
+    # The same table after an adjustment that leaves the association short of significance:
+    washed, _ = compute_cross(cross, ctx, p_adjusted=0.2)
+    assert washed["statistics"]["significant"] is False and washed["statistics"]["p_adjusted"] == 0.2
+    assert washed["trend"] is None and washed["headline"]["direction"] is None
+    assert washed["headline"]["keys"] == ["headline.spread", "headline.not_significant"]
+    assert "note.trend_not_tested" in [n["key"] for n in washed["notes"]]
+    assert "trend" not in washed["headline"]["en"].lower()
+
+
+def test_the_crosses_are_adjusted_together_with_benjamini_hochberg() -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    survey = survey_from(respondents(240))
+    definitions = [tools_by_retention(focus="high"),
+                   {**tools_by_retention(focus="high"), "id": "dept_retention",
+                    "rows": {"variable": "dept"}}]
+    result = compute_crosses(survey, crosses=parse_crosses(definitions), protection=None)
+    raw = [c["statistics"]["p_value"] for c in result.document["crosses"]]
+    expected = multipletests(raw, method="fdr_bh")[1]
+    for doc, p in zip(result.document["crosses"], expected, strict=True):
+        assert doc["statistics"]["p_adjusted"] == pytest.approx(p)
+        assert doc["statistics"]["significant"] is bool(doc["statistics"]["p_adjusted"] < 0.05)
+    assert result.document["method"]["adjustment"] == "Benjamini-Hochberg"

@@ -273,3 +273,38 @@ def test_a_headline_without_a_fitting_variant_stops_the_build(chapters, tmp_path
     rules = load_rules(path)
     with pytest.raises(BuildError, match="ch2-status headline: no variant fits"):
         slide_prose(context(chapters, "en"), slide_of(chapters, "ch2-status"), rules)
+
+
+def test_a_reworded_choice_is_never_headlined_without_its_caveat(chapters) -> None:
+    _flat_kpis(chapters)
+    chart = set_counts(chapters, "kpis_tracked", {"logo_retention": 160}, series="2025")
+    entry = next(t for t in chart["tests"] if t["key"] == "logo_retention")
+    assert entry["significant"] is True
+    earlier = {"ja": "継続率・契約更新率", "en": "Retention or renewal rate"}
+    entry["crosswalk"] = {"kind": "reworded", "compared_with": earlier}
+    en = prose(chapters, "ch4-practice", "en").commentary[0]
+    assert "a statistically significant rise" in en and "“Retention or renewal rate”" in en and "wording" in en
+    ja = prose(chapters, "ch4-practice", "ja").commentary[0]
+    assert "「継続率・契約更新率」" in ja and "表現の違い" in ja
+    entry["crosswalk"]["kind"] = "same"
+    assert "wording" not in prose(chapters, "ch4-practice", "en").commentary[0]
+
+
+def test_a_small_first_series_does_not_silence_a_readable_one(chapters) -> None:
+    """The integrated report: SaaS respondents not practising CS are 4, non-SaaS ones 138. The
+    headline reads the non-SaaS series and says why the SaaS one cannot be read."""
+    chart = slide_of(chapters, "ch2-not-reasons")["charts"][0]
+    assert chart["series"][0]["disclosure"] == "suppressed"
+    chart["series"].append({"id": "non_saas", "wave": "2025", "label": {"ja": "非SaaS", "en": "Non-SaaS"},
+                            "base_n": 138, "disclosure": "ok"})
+    counts = [60, 45, 30, 20, 10, 5, 3, 2, 1, 1, 1, 1, 1, 1, 1]
+    for row, count in zip(chart["rows"], counts, strict=False):
+        row["values"]["non_saas"] = {"count": count, "base": 138, "pct": round(100 * count / 138, 1)}
+    first = chart["rows"][0]
+    for lang, label in (("en", first["label"]["en"]), ("ja", first["label"]["ja"])):
+        ctx = context(chapters, lang)
+        text = slide_prose(ProseContext(ctx.figures, ctx.charts, lang, "2025", "2023", segment="all"),
+                           slide_of(chapters, "ch2-not-reasons"))
+        assert label in text.headline and numbers.pct(first["values"]["non_saas"]["pct"], lang) in text.headline
+        assert ("Non-SaaS" if lang == "en" else "非SaaS") in text.headline
+        assert "4" in text.commentary[0] and "%" not in text.commentary[0]
