@@ -30,6 +30,7 @@ from hakusho.survey.codebook import pydantic_problems, read_yaml
 from hakusho.text import numbers
 
 RULES_FILE = "spec/headlines.yml"  # the project's own copy, else the package's
+INTEGRATED = "all"  # the integrated report's segment: both segments side by side
 PLACEHOLDER = re.compile(r"\{([a-z0-9_@]+)\}")
 CLAUSE_TESTS = ("equals", "not_equals", "same_as", "differs_from", "above", "below", "at_least",
                 "greater_than", "disclosure", "missing")
@@ -107,6 +108,9 @@ class Rules(BaseModel):
     # A first chart whose first series is too small while another series is shown (SaaS n=4 beside
     # non-SaaS n=138): the headline reads the series that can be read, and says the other cannot.
     small_first_series: SmallBase | None = None
+    # The integrated report: a sentence on how the other segment answers the slide's first chart,
+    # worded by the test of the gap ({chart} is the chart), after the slide's own sentences.
+    segment_sentence: Sentence | None = None
     summaries: dict[str, list[str]]
     slides: dict[str, SlideRules]
 
@@ -116,6 +120,8 @@ class Rules(BaseModel):
         for rule in (self.empty_base, self.small_first_series):
             if rule is not None:
                 keys |= {rule.headline.key, rule.commentary.key}
+        if self.segment_sentence is not None:
+            keys |= {v.key for v in self.segment_sentence.variants}
         for rules in self.slides.values():
             for sentence in [rules.headline, *rules.commentary]:
                 for variant in sentence.variants:
@@ -415,13 +421,16 @@ class SlideProse:
 
 
 def _substitute_chart(variant: Variant, chart_id: str, **names: str) -> Variant:
-    """The variant with ``{chart}`` (and ``{series}``, ``{small}`` …) written into its sources."""
-    params = {}
-    for key, source in variant.params.items():
+    """The variant with ``{chart}`` (and ``{series}``, ``{small}`` …) written into its sources and
+    the figures of its conditions."""
+    def fill(text: str) -> str:
         for name, value in {"chart": chart_id, **names}.items():
-            source = source.replace("{" + name + "}", value)
-        params[key] = source
-    return variant.model_copy(update={"params": params})
+            text = text.replace("{" + name + "}", value)
+        return text
+
+    params = {key: fill(source) for key, source in variant.params.items()}
+    when = [clause.model_copy(update={"figure": fill(clause.figure)}) for clause in variant.when]
+    return variant.model_copy(update={"params": params, "when": when})
 
 
 def slide_prose(ctx: ProseContext, slide: Mapping[str, Any], rules: Rules | None = None) -> SlideProse:
@@ -448,6 +457,16 @@ def slide_prose(ctx: ProseContext, slide: Mapping[str, Any], rules: Rules | None
     sentences = []
     for i, sentence in enumerate(slide_rules.commentary, start=1):
         filled = write_sentence(ctx, sentence, f"slide {slide_id} commentary {i}")
+        if filled is not None:
+            sentences.append(filled)
+    already = any(".non_saas." in f or ".diff_" in f for s in [headline, *sentences] for f in s.figures)
+    if ctx.segment == INTEGRATED and rules.segment_sentence is not None and not already:
+        # Every series counts: a sentence quoting SaaS figures is followed by how non-SaaS
+        # respondents answer, worded by the test of the gap.
+        # The chart the headline speaks of (its first figure's), else the slide's first chart.
+        quoted_chart = headline.figures[0].split(".", 1)[0] if headline.figures else first["id"]
+        variants = [_substitute_chart(v, quoted_chart) for v in rules.segment_sentence.variants]
+        filled = write_sentence(ctx, Sentence(variants=variants, optional=True), f"slide {slide_id} segments")
         if filled is not None:
             sentences.append(filled)
     quoted = headline.figures + [f for s in sentences for f in s.figures]
