@@ -116,6 +116,14 @@ def _read_json(path: Path, what: str) -> Any:
         raise BuildError(f"{what} cannot be read", [Problem(str(exc), file=path.name)]) from None
 
 
+def build_wave(build_dir: Path | str) -> str | None:
+    """The wave a build directory is of (its edition), from survey.json; None when unreadable."""
+    try:
+        return str(json.loads((Path(build_dir) / SURVEY).read_text(encoding="utf-8"))["wave"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # load_build then says what is wrong with the folder
+
+
 def load_build(build_dir: Path | str, chapter_ids: Sequence[str]) -> Build:
     """Read a build directory; chapters come in the order of ``chapter_ids`` (the spec's), unknown
     ones are an error."""

@@ -75,7 +75,7 @@ from hakusho.analysis.compare import series_tests, side_by_side
 from hakusho.analysis.disclosure import base_notes, chart_disclosure, note, suppress_shares
 from hakusho.analysis.figures import chapter_figures
 from hakusho.analysis.population import filter_compare, filter_report, segment_counts, segment_name
-from hakusho.analysis.series import ChapterContext, Series, bilingual, empty_series_note, plan_chart
+from hakusho.analysis.series import ChapterContext, Series, bilingual, edition_name, empty_series_note, plan_chart
 from hakusho.analysis.spec import Chart, Spec, default_spec
 from hakusho.analysis.tabulate import group_shares, median_by_series, one_series, ranking, stack_series
 from hakusho.build_folder import plain, write_json, write_text
@@ -270,7 +270,7 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
     groups = group_shares(shown, {g.id: g.keys for g in chart.groups}) if chart.groups else {}
     chart_dict = {
         "id": chart.id,
-        "title": bilingual(chart.title),
+        "title": _chart_title(chart, ctx),
         "answer": chart.answer,
         "compare": plan.compare,
         "wave": first.wave,
@@ -290,7 +290,21 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
         "svg": None if empty else {lang: f"charts/{chart.id}.{lang}.svg" for lang in LANGS},
         "notes": notes,
     }
+    if chart.wave == "compare" and ctx.compare is not None:  # named from its codebook, never typed
+        chart_dict["source"] = bilingual(ctx.compare.survey.codebook.survey.title)
     return chart_dict, _tidy(chart.id, series, shown)
+
+
+def _chart_title(chart: Chart, ctx: ChapterContext) -> dict[str, str]:
+    """The spec's title; a chart drawn from the comparison wave adds that wave's edition name."""
+    title = bilingual(chart.title)
+    if chart.wave != "compare" or ctx.compare is None:
+        return title
+    from hakusho.i18n import Translator
+
+    edition = edition_name(ctx.compare.survey)
+    return {lang: Translator(lang, "charts")("title.reference", title=title[lang], edition=edition[lang])
+            for lang in LANGS}
 
 
 # ------------------------------------------------------------------------------ the chapter
@@ -306,14 +320,14 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
     year-over-year charts; it is read from the project's data when a chapter needs it and none
     is given.
     """
-    spec = spec or default_spec()
+    spec = spec or default_spec(survey.wave)
     chapter = spec.chapter(chapter_id)
     people = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
     compare, unfiltered_vars = filter_compare(compare_survey, people.conditions)
     if compare is not None and crosswalk is None and any(c.compare == "yoy" for c in chapter.charts):
-        from hakusho.survey.crosswalk import load_crosswalk
+        from hakusho.survey.crosswalk import crosswalk_between
 
-        crosswalk = load_crosswalk()
+        crosswalk = crosswalk_between(compare_survey.codebook, survey.codebook)
     ctx = ChapterContext(spec, segment, people.report, compare, tuple(unfiltered_vars), crosswalk, people.text,
                          people.label, segment_counts([survey, compare_survey], spec))
 
@@ -431,18 +445,19 @@ def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None 
     from hakusho.pipeline.outputs import notebook_output_dir
 
     wave = wave or config.DEFAULT_WAVE
-    compare_wave = config.DEFAULT_COMPARE_WAVE if compare_wave is None else compare_wave
+    compare_wave = config.current_project().compare_for(wave) if compare_wave is None else compare_wave
     output_dir = notebook_output_dir(chapter, output_dir)  # refused before any work if it is an input
     try:
         survey, compare = load_waves(wave, compare_wave, data_dir=data_dir, codebook_dir=codebook_dir)
+        spec = default_spec(wave)
         crosswalk = None
-        if compare is not None and any(c.compare == "yoy" for c in default_spec().chapter(chapter).charts):
-            from hakusho.survey.crosswalk import load_crosswalk
+        if compare is not None and any(c.compare == "yoy" for c in spec.chapter(chapter).charts):
+            from hakusho.survey.crosswalk import crosswalk_between
 
             books = Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR
-            crosswalk = load_crosswalk(books / "crosswalk.yml")
+            crosswalk = crosswalk_between(compare.codebook, survey.codebook, books / "crosswalk")
         result = compute_chapter(chapter, survey, compare, segment=segment, filters=filters,
-                                 allow_small_base=allow_small_base, crosswalk=crosswalk)
+                                 allow_small_base=allow_small_base, crosswalk=crosswalk, spec=spec)
     except HakushoError as exc:
         # A notebook shows an error as its one-line str(): fold the located problems (the valid
         # variables, the row of a bad cell) into the message so the researcher sees them there.

@@ -418,10 +418,10 @@ def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[
     Filters apply first, as they do to chapters; a filter leaving fewer than 30 respondents in the
     segment stops unless ``allow_small_base``.
     """
-    spec = spec or default_spec()
+    spec = spec or default_spec(survey.wave)
     people = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
     if crosses is None or isinstance(crosses, str | Path):
-        crosses = load_crosses(crosses)
+        crosses = load_crosses(crosses, wave=survey.wave)
     text, n_total, n_segment = people.text, people.n_total, people.n_segment
     ctx = _Context(people.report.survey, spec, segment, text, people.label)
     docs, tables, figures = [], {}, {}

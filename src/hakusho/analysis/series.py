@@ -33,6 +33,7 @@ from hakusho.analysis.tabulate import share_of_base
 from hakusho.errors import CodebookError, Problem
 from hakusho.i18n import LANGS, Translator
 from hakusho.survey.codebook import Codebook, Question
+from hakusho.survey.wave import Survey
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,18 @@ class SeriesPlan:
     # Integrated report: a series is labelled by its segment beside the other one ("SaaS"), and by
     # its full population ("CSに取り組んでいるSaaS企業") when it is the only one left.
     alone_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def edition_name(survey: Survey) -> dict[str, str]:
+    """How a report names another wave's edition: its codebook's short title (白書2023 / 2023
+    edition), else its full title — never typed text."""
+    info = survey.codebook.survey
+    return bilingual(info.short_title or info.title)
+
+
+def reference_note(survey: Survey) -> dict[str, Any]:
+    """The note under a chart drawn from another wave, naming that wave's survey."""
+    return note("note.reference_wave", wave=survey.wave, survey=bilingual(survey.codebook.survey.title))
 
 
 def bilingual(obj: Any) -> dict[str, str]:
@@ -152,7 +165,13 @@ def _plan_yoy(chart: Chart, ctx: ChapterContext, base: str, base_label: dict[str
     other_wave = ctx.compare.survey.wave
     vmap = ctx.crosswalk.variable(qid) if ctx.crosswalk is not None else None
     if vmap is None:
-        plan.notes.append(note("note.yoy_not_asked", wave=wave, compare=other_wave))
+        excluded = ctx.crosswalk.exclusion(qid) if ctx.crosswalk is not None else None
+        if excluded is not None:  # the crosswalk says why it is not compared
+            plan.notes.append({"key": "crosswalk.note", "params": {"variable": qid}, **bilingual(excluded.note)})
+        elif qid in ctx.compare.survey.codebook.by_id:  # asked then too, but its choices changed
+            plan.notes.append(note("note.yoy_changed", wave=wave, compare=other_wave))
+        else:
+            plan.notes.append(note("note.yoy_not_asked", wave=wave, compare=other_wave))
         return plan
     from hakusho.survey.crosswalk import share_in_target_terms
 
@@ -183,8 +202,7 @@ def _plan_segment(chart: Chart, ctx: ChapterContext) -> SeriesPlan:
         assert ctx.compare is not None  # charts of the comparison wave are skipped without one
         question = _question(chart, ctx.compare)
         series = [_population_series(ctx, ctx.compare, qid, base, base)]
-        return SeriesPlan(series, question, base, base_label, chart.compare,
-                     [note("note.reference_wave", wave=ctx.compare.survey.wave)])
+        return SeriesPlan(series, question, base, base_label, chart.compare, [reference_note(ctx.compare.survey)])
     if chart.compare == "yoy":
         return _plan_yoy(chart, ctx, base, base_label)
     question = _question(chart, ctx.report)
@@ -235,7 +253,7 @@ def _plan_integrated(chart: Chart, ctx: ChapterContext) -> SeriesPlan:
     plan = SeriesPlan(series, question, base, population_label(spec, base, ctx.segment), compare,
                  test_pair=pair, test_kind="segments", alone_labels=alone)
     if chart.wave == "compare":
-        plan.notes.append(note("note.reference_wave", wave=source.survey.wave))
+        plan.notes.append(reference_note(source.survey))
     elif chart.compare == "yoy" and ctx.compare is not None and ctx.crosswalk is not None \
             and ctx.crosswalk.variable(chart.variable) is not None:
         other = ctx.compare.survey.wave

@@ -458,7 +458,7 @@ def _header(fig: Figure, view: ChartView, t: Translator, width: float, title: bo
     if view.answer == "multi":
         subtitle.append(t("answer.multi"))
     if view.compare == "ref_2023":
-        subtitle.append(t("source.edition", wave=view.wave))
+        subtitle.append(t("source.edition", survey=view.source or view.wave))
     if subtitle:
         text = wrap_label(t("footer.separator").join(subtitle), room - (0 if title else badge_w), family=family,
                           size=SUBTITLE_SIZE)

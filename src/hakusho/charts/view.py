@@ -80,6 +80,7 @@ class ChartView:
     median_key: str | None
     tests: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    source: str | None = None  # a chart of another wave: that wave's survey title (its codebook's)
 
     @property
     def primary(self) -> SeriesView:
@@ -230,6 +231,7 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
         median_key=median.get(series[0].id) if len(series) == 1 else None,
         tests=tests,
         notes=notes,
+        source=_text(cid, chart["source"], lang, "source") if chart.get("source") else None,
     )
 
 
