@@ -59,6 +59,8 @@ def editions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         assert main(["validate", str(root / "data/raw/2026")]) == 0
         assert main(["build", "--wave", "2026", "--compare", "2025", "--quiet", "--jobs", "2"]) == 0
         assert main(["build", "--quiet", "--jobs", "2"]) == 0
+        # The three-wave series: 2026 against 2025 and 2023.
+        assert main(["build", "--wave", "2026", "--compare", "2025,2023", "--quiet", "--jobs", "2"]) == 0
     finally:
         mp.undo()
     return root, code_before, data_before
@@ -92,6 +94,33 @@ def test_the_2026_report_compares_every_identical_question_with_2025(editions) -
     en = _pdf_text(report / "en" / "hakusho-2026-en.pdf")
     assert "Customer Success White Paper 2026" in en and "2023 edition" not in en
     assert "白書2023" not in _pdf_text(report / "ja" / "hakusho-2026-ja.pdf")
+
+
+def test_the_three_wave_series_shows_every_wave_with_a_test_per_step(editions) -> None:
+    root, _, _ = editions
+    report = root / "report/2026-saas-vs2025+2023"
+    figures, first = {}, {}
+    for path in (report / "figures").glob("*.json"):
+        figures.update(json.loads(path.read_text(encoding="utf-8")))
+    for path in (root / "report/2025/figures").glob("*.json"):
+        first.update(json.loads(path.read_text(encoding="utf-8")))
+    for chart in COMPARED:  # asked in three waves: all three shown
+        for wave in ("2026", "2025", "2023"):
+            assert any(fid.startswith(f"{chart}.{wave}.") for fid in figures) or wave == "2026", (chart, wave)
+        # 2023 read in 2026 terms through both crosswalks equals 2023 read in 2025 terms (2025 → 2026
+        # is identical), so the composed map is the 2023 → 2025 map.
+        earliest = {k: v["value"] for k, v in figures.items() if k.startswith(f"{chart}.2023.")}
+        assert earliest and earliest == {k: v["value"] for k, v in first.items() if k.startswith(f"{chart}.2023.")}
+    for lang, step, caveat in (("en", "Change from 2023 to 2025", "HiCustomer"),
+                               ("ja", "2023年調査から2025年調査への変化", "HiCustomer")):
+        page = (report / lang / "index.html").read_text(encoding="utf-8")
+        assert page.count(step) >= len(COMPARED) and caveat in page
+        text = _pdf_text(report / lang / f"hakusho-2026-{lang}.pdf")
+        assert step.replace(" ", "") in text.replace("\n", "").replace(" ", "")
+    methodology = _pdf_text(report / "en" / "hakusho-2026-en.pdf")
+    for wave in ("Customer Success White Paper 2025", "Customer Success White Paper 2023"):
+        assert wave in methodology
+    assert "Routes:" in methodology
 
 
 def test_the_2025_edition_still_builds_with_every_released_figure(editions) -> None:

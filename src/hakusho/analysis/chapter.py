@@ -230,9 +230,13 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
     ids = [s.id for s in series]
     pair = plan.test_pair if plan.test_pair and all(p in ids for p in plan.test_pair) else None
     tests = None
+    in_base_keys = [c.key for c in question.choices if c.in_base]
     if pair is not None:
-        in_base_keys = [c.key for c in question.choices if c.in_base]
         tests = series_tests(raw, answer=chart.answer, first=pair[0], second=pair[1], keys=in_base_keys)
+    # A series across waves: every further step between consecutive waves is tested on its own.
+    steps = [{"pair": [newer, older], "tests": series_tests(raw, answer=chart.answer, first=newer, second=older,
+                                                             keys=in_base_keys)}
+             for newer, older in plan.steps if newer in ids and older in ids]
 
     notes: list[dict[str, Any]] = []
     if chart.answer == "multi":
@@ -290,6 +294,8 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
         "svg": None if empty else {lang: f"charts/{chart.id}.{lang}.svg" for lang in LANGS},
         "notes": notes,
     }
+    if steps:
+        chart_dict["steps"] = steps
     if chart.wave == "compare" and ctx.compare is not None:  # named from its codebook, never typed
         chart_dict["source"] = bilingual(ctx.compare.survey.codebook.survey.title)
     return chart_dict, _tidy(chart.id, series, shown)
@@ -312,13 +318,16 @@ def _chart_title(chart: Chart, ctx: ChapterContext) -> dict[str, str]:
 
 def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | None = None, *,
                     segment: str = "saas", filters: Sequence[Any] = (), allow_small_base: bool = False,
-                    crosswalk: Any = None, spec: Spec | None = None) -> ChapterResult:
+                    crosswalk: Any = None, spec: Spec | None = None, earlier: Sequence[Survey] = (),
+                    steps: Sequence[Any] | None = None) -> ChapterResult:
     """Every chart of one chapter from the report wave (and the comparison wave, if any).
 
     ``segment`` is ``saas`` (part 2), ``non_saas`` (part 3) or ``all`` (part 1, integrated; see
     the module notes). ``crosswalk`` maps the comparison wave onto the report wave for
     year-over-year charts; it is read from the project's data when a chapter needs it and none
-    is given.
+    is given. ``earlier`` holds the waves before the comparison wave (newest first) for a series
+    across waves, ``steps`` the crosswalk of each step (read from the project when not given):
+    year-over-year charts then show every wave, with a test per step.
     """
     spec = spec or default_spec(survey.wave)
     chapter = spec.chapter(chapter_id)
@@ -328,8 +337,15 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
         from hakusho.survey.crosswalk import crosswalk_between
 
         crosswalk = crosswalk_between(compare_survey.codebook, survey.codebook)
+    older = [filter_compare(s, people.conditions)[0] for s in earlier] if compare is not None else []
+    if older and steps is None:
+        from hakusho.survey.crosswalk import crosswalk_between
+
+        newer = [compare_survey, *earlier[:-1]]
+        steps = [crosswalk_between(o.codebook, n.codebook) for o, n in zip(earlier, newer, strict=True)]
     ctx = ChapterContext(spec, segment, people.report, compare, tuple(unfiltered_vars), crosswalk, people.text,
-                         people.label, segment_counts([survey, compare_survey], spec))
+                         people.label, segment_counts([survey, compare_survey, *earlier], spec),
+                         earlier=tuple(w for w in older if w is not None), steps=tuple(steps or ()))
 
     slides = []
     tables: dict[str, pd.DataFrame] = {}
@@ -357,6 +373,8 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
         "n_segment": people.n_segment,
         "slides": slides,
     }
+    if ctx.earlier:  # a series across waves: every wave's respondents, for the methodology
+        doc["series_n"] = {s.wave: len(s.responses) for s in [compare_survey, *earlier] if s is not None}
     return ChapterResult(chapter=_freeze(doc), tables=MappingProxyType(tables),
                          figures=MappingProxyType(chapter_figures(doc)))
 
@@ -414,16 +432,31 @@ def _write_charts(result: ChapterResult, out: Path) -> None:
                 save_svg(fig, out / chart["svg"][lang])
 
 
-def load_waves(wave: str, compare_wave: str = "", *, data_dir: str | Path = "",
-               codebook_dir: str | Path = "") -> tuple[Survey, Survey | None]:
-    """The report wave and the comparison wave (None for ``""``), from the given folders."""
+def split_waves(compare_wave: str | Sequence[str]) -> list[str]:
+    """``"2025,2023"`` → ``["2025", "2023"]``: the comparison wave first, then the waves before it."""
+    items = compare_wave.split(",") if isinstance(compare_wave, str) else list(compare_wave)
+    return [str(w).strip() for w in items if str(w).strip()]
+
+
+def load_series(wave: str, compare_waves: Sequence[str] = (), *, data_dir: str | Path = "",
+                codebook_dir: str | Path = "") -> tuple[Survey, list[Survey]]:
+    """The report wave and every wave it is compared with (in the order given), each loaded and
+    validated against its codebook."""
     books = Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR
 
     def one(w: str) -> Survey:
         raw = Path(data_dir) / w if data_dir else None
         return _load_wave(w, raw_path=raw, codebook=load_codebook(books / f"{w}.yml"))
 
-    return one(str(wave)), (one(str(compare_wave)) if compare_wave else None)
+    return one(str(wave)), [one(w) for w in compare_waves]
+
+
+def load_waves(wave: str, compare_wave: str = "", *, data_dir: str | Path = "",
+               codebook_dir: str | Path = "") -> tuple[Survey, Survey | None]:
+    """The report wave and the comparison wave (None for ``""``), from the given folders; a list
+    of waves (``"2025,2023"``) loads and validates every one, and the first is returned."""
+    survey, others = load_series(wave, split_waves(compare_wave), data_dir=data_dir, codebook_dir=codebook_dir)
+    return survey, (others[0] if others else None)
 
 
 def _load_wave(wave: str, *, raw_path: Path | None, codebook: Codebook) -> Survey:
@@ -448,16 +481,20 @@ def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None 
     compare_wave = config.current_project().compare_for(wave) if compare_wave is None else compare_wave
     output_dir = notebook_output_dir(chapter, output_dir)  # refused before any work if it is an input
     try:
-        survey, compare = load_waves(wave, compare_wave, data_dir=data_dir, codebook_dir=codebook_dir)
+        survey, others = load_series(wave, split_waves(compare_wave), data_dir=data_dir, codebook_dir=codebook_dir)
+        compare, earlier = (others[0], others[1:]) if others else (None, [])
         spec = default_spec(wave)
-        crosswalk = None
+        crosswalk, steps = None, []
         if compare is not None and any(c.compare == "yoy" for c in spec.chapter(chapter).charts):
             from hakusho.survey.crosswalk import crosswalk_between
 
-            books = Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR
-            crosswalk = crosswalk_between(compare.codebook, survey.codebook, books / "crosswalk")
+            folder = (Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR) / "crosswalk"
+            crosswalk = crosswalk_between(compare.codebook, survey.codebook, folder)
+            steps = [crosswalk_between(o.codebook, n.codebook, folder)
+                     for o, n in zip(earlier, [compare, *earlier[:-1]], strict=True)]
         result = compute_chapter(chapter, survey, compare, segment=segment, filters=filters,
-                                 allow_small_base=allow_small_base, crosswalk=crosswalk, spec=spec)
+                                 allow_small_base=allow_small_base, crosswalk=crosswalk, spec=spec,
+                                 earlier=earlier, steps=steps)
     except HakushoError as exc:
         # A notebook shows an error as its one-line str(): fold the located problems (the valid
         # variables, the row of a bad cell) into the message so the researcher sees them there.

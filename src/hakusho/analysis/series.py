@@ -63,6 +63,10 @@ class ChapterContext:
     filter_text: str
     filter_label: dict[str, str]
     segment_counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # wave → segment → n (unfiltered)
+    # A series across waves: the waves before the comparison wave, newest first, and the crosswalk
+    # of each step (earlier[0] → compare, earlier[1] → earlier[0], …).
+    earlier: tuple[FilteredWave, ...] = ()
+    steps: tuple[Any, ...] = ()
 
     @property
     def integrated(self) -> bool:
@@ -85,6 +89,8 @@ class SeriesPlan:
     notes: list[dict[str, Any]] = field(default_factory=list)
     test_pair: tuple[str, str] | None = None
     test_kind: str = "yoy"  # yoy | segments
+    # A series across waves: each further step between consecutive waves (newer, older), tested too.
+    steps: list[tuple[str, str]] = field(default_factory=list)
     # Integrated report: a series is labelled by its segment beside the other one ("SaaS"), and by
     # its full population ("CSに取り組んでいるSaaS企業") when it is the only one left.
     alone_labels: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -190,7 +196,41 @@ def _plan_yoy(chart: Chart, ctx: ChapterContext, base: str, base_label: dict[str
                      segment=series_segment(ctx.spec, base, ctx.segment), notes=tuple(own_notes))
     plan.series.append(theirs)
     plan.test_pair = (wave, other_wave)
+    _plan_earlier(ctx, plan, vmap, base)
     return plan
+
+
+def _plan_earlier(ctx: ChapterContext, plan: SeriesPlan, vmap: Any, base: str) -> None:
+    """The waves before the comparison wave, each read in the report wave's terms through the
+    crosswalks of every step between them; the series stops at the first step where the question
+    is not comparable (a note says so)."""
+    from hakusho.survey.crosswalk import Crosswalk, VariableMap, share_in_target_terms
+
+    report = ctx.report.survey
+    qid = vmap.to_var
+    newer, acc = ctx.compare.survey.wave if ctx.compare is not None else "", vmap
+    for older, step in zip(ctx.earlier, ctx.steps, strict=True):
+        link = step.variable(acc.from_var)
+        if link is None:
+            plan.notes.append(note("note.series_stops", wave=newer, compare=older.survey.wave))
+            return
+        # Compose: an older choice counts towards the report-wave choice its newer counterpart maps to.
+        choices = {k: acc.choices[v] for k, v in link.choices.items() if v in acc.choices}
+        composed = VariableMap.model_validate({"from": link.from_var, "to": qid, "choices": choices})
+        walk = Crosswalk(from_wave=older.survey.wave, to_wave=report.wave, variables=[composed])
+        mask = older.survey.population(base, segment=ctx.segment, spec=ctx.spec)
+        table = share_in_target_terms(older.survey, mask, qid, report.codebook, walk)
+        new = [c.key for c in plan.question.choices if not composed.sources(c.key)]
+        table["count"] = table["count"].astype("Int64").mask(table["choice_key"].isin(new))
+        table["pct"] = table["pct"].mask(table["choice_key"].isin(new))
+        own = [note("note.yoy_crosswalk", wave=report.wave, compare=older.survey.wave)]
+        if link.note is not None:
+            own.append({"key": "crosswalk.note", "params": {"variable": qid}, **bilingual(link.note)})
+        label = _wave_label(older.survey.wave)
+        plan.series.append(Series(older.survey.wave, older.survey.wave, base, label, older.text, table,
+                                  segment=series_segment(ctx.spec, base, ctx.segment), notes=tuple(own)))
+        plan.steps.append((newer, older.survey.wave))
+        newer, acc = older.survey.wave, composed
 
 
 def _plan_segment(chart: Chart, ctx: ChapterContext) -> SeriesPlan:

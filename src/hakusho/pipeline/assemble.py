@@ -102,15 +102,20 @@ def write_survey_json(options: BuildOptions, build_dir: Path, first_chapter: Pat
     o = options
     chapter = json.loads((first_chapter / "chapter.json").read_text(encoding="utf-8"))
     survey = survey_info(o.wave)
+    others = [w.strip() for w in o.compare_wave.split(",") if w.strip()]  # a series: newest first
+    compare = others[0] if others else ""
     doc = {
-        "wave": o.wave, "compare_wave": o.compare_wave, "segment": o.segment,
+        "wave": o.wave, "compare_wave": compare, "segment": o.segment,
         "filters": chapter.get("filters", [list(f) for f in o.filters]),
         "filter_text": chapter.get("filter_text", ""),
         "n_total": chapter.get("n_total"), "n_segment": chapter.get("n_segment"),
         "survey": survey,
-        "compare_survey": survey_info(o.compare_wave) if o.compare_wave else None,
+        "compare_survey": survey_info(compare) if compare else None,
         "synthetic": bool(survey.get("synthetic")),
     }
+    if len(others) > 1:  # every wave of the series, for the methodology
+        counts = chapter.get("series_n") or {}
+        doc["series_surveys"] = [{"wave": w, "n_total": counts.get(w), **survey_info(w)} for w in others]
     write_json(build_dir / "survey.json", doc)
 
 

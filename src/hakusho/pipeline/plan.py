@@ -148,7 +148,7 @@ def default_target(options: BuildOptions, all_chapters: Sequence[str], chapters:
     if not canonical:
         parts.append(options.segment)
         if options.compare_wave != usual:
-            parts.append(f"vs{options.compare_wave or 'none'}")
+            parts.append(f"vs{options.compare_wave.replace(',', '+') or 'none'}")
         if options.filters:
             from hakusho.survey.codebook import Condition
             from hakusho.survey.filters import filter_slug
@@ -186,7 +186,7 @@ def make_plan(options: BuildOptions) -> Plan:
 
     data_root = Path(options.data_dir).absolute() if options.data_dir else config.RAW_DIR
     data_label = "data/raw" if options.data_dir is None else "<data-dir>"
-    waves = [w for w in (options.wave, options.compare_wave) if w]
+    waves = [w.strip() for w in (options.wave, *options.compare_wave.split(",")) if w.strip()]
     raw = {}
     for w in waves:
         raw.update(tree_hashes(data_root / w, prefix=f"{data_label}/{w}/"))
