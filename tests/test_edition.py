@@ -161,6 +161,10 @@ def test_release_records_once_and_names_moved_figures(project: Path, tmp_path: P
     figures = {"cs_status.doing.pct": {"value": 86.0, "kind": "pct", "base": 257, "disclosure": "ok"},
                "cs_status.base": {"value": 257, "kind": "n", "base": 257, "disclosure": "ok"}}
     (report / "figures" / "ch2.json").write_text(json.dumps(figures), encoding="utf-8")
+    # The cross-analysis part records test statistics and p-values: they are figures too.
+    cross = {"cross.nrr_by_tools.chi2": {"value": 20.5, "kind": "statistic", "digits": 1, "base": 221},
+             "cross.nrr_by_tools.p_value": {"value": 0.002, "kind": "p_value", "base": 221}}
+    (report / "figures" / "cross.json").write_text(json.dumps(cross), encoding="utf-8")
     record = edition.release("2025", report)
     assert record == project / "data/editions/2025/released/figures"
     with pytest.raises(BuildError, match="already released"):
@@ -168,7 +172,9 @@ def test_release_records_once_and_names_moved_figures(project: Path, tmp_path: P
     assert edition.moved_figures("2025", report) == []
     figures["cs_status.doing.pct"]["value"] = 85.9
     (report / "figures" / "ch2.json").write_text(json.dumps(figures), encoding="utf-8")
+    cross["cross.nrr_by_tools.chi2"]["value"] = 20.6
+    (report / "figures" / "cross.json").write_text(json.dumps(cross), encoding="utf-8")
     moved = edition.moved_figures("2025", report)
-    assert [m.figure_id for m in moved] == ["cs_status.doing.pct"]
+    assert [m.figure_id for m in moved] == ["cross.nrr_by_tools.chi2", "cs_status.doing.pct"]
     edition.release("2025", report, update=True)
     assert edition.moved_figures("2025", report) == []
