@@ -236,10 +236,11 @@ def release(wave: str, report: Path | None = None, *, update: bool = False) -> P
 
 def moved_figures(wave: str, report: Path) -> list[Any]:
     """Every figure of the released record of ``wave`` whose value differs in ``report`` (a
-    built report folder), located in the edition's slides; empty when nothing moved."""
+    built report folder) or that it no longer has, located in the edition's slides; empty when
+    nothing moved. Figures the record does not hold (a part added since) are not moves."""
     from hakusho.text.figure_diff import diff_reports
 
     record = released_dir(wave)
     if not record.is_dir():
         raise BuildError(f"edition {wave} has no released record ({_rel(record)}): `hakusho edition release {wave}`")
-    return diff_reports(record.parent, Path(report), wave=wave)
+    return [c for c in diff_reports(record.parent, Path(report), wave=wave) if c.status != "added"]
