@@ -165,8 +165,10 @@ def test_release_records_once_and_names_moved_figures(project: Path, tmp_path: P
     cross = {"cross.nrr_by_tools.chi2": {"value": 20.5, "kind": "statistic", "digits": 1, "base": 221},
              "cross.nrr_by_tools.p_value": {"value": 0.002, "kind": "p_value", "base": 221}}
     (report / "figures" / "cross.json").write_text(json.dumps(cross), encoding="utf-8")
+    (report / "figures" / "explore.json").write_text(json.dumps({}), encoding="utf-8")
     record = edition.release("2025", report)
     assert record == project / "data/editions/2025/released/figures"
+    assert sorted(p.name for p in record.iterdir()) == ["ch2.json", "cross.json"]  # not the explorer's tables
     with pytest.raises(BuildError, match="already released"):
         edition.release("2025", report)
     assert edition.moved_figures("2025", report) == []

@@ -33,8 +33,10 @@ import yaml
 from hakusho import config
 from hakusho.errors import BuildError, Problem
 
-CONTRACT_FILES = ("chapters.yml", "headlines.yml", "crosses.yml")
 RELEASED = "released"
+# The Explore part's tables (every question by every breakdown, about 16 MB) are not recorded:
+# they come from the same tabulation as the chapters, whose figures are.
+NOT_RECORDED = ("explore.json",)
 REFERENCE = re.compile(r"\$\{\s*([a-z0-9_]+(?:\.[a-z0-9_]+)+)\s*\}")
 
 
@@ -215,7 +217,7 @@ def release(wave: str, report: Path | None = None, *, update: bool = False) -> P
     source = Path(report) if report else config.REPORT_DIR / wave / "figures"
     if source.is_dir() and (source / "figures").is_dir():
         source = source / "figures"
-    files = sorted(source.glob("*.json")) if source.is_dir() else []
+    files = sorted(p for p in source.glob("*.json") if p.name not in NOT_RECORDED) if source.is_dir() else []
     if not files:
         raise BuildError(f"no built figures in {_rel(source)}: build the {wave} edition first")
     target = released_dir(wave)

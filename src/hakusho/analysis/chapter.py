@@ -341,7 +341,7 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
     if older and steps is None:
         from hakusho.survey.crosswalk import crosswalk_between
 
-        newer = [compare_survey, *earlier[:-1]]
+        newer = [compare_survey, *earlier][:len(earlier)]
         steps = [crosswalk_between(o.codebook, n.codebook) for o, n in zip(earlier, newer, strict=True)]
     ctx = ChapterContext(spec, segment, people.report, compare, tuple(unfiltered_vars), crosswalk, people.text,
                          people.label, segment_counts([survey, compare_survey, *earlier], spec),
@@ -491,7 +491,7 @@ def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None 
             folder = (Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR) / "crosswalk"
             crosswalk = crosswalk_between(compare.codebook, survey.codebook, folder)
             steps = [crosswalk_between(o.codebook, n.codebook, folder)
-                     for o, n in zip(earlier, [compare, *earlier[:-1]], strict=True)]
+                     for o, n in zip(earlier, [compare, *earlier][:len(earlier)], strict=True)]
         result = compute_chapter(chapter, survey, compare, segment=segment, filters=filters,
                                  allow_small_base=allow_small_base, crosswalk=crosswalk, spec=spec,
                                  earlier=earlier, steps=steps)
