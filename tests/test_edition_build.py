@@ -137,3 +137,39 @@ def test_the_2025_edition_still_builds_with_every_released_figure(editions) -> N
         assert "Monthly revenue churn (2023 edition)" in en
     finally:
         mp.undo()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_new_editions_pages_work_in_a_browser(editions, lang: str) -> None:
+    """The 2026 report and the three-wave series in Chromium, as the 2025 report is checked: no
+    console error, every chart drawn and visible, the contents' anchors resolve."""
+    from playwright.sync_api import sync_playwright
+    from test_browser import ARGS, CHROMIUM, _require_browser
+
+    _require_browser()
+    root, _, _ = editions
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            for folder in ("2026", "2026-saas-vs2025+2023"):
+                page = browser.new_page()
+                errors: list[str] = []
+                page.on("console", lambda msg, seen=errors: seen.append(msg.text)
+                        if msg.type in ("error", "warning") else None)
+                page.on("pageerror", lambda exc, seen=errors: seen.append(str(exc)))
+                page.goto((root / "report" / folder / lang / "index.html").as_uri())
+                page.wait_for_load_state("load")
+                charts = page.locator("figure.chart .chart-svg svg")
+                assert charts.count() > 40
+                for i in range(charts.count()):
+                    chart = charts.nth(i)
+                    chart.scroll_into_view_if_needed()
+                    box = chart.bounding_box()
+                    assert box is not None and box["width"] > 100 and box["height"] > 20, (folder, i)
+                for anchor in page.locator("nav a[href^='#']").evaluate_all("els => els.map(e => e.hash)"):
+                    assert page.locator(anchor.replace(":", "\\:")).count() == 1, (folder, anchor)
+                assert errors == [], (folder, errors)
+                page.close()
+        finally:
+            browser.close()
