@@ -74,7 +74,7 @@ def validate_inputs(plan: Plan) -> None:
     from hakusho.survey.load import load_wave
 
     options = plan.options
-    for wave in (w for w in (options.wave, options.compare_wave) if w):
+    for wave in (w.strip() for w in (options.wave, *options.compare_wave.split(",")) if w.strip()):
         raw = Path(options.data_dir).absolute() / wave if options.data_dir else None
         load_wave(wave, raw_path=raw, codebook=load_codebook(config.codebook_path(wave)), store=wave_store(plan))
 
