@@ -369,16 +369,19 @@ def notebook_command(
     allow_small_base: bool = typer.Option(False, "--allow-small-base", help="Run even when a filter leaves "
                                           "fewer than 30 respondents."),
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder holding <wave>/ raw exports.")] = None,
+    lang: str = typer.Option("ja", "--lang", help="Language of the labels and charts the notebook shows (ja or "
+                             "en); its charts are drawn in that language only."),
     force: bool = typer.Option(False, "--force", help="Execute even when the cache holds this run."),
     quiet: bool = typer.Option(False, "--quiet", help="Plain log lines instead of the live progress display."),
 ) -> None:
     """Execute one chapter notebook (with filters) and write it, outputs included, for opening in
     Jupyter."""
     from hakusho.pipeline import build, publish
+    from hakusho.pipeline.options import LANGS, split_list
     from hakusho.pipeline.progress import make_reporter
 
     options = _build_options(wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
-                             force=force)
+                             force=force, langs=split_list(lang, valid=LANGS, what="language")[:1] or LANGS[:1])
     path = build.chapter_notebook(options, chapter, out, reporter=make_reporter(quiet=quiet))
     typer.echo(f"wrote {publish.display(path)}")
 

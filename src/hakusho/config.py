@@ -70,15 +70,30 @@ def current_project() -> _project.Project:
     return _project.current()
 
 
-# Set by a build (for itself and its notebook kernels) to the folder of its cache where typed
-# waves are kept between processes (:mod:`hakusho.survey.store`); unset, nothing is stored.
-WAVE_STORE_ENV = "HAKUSHO_WAVE_STORE"
+# Set by a build, for itself, its notebook kernels and its renderers, to its cache folder: typed
+# waves (:mod:`hakusho.survey.store`), drawn charts and font subsets
+# (:mod:`hakusho.content_store`) are kept there between processes. Unset, nothing is kept.
+CACHE_ENV = "HAKUSHO_CACHE"
 
 
-def wave_store_dir() -> Path | None:
-    """Where typed waves are stored for this process, if anywhere."""
-    value = os.environ.get(WAVE_STORE_ENV, "").strip()
-    return Path(value) if value else None
+# Set by a build for its notebook kernels: the languages the report shows, in which chapters draw
+# their charts (a chart in another language is drawn when something asks for it). Unset: all.
+CHART_LANGS_ENV = "HAKUSHO_CHART_LANGS"
+
+
+def chart_langs() -> tuple[str, ...]:
+    """The languages chapters draw their charts in, for this process."""
+    from hakusho.i18n import LANGS
+
+    asked = {lang.strip() for lang in os.environ.get(CHART_LANGS_ENV, "").split(",") if lang.strip()}
+    return tuple(lang for lang in LANGS if lang in asked) or LANGS
+
+
+def shared_cache(kind: str) -> Path | None:
+    """``<cache>/<kind>`` of the build this process works for (``waves``, ``charts``, ``fonts``),
+    or None when no build set one."""
+    value = os.environ.get(CACHE_ENV, "").strip()
+    return Path(value) / kind if value else None
 
 
 def raw_wave_dir(wave: str) -> Path:

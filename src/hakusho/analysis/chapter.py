@@ -61,6 +61,7 @@ filter is ever evaluated as code.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -78,7 +79,7 @@ from hakusho.analysis.population import filter_compare, filter_report, segment_c
 from hakusho.analysis.series import ChapterContext, Series, bilingual, edition_name, empty_series_note, plan_chart
 from hakusho.analysis.spec import Chart, Spec, default_spec
 from hakusho.analysis.tabulate import group_shares, median_by_series, one_series, ranking, stack_series
-from hakusho.build_folder import plain, write_json, write_text
+from hakusho.build_folder import write_json, write_text
 from hakusho.errors import HakushoError
 from hakusho.i18n import LANGS
 from hakusho.survey.codebook import Codebook, load_codebook
@@ -156,13 +157,17 @@ class ChapterResult:
         return [self.view(chart_id, lang), SVG(filename=str(self.svg_path(chart_id, lang)))]
 
     def svg_path(self, chart_id: str, lang: str = "ja") -> Path:
-        """Where the chart's SVG in ``lang`` was written (after :func:`write_chapter`)."""
+        """Where the chart's SVG in ``lang`` is (after :func:`write_chapter`; a language it did not
+        draw is drawn now, into the same folder)."""
         if self.output_dir is None:
             raise FileNotFoundError("the chapter has not been written yet; call write_chapter first")
-        svg = self.chart(chart_id)["svg"]
-        if svg is None:
+        chart = self.chart(chart_id)
+        if chart["svg"] is None:
             raise FileNotFoundError(f"chart {chart_id} has nobody in its base and no drawing")
-        return self.output_dir / svg[lang]
+        path = self.output_dir / chart["svg"][lang]
+        if not path.is_file():
+            _write_svg(self, chart, lang, self.output_dir)
+        return path
 
 
 # ------------------------------------------------------------------------------ one chart
@@ -396,9 +401,13 @@ def csv_text(table: pd.DataFrame) -> str:
     return out.to_csv(index=False, lineterminator="\n")
 
 
-def write_chapter(result: ChapterResult, output_dir: Path | str, *, draw_charts: bool = True) -> ChapterResult:
+def write_chapter(result: ChapterResult, output_dir: Path | str, *, draw_charts: bool = True,
+                  langs: Sequence[str] | None = None) -> ChapterResult:
     """Write the chapter's outputs into ``output_dir`` (created if missing); returns the result
-    with ``output_dir`` set. ``draw_charts=False`` writes the numbers only (for quick checks)."""
+    with ``output_dir`` set. ``draw_charts=False`` writes the numbers only (for quick checks).
+    Charts are drawn in ``langs`` (default: the report's, :func:`hakusho.config.chart_langs`);
+    one in another language is drawn when it is shown (:meth:`ChapterResult.svg_path`) or
+    rendered (:func:`complete_charts`)."""
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "chapter.json", result.chapter)
@@ -406,8 +415,26 @@ def write_chapter(result: ChapterResult, output_dir: Path | str, *, draw_charts:
     for chart_id, table in result.tables.items():
         write_text(out / "tables" / f"{chart_id}.csv", csv_text(table))
     if draw_charts:
-        _write_charts(result, out)
+        _draw(result, out, config.chart_langs() if langs is None else langs)
     return replace(result, output_dir=out)
+
+
+def _draw(result: ChapterResult, out: Path, langs: Sequence[str], *, missing_only: bool = False) -> None:
+    from hakusho.charts.svg import drawing_inputs
+
+    inputs = drawing_inputs()
+    for slide in result.slides:
+        for chart in slide["charts"]:
+            for lang in (lang for lang in LANGS if lang in langs):
+                if not (missing_only and chart["svg"] and (out / chart["svg"][lang]).is_file()):
+                    _write_svg(result, chart, lang, out, inputs)
+
+
+def complete_charts(output_dir: Path, langs: Sequence[str]) -> None:
+    """Draw the charts a written chapter lacks in ``langs`` (a chapter drawn for a report in
+    fewer languages, reused by one in more)."""
+    doc = json.loads((Path(output_dir) / "chapter.json").read_text(encoding="utf-8"))
+    _draw(ChapterResult(chapter=doc, tables={}, figures={}), Path(output_dir), langs, missing_only=True)
 
 
 def chart_size(slide: Mapping[str, Any]) -> str:
@@ -415,21 +442,19 @@ def chart_size(slide: Mapping[str, Any]) -> str:
     return "full" if len(slide["charts"]) == 1 else "half"
 
 
-def _write_charts(result: ChapterResult, out: Path) -> None:
-    # Charts draw on plain Figures (no pyplot), so nothing is left open between charts. A
-    # filtered run prints its filter, in the chart's language, under every chart.
-    from hakusho.charts.draw import draw_chart, save_svg
+def _write_svg(result: ChapterResult, chart: Mapping[str, Any], lang: str, out: Path,
+               inputs: Mapping[str, Any] | None = None) -> Path | None:
+    """Draw one chart in ``lang`` where chapter.json says its SVG is (None: nobody in its base,
+    nothing is drawn). A filtered run prints its filter, in the chart's language, under it."""
+    if chart["svg"] is None:
+        return None
+    from hakusho.charts.svg import write_svg
 
     doc = result.chapter
-    label = doc["filter_label"] if doc["filter_text"] else None
-    for slide in result.slides:
-        for chart in slide["charts"]:
-            if chart["svg"] is None:  # nobody in the base: the chart's note says so, nothing is drawn
-                continue
-            for lang in LANGS:
-                fig = draw_chart(plain(chart), lang, size=chart_size(slide),
-                                 filter_text=label[lang] if label else None)
-                save_svg(fig, out / chart["svg"][lang])
+    label = doc["filter_label"][lang] if doc["filter_text"] else None
+    slide = next(s for s in result.slides if any(c["id"] == chart["id"] for c in s["charts"]))
+    return write_svg("chart", chart, lang, out / chart["svg"][lang], size=chart_size(slide), filter_text=label,
+                     inputs=inputs)
 
 
 def split_waves(compare_wave: str | Sequence[str]) -> list[str]:
@@ -468,8 +493,12 @@ def _load_wave(wave: str, *, raw_path: Path | None, codebook: Codebook) -> Surve
 def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None = None,
                 segment: str = "saas", filters: Sequence[Any] = (), allow_small_base: bool = False,
                 data_dir: str | Path = "", codebook_dir: str | Path = "",
-                output_dir: str | Path = "", *, draw_charts: bool = True) -> ChapterResult:
+                output_dir: str | Path = "", *, draw_charts: bool = True,
+                langs: Sequence[str] | None = None) -> ChapterResult:
     """Load the waves, compute the chapter, write its outputs; the one call a notebook makes.
+
+    Charts are drawn in ``langs`` (default: the report's languages; a notebook showing another
+    draws it then).
 
     Empty ``data_dir`` / ``codebook_dir`` mean the project's own data/raw and data/codebook;
     ``wave`` / ``compare_wave`` default to the project's edition and its comparison wave; an
@@ -501,4 +530,4 @@ def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None 
         if not exc.problems:
             raise
         raise type(exc)(exc.report()) from None
-    return write_chapter(result, output_dir, draw_charts=draw_charts)
+    return write_chapter(result, output_dir, draw_charts=draw_charts, langs=langs)

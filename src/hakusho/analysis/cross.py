@@ -31,6 +31,7 @@ number prose may quote, ``cross.<id>.…``), ``tables/<id>.csv`` (tidy) and one 
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,7 @@ from typing import Any
 
 import pandas as pd
 
+from hakusho import config
 from hakusho.analysis.compare import ALPHA
 from hakusho.analysis.cross_spec import DOMAIN, CrossDef, ResolvedAxis, check_cross, load_crosses
 from hakusho.analysis.cross_stats import (
@@ -62,7 +64,7 @@ from hakusho.analysis.disclosure import note as base_note
 from hakusho.analysis.population import filter_report
 from hakusho.analysis.population import population_label as chapter_population_label
 from hakusho.analysis.spec import Spec, default_spec
-from hakusho.build_folder import plain, write_json, write_text
+from hakusho.build_folder import write_json, write_text
 from hakusho.i18n import LANGS, Translator
 from hakusho.survey.wave import Survey
 from hakusho.text import numbers
@@ -394,9 +396,13 @@ class CrossResult:
         return pd.DataFrame(rows, columns=["", CHAPTER_ID]).set_index("")
 
     def svg_path(self, cross_id: str, lang: str = "ja") -> Path:
+        """Where the cross's SVG in ``lang`` is (a language not drawn yet is drawn now)."""
         if self.output_dir is None:
             raise FileNotFoundError("the crosses have not been written yet; call write_crosses first")
-        return self.output_dir / self.cross(cross_id)["svg"][lang]
+        path = self.output_dir / self.cross(cross_id)["svg"][lang]
+        if not path.is_file():
+            _write_svg(self, self.cross(cross_id), lang, self.output_dir)
+        return path
 
     def show(self, cross_id: str, lang: str = "ja") -> list[Any]:
         """What a notebook displays for one cross: heading and headline, the table, the chart."""
@@ -467,8 +473,10 @@ def csv_text(table: pd.DataFrame) -> str:
     return out.to_csv(index=False, lineterminator="\n")
 
 
-def write_crosses(result: CrossResult, output_dir: str | Path, *, draw_charts: bool = True) -> CrossResult:
-    """Write cross.json, figures.json, tables/<id>.csv and charts/<id>.<lang>.svg into ``output_dir``."""
+def write_crosses(result: CrossResult, output_dir: str | Path, *, draw_charts: bool = True,
+                  langs: Sequence[str] | None = None) -> CrossResult:
+    """Write cross.json, figures.json, tables/<id>.csv and charts/<id>.<lang>.svg (in ``langs``,
+    default the report's: :func:`hakusho.config.chart_langs`) into ``output_dir``."""
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "cross.json", result.document)
@@ -476,27 +484,46 @@ def write_crosses(result: CrossResult, output_dir: str | Path, *, draw_charts: b
     for cross_id, table in result.tables.items():
         write_text(out / "tables" / f"{cross_id}.csv", csv_text(table))
     if draw_charts:
-        from hakusho.charts.cross import draw_cross
-        from hakusho.charts.draw import save_svg
-
-        for doc in result.document["crosses"]:
-            for lang in LANGS:
-                fig = draw_cross(plain(doc), lang, filter_text=result.document["filter_label"][lang])
-                save_svg(fig, out / doc["svg"][lang])
+        _draw(result, out, config.chart_langs() if langs is None else langs)
     return replace(result, output_dir=out)
+
+
+def _draw(result: CrossResult, out: Path, langs: Sequence[str], *, missing_only: bool = False) -> None:
+    from hakusho.charts.svg import drawing_inputs
+
+    inputs = drawing_inputs()
+    for doc in result.document["crosses"]:
+        for lang in (lang for lang in LANGS if lang in langs):
+            if not (missing_only and (out / doc["svg"][lang]).is_file()):
+                _write_svg(result, doc, lang, out, inputs)
+
+
+def complete_charts(output_dir: Path, langs: Sequence[str]) -> None:
+    """Draw the charts of written crosses that are missing in ``langs``."""
+    document = json.loads((Path(output_dir) / "cross.json").read_text(encoding="utf-8"))
+    _draw(CrossResult(document=document, tables={}, figures={}), Path(output_dir), langs, missing_only=True)
+
+
+def _write_svg(result: CrossResult, doc: Mapping[str, Any], lang: str, out: Path,
+               inputs: Mapping[str, Any] | None = None) -> Path:
+    from hakusho.charts.svg import write_svg
+
+    return write_svg("cross", doc, lang, out / doc["svg"][lang],
+                     filter_text=result.document["filter_label"][lang], inputs=inputs)
 
 
 def run_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any] = (),
                 output_dir: str | Path = "", allow_small_base: bool = False,
                 crosses: Sequence[CrossDef] | str | Path | None = None, spec: Spec | None = None,
-                draw_charts: bool = True) -> CrossResult:
-    """Compute every cross and write its outputs; the one call the cross notebook makes. An
-    empty ``output_dir`` means report/jupyter/cross/ (see ``notebook_output_dir``)."""
+                draw_charts: bool = True, langs: Sequence[str] | None = None) -> CrossResult:
+    """Compute every cross and write its outputs, charts in ``langs``; the one call the cross
+    notebook makes. An empty ``output_dir`` means report/jupyter/cross/ (see
+    ``notebook_output_dir``)."""
     from hakusho.pipeline.outputs import notebook_output_dir
 
     output_dir = notebook_output_dir(CHAPTER_ID, output_dir)
     result = compute_crosses(survey, segment=segment, filters=filters, allow_small_base=allow_small_base,
                              crosses=crosses, spec=spec)
-    return write_crosses(result, output_dir, draw_charts=draw_charts)
+    return write_crosses(result, output_dir, draw_charts=draw_charts, langs=langs)
 
 

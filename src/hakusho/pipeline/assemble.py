@@ -8,6 +8,7 @@ executed notebooks to ``notebooks/``, and writes ``manifest.json``.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from typing import Any
 from hakusho import __version__, config
 from hakusho.build_folder import write_json
 from hakusho.errors import BuildError
+from hakusho.i18n import LANGS
 from hakusho.pipeline.cache import assembly_library_versions
 from hakusho.pipeline.manifest import manifest_document, output_hashes, write_manifest
 from hakusho.pipeline.options import DEFAULT_SEGMENT, BuildOptions
@@ -59,6 +61,7 @@ def assemble(plan: Plan, *, build_dir: Path, outputs: Mapping[str, Path], tree: 
             done.reused.append(task.name)
             reporter.done(f"task:{task.name}", cached=True)
     if todo:
+        complete_charts(outputs, sorted({lang for t in todo for lang in ([t.lang] if t.lang else LANGS)}))
         rendered = render_tasks(todo, build_dir, placed, epoch=plan.epoch, engine=options.engine,
                                 jobs=options.jobs or os.cpu_count() or 1, reporter=reporter)
         order = [t.name for t in plan.tasks]
@@ -75,6 +78,22 @@ def assemble(plan: Plan, *, build_dir: Path, outputs: Mapping[str, Path], tree: 
         outputs=output_hashes(tree), libraries=assembly_library_versions(), hakusho_version=__version__)
     write_manifest(tree, document)
     return done
+
+
+def complete_charts(outputs: Mapping[str, Path], langs: list[str]) -> None:
+    """Draw the charts the renderers need that the chapters did not draw: a chapter executed for a
+    report in fewer languages, reused from the cache by one in more. (Each is drawn once: the
+    content store remembers it for later builds.)"""
+    for folder in outputs.values():
+        for name, module in (("chapter.json", "hakusho.analysis.chapter"), ("cross.json", "hakusho.analysis.cross")):
+            document = folder / name
+            if document.is_file() and _charts_missing(json.loads(document.read_text(encoding="utf-8")), folder, langs):
+                importlib.import_module(module).complete_charts(folder, langs)
+
+
+def _charts_missing(document: Mapping[str, Any], folder: Path, langs: list[str]) -> bool:
+    charts = [c for s in document.get("slides", []) for c in s.get("charts", [])] + list(document.get("crosses", []))
+    return any(c.get("svg") and not (folder / c["svg"][lang]).is_file() for c in charts for lang in langs)
 
 
 def check_commentary(options: BuildOptions, build_dir: Path) -> None:

@@ -165,6 +165,14 @@ def default_target(options: BuildOptions, all_chapters: Sequence[str], chapters:
     return config.REPORT_DIR / "-".join(parts)
 
 
+def chart_langs(options: BuildOptions) -> list[str]:
+    """The languages a build's charts are drawn in: the report's (a Quarto book holds both). The
+    first is the one its executed notebooks show (their ``lang`` parameter)."""
+    if options.engine == "quarto" or "quarto" in options.formats:
+        return list(LANGS)
+    return [lang for lang in options.langs if lang in LANGS] or list(LANGS)
+
+
 def make_plan(options: BuildOptions) -> Plan:
     """Everything a build will do, decided from hashes alone (cheap: no pandas, no kernels)."""
     check_options(options)
@@ -219,6 +227,7 @@ def make_plan(options: BuildOptions) -> Plan:
             "segment": options.segment,
             "filters": [list(f) for f in options.filters],
             "allow_small_base": bool(options.allow_small_base),
+            "lang": chart_langs(options)[0],
             "data_dir": "" if options.data_dir is None else str(data_root),
             "codebook_dir": "",
             "output_dir": chapter,

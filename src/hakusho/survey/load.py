@@ -420,7 +420,7 @@ def load_wave(wave: str | None = None, *, raw_path: Path | None = None,
 
     ``raw_path`` is a wave folder or an export file (default: the project's folder of ``wave``).
     ``validate=False`` skips the checks, for callers that have just validated the same file.
-    ``store`` (default: :func:`hakusho.config.wave_store_dir`) is a folder of typed waves that
+    ``store`` (default: the build's, :func:`hakusho.config.shared_cache`) is a folder of typed waves that
     passed validation (:mod:`hakusho.survey.store`): the same export with the same codebook is
     read from there in milliseconds, and a wave read from the export is kept there once valid.
     """
@@ -429,7 +429,7 @@ def load_wave(wave: str | None = None, *, raw_path: Path | None = None,
     wave = wave or config.DEFAULT_WAVE
     codebook = codebook or load_codebook(wave)
     path = find_raw_file(Path(raw_path) if raw_path else config.raw_wave_dir(wave))
-    store = store if store is not None else config.wave_store_dir()
+    store = store if store is not None else config.shared_cache("waves")
     key = wave_store.wave_key(path, codebook, str(wave)) if store is not None else ""
     if store is not None:
         stored = wave_store.read_wave(store, key)
