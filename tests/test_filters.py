@@ -453,6 +453,7 @@ def conditions_of(filters: object, book: Codebook | None = None) -> tuple[list[t
     ([["route", "==", 3]], [("route", "==", 3)], [["route", "==", 3]]),  # a number stays a number
     ([(" route ", " == ", "sns")], [("route", "==", "sns")], [["route", "==", "sns"]]),
     ([("route", "in", ",sns,,")], [("route", "in", ["sns"])], [["route", "in", ",sns,,"]]),
+    ([("route", "not in", "sns, mail")], [("route", "not in", ["sns", "mail"])], [["route", "not in", "sns, mail"]]),
     ([("route", "==", "a,b")], [("route", "==", "a,b")], [["route", "==", "a,b"]]),  # only in / not in split
     ([("employees", ">=", -3)], [("employees", ">=", -3)], [["employees", ">=", -3]]),
 ])
@@ -513,6 +514,9 @@ def test_what_a_filter_says_about_itself_is_cut_short() -> None:
     with pytest.raises(FilterError) as info:
         normalize_filters([(("v",) * 100, "==", "x")])
     assert len(info.value.message) == 200 and len(info.value.problems[0].value) == 80
+    with pytest.raises(FilterError) as info:
+        normalize_filters([("employees", ">=", [long])])
+    assert info.value.problems[0].value == repr([long])[:80]
     with pytest.raises(FilterError) as info:
         normalize_filters([("route", "==", {long: 1})])
     assert len(info.value.message) == 200 and len(info.value.problems[0].value) == 80
@@ -576,6 +580,8 @@ def test_resolve_variable_by_id_column_or_label_ignoring_case_and_spaces() -> No
     ([("route", "!=", "zzz")], "回答経路がzzz以外", "Route is not zzz"),
     ([("tools", "includes", ["crm", "ai"])], "ツールに「CRM」・「AI」を含む", 'Tools includes "CRM" or "AI"'),
     ([("tools", "excludes", "crm")], "ツールに「CRM」を含まない", 'Tools excludes "CRM"'),
+    ([("employees", ">=", "large"), ("route", "==", "sns")], "従業員数 ≥ 「1,000名以上」、かつ回答経路が「SNS経由」",
+     'Employees ≥ "1,000+" and Route is "Social media"'),
     ([("route", "in", ("sns", "mail")), ("tools", "excludes", "crm")],
      "回答経路が「SNS経由」・「メール」、かつツールに「CRM」を含まない",
      'Route is "Social media" or "Mail" and Tools excludes "CRM"'),
