@@ -262,7 +262,7 @@ def _build_dir(project: Path, env: dict[str, str], work: Path) -> Path:
         "        original(self, todo, placed)\n"
         "    _Build._render = _render\n"
         "from hakusho.pipeline.build import build\n"
-        "build(BuildOptions(out=keep.parent / 'report', formats=('html',), langs=('ja',)))\n"
+        "build(BuildOptions(out=keep.parent / 'report', formats=('html',)))\n"
     )
     subprocess.run([sys.executable, "-c", code, str(work / "build")], env=env, cwd=project, check=True,
                    capture_output=True)

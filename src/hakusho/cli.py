@@ -386,6 +386,38 @@ def notebook_command(
     typer.echo(f"wrote {publish.display(path)}")
 
 
+@app.command("preview", context_settings=_EXTRA_ARGS)
+def preview_command(
+    ctx: typer.Context,
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free one)."),
+    lang: str | None = typer.Option(None, "--lang", help="Languages: ja, en or ja,en (default: hakusho.toml's "
+                                    "languages)."),
+    fmt: str = typer.Option("html", "--format", help="Outputs besides the pages: html,pdf adds the PDF decks."),
+    wave: str | None = typer.Option(None, "--wave", help="Survey wave (default: the project's edition)."),
+    compare: str | None = typer.Option(None, "--compare", help="Wave to compare with (default: the project's); "
+                                       "'none' for no comparison."),
+    segment: str = typer.Option("saas", "--segment", help="saas, non_saas or all."),
+    filter_: Annotated[list[str] | None, typer.Option("--filter", metavar="VAR OP VALUE", help=_FILTER_HELP)] = None,
+    allow_small_base: bool = typer.Option(False, "--allow-small-base", help="Build even when a filter leaves "
+                                          "fewer than 30 respondents."),
+    jobs: int = typer.Option(0, "--jobs", min=0, help="Kernels kept warm (default: one per CPU core)."),
+) -> None:
+    """Serve the report on 127.0.0.1 and rebuild it whenever its inputs change; the open page
+    reloads by itself. Nothing is written outside the build cache. Ctrl-C stops."""
+    from hakusho import config
+    from hakusho.i18n import LANGS
+    from hakusho.pipeline.options import FORMATS, split_list
+    from hakusho.pipeline.preview import preview
+
+    project = config.current_project()
+    options = _build_options(
+        wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, None,
+        langs=split_list(lang or ",".join(project.languages), valid=LANGS, what="language"),
+        formats=tuple(f for f in split_list(fmt, valid=FORMATS, what="format") if f in ("html", "pdf")) or ("html",),
+        jobs=jobs)
+    preview(options, port=port, log=lambda line: typer.echo(line, err=True))
+
+
 @app.command("validate")
 def validate_command(
     path: Annotated[Path, typer.Argument(help="A wave folder (data/raw/2025) or a raw export file.")],

@@ -95,6 +95,7 @@ def _shade(color: str, amount: float) -> str:
     return to_hex(colorsys.hls_to_rgb(h, l_ * (1 - amount), s))
 
 
+@cache  # pages ask for the same few colours thousands of times
 def _luminance(color: str) -> float:
     def channel(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4

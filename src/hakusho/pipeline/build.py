@@ -39,7 +39,7 @@ from hakusho.errors import BuildError, HakushoError
 from hakusho.pipeline import outputs, publish
 from hakusho.pipeline.assemble import assemble
 from hakusho.pipeline.executed import NotebookFailed, write_notebook
-from hakusho.pipeline.kernel import clean_stale_run_dirs, notebook_imports
+from hakusho.pipeline.kernel import clean_stale_run_dirs, warm_imports
 from hakusho.pipeline.options import DEFAULT_FORMATS, FIXED_EPOCH, BuildOptions
 from hakusho.pipeline.plan import Plan, chart_langs, default_target, discover_notebooks, make_plan, up_to_date
 from hakusho.pipeline.progress import Reporter
@@ -168,11 +168,41 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
     return result
 
 
+def build_tree(options: BuildOptions, root: Path, *, reporter: Reporter | None = None,
+               pool: KernelPool | None = None) -> BuildResult:
+    """Build the report into ``root/tree`` and publish nothing (``hakusho preview``, which serves
+    the tree; ``root`` holds the scratch folders too). The cache is the project's, as for
+    :func:`build`. ``pool``: warm kernels to run chapters on, left running (a pool this build
+    starts is closed); a pool a failed notebook made the build kill must be replaced."""
+    t0 = time.perf_counter()
+    reporter = reporter or Reporter()
+    plan = make_plan(options)
+    root = Path(root)
+    result = BuildResult(target=root / "tree")
+    try:
+        with _interrupts():
+            _Build(plan, root, root / "tree", reporter, result, publish=lambda: None, pool=pool).run()
+    finally:
+        reporter.close()
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def kernel_pool(plan: Plan, size: int, *, reporter: Reporter | None = None) -> KernelPool:
+    """A pool of ``size`` kernels started for ``plan``'s chapters: warmed with what their notebooks
+    import, told the build's cache and chart languages, reproducible (:mod:`hakusho.pipeline.kernel`)."""
+    return KernelPool(size, warm=warm_imports(plan.notebooks.values()), reuse=plan.options.reuse_kernels,
+                      env={"SOURCE_DATE_EPOCH": str(FIXED_EPOCH), PROJECT_ENV: str(config.PROJECT_ROOT),
+                           config.CACHE_ENV: str(plan.cache.root),
+                           config.CHART_LANGS_ENV: ",".join(chart_langs(plan.options))},
+                      on_start=(reporter or Reporter()).start)
+
+
 class _Build:
     """One build's run: ``root`` is its scratch space, ``tree`` the report being staged."""
 
     def __init__(self, plan: Plan, root: Path, tree: Path, reporter: Reporter, result: BuildResult,
-                 *, publish: Callable[[], None] | None = None) -> None:
+                 *, publish: Callable[[], None] | None = None, pool: KernelPool | None = None) -> None:
         self.plan = plan
         self.options = plan.options
         self.root = root
@@ -186,6 +216,7 @@ class _Build:
         self.chapters_dir.mkdir(parents=True)
         self.parts_dir = self.build_dir / "parts"
         self.stage_name = "plan"
+        self.given_pool = pool if pool is not None and not pool.closed else None
 
     # -- driver
 
@@ -204,13 +235,15 @@ class _Build:
         try:
             todo = [c for c in self.plan.notebooks
                     if self.options.force or not self.plan.cache.get("chapters", self.plan.chapter_keys[c])]
-            if todo:
+            if todo and self.given_pool is not None:
+                self.given_pool.on_start = self.reporter.start
+            elif todo:
                 pool = self._pool(len(todo))  # kernels warm up while the data is validated
             if and_publish:  # renderers are imported while the chapters run
                 warm_renderers(t.fmt for t in self.plan.tasks
                                if self.options.force or not self.plan.cache.get("assembly", t.key))
             self._stage("validate", self.validate)
-            self._stage("chapters", lambda: self.chapters(pool, todo))
+            self._stage("chapters", lambda: self.chapters(pool or self.given_pool, todo))
             if pool is not None:
                 pool.close()
                 pool = None
@@ -245,14 +278,8 @@ class _Build:
         fn()
         self.result.stages[name] = time.perf_counter() - started
 
-    def _pool(self, n: int) -> Any:
-        jobs = self.options.jobs or os.cpu_count() or 1
-        return KernelPool(min(jobs, n), warm=notebook_imports(self.plan.notebooks.values()),
-                          reuse=self.options.reuse_kernels,
-                          env={"SOURCE_DATE_EPOCH": str(FIXED_EPOCH), PROJECT_ENV: str(config.PROJECT_ROOT),
-                               config.CACHE_ENV: str(self.plan.cache.root),
-                               config.CHART_LANGS_ENV: ",".join(chart_langs(self.options))},
-                          on_start=self.reporter.start)
+    def _pool(self, n: int) -> KernelPool:
+        return kernel_pool(self.plan, min(self.options.jobs or os.cpu_count() or 1, n), reporter=self.reporter)
 
     # -- stages
 

@@ -173,6 +173,20 @@ def notebook_imports(paths: Iterable[Path]) -> list[str]:
     return list(seen)
 
 
+# What chapter code (hakusho.analysis) imports the first time it draws a chart or tests a
+# difference: warmed with the notebooks' own imports when they import chapter code, so that the
+# first chapter a kernel runs does not pay for them.
+FIRST_USE_IMPORTS = ("hakusho.charts.draw", "hakusho.charts.svg", "seaborn", "scipy.stats")
+
+
+def warm_imports(paths: Iterable[Path]) -> list[str]:
+    """What a kernel running the notebooks at ``paths`` imports before the first one."""
+    found = notebook_imports(paths)
+    if any(m.startswith("hakusho.analysis") for m in found):
+        found += [m for m in FIRST_USE_IMPORTS if m not in found]
+    return found
+
+
 def warm_code(modules: Iterable[str]) -> str:
     """Silent cell importing ``modules`` (a module that fails to import is left for the notebook
     to fail on, with its own traceback)."""
