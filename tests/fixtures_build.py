@@ -178,6 +178,7 @@ def _chart_doc(chart: Chart, question: Question, tables: dict[str, pd.DataFrame]
         "series": series, "rows": rows, "median": median, "ranking": ranking(with_pct),
         "groups": groups, "tests": tests, "table": f"tables/{chart.id}.csv",
         "svg": {lang: f"charts/{chart.id}.{lang}.svg" for lang in LANGS}, "notes": notes, **extra,
+        "svg_phone": {lang: f"charts/{chart.id}.{lang}.phone.svg" for lang in LANGS},
     }
 
 
@@ -275,31 +276,34 @@ def set_label(chapters: dict[str, dict[str, Any]], chart_id: str, key: str, lang
 # ------------------------------------------------------------------------------ writing
 
 
-def fake_svg(chart: Mapping[str, Any], lang: str) -> str:
-    """A small deterministic bar chart in the manner of matplotlib's SVG (ids, clip paths, text)."""
+def fake_svg(chart: Mapping[str, Any], lang: str, width: int = 432) -> str:
+    """A small deterministic bar chart in the manner of matplotlib's SVG (ids, clip paths, text),
+    ``width`` points wide (432 for a slide's drawing, 280 for a phone's)."""
     first = chart["series"][0]["id"]
     rows = chart["rows"]
     height = 40 + 22 * len(rows)
+    left = round(width * 0.35)  # where the bars start; labels end just before
+    unit = (width - left - 40) / 100  # points per percent
     parts = [
         '<?xml version="1.0" encoding="utf-8" standalone="no"?>',
         '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">',
-        f'<svg xmlns:xlink="http://www.w3.org/1999/xlink" width="432pt" height="{height}pt" '
-        f'viewBox="0 0 432 {height}" xmlns="http://www.w3.org/2000/svg" version="1.1">',
+        f'<svg xmlns:xlink="http://www.w3.org/1999/xlink" width="{width}pt" height="{height}pt" '
+        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" version="1.1">',
         '<defs><style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style>'
-        '<clipPath id="p0a1b2c3"><rect x="150" y="20" width="260" height="{0}"/></clipPath>'.replace(
-            "{0}", str(height - 30)) + "</defs>",
+        f'<clipPath id="p0a1b2c3"><rect x="{left}" y="20" width="{width - left - 20}" height="{height - 30}"/>'
+        '</clipPath></defs>',
         f'<g id="figure_1"><text x="8" y="14" style="font: 11px \'IPAexGothic\'">{escape(chart["title"][lang])}</text>',
     ]
     for k, row in enumerate(rows):
         y = 24 + 22 * k
         pct = row["values"][first]["pct"]
-        width = 2.6 * (pct or 0)
+        bar = unit * (pct or 0)
         value = f"{pct:.1f}%" if pct is not None else str(row["values"][first]["count"])
-        parts.append(f'<g id="patch_{k + 1}"><rect x="150" y="{y}" width="{width:.1f}" height="16" '
+        parts.append(f'<g id="patch_{k + 1}"><rect x="{left}" y="{y}" width="{bar:.1f}" height="16" '
                      f'clip-path="url(#p0a1b2c3)" style="fill: #1f5f8b"/></g>')
-        parts.append(f'<text x="144" y="{y + 12}" text-anchor="end" style="font: 10px \'IPAexGothic\'">'
+        parts.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end" style="font: 10px \'IPAexGothic\'">'
                      f'{escape(row["label"][lang])}</text>')
-        parts.append(f'<text x="{154 + width:.1f}" y="{y + 12}" style="font: 10px \'IPAexGothic\'">{value}</text>')
+        parts.append(f'<text x="{left + 4 + bar:.1f}" y="{y + 12}" style="font: 10px \'IPAexGothic\'">{value}</text>')
     parts.append("</g></svg>")
     return "\n".join(parts) + "\n"
 
@@ -350,6 +354,7 @@ def write_build(build_dir: Path, chapters: Mapping[str, dict[str, Any]] | None =
                 (out / chart["table"]).write_text(csv_text(_tidy(chart, doc)), encoding="utf-8")
                 for lang in LANGS:
                     (out / chart["svg"][lang]).write_text(fake_svg(chart, lang), encoding="utf-8")
+                    (out / chart["svg_phone"][lang]).write_text(fake_svg(chart, lang, 280), encoding="utf-8")
     survey = dict(survey) if survey is not None else survey_doc(synthetic=synthetic)
     (build_dir / "survey.json").write_text(_dump(survey), encoding="utf-8")
     return build_dir

@@ -118,6 +118,17 @@ def test_a_folder_inside_a_report_is_refused(project):
 # ------------------------------------------------------------------------------ what is there
 
 
+def test_the_folder_the_command_runs_in_is_not_swapped_away(project, tmp_path, monkeypatch):
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path / "empty")
+    with pytest.raises(OutputError, match=r"refusing to replace \.: you are working inside it"):
+        outputs.claim_folder(".")
+    previous = report(tmp_path / "old", FILES, options=FULL)
+    monkeypatch.chdir(previous / "en")
+    with pytest.raises(OutputError, match=r"you are working inside it \(\.\)"):
+        outputs.claim_folder(previous)
+
+
 def test_a_users_folder_is_refused_naming_what_is_in_it(project):
     folder = Path(os.environ["HOME"]) / "some-folder"
     (folder / "notes").mkdir()

@@ -49,10 +49,10 @@ def test_a_chart_is_drawn_once_and_copied_after(result, store: Path, tmp_path: P
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     drawn = count_draws(monkeypatch)
     first = write_chapter(result, tmp_path / "a")
-    assert len(drawn) == 2 * len(first.chart_ids)
+    assert len(drawn) == 2 * 2 * len(first.chart_ids)  # two languages; a slide's drawing and a phone's
     assert len(list(store.iterdir())) == len(drawn)
     second = write_chapter(result, tmp_path / "b")
-    assert len(drawn) == 2 * len(first.chart_ids)  # nothing drawn again
+    assert len(drawn) == 2 * 2 * len(first.chart_ids)  # nothing drawn again
     for name in svgs(first.output_dir):
         assert (first.output_dir / "charts" / name).read_bytes() == (second.output_dir / "charts" / name).read_bytes()
 
@@ -101,7 +101,7 @@ def test_a_chapter_draws_only_the_languages_asked(result, store: Path, tmp_path:
     monkeypatch.setenv(config.CHART_LANGS_ENV, "en")
     drawn = count_draws(monkeypatch)
     written = write_chapter(result, tmp_path / "en")
-    assert all(name.endswith(".en.svg") for name in svgs(written.output_dir))
+    assert all(name.endswith((".en.svg", ".en.phone.svg")) for name in svgs(written.output_dir))
     assert {d.rsplit(".", 1)[1] for d in drawn} == {"en"}
     # A notebook showing a chart in Japanese draws that one then.
     path = written.svg_path("tools", "ja")

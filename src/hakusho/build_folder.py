@@ -12,6 +12,7 @@ and inside each chapter's or part's folder::
     figures.json                     every number prose may quote, by stable id
     tables/<id>.csv                  the tidy table behind each chart
     charts/<id>.<lang>.svg           each chart, per language
+    charts/<id>.<lang>.phone.svg     the same chart drawn for a phone's width (the HTML page)
     NN_name.ipynb                    the executed notebook
 
 Documents are written one way: UTF-8, LF line ends, sorted keys, one-space indent, so that two

@@ -297,6 +297,8 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
         "tests": tests,
         "table": f"tables/{chart.id}.csv",
         "svg": None if empty else {lang: f"charts/{chart.id}.{lang}.svg" for lang in LANGS},
+        # the same chart drawn for a phone's width (the page shows it on narrow screens)
+        "svg_phone": None if empty else {lang: f"charts/{chart.id}.{lang}.phone.svg" for lang in LANGS},
         "notes": notes,
     }
     if steps:
@@ -426,8 +428,10 @@ def _draw(result: ChapterResult, out: Path, langs: Sequence[str], *, missing_onl
     for slide in result.slides:
         for chart in slide["charts"]:
             for lang in (lang for lang in LANGS if lang in langs):
-                if not (missing_only and chart["svg"] and (out / chart["svg"][lang]).is_file()):
-                    _write_svg(result, chart, lang, out, inputs)
+                for phone in (False, True) if chart.get("svg_phone") else (False,):
+                    drawing = chart["svg_phone" if phone else "svg"]
+                    if not (missing_only and drawing and (out / drawing[lang]).is_file()):
+                        _write_svg(result, chart, lang, out, inputs, phone=phone)
 
 
 def complete_charts(output_dir: Path, langs: Sequence[str]) -> None:
@@ -443,9 +447,10 @@ def chart_size(slide: Mapping[str, Any]) -> str:
 
 
 def _write_svg(result: ChapterResult, chart: Mapping[str, Any], lang: str, out: Path,
-               inputs: Mapping[str, Any] | None = None) -> Path | None:
+               inputs: Mapping[str, Any] | None = None, *, phone: bool = False) -> Path | None:
     """Draw one chart in ``lang`` where chapter.json says its SVG is (None: nobody in its base,
-    nothing is drawn). A filtered run prints its filter, in the chart's language, under it."""
+    nothing is drawn), at its slide's size or, with ``phone``, at a phone's width. A filtered
+    run prints its filter, in the chart's language, under it."""
     if chart["svg"] is None:
         return None
     from hakusho.charts.svg import write_svg
@@ -453,8 +458,8 @@ def _write_svg(result: ChapterResult, chart: Mapping[str, Any], lang: str, out: 
     doc = result.chapter
     label = doc["filter_label"][lang] if doc["filter_text"] else None
     slide = next(s for s in result.slides if any(c["id"] == chart["id"] for c in s["charts"]))
-    return write_svg("chart", chart, lang, out / chart["svg"][lang], size=chart_size(slide), filter_text=label,
-                     inputs=inputs)
+    dest, size = (chart["svg_phone"][lang], "phone") if phone else (chart["svg"][lang], chart_size(slide))
+    return write_svg("chart", chart, lang, out / dest, size=size, filter_text=label, inputs=inputs)
 
 
 def split_waves(compare_wave: str | Sequence[str]) -> list[str]:

@@ -279,6 +279,7 @@ def compute_cross(cross: CrossDef, ctx: _Context) -> tuple[dict[str, Any], pd.Da
         "notes": notes,
         "table": f"tables/{cross.id}.csv",
         "svg": {lang: f"charts/{cross.id}.{lang}.svg" for lang in LANGS},
+        "svg_phone": {lang: f"charts/{cross.id}.{lang}.phone.svg" for lang in LANGS},  # for narrow screens
     }
     return doc, _tidy(cross, ctx, rows, cols, counts, shown, expected, levels)
 
@@ -494,8 +495,9 @@ def _draw(result: CrossResult, out: Path, langs: Sequence[str], *, missing_only:
     inputs = drawing_inputs()
     for doc in result.document["crosses"]:
         for lang in (lang for lang in LANGS if lang in langs):
-            if not (missing_only and (out / doc["svg"][lang]).is_file()):
-                _write_svg(result, doc, lang, out, inputs)
+            for phone in (False, True) if doc.get("svg_phone") else (False,):
+                if not (missing_only and (out / doc["svg_phone" if phone else "svg"][lang]).is_file()):
+                    _write_svg(result, doc, lang, out, inputs, phone=phone)
 
 
 def complete_charts(output_dir: Path, langs: Sequence[str]) -> None:
@@ -505,10 +507,11 @@ def complete_charts(output_dir: Path, langs: Sequence[str]) -> None:
 
 
 def _write_svg(result: CrossResult, doc: Mapping[str, Any], lang: str, out: Path,
-               inputs: Mapping[str, Any] | None = None) -> Path:
+               inputs: Mapping[str, Any] | None = None, *, phone: bool = False) -> Path:
     from hakusho.charts.svg import write_svg
 
-    return write_svg("cross", doc, lang, out / doc["svg"][lang],
+    dest = doc["svg_phone" if phone else "svg"][lang]
+    return write_svg("cross", doc, lang, out / dest, size="phone" if phone else None,
                      filter_text=result.document["filter_label"][lang], inputs=inputs)
 
 

@@ -97,7 +97,7 @@ from hakusho.text import numbers
 KINDS = ("bars", "stacked", "grouped")
 
 # Widest a row label may grow before it wraps, per figure width.
-LABEL_WIDTHS = {"half": 2.1, "full": 3.2}
+LABEL_WIDTHS = {"half": 2.1, "full": 3.2, "phone": 1.35}
 
 # Layout, in inches (text sizes are in points, from the style sheet or below).
 MARGIN = 0.14
@@ -107,9 +107,9 @@ GROUP_BAR = 0.16  # one bar of a grouped chart
 GROUP_GAP = 0.14  # between groups
 # A full-width chart fills the height of a slide's body: rows grow up to this many times their
 # pitch until the plot is at least this tall.
-MIN_PLOT_HEIGHT = {"half": 0.0, "full": 3.4}
+MIN_PLOT_HEIGHT = {"half": 0.0, "full": 3.4, "phone": 0.0}
 MAX_STRETCH = 1.8
-STACK_HEIGHTS = {"half": 0.5, "full": 0.7}  # the band holding a 100 % bar
+STACK_HEIGHTS = {"half": 0.5, "full": 0.7, "phone": 0.5}  # the band holding a 100 % bar
 TITLE_SIZE = 12.0
 SUBTITLE_SIZE = 8.5
 NOTE_SIZE = 7.5

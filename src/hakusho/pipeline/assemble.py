@@ -93,7 +93,8 @@ def complete_charts(outputs: Mapping[str, Path], langs: list[str]) -> None:
 
 def _charts_missing(document: Mapping[str, Any], folder: Path, langs: list[str]) -> bool:
     charts = [c for s in document.get("slides", []) for c in s.get("charts", [])] + list(document.get("crosses", []))
-    return any(c.get("svg") and not (folder / c["svg"][lang]).is_file() for c in charts for lang in langs)
+    return any(c.get(key) and not (folder / c[key][lang]).is_file()
+               for c in charts for lang in langs for key in ("svg", "svg_phone"))
 
 
 def check_commentary(options: BuildOptions, build_dir: Path) -> None:

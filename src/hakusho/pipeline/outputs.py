@@ -16,7 +16,8 @@ delete whatever was there. So before a command creates anything — ``build`` (i
 * :func:`claim_folder` — may the folder be replaced? Only when it is absent, empty, or a previous
   output of the *same* command that its ``manifest.json`` describes exactly: every file listed
   there, byte for byte, and nothing else (no extra file, folder or symlink). The name of a folder
-  proves nothing; its manifest and its contents do.
+  proves nothing; its manifest and its contents do. Never the folder the command runs in (or
+  one around it): swapped away, it would leave the shell in a deleted folder.
 * :func:`claim_file` — the same for a single file: absent, or one that hakusho wrote.
 * :func:`check_keeps_selection` — a report is replaced only by one that rebuilds every language
   and format it holds, so no build silently drops another's pages.
@@ -280,6 +281,14 @@ def claim_folder(path: Path | str, *, command: str = BUILD, inputs: Iterable[Pat
     say what is there. Touches nothing; raises :class:`OutputError` with one message."""
     real = check_location(path, inputs=inputs, caches=caches)
     named = _named(path, real)
+    try:
+        here = Path(os.getcwd()).resolve()
+    except OSError:
+        here = None
+    if here is not None and (here == real or real in here.parents):
+        # Replaced whole, the folder would leave the shell standing in a deleted copy of it.
+        raise OutputError(f"refusing to replace {named}: you are working inside it ({display(here)}); "
+                          "run the command from outside that folder")
     if not os.path.lexists(real):
         _check_parent(real, named)
         return Claim(real, "absent")

@@ -216,6 +216,13 @@ def _steps(chart: Mapping[str, Any], build: Build, tx: Wording) -> list[dict[str
     return blocks
 
 
+def _read_svg(build: Build, chart: Mapping[str, Any], rel: str) -> str:
+    try:
+        return build.chart_file(chart["id"], rel).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BuildError(f"chart {chart['id']}: {rel} is missing from the build") from None
+
+
 def chart_view(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, Any]:
     """A chart dict of chapter.json as the page shows it (see the module docstring)."""
     lang = tx.lang
@@ -234,13 +241,11 @@ def chart_view(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str,
         badges.append({"kind": "suppressed", "text": tx("ui.suppressed")})
     elif chart["disclosure"] == "empty":
         badges.append({"kind": "empty", "text": tx("ui.empty")})
-    svg = None  # an empty base has no drawing: its notes stand in the chart's place
+    svg = svg_phone = None  # an empty base has no drawing: its notes stand in the chart's place
     if chart.get("svg"):
-        svg_path = build.chart_file(chart["id"], chart["svg"][lang])
-        try:
-            svg = svg_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise BuildError(f"chart {chart['id']}: {chart['svg'][lang]} is missing from the build") from None
+        svg = _read_svg(build, chart, chart["svg"][lang])
+    if chart.get("svg_phone"):
+        svg_phone = _read_svg(build, chart, chart["svg_phone"][lang])
     csv_name = f"{chart['id']}.csv"
     compare, steps = _compare(chart, build, tx), _steps(chart, build, tx)
     return {
@@ -253,6 +258,7 @@ def chart_view(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str,
         "badges": badges,
         "reference": reference,
         "svg": svg,
+        "svg_phone": svg_phone,  # the drawing for narrow screens, where the build has one
         "alt": _alt_text(chart, tx),
         "tooltips": _tooltips(chart, tx),
         "notes": [str(n[lang]) for n in chart.get("notes") or []],
