@@ -23,7 +23,7 @@ from scipy import stats
 
 from hakusho import config
 from hakusho.analysis.chapter import load_waves
-from hakusho.analysis.cross import compute_crosses, write_crosses
+from hakusho.analysis.cross import compute_crosses
 from hakusho.analysis.cross_spec import load_crosses, parse_crosses
 from hakusho.i18n import Translator
 from hakusho.pipeline.options import BuildOptions
@@ -65,7 +65,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     build = write_build(root / "build")
     survey, _ = load_waves("2025")
     result = compute_crosses(survey, crosses=[*load_crosses(), *parse_crosses([FINE])])
-    write_crosses(result, build / "parts" / "cross", draw_charts=True)
+    result.write(build / "parts" / "cross", draw_charts=True)
     none = root / "no-commentary"
     out: dict[str, Any] = {"root": root, "build": build, "doc": result.document, "none": none}
     for lang in LANGS:

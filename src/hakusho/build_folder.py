@@ -33,6 +33,19 @@ CHAPTERS = "chapters"
 PARTS = "parts"
 CROSS_PART = "cross"  # parts/<id>/ of the build folder holding the cross analysis
 SURVEY = "survey.json"
+FIGURES = "figures.json"
+TABLES = "tables"
+CHARTS = "charts"
+
+
+def table_file(item_id: str) -> str:
+    """Where the tidy table behind a chart or cross lies in its output folder."""
+    return f"{TABLES}/{item_id}.csv"
+
+
+def chart_files(item_id: str, langs: Sequence[str]) -> dict[str, str]:
+    """Where a chart's or cross's SVG per language lies in its output folder."""
+    return {lang: f"{CHARTS}/{item_id}.{lang}.svg" for lang in langs}
 
 
 def plain(obj: Any) -> Any:

@@ -33,10 +33,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -61,8 +61,9 @@ from hakusho.analysis.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW, disclo
 from hakusho.analysis.disclosure import note as base_note
 from hakusho.analysis.population import filter_report
 from hakusho.analysis.population import population_label as chapter_population_label
+from hakusho.analysis.result import PartResult, freeze, one_decimal, tidy_csv
 from hakusho.analysis.spec import Spec, default_spec
-from hakusho.build_folder import plain, write_json, write_text
+from hakusho.build_folder import chart_files, plain, table_file
 from hakusho.i18n import LANGS, Translator
 from hakusho.survey.wave import Survey
 from hakusho.text import numbers
@@ -275,8 +276,8 @@ def compute_cross(cross: CrossDef, ctx: _Context) -> tuple[dict[str, Any], pd.Da
         "trend": trend_doc,
         "headline": headline(title, rows, cols, focus, counts, shown, test, trend),
         "notes": notes,
-        "table": f"tables/{cross.id}.csv",
-        "svg": {lang: f"charts/{cross.id}.{lang}.svg" for lang in LANGS},
+        "table": table_file(cross.id),
+        "svg": chart_files(cross.id, LANGS),
     }
     return doc, _tidy(cross, ctx, rows, cols, counts, shown, expected, levels)
 
@@ -354,17 +355,18 @@ def cross_figures(doc: Mapping[str, Any], *, filter_text: str = "") -> dict[str,
 
 
 @dataclass(frozen=True)
-class CrossResult:
+class CrossResult(PartResult):
     """The cross-analysis part, computed: cross.json, the tidy tables and the figures."""
 
-    document: Mapping[str, Any]
-    tables: Mapping[str, pd.DataFrame]
-    figures: Mapping[str, Any]
-    output_dir: Path | None = field(default=None, compare=False)
+    kind: ClassVar[str] = "part"
+    document_name: ClassVar[str] = "cross.json"
 
     @property
     def cross_ids(self) -> list[str]:
         return [c["id"] for c in self.document["crosses"]]
+
+    def item_ids(self) -> list[str]:
+        return self.cross_ids
 
     def cross(self, cross_id: str) -> Mapping[str, Any]:
         for c in self.document["crosses"]:
@@ -372,8 +374,8 @@ class CrossResult:
                 return c
         raise KeyError(f"no cross '{cross_id}' (crosses: {', '.join(self.cross_ids)})")
 
-    def table(self, cross_id: str) -> pd.DataFrame:
-        return self.tables[cross_id].copy()
+    def item(self, item_id: str) -> Mapping[str, Any]:
+        return self.cross(item_id)
 
     def view(self, cross_id: str, lang: str = "ja") -> pd.DataFrame:
         """The cross for people: one row per row band, the row percentages, then n."""
@@ -386,28 +388,22 @@ class CrossResult:
         wide["n"] = [b["base"] for b in doc["rows"]["bands"]]
         return wide
 
-    def summary(self, lang: str = "ja") -> pd.DataFrame:
-        doc = self.document
-        rows = [("part", doc["title"][lang]), ("wave", doc["wave"]), ("segment", doc["segment"]),
-                ("filter", doc["filter_label"][lang] or "-"), ("n_total", doc["n_total"]),
-                ("n_segment", doc["n_segment"]), ("crosses", len(doc["crosses"]))]
-        return pd.DataFrame(rows, columns=["", CHAPTER_ID]).set_index("")
-
-    def svg_path(self, cross_id: str, lang: str = "ja") -> Path:
-        if self.output_dir is None:
-            raise FileNotFoundError("the crosses have not been written yet; call write_crosses first")
-        return self.output_dir / self.cross(cross_id)["svg"][lang]
-
-    def show(self, cross_id: str, lang: str = "ja") -> list[Any]:
-        """What a notebook displays for one cross: heading and headline, the table, the chart."""
-        from IPython.display import SVG, Markdown
+    def _heading(self, cross_id: str, lang: str) -> list[Any]:
+        from IPython.display import Markdown
 
         doc = self.cross(cross_id)
-        shown: list[Any] = [Markdown(f"### {doc['title'][lang]}\n\n{doc['headline'][lang]}"),
-                            self.view(cross_id, lang)]
-        if self.output_dir is not None and self.svg_path(cross_id, lang).is_file():
-            shown.append(SVG(filename=str(self.svg_path(cross_id, lang))))
-        return shown
+        return [Markdown(f"### {doc['title'][lang]}\n\n{doc['headline'][lang]}")]
+
+    def _summary_rows(self, lang: str) -> list[tuple[str, Any]]:
+        return [("crosses", len(self.document["crosses"]))]
+
+    def csv_text(self, table: pd.DataFrame) -> str:
+        return csv_text(table)
+
+    def draw(self, cross_id: str, lang: str) -> Any:
+        from hakusho.charts.cross import draw_cross
+
+        return draw_cross(plain(self.cross(cross_id)), lang, filter_text=self.document["filter_label"][lang])
 
 
 def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any] = (),
@@ -452,7 +448,7 @@ def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[
         },
         "crosses": docs,
     }
-    return CrossResult(document=MappingProxyType(document), tables=MappingProxyType(tables),
+    return CrossResult(document=freeze(document), tables=MappingProxyType(tables),
                        figures=MappingProxyType(dict(sorted(figures.items()))))
 
 
@@ -461,29 +457,7 @@ def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[
 
 def csv_text(table: pd.DataFrame) -> str:
     """The tidy table as CSV: fixed columns, band order, one decimal for shares, blanks for none."""
-    out = table[CSV_COLUMNS].copy()
-    out["row_pct"] = [("" if pd.isna(v) else f"{float(v):.1f}") for v in out["row_pct"]]
-    out["expected"] = [f"{float(v):.2f}" for v in out["expected"]]
-    return out.to_csv(index=False, lineterminator="\n")
-
-
-def write_crosses(result: CrossResult, output_dir: str | Path, *, draw_charts: bool = True) -> CrossResult:
-    """Write cross.json, figures.json, tables/<id>.csv and charts/<id>.<lang>.svg into ``output_dir``."""
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "cross.json", result.document)
-    write_json(out / "figures.json", result.figures)
-    for cross_id, table in result.tables.items():
-        write_text(out / "tables" / f"{cross_id}.csv", csv_text(table))
-    if draw_charts:
-        from hakusho.charts.cross import draw_cross
-        from hakusho.charts.draw import save_svg
-
-        for doc in result.document["crosses"]:
-            for lang in LANGS:
-                fig = draw_cross(plain(doc), lang, filter_text=result.document["filter_label"][lang])
-                save_svg(fig, out / doc["svg"][lang])
-    return replace(result, output_dir=out)
+    return tidy_csv(table, CSV_COLUMNS, {"row_pct": one_decimal, "expected": lambda v: f"{float(v):.2f}"})
 
 
 def run_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any] = (),
@@ -497,6 +471,6 @@ def run_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any]
     output_dir = notebook_output_dir(CHAPTER_ID, output_dir)
     result = compute_crosses(survey, segment=segment, filters=filters, allow_small_base=allow_small_base,
                              crosses=crosses, spec=spec)
-    return write_crosses(result, output_dir, draw_charts=draw_charts)
+    return result.write(output_dir, draw_charts=draw_charts)
 
 
