@@ -79,7 +79,7 @@ from hakusho.analysis.result import PartResult, freeze, one_decimal, tidy_csv
 from hakusho.analysis.series import ChapterContext, Series, bilingual, empty_series_note, plan_chart
 from hakusho.analysis.spec import Chart, Spec, default_spec
 from hakusho.analysis.tabulate import group_shares, median_by_series, one_series, ranking, stack_series
-from hakusho.build_folder import chart_files, plain, table_file
+from hakusho.build_folder import CHAPTER_DOC, chart_files, plain, table_file
 from hakusho.errors import HakushoError
 from hakusho.i18n import LANGS, Translator
 from hakusho.survey.codebook import Codebook, load_codebook
@@ -98,7 +98,7 @@ class ChapterResult(PartResult):
     """
 
     kind: ClassVar[str] = "chapter"
-    document_name: ClassVar[str] = "chapter.json"
+    document_name: ClassVar[str] = CHAPTER_DOC
 
     @property
     def chapter(self) -> Mapping[str, Any]:

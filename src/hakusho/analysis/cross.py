@@ -63,7 +63,7 @@ from hakusho.analysis.population import filter_report
 from hakusho.analysis.population import population_label as chapter_population_label
 from hakusho.analysis.result import PartResult, freeze, one_decimal, tidy_csv
 from hakusho.analysis.spec import Spec, default_spec
-from hakusho.build_folder import chart_files, plain, table_file
+from hakusho.build_folder import CROSS_DOC, chart_files, plain, table_file
 from hakusho.i18n import LANGS, Translator
 from hakusho.survey.wave import Survey
 from hakusho.text import numbers
@@ -359,7 +359,7 @@ class CrossResult(PartResult):
     """The cross-analysis part, computed: cross.json, the tidy tables and the figures."""
 
     kind: ClassVar[str] = "part"
-    document_name: ClassVar[str] = "cross.json"
+    document_name: ClassVar[str] = CROSS_DOC
 
     @property
     def cross_ids(self) -> list[str]:

@@ -111,8 +111,8 @@ class PartResult:
 
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)
-        build_folder.write_json(out / self.document_name, self.document)
-        build_folder.write_json(out / build_folder.FIGURES, self.figures)
+        build_folder.write_document(out / self.document_name, self.document)
+        build_folder.write_document(out / build_folder.FIGURES, self.figures)
         for item_id, table in self.tables.items():
             build_folder.write_text(out / build_folder.table_file(item_id), self.csv_text(table))
         if draw_charts:

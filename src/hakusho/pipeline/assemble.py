@@ -8,7 +8,6 @@ executed notebooks to ``notebooks/``, and writes ``manifest.json``.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -17,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hakusho import __version__, config
-from hakusho.build_folder import write_json
+from hakusho import __version__, build_folder, config
 from hakusho.errors import BuildError
 from hakusho.pipeline.cache import assembly_library_versions
 from hakusho.pipeline.manifest import manifest_document, output_hashes, write_manifest
@@ -100,7 +98,7 @@ def check_commentary(options: BuildOptions, build_dir: Path) -> None:
 def write_survey_json(options: BuildOptions, build_dir: Path, first_chapter: Path) -> None:
     """``survey.json``: the waves, segment and filter of the report, and who was asked."""
     o = options
-    chapter = json.loads((first_chapter / "chapter.json").read_text(encoding="utf-8"))
+    chapter = build_folder.read_chapter(first_chapter)
     survey = survey_info(o.wave)
     doc = {
         "wave": o.wave, "compare_wave": o.compare_wave, "segment": o.segment,
@@ -111,7 +109,7 @@ def write_survey_json(options: BuildOptions, build_dir: Path, first_chapter: Pat
         "compare_survey": survey_info(o.compare_wave) if o.compare_wave else None,
         "synthetic": bool(survey.get("synthetic")),
     }
-    write_json(build_dir / "survey.json", doc)
+    build_folder.write_document(build_dir / build_folder.SURVEY, doc)
 
 
 def survey_info(wave: str) -> dict[str, Any]:
@@ -132,20 +130,20 @@ def survey_info(wave: str) -> dict[str, Any]:
 def copy_tables_and_notebooks(plan: Plan, outputs: Mapping[str, Path], tree: Path) -> None:
     """The tables behind the charts to ``data/``, each chapter's figures to ``figures/`` and the
     executed notebooks to ``notebooks/`` of the report."""
-    data = tree / "data"
-    notebooks = tree / "notebooks"
+    data = tree / build_folder.REPORT_DATA
+    notebooks = tree / build_folder.REPORT_NOTEBOOKS
     for chapter, nb in plan.notebooks.items():
         out = outputs[chapter]
-        for table in sorted((out / "tables").glob("*.csv")):
+        for table in build_folder.tables_of(out):
             dest = data / table.name
             if dest.exists() and dest.read_bytes() != table.read_bytes():
                 raise BuildError(f"two chapters wrote different tables named {table.name}")
             data.mkdir(exist_ok=True)
             shutil.copyfile(table, dest)
-        figures = out / "figures.json"
+        figures = out / build_folder.FIGURES
         if figures.is_file():  # published so that editors can diff two builds' figures
-            (tree / "figures").mkdir(exist_ok=True)
-            shutil.copyfile(figures, tree / "figures" / f"{chapter}.json")
+            (tree / build_folder.REPORT_FIGURES).mkdir(exist_ok=True)
+            shutil.copyfile(figures, tree / build_folder.REPORT_FIGURES / f"{chapter}.json")
         executed = out / nb.name
         if not executed.is_file():
             raise BuildError(f"{chapter}: the executed notebook {nb.name} is missing")

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from hakusho import config
+from hakusho import build_folder, config
+from hakusho.config import display_path
 from hakusho.errors import BuildError, HakushoError
 from hakusho.pipeline import outputs, publish
 from hakusho.pipeline.assemble import assemble
@@ -133,7 +134,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
             publish.clean_stale(plan.target)
             clean_stale_run_dirs()
             claim = outputs.claim_folder(plan.target, **guard)
-            outputs.check_keeps_selection(claim, plan.record, suggestion=publish.display(
+            outputs.check_keeps_selection(claim, plan.record, suggestion=display_path(
                 default_target(replace(options, out=None), list(discover_notebooks()), list(plan.notebooks))))
             if not options.force and up_to_date(plan):
                 result.up_to_date = True
@@ -167,9 +168,7 @@ class _Build:
         self.reporter = reporter
         self.result = result
         self.build_dir = self.work / "build"
-        self.chapters_dir = self.build_dir / "chapters"
-        self.chapters_dir.mkdir(parents=True)
-        self.parts_dir = self.build_dir / "parts"
+        build_folder.notebook_folder(self.build_dir, part=False).mkdir(parents=True)
         self.stage_name = "plan"
 
     # -- driver
@@ -180,7 +179,7 @@ class _Build:
     def run_stages(self, *, and_publish: bool) -> None:
         """validate → chapters (→ assemble → publish); a failure names its stage, in one line."""
         pool = None
-        where = publish.display(self.plan.target)
+        where = display_path(self.plan.target)
         unchanged = f"{where} is unchanged" if and_publish else "nothing was written"
         try:
             todo = [c for c in self.plan.notebooks
@@ -217,7 +216,7 @@ class _Build:
 
     def folder(self, chapter: str) -> Path:
         """Where a notebook runs (its outputs go to ``<folder>/<chapter>/``)."""
-        return self.parts_dir if chapter in self.plan.parts else self.chapters_dir
+        return build_folder.notebook_folder(self.build_dir, part=chapter in self.plan.parts)
 
     def _stage(self, name: str, fn: Callable[[], None]) -> None:
         self.stage_name = name
@@ -276,8 +275,8 @@ class _Build:
         def finished(job_result: Any) -> None:
             chapter = job_result.name
             out = self.folder(chapter) / chapter
-            if chapter not in self.plan.parts and not (out / "chapter.json").is_file():
-                raise BuildError(f"{chapter} ({self.plan.notebooks[chapter].name}) wrote no chapter.json "
+            if chapter not in self.plan.parts and not (out / build_folder.CHAPTER_DOC).is_file():
+                raise BuildError(f"{chapter} ({self.plan.notebooks[chapter].name}) wrote no {build_folder.CHAPTER_DOC} "
                                  f"into its output_dir")
             key = self.plan.chapter_keys[chapter]
             if self.options.force:
@@ -295,7 +294,7 @@ class _Build:
             if exc.executed is not None and failed is not None:
                 kept = self.plan.cache.root / "failed" / failed.notebook.name
                 write_notebook(exc.executed, kept)
-                exc.message += f"; executed notebook kept at {publish.display(kept)}"
+                exc.message += f"; executed notebook kept at {display_path(kept)}"
                 exc.args = (exc.message,)
             raise
 
@@ -307,7 +306,7 @@ class _Build:
         self.result.reused += done.reused
 
     def publish(self) -> None:
-        self.reporter.step("publish", publish.display(self.plan.target))
+        self.reporter.step("publish", display_path(self.plan.target))
         self.reporter.start("publish")
         assert self._publish is not None
         self._publish()

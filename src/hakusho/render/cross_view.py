@@ -122,11 +122,7 @@ def _cross_view(doc: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, 
     badges = []
     if doc["disclosure"] in ("indicative", "suppressed"):
         badges.append({"kind": doc["disclosure"], "text": tx(f"ui.{doc['disclosure']}")})
-    svg_path = build.part_dir(CROSS_PART) / doc["svg"][lang]
-    try:
-        svg = svg_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BuildError(f"cross {cross_id}: {doc['svg'][lang]} is missing from the build") from None
+    svg = build.cross_svg(doc, lang)
     csv_name = f"{cross_id}.csv"
     return {
         "id": cross_id,

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from hakusho import config
+from hakusho.config import display_path
 from hakusho.errors import DataError, Problem
 from hakusho.survey.codebook import Codebook, load_codebook
 from hakusho.survey.wave import Survey, multi_column
@@ -41,15 +42,6 @@ LEGACY_ENCODINGS = ("cp932", "euc_jp")
 ENCODING_NAMES = "UTF-8, CP932 (Shift_JIS) or EUC-JP"
 ROW_INDEX = "row"
 TEXT = "str"  # pandas' text dtype; every raw column has it
-
-
-def display_path(path: Path | str) -> str:
-    """``path`` as a person should see it: relative to the working folder when inside it."""
-    path = Path(path)
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def find_raw_file(path: Path) -> Path:

@@ -28,10 +28,11 @@ import numpy as np
 import pandas as pd
 
 from hakusho import config
+from hakusho.config import display_path
 from hakusho.errors import CodebookError, DataError, FilterError, HakushoError, Problem
 from hakusho.survey.codebook import Codebook, Question, load_codebook
 from hakusho.survey.filters import conditions_mask
-from hakusho.survey.load import cell_numbers, display_path, find_raw_file, read_raw
+from hakusho.survey.load import cell_numbers, find_raw_file, read_raw
 
 MAX_LISTED_KEYS = 6
 WAVE_FOLDER = re.compile(r"\d{4}")
