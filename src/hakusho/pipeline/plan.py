@@ -227,10 +227,10 @@ def make_plan(options: BuildOptions) -> Plan:
     record = options_record(options, list(notebooks))
     validate_key = digest({
         "stage": "validate", "cache": CACHE_FORMAT, "waves": waves, "raw": raw, "codebooks": codebooks,
-        "package": package, "libraries": libs,
+        "package": chapter_package, "libraries": libs,
     })
     filters_key = digest({"stage": "filters", "cache": CACHE_FORMAT, "wave": options.wave, "codebooks": codebooks,
-                          "package": package, "filters": record["filters"]}) if options.filters else ""
+                          "package": chapter_package, "filters": record["filters"]}) if options.filters else ""
     # A renderer's output depends on what the report contains, not on which other languages or
     # formats are built alongside it.
     contents = {k: v for k, v in record.items() if k not in ("langs", "formats")}
