@@ -22,7 +22,6 @@ from hakusho.analysis.chapter import (
     CSV_COLUMNS,
     compute_chapter,
     csv_text,
-    load_waves,
     run_chapter,
 )
 from hakusho.analysis.spec import default_spec
@@ -30,6 +29,7 @@ from hakusho.analysis.tabulate import percent
 from hakusho.errors import CodebookError, FilterError
 from hakusho.survey.codebook import Condition
 from hakusho.survey.filters import filter_label, normalize_filters
+from hakusho.survey.load import load_waves
 
 
 def _compute(**kwargs):

@@ -470,8 +470,9 @@ def test_shipped_commentary_is_complete_well_formed_and_names_figures_of_the_spe
 
 @pytest.mark.slow
 def test_shipped_commentary_resolves_against_the_computed_2025_figures_and_passes_strict_lint() -> None:
-    from hakusho.analysis.chapter import compute_chapter, load_waves
+    from hakusho.analysis.chapter import compute_chapter
     from hakusho.survey.crosswalk import load_crosswalk
+    from hakusho.survey.load import load_waves
 
     if not (config.raw_wave_dir("2025") / "responses.csv").is_file():
         pytest.skip("the 2025 sample is not in data/raw")

@@ -22,7 +22,6 @@ from html_page import parse
 from scipy import stats
 
 from hakusho import config
-from hakusho.analysis.chapter import load_waves
 from hakusho.analysis.cross import compute_crosses
 from hakusho.analysis.cross_spec import load_crosses, parse_crosses
 from hakusho.i18n import Translator
@@ -32,6 +31,7 @@ from hakusho.render import deck
 from hakusho.render.page import render_html
 from hakusho.render.quarto import md, render_quarto
 from hakusho.render.viewmodel import report_model
+from hakusho.survey.load import load_waves
 
 JAPANESE = re.compile(r"[\u203b\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
 LANGS = ("ja", "en")

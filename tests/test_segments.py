@@ -25,7 +25,6 @@ from hakusho import config
 from hakusho.analysis.chapter import (
     chart_size,
     compute_chapter,
-    load_waves,
 )
 from hakusho.analysis.population import population_label
 from hakusho.analysis.spec import Spec, default_spec
@@ -33,6 +32,7 @@ from hakusho.analysis.tabulate import percent
 from hakusho.errors import BuildError, FilterError
 from hakusho.i18n import LANGS, missing_keys
 from hakusho.survey.codebook import Codebook
+from hakusho.survey.load import load_waves
 
 SPEC = default_spec()
 CHAPTERS = [ch.id for ch in SPEC.chapters]

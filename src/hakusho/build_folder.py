@@ -103,14 +103,12 @@ class Words(TypedDict):
     en: str
 
 
-class Note(TypedDict):
+class Note(Words):
     """A note under a chart or cross: its catalog key and parameters, and its text per language."""
 
     __pydantic_config__ = FORBID_EXTRA
     key: str
     params: dict[str, Any]
-    ja: str
-    en: str
 
 
 class SeriesValue(TypedDict):

@@ -82,7 +82,7 @@ from hakusho.analysis.tabulate import group_shares, median_by_series, one_series
 from hakusho.build_folder import CHAPTER_DOC, chart_files, plain, table_file
 from hakusho.errors import HakushoError
 from hakusho.i18n import LANGS, Translator
-from hakusho.survey.codebook import Codebook, load_codebook
+from hakusho.survey.load import load_waves
 from hakusho.survey.wave import Survey
 
 CSV_COLUMNS = ["chart_id", "wave", "population", "series", "filter", "choice_code", "choice_key",
@@ -99,6 +99,7 @@ class ChapterResult(PartResult):
 
     kind: ClassVar[str] = "chapter"
     document_name: ClassVar[str] = CHAPTER_DOC
+    item_name: ClassVar[str] = "chart"
 
     @property
     def chapter(self) -> Mapping[str, Any]:
@@ -110,20 +111,13 @@ class ChapterResult(PartResult):
 
     @property
     def chart_ids(self) -> list[str]:
-        return [c["id"] for s in self.slides for c in s["charts"]]
+        return self.item_ids()
 
-    def item_ids(self) -> list[str]:
-        return self.chart_ids
+    def items(self) -> list[Mapping[str, Any]]:
+        return [c for s in self.slides for c in s["charts"]]
 
     def chart(self, chart_id: str) -> Mapping[str, Any]:
-        for slide in self.slides:
-            for chart in slide["charts"]:
-                if chart["id"] == chart_id:
-                    return chart
-        raise KeyError(f"chapter {self.id} has no chart '{chart_id}' (charts: {', '.join(self.chart_ids)})")
-
-    def item(self, item_id: str) -> Mapping[str, Any]:
-        return self.chart(item_id)
+        return self.item(chart_id)
 
     def view(self, chart_id: str, lang: str = "ja") -> pd.DataFrame:
         """The chart's numbers for people: one row per choice, n and % per series."""
@@ -351,24 +345,6 @@ def _whole(value: Any) -> str:
 def chart_size(slide: Mapping[str, Any]) -> str:
     """``full`` for a chart alone on its slide, ``half`` for one of two (see charts.draw_chart)."""
     return "full" if len(slide["charts"]) == 1 else "half"
-
-
-def load_waves(wave: str, compare_wave: str = "", *, data_dir: str | Path = "",
-               codebook_dir: str | Path = "") -> tuple[Survey, Survey | None]:
-    """The report wave and the comparison wave (None for ``""``), from the given folders."""
-    books = Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR
-
-    def one(w: str) -> Survey:
-        raw = Path(data_dir) / w if data_dir else None
-        return _load_wave(w, raw_path=raw, codebook=load_codebook(books / f"{w}.yml"))
-
-    return one(str(wave)), (one(str(compare_wave)) if compare_wave else None)
-
-
-def _load_wave(wave: str, *, raw_path: Path | None, codebook: Codebook) -> Survey:
-    from hakusho.survey.load import load_wave
-
-    return load_wave(wave, raw_path=raw_path, codebook=codebook)
 
 
 def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None = None,

@@ -63,13 +63,13 @@ from hakusho.analysis.population import filter_report
 from hakusho.analysis.population import population_label as chapter_population_label
 from hakusho.analysis.result import PartResult, freeze, one_decimal, tidy_csv
 from hakusho.analysis.spec import Spec, default_spec
-from hakusho.build_folder import CROSS_DOC, chart_files, plain, table_file
+from hakusho.build_folder import CROSS_DOC, CROSS_PART, chart_files, plain, table_file
 from hakusho.i18n import LANGS, Translator
 from hakusho.survey.wave import Survey
 from hakusho.text import numbers
 from hakusho.text.numbers import decimal
 
-CHAPTER_ID = "cross"
+CHAPTER_ID = CROSS_PART  # the part's id: its folder in the build (parts/cross/) and its figures' prefix
 
 CSV_COLUMNS = ["cross_id", "wave", "population", "filter", "row_key", "row_label_ja", "row_label_en",
                "col_key", "col_label_ja", "col_label_en", "count", "row_base", "col_base", "row_pct",
@@ -360,22 +360,17 @@ class CrossResult(PartResult):
 
     kind: ClassVar[str] = "part"
     document_name: ClassVar[str] = CROSS_DOC
+    item_name: ClassVar[str] = "cross"
 
     @property
     def cross_ids(self) -> list[str]:
-        return [c["id"] for c in self.document["crosses"]]
+        return self.item_ids()
 
-    def item_ids(self) -> list[str]:
-        return self.cross_ids
+    def items(self) -> list[Mapping[str, Any]]:
+        return list(self.document["crosses"])
 
     def cross(self, cross_id: str) -> Mapping[str, Any]:
-        for c in self.document["crosses"]:
-            if c["id"] == cross_id:
-                return c
-        raise KeyError(f"no cross '{cross_id}' (crosses: {', '.join(self.cross_ids)})")
-
-    def item(self, item_id: str) -> Mapping[str, Any]:
-        return self.cross(item_id)
+        return self.item(cross_id)
 
     def view(self, cross_id: str, lang: str = "ja") -> pd.DataFrame:
         """The cross for people: one row per row band, the row percentages, then n."""

@@ -32,13 +32,12 @@ class PartResult:
 
     kind: ClassVar[str]  # "chapter" or "part": the first line of the summary
     document_name: ClassVar[str]  # the document's file in the output folder
+    item_name: ClassVar[str]  # what its items are: "chart" or "cross"
 
     # -- what each kind says about its items (charts or crosses)
 
-    def item_ids(self) -> list[str]:
-        raise NotImplementedError
-
-    def item(self, item_id: str) -> Mapping[str, Any]:
+    def items(self) -> list[Mapping[str, Any]]:
+        """The charts (or crosses), in the document's order."""
         raise NotImplementedError
 
     def view(self, item_id: str, lang: str = "ja") -> pd.DataFrame:
@@ -64,6 +63,17 @@ class PartResult:
     @property
     def id(self) -> str:
         return str(self.document["chapter"])
+
+    def item_ids(self) -> list[str]:
+        return [str(i["id"]) for i in self.items()]
+
+    def item(self, item_id: str) -> Mapping[str, Any]:
+        """One chart (or cross) of the document, by id; a KeyError lists the ids there are."""
+        found = next((i for i in self.items() if i["id"] == item_id), None)
+        if found is None:
+            raise KeyError(f"{self.id} has no {self.item_name} '{item_id}' "
+                           f"({self.item_name}s: {', '.join(self.item_ids())})")
+        return found
 
     def table(self, item_id: str) -> pd.DataFrame:
         """The tidy table behind a chart or cross (as written to ``tables/<id>.csv``)."""

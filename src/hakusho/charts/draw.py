@@ -91,7 +91,7 @@ from hakusho.charts.view import (
     test_names,
 )
 from hakusho.errors import BuildError
-from hakusho.i18n import Translator, translator
+from hakusho.i18n import LANGS, Translator, translator
 from hakusho.text import numbers
 
 KINDS = ("bars", "stacked", "grouped")
@@ -638,7 +638,7 @@ def write_chart_svgs(
     """Draw ``chart`` in both languages and save it where ``chart["svg"][lang]`` says, under ``output_dir``."""
     paths = check_chart(chart)["svg"]
     written = {}
-    for lang in fonts.LANGS:
+    for lang in LANGS:
         fig = draw_chart(chart, lang, size=size, filter_text=filter_text)
         written[lang] = save_svg(fig, Path(output_dir) / paths[lang])
     return written
