@@ -52,6 +52,7 @@ CROSS_PART = "cross"  # parts/<id>/ of the build folder holding the cross analys
 SURVEY = "survey.json"
 CHAPTER_DOC = "chapter.json"
 CROSS_DOC = "cross.json"
+EXPLORE_DOC = "explore.json"  # parts/explore/: the explorer's pre-aggregated tables
 FIGURES = "figures.json"
 TABLES = "tables"
 CHARTS = "charts"

@@ -52,9 +52,8 @@ ASSEMBLY_ONLY_PACKAGE_FILES = (
     "render/*",
     "text/prose.py", "text/commentary.py", "text/commentary_lint.py", "text/figure_diff.py", "text/glossary.py",
     "kpi/*",
-    "pipeline/assemble.py", "pipeline/build.py", "pipeline/cache.py", "pipeline/manifest.py",
-    "pipeline/options.py", "pipeline/plan.py", "pipeline/progress.py", "pipeline/publish.py",
-    "pipeline/render_pool.py", "pipeline/verify.py",
+    "pipeline/assemble.py", "pipeline/build.py", "pipeline/options.py", "pipeline/plan.py",
+    "pipeline/progress.py", "pipeline/render_pool.py", "pipeline/verify.py",
     "spec/headlines.yml",
     "locale/*/LC_MESSAGES/report.po", "locale/*/LC_MESSAGES/commentary.po", "locale/*/LC_MESSAGES/kpi.po",
 )
