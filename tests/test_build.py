@@ -175,6 +175,7 @@ COMPUTING_EDITS = ["analysis/tabulate.py", "analysis/chapter.py", "analysis/cros
                    "survey/filters.py", "charts/draw.py", "charts/style.py", "text/numbers.py", "build_folder.py",
                    "pipeline/executed.py", "spec/chapters.yml", "spec/crosses.yml", "resources/hakusho.mplstyle",
                    "locale/ja/LC_MESSAGES/notes.po", "locale/en/LC_MESSAGES/cross.po"]
+EVERY_RENDER = ["html en", "html ja", "pdf en", "pdf ja", "xlsx en", "xlsx ja"]
 RENDERING_EDITS = ["render/page.py", "render/viewmodel.py", "render/chart_view.py", "render/deck.py",
                    "render/quarto.py", "text/prose.py", "text/commentary.py", "text/glossary.py",
                    "spec/headlines.yml", "kpi/formulas.py", "pipeline/assemble.py",
@@ -195,7 +196,7 @@ def test_an_edit_of_what_computes_a_chapter_reexecutes(project, package_copy, tm
     _touch(package_copy, rel)
     result = build.build(OPTS)
     assert sorted(result.executed) == EVERY and result.cached == []
-    assert renders(tmp_path) == ["html en", "html ja", "pdf en", "pdf ja"]
+    assert renders(tmp_path) == EVERY_RENDER
 
 
 @pytest.mark.parametrize("rel", RENDERING_EDITS)
@@ -205,7 +206,7 @@ def test_an_edit_of_what_only_renders_rerenders_without_executing(project, packa
     _touch(package_copy, rel)
     result = build.build(OPTS)
     assert result.executed == [] and sorted(result.cached) == EVERY and not result.validated
-    assert renders(tmp_path) == ["html en", "html ja", "pdf en", "pdf ja"]
+    assert renders(tmp_path) == EVERY_RENDER
     assert build.build(OPTS).up_to_date
 
 
