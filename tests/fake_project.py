@@ -36,6 +36,7 @@ compare_wave = "2023"
 segment = "saas"
 filters = []
 allow_small_base = False
+lang = "ja"
 data_dir = ""
 codebook_dir = ""
 output_dir = ""'''

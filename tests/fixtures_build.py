@@ -144,8 +144,15 @@ def _chart_doc(chart: Chart, question: Question, tables: dict[str, pd.DataFrame]
     for c in question.choices:
         if not c.in_base:
             notes.append(note("note.outside_base", choice=_bilingual(c)))
-    if chart.wave == "compare":
-        notes.append(note("note.reference_wave", wave=COMPARE_WAVE))
+    title = _bilingual(chart.title)
+    extra: dict[str, Any] = {}
+    if chart.wave == "compare":  # as the chapter stage names another wave: from its codebook
+        info = load_codebook(COMPARE_WAVE).survey
+        notes.append(note("note.reference_wave", wave=COMPARE_WAVE, survey=_bilingual(info.title)))
+        edition = _bilingual(info.short_title or info.title)
+        title = {lang: Translator(lang, "charts")("title.reference", title=title[lang], edition=edition[lang])
+                 for lang in LANGS}
+        extra["source"] = _bilingual(info.title)
     tests = None
     if yoy:
         notes.append(note("note.yoy_crosswalk", wave=WAVE, compare=COMPARE_WAVE))
@@ -164,13 +171,13 @@ def _chart_doc(chart: Chart, question: Question, tables: dict[str, pd.DataFrame]
     in_base = tables[first][tables[first]["choice_key"].isin([c.key for c in question.choices if c.in_base])]
     with_pct = in_base.assign(pct=in_base["pct"].fillna(0.0))
     return {
-        "id": chart.id, "title": _bilingual(chart.title), "answer": chart.answer, "compare": chart.compare,
+        "id": chart.id, "title": title, "answer": chart.answer, "compare": chart.compare,
         "wave": plan[0][1], "base": chart.base, "base_label": _bilingual(spec.populations[chart.base]),
         "base_n": bases[first], "disclosure": levels[first],
         "question": {"id": question.id, "text": _bilingual(question.text)},
         "series": series, "rows": rows, "median": median, "ranking": ranking(with_pct),
         "groups": groups, "tests": tests, "table": f"tables/{chart.id}.csv",
-        "svg": {lang: f"charts/{chart.id}.{lang}.svg" for lang in LANGS}, "notes": notes,
+        "svg": {lang: f"charts/{chart.id}.{lang}.svg" for lang in LANGS}, "notes": notes, **extra,
     }
 
 

@@ -11,7 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hakusho import config, i18n
-from hakusho.pipeline.cache import Cache, cache_dir_for, digest, is_assembly_only, sha256_file, tree_hashes
+from hakusho.pipeline.cache import (
+    FILE_ENTRIES_KEPT,
+    Cache,
+    cache_dir_for,
+    digest,
+    is_assembly_only,
+    sha256_file,
+    tree_hashes,
+)
 from hakusho.pipeline.kernel import notebook_imports
 
 
@@ -170,3 +178,19 @@ def test_a_prune_stopped_half_way_leaves_no_half_entry(tmp_path, monkeypatch):
     assert sorted(p.name for p in (src / "charts").iterdir()) == ["a.svg", "b.svg"]
     for key in ("k1", "k2"):
         assert sorted(p.name for p in (cache.entry("chapters", key) / "charts").iterdir()) == ["a.svg", "b.svg"]
+
+
+def test_prune_keeps_many_single_file_entries_and_removes_them_whole(tmp_path, monkeypatch):
+    cache = Cache(tmp_path / "cache")
+    monkeypatch.setitem(FILE_ENTRIES_KEPT, "charts", 3)
+    charts = tmp_path / "cache" / "charts"
+    charts.mkdir(parents=True)
+    for i in range(5):
+        (charts / f"c{i}.svg").write_text("<svg/>")
+        os.utime(charts / f"c{i}.svg", (100 + i, 100 + i))
+    (charts / ".tmp-abandoned").write_text("half")
+    os.utime(charts / ".tmp-abandoned", (0, 0))
+    for i in range(50):  # a folder kind keeps its own count
+        cache.mark("validated", f"v{i}")
+    assert cache.prune(keep=48) == 2 + 2
+    assert sorted(p.name for p in charts.iterdir()) == ["c2.svg", "c3.svg", "c4.svg"]

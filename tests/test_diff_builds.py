@@ -30,7 +30,7 @@ def _moved_respondent(data_dir: Path) -> tuple[str, str]:
     80–90 % to 90–100 %; returns the respondent's id and response route code."""
     import pandas as pd
 
-    from hakusho.analysis.chapter import load_waves
+    from hakusho.survey.load import load_waves
 
     survey, _ = load_waves("2025", "")
     book = survey.codebook

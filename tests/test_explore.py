@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from raw_tables import raw_breakdown
 
-from hakusho.analysis.chapter import load_waves
 from hakusho.analysis.compare import distribution_chi2_test, proportion_z_test
 from hakusho.analysis.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW
 from hakusho.analysis.explore import (
@@ -28,6 +27,7 @@ from hakusho.analysis.tabulate import share_of_base
 from hakusho.build_folder import read_figures
 from hakusho.errors import CodebookError
 from hakusho.survey.codebook import Codebook, load_codebook
+from hakusho.survey.load import load_waves
 from hakusho.text.figure_diff import diff_figures
 
 

@@ -27,11 +27,13 @@ compare_wave = "2023"      # empty string: no comparison
 segment = "saas"           # saas | non_saas | all
 filters = []               # list of [variable, operator, value] triples (declarative)
 allow_small_base = False
+lang = "ja"                # language of the labels and charts shown here ("ja" or "en")
 data_dir = ""              # empty: data/raw of the project, else a folder of <wave>/ raw folders
 codebook_dir = ""          # empty: data/codebook of the project
 output_dir = ""            # empty: report/jupyter/<chapter>/ (ignored by git), else a new folder"""
 DEFAULTS = {"chapter": None, "wave": '"2025"', "compare_wave": '"2023"', "segment": '"saas"', "filters": "[]",
-            "allow_small_base": "False", "data_dir": '""', "codebook_dir": '""', "output_dir": '""'}
+            "allow_small_base": "False",
+            "lang": '"ja"', "data_dir": '""', "codebook_dir": '""', "output_dir": '""'}
 
 
 def _path(chapter: str) -> Path:

@@ -162,3 +162,27 @@ def test_a_bar_gets_a_native_tooltip_with_its_value_and_base() -> None:
     svg = '<svg xmlns="http://www.w3.org/2000/svg"><g id="bar-saas-doing"><path d="M0 0"/></g></svg>'
     html = inline_svg(svg, "chart-cs_status", "CS status", {"bar-saas-doing": "Doing: 86.0% (n=257) <b>"})
     assert '<g id="chart-cs_status-bar-saas-doing"><title>Doing: 86.0% (n=257) &lt;b&gt;</title><path' in html
+
+
+def test_font_subsets_are_cut_once_per_text_and_kept_by_content(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from hakusho import config
+    from hakusho.render import page
+
+    cut: list[str] = []
+    original = page._subset
+
+    def counting(path: Path, chars: str) -> bytes:
+        cut.append(path.name)
+        return original(path, chars)
+
+    monkeypatch.setattr(page, "_subset", counting)
+    monkeypatch.delenv(config.CACHE_ENV, raising=False)
+    plain = page.font_face_css("顧客の成功 Customer success")
+    assert len(cut) == 3
+    monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
+    assert page.font_face_css("顧客の成功 Customer success") == plain  # cut again, then kept
+    assert page.font_face_css("Customer success 顧客の成功") == plain  # the same characters
+    assert len(cut) == 6
+    assert page.font_face_css("顧客の成功 Customer success!") != plain
+    assert len(cut) == 9

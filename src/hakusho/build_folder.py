@@ -162,6 +162,14 @@ class SeriesTest(TypedDict):
     test: str | None
 
 
+class SeriesStep(TypedDict):
+    """A step of a series across waves (two consecutive waves) and its tests."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    pair: list[str]  # the newer wave, the older one
+    tests: list[SeriesTest]
+
+
 class Chart(TypedDict):
     """One chart of chapter.json: language-neutral, every number already rounded."""
 
@@ -185,6 +193,8 @@ class Chart(TypedDict):
     table: str
     svg: Words | None  # per language; None when nobody is in the base (nothing is drawn)
     notes: list[Note]
+    steps: NotRequired[list[SeriesStep]]  # a series across waves: a test per further step
+    source: NotRequired[Words]  # a chart of the comparison wave: that survey's title
 
 
 class Slide(TypedDict):
@@ -208,6 +218,7 @@ class ChapterDoc(TypedDict):
     n_total: int
     n_segment: int
     slides: list[Slide]
+    series_n: NotRequired[dict[str, int]]  # a series across waves: every wave's respondents
 
 
 class Band(TypedDict):
@@ -360,6 +371,7 @@ class SurveyDoc(TypedDict):
     survey: dict[str, Any]  # the codebook's survey description (SurveyInfo), as JSON
     compare_survey: dict[str, Any] | None
     synthetic: bool
+    series_surveys: NotRequired[list[dict[str, Any]]]  # a series across waves: each wave's n and description
 
 
 DOCUMENTS: dict[str, Any] = {SURVEY: SurveyDoc, CHAPTER_DOC: ChapterDoc, CROSS_DOC: CrossDoc, FIGURES: Figures}
@@ -437,6 +449,12 @@ def ranked_keys(chart: Chart | Mapping[str, Any], series_id: str) -> list[str]:
 def tests_by_key(chart: Chart | Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     """A chart's tests by choice key (empty when it carries none)."""
     return {str(t["key"]): t for t in chart.get("tests") or []}
+
+
+def drawings_missing(document: Mapping[str, Any], folder: Path, langs: Sequence[str]) -> bool:
+    """Whether a chapter.json (or cross.json) in ``folder`` lacks the SVG of an item in one of ``langs``."""
+    items = [c for s in document.get("slides", []) for c in s.get("charts", [])] + list(document.get("crosses", []))
+    return any(c.get("svg") and not (Path(folder) / c["svg"][lang]).is_file() for c in items for lang in langs)
 
 
 # ------------------------------------------------------------------------------ writing
@@ -631,6 +649,14 @@ def _drawing(path: Path, what: str, relative: str) -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise BuildError(f"{what}: {relative} is missing from the build") from None
+
+
+def build_wave(build_dir: Path | str) -> str | None:
+    """The wave a build directory is of (its edition), from survey.json; None when unreadable."""
+    try:
+        return str(json.loads((Path(build_dir) / SURVEY).read_text(encoding="utf-8"))["wave"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # load_build then says what is wrong with the folder
 
 
 def load_build(build_dir: Path | str, chapter_ids: Sequence[str]) -> Build:

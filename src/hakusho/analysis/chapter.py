@@ -76,13 +76,13 @@ from hakusho.analysis.disclosure import base_notes, chart_disclosure, note, supp
 from hakusho.analysis.figures import chapter_figures
 from hakusho.analysis.population import filter_compare, filter_report, segment_counts, segment_name
 from hakusho.analysis.result import PartResult, freeze, one_decimal, tidy_csv
-from hakusho.analysis.series import ChapterContext, Series, bilingual, empty_series_note, plan_chart
+from hakusho.analysis.series import ChapterContext, Series, bilingual, edition_name, empty_series_note, plan_chart
 from hakusho.analysis.spec import Chart, Spec, default_spec
 from hakusho.analysis.tabulate import group_shares, median_by_series, one_series, ranking, stack_series
-from hakusho.build_folder import CHAPTER_DOC, chart_files, plain, table_file
+from hakusho.build_folder import CHAPTER_DOC, chart_files, table_file
 from hakusho.errors import HakushoError
 from hakusho.i18n import LANGS, Translator
-from hakusho.survey.load import load_waves
+from hakusho.survey.load import load_series, split_waves
 from hakusho.survey.wave import Survey
 
 CSV_COLUMNS = ["chart_id", "wave", "population", "series", "filter", "choice_code", "choice_key",
@@ -98,6 +98,7 @@ class ChapterResult(PartResult):
     """
 
     kind: ClassVar[str] = "chapter"
+    svg_kind: ClassVar[str] = "chart"
     document_name: ClassVar[str] = CHAPTER_DOC
     item_name: ClassVar[str] = "chart"
 
@@ -137,15 +138,12 @@ class ChapterResult(PartResult):
     def csv_text(self, table: pd.DataFrame) -> str:
         return csv_text(table)
 
-    def draw(self, chart_id: str, lang: str) -> Any:
-        """The chart in ``lang``, full width alone on its slide; a filtered run prints its filter,
-        in the chart's language, under every chart."""
-        from hakusho.charts.draw import draw_chart
-
+    def drawing_options(self, chart_id: str, lang: str) -> dict[str, Any]:
+        """Full width for a chart alone on its slide; a filtered run prints its filter, in the
+        chart's language, under every chart."""
         doc = self.document
         slide = next(s for s in self.slides if any(c["id"] == chart_id for c in s["charts"]))
-        filter_text = doc["filter_label"][lang] if doc["filter_text"] else None
-        return draw_chart(plain(self.chart(chart_id)), lang, size=chart_size(slide), filter_text=filter_text)
+        return {"size": chart_size(slide), "filter_text": doc["filter_label"][lang] if doc["filter_text"] else None}
 
 
 # ------------------------------------------------------------------------------ one chart
@@ -213,9 +211,13 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
     ids = [s.id for s in series]
     pair = plan.test_pair if plan.test_pair and all(p in ids for p in plan.test_pair) else None
     tests = None
+    in_base_keys = [c.key for c in question.choices if c.in_base]
     if pair is not None:
-        in_base_keys = [c.key for c in question.choices if c.in_base]
         tests = series_tests(raw, answer=chart.answer, first=pair[0], second=pair[1], keys=in_base_keys)
+    # A series across waves: every further step between consecutive waves is tested on its own.
+    steps = [{"pair": [newer, older], "tests": series_tests(raw, answer=chart.answer, first=newer, second=older,
+                                                             keys=in_base_keys)}
+             for newer, older in plan.steps if newer in ids and older in ids]
 
     notes: list[dict[str, Any]] = []
     if chart.answer == "multi":
@@ -253,7 +255,7 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
     groups = group_shares(shown, {g.id: g.keys for g in chart.groups}) if chart.groups else {}
     chart_dict = {
         "id": chart.id,
-        "title": bilingual(chart.title),
+        "title": _chart_title(chart, ctx),
         "answer": chart.answer,
         "compare": plan.compare,
         "wave": first.wave,
@@ -273,7 +275,23 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
         "svg": None if empty else chart_files(chart.id, LANGS),
         "notes": notes,
     }
+    if steps:
+        chart_dict["steps"] = steps
+    if chart.wave == "compare" and ctx.compare is not None:  # named from its codebook, never typed
+        chart_dict["source"] = bilingual(ctx.compare.survey.codebook.survey.title)
     return chart_dict, _tidy(chart.id, series, shown)
+
+
+def _chart_title(chart: Chart, ctx: ChapterContext) -> dict[str, str]:
+    """The spec's title; a chart drawn from the comparison wave adds that wave's edition name."""
+    title = bilingual(chart.title)
+    if chart.wave != "compare" or ctx.compare is None:
+        return title
+    from hakusho.i18n import Translator
+
+    edition = edition_name(ctx.compare.survey)
+    return {lang: Translator(lang, "charts")("title.reference", title=title[lang], edition=edition[lang])
+            for lang in LANGS}
 
 
 # ------------------------------------------------------------------------------ the chapter
@@ -281,24 +299,34 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
 
 def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | None = None, *,
                     segment: str = "saas", filters: Sequence[Any] = (), allow_small_base: bool = False,
-                    crosswalk: Any = None, spec: Spec | None = None) -> ChapterResult:
+                    crosswalk: Any = None, spec: Spec | None = None, earlier: Sequence[Survey] = (),
+                    steps: Sequence[Any] | None = None) -> ChapterResult:
     """Every chart of one chapter from the report wave (and the comparison wave, if any).
 
     ``segment`` is ``saas`` (part 2), ``non_saas`` (part 3) or ``all`` (part 1, integrated; see
     the module notes). ``crosswalk`` maps the comparison wave onto the report wave for
     year-over-year charts; it is read from the project's data when a chapter needs it and none
-    is given.
+    is given. ``earlier`` holds the waves before the comparison wave (newest first) for a series
+    across waves, ``steps`` the crosswalk of each step (read from the project when not given):
+    year-over-year charts then show every wave, with a test per step.
     """
-    spec = spec or default_spec()
+    spec = spec or default_spec(survey.wave)
     chapter = spec.chapter(chapter_id)
     people = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
     compare, unfiltered_vars = filter_compare(compare_survey, people.conditions)
     if compare is not None and crosswalk is None and any(c.compare == "yoy" for c in chapter.charts):
-        from hakusho.survey.crosswalk import load_crosswalk
+        from hakusho.survey.crosswalk import crosswalk_between
 
-        crosswalk = load_crosswalk()
+        crosswalk = crosswalk_between(compare_survey.codebook, survey.codebook)
+    older = [filter_compare(s, people.conditions)[0] for s in earlier] if compare is not None else []
+    if older and steps is None:
+        from hakusho.survey.crosswalk import crosswalk_between
+
+        newer = [compare_survey, *earlier][:len(earlier)]
+        steps = [crosswalk_between(o.codebook, n.codebook) for o, n in zip(earlier, newer, strict=True)]
     ctx = ChapterContext(spec, segment, people.report, compare, tuple(unfiltered_vars), crosswalk, people.text,
-                         people.label, segment_counts([survey, compare_survey], spec))
+                         people.label, segment_counts([survey, compare_survey, *earlier], spec),
+                         earlier=tuple(w for w in older if w is not None), steps=tuple(steps or ()))
 
     slides = []
     tables: dict[str, pd.DataFrame] = {}
@@ -326,6 +354,8 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
         "n_segment": people.n_segment,
         "slides": slides,
     }
+    if ctx.earlier:  # a series across waves: every wave's respondents, for the methodology
+        doc["series_n"] = {s.wave: len(s.responses) for s in [compare_survey, *earlier] if s is not None}
     return ChapterResult(document=freeze(doc), tables=MappingProxyType(tables),
                          figures=MappingProxyType(chapter_figures(doc)))
 
@@ -350,8 +380,12 @@ def chart_size(slide: Mapping[str, Any]) -> str:
 def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None = None,
                 segment: str = "saas", filters: Sequence[Any] = (), allow_small_base: bool = False,
                 data_dir: str | Path = "", codebook_dir: str | Path = "",
-                output_dir: str | Path = "", *, draw_charts: bool = True) -> ChapterResult:
+                output_dir: str | Path = "", *, draw_charts: bool = True,
+                langs: Sequence[str] | None = None) -> ChapterResult:
     """Load the waves, compute the chapter, write its outputs; the one call a notebook makes.
+
+    Charts are drawn in ``langs`` (default: the report's languages; a notebook showing another
+    draws it then).
 
     Empty ``data_dir`` / ``codebook_dir`` mean the project's own data/raw and data/codebook;
     ``wave`` / ``compare_wave`` default to the project's edition and its comparison wave; an
@@ -360,22 +394,27 @@ def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None 
     from hakusho.pipeline.outputs import notebook_output_dir
 
     wave = wave or config.DEFAULT_WAVE
-    compare_wave = config.DEFAULT_COMPARE_WAVE if compare_wave is None else compare_wave
+    compare_wave = config.current_project().compare_for(wave) if compare_wave is None else compare_wave
     output_dir = notebook_output_dir(chapter, output_dir)  # refused before any work if it is an input
     try:
-        survey, compare = load_waves(wave, compare_wave, data_dir=data_dir, codebook_dir=codebook_dir)
-        crosswalk = None
-        if compare is not None and any(c.compare == "yoy" for c in default_spec().chapter(chapter).charts):
-            from hakusho.survey.crosswalk import load_crosswalk
+        survey, others = load_series(wave, split_waves(compare_wave), data_dir=data_dir, codebook_dir=codebook_dir)
+        compare, earlier = (others[0], others[1:]) if others else (None, [])
+        spec = default_spec(wave)
+        crosswalk, steps = None, []
+        if compare is not None and any(c.compare == "yoy" for c in spec.chapter(chapter).charts):
+            from hakusho.survey.crosswalk import crosswalk_between
 
-            books = Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR
-            crosswalk = load_crosswalk(books / "crosswalk.yml")
+            folder = (Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR) / "crosswalk"
+            crosswalk = crosswalk_between(compare.codebook, survey.codebook, folder)
+            steps = [crosswalk_between(o.codebook, n.codebook, folder)
+                     for o, n in zip(earlier, [compare, *earlier][:len(earlier)], strict=True)]
         result = compute_chapter(chapter, survey, compare, segment=segment, filters=filters,
-                                 allow_small_base=allow_small_base, crosswalk=crosswalk)
+                                 allow_small_base=allow_small_base, crosswalk=crosswalk, spec=spec,
+                                 earlier=earlier, steps=steps)
     except HakushoError as exc:
         # A notebook shows an error as its one-line str(): fold the located problems (the valid
         # variables, the row of a bad cell) into the message so the researcher sees them there.
         if not exc.problems:
             raise
         raise type(exc)(exc.report()) from None
-    return result.write(output_dir, draw_charts=draw_charts)
+    return result.write(output_dir, draw_charts=draw_charts, langs=langs)

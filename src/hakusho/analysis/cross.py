@@ -63,7 +63,7 @@ from hakusho.analysis.population import filter_report
 from hakusho.analysis.population import population_label as chapter_population_label
 from hakusho.analysis.result import PartResult, freeze, one_decimal, tidy_csv
 from hakusho.analysis.spec import Spec, default_spec
-from hakusho.build_folder import CROSS_DOC, CROSS_PART, chart_files, plain, table_file
+from hakusho.build_folder import CROSS_DOC, CROSS_PART, chart_files, table_file
 from hakusho.i18n import LANGS, Translator
 from hakusho.survey.wave import Survey
 from hakusho.text import numbers
@@ -359,6 +359,7 @@ class CrossResult(PartResult):
     """The cross-analysis part, computed: cross.json, the tidy tables and the figures."""
 
     kind: ClassVar[str] = "part"
+    svg_kind: ClassVar[str] = "cross"
     document_name: ClassVar[str] = CROSS_DOC
     item_name: ClassVar[str] = "cross"
 
@@ -395,10 +396,9 @@ class CrossResult(PartResult):
     def csv_text(self, table: pd.DataFrame) -> str:
         return csv_text(table)
 
-    def draw(self, cross_id: str, lang: str) -> Any:
-        from hakusho.charts.cross import draw_cross
-
-        return draw_cross(plain(self.cross(cross_id)), lang, filter_text=self.document["filter_label"][lang])
+    def drawing_options(self, cross_id: str, lang: str) -> dict[str, Any]:
+        """Every cross prints the report's filter, in its language, under it."""
+        return {"filter_text": self.document["filter_label"][lang]}
 
 
 def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any] = (),
@@ -409,10 +409,10 @@ def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[
     Filters apply first, as they do to chapters; a filter leaving fewer than 30 respondents in the
     segment stops unless ``allow_small_base``.
     """
-    spec = spec or default_spec()
+    spec = spec or default_spec(survey.wave)
     people = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
     if crosses is None or isinstance(crosses, str | Path):
-        crosses = load_crosses(crosses)
+        crosses = load_crosses(crosses, wave=survey.wave)
     text, n_total, n_segment = people.text, people.n_total, people.n_segment
     ctx = _Context(people.report.survey, spec, segment, text, people.label)
     docs, tables, figures = [], {}, {}
@@ -458,14 +458,15 @@ def csv_text(table: pd.DataFrame) -> str:
 def run_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any] = (),
                 output_dir: str | Path = "", allow_small_base: bool = False,
                 crosses: Sequence[CrossDef] | str | Path | None = None, spec: Spec | None = None,
-                draw_charts: bool = True) -> CrossResult:
-    """Compute every cross and write its outputs; the one call the cross notebook makes. An
-    empty ``output_dir`` means report/jupyter/cross/ (see ``notebook_output_dir``)."""
+                draw_charts: bool = True, langs: Sequence[str] | None = None) -> CrossResult:
+    """Compute every cross and write its outputs, charts in ``langs``; the one call the cross
+    notebook makes. An empty ``output_dir`` means report/jupyter/cross/ (see
+    ``notebook_output_dir``)."""
     from hakusho.pipeline.outputs import notebook_output_dir
 
     output_dir = notebook_output_dir(CHAPTER_ID, output_dir)
     result = compute_crosses(survey, segment=segment, filters=filters, allow_small_base=allow_small_base,
                              crosses=crosses, spec=spec)
-    return result.write(output_dir, draw_charts=draw_charts)
+    return result.write(output_dir, draw_charts=draw_charts, langs=langs)
 
 

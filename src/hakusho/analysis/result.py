@@ -9,14 +9,14 @@ show one chart or cross in a notebook the same way: its numbers, then its drawin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import pandas as pd
 
-from hakusho import build_folder
+from hakusho import build_folder, config
 from hakusho.i18n import Translator
 
 
@@ -31,6 +31,7 @@ class PartResult:
     output_dir: Path | None = field(default=None, compare=False)
 
     kind: ClassVar[str]  # "chapter" or "part": the first line of the summary
+    svg_kind: ClassVar[str]  # how :mod:`hakusho.charts.svg` draws an item: "chart" or "cross"
     document_name: ClassVar[str]  # the document's file in the output folder
     item_name: ClassVar[str]  # what its items are: "chart" or "cross"
 
@@ -48,9 +49,10 @@ class PartResult:
         """One tidy table as its CSV file holds it."""
         raise NotImplementedError
 
-    def draw(self, item_id: str, lang: str) -> Any:
-        """The item's figure in ``lang`` (None when it has no drawing)."""
-        raise NotImplementedError
+    def drawing_options(self, item_id: str, lang: str) -> dict[str, Any]:
+        """How the item is drawn in ``lang`` besides its document (size, the filter printed under
+        it), as :func:`hakusho.charts.svg.write_svg` takes them."""
+        return {}
 
     def _heading(self, item_id: str, lang: str) -> list[Any]:
         return []
@@ -91,13 +93,17 @@ class PartResult:
         return pd.DataFrame(rows, columns=["", self.id]).set_index("")
 
     def svg_path(self, item_id: str, lang: str = "ja") -> Path:
-        """Where the item's SVG in ``lang`` was written (after :meth:`write`)."""
+        """Where the item's SVG in ``lang`` is (after :meth:`write`; a language it did not draw is
+        drawn now, into the same folder)."""
         if self.output_dir is None:
             raise FileNotFoundError(f"{self.id} has not been written yet; call write first")
         svg = self.item(item_id)["svg"]
         if svg is None:
             raise FileNotFoundError(f"{item_id} has nobody in its base and no drawing")
-        return self.output_dir / svg[lang]
+        path = self.output_dir / svg[lang]
+        if not path.is_file():
+            self.draw_svg(item_id, lang, self.output_dir)
+        return path
 
     def show(self, item_id: str, lang: str = "ja") -> list[Any]:
         """What a notebook displays for one chart or cross: its heading (if any), its numbers and
@@ -112,13 +118,13 @@ class PartResult:
             shown.append(SVG(filename=str(self.svg_path(item_id, lang))))
         return shown
 
-    def write(self, output_dir: Path | str, *, draw_charts: bool = True) -> Self:
+    def write(self, output_dir: Path | str, *, draw_charts: bool = True, langs: Sequence[str] | None = None) -> Self:
         """Write the document, figures.json, ``tables/<id>.csv`` and (unless ``draw_charts`` is
         false, for quick checks of the numbers) ``charts/<id>.<lang>.svg`` into ``output_dir``;
-        returns the result with ``output_dir`` set. The same result gives the same bytes."""
-        from hakusho.charts.style import save_svg
-        from hakusho.i18n import LANGS
-
+        returns the result with ``output_dir`` set. The same result gives the same bytes. Charts
+        are drawn in ``langs`` (default: the report's, :func:`hakusho.config.chart_langs`); one in
+        another language is drawn when it is shown (:meth:`svg_path`) or rendered
+        (:meth:`complete_charts`)."""
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)
         build_folder.write_document(out / self.document_name, self.document)
@@ -126,14 +132,38 @@ class PartResult:
         for item_id, table in self.tables.items():
             build_folder.write_text(out / build_folder.table_file(item_id), self.csv_text(table))
         if draw_charts:
-            # Charts draw on plain Figures (no pyplot), so nothing is left open between charts.
-            for item_id in self.item_ids():
-                svg = self.item(item_id)["svg"]
-                if svg is None:  # nobody in the base: the item's note says so, nothing is drawn
-                    continue
-                for lang in LANGS:
-                    save_svg(self.draw(item_id, lang), out / svg[lang])
+            self.draw_charts(out, config.chart_langs() if langs is None else langs)
         return replace(self, output_dir=out)
+
+    def draw_svg(self, item_id: str, lang: str, out: Path, inputs: Mapping[str, Any] | None = None) -> Path | None:
+        """Draw one item in ``lang`` where its document says its SVG is (None: nobody in its
+        base, nothing is drawn)."""
+        svg = self.item(item_id)["svg"]
+        if svg is None:
+            return None
+        from hakusho.charts.svg import write_svg
+
+        return write_svg(self.svg_kind, self.item(item_id), lang, out / svg[lang], inputs=inputs,
+                         **self.drawing_options(item_id, lang))
+
+    def draw_charts(self, out: Path, langs: Sequence[str], *, missing_only: bool = False) -> None:
+        """Draw every item in each of ``langs`` (only those not drawn yet, with ``missing_only``)."""
+        from hakusho.charts.svg import drawing_inputs
+        from hakusho.i18n import LANGS
+
+        inputs = drawing_inputs()
+        for item in self.items():
+            for lang in (lang for lang in LANGS if lang in langs):
+                if not (missing_only and item["svg"] and (out / item["svg"][lang]).is_file()):
+                    self.draw_svg(str(item["id"]), lang, out, inputs)
+
+    @classmethod
+    def complete_charts(cls, output_dir: Path, langs: Sequence[str]) -> None:
+        """Draw the charts a written chapter (or part) lacks in ``langs``: one drawn for a report
+        in fewer languages, reused by one in more."""
+        out = Path(output_dir)
+        document = build_folder.read_document(out / cls.document_name, f"{out.name}'s {cls.document_name}")
+        cls(document=document, tables={}, figures={}).draw_charts(out, langs, missing_only=True)
 
 
 def tidy_csv(table: pd.DataFrame, columns: list[str], formats: Mapping[str, Callable[[Any], str]]) -> str:

@@ -134,10 +134,11 @@ def load_spec(path: Path | None = None) -> Spec:
         raise CodebookError(f"chapter spec {path} is malformed", pydantic_problems(path, exc)) from None
 
 
-def default_spec() -> Spec:
-    """The project's spec — its own ``spec/chapters.yml``, else the package's — read once per
-    file and process."""
-    return _spec_at(config.SPEC_PATH)
+def default_spec(wave: str | None = None) -> Spec:
+    """The content contract of an edition (default: the project's): the edition's own
+    ``chapters.yml`` when it has one, else the project's ``spec/chapters.yml``, else the
+    package's — read once per file and process."""
+    return _spec_at(config.edition_file("chapters.yml", wave))
 
 
 @cache

@@ -458,7 +458,7 @@ def _header(fig: Figure, view: ChartView, t: Translator, width: float, title: bo
     if view.answer == "multi":
         subtitle.append(t("answer.multi"))
     if view.compare == "ref_2023":
-        subtitle.append(t("source.edition", wave=view.wave))
+        subtitle.append(t("source.edition", survey=view.source or view.wave))
     if subtitle:
         text = wrap_label(t("footer.separator").join(subtitle), room - (0 if title else badge_w), family=family,
                           size=SUBTITLE_SIZE)
@@ -494,7 +494,7 @@ def _footer_lines(view: ChartView, t: Translator, filter_text: str | None, notes
                 count = sep.join(f"{s.label} {c}" for s, c in zip(view.series, counts, strict=True))
             items.append(t("footer.excluded_item", label=row.label, count=count))
         lines.append(t("footer.excluded", items=t("footer.list_separator").join(items)))
-    compare_wave = next((s.wave for s in view.series if not s.is_report), "")
+    compare_wave = max((s.wave for s in view.series if not s.is_report), default="")  # the wave tested against
     segments = view.compare == "by_segment"
     first, second = (view.series_label(sid) for sid in view.tested_series()) if segments else ("", "")
     prefix = "note.segment_" if segments else "note."

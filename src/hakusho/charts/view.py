@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hakusho.build_folder import check_chart
-from hakusho.charts.style import house_palette
+from hakusho.charts.style import house_palette, tint
 from hakusho.errors import BuildError
 from hakusho.text import numbers
 
@@ -80,6 +80,7 @@ class ChartView:
     median_key: str | None
     tests: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    source: str | None = None  # a chart of another wave: that wave's survey title (its codebook's)
 
     @property
     def primary(self) -> SeriesView:
@@ -170,6 +171,8 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
     if compare == "yoy":  # chronological: the comparison wave first
         raw_series.sort(key=lambda s: (str(s.get("wave", wave)) == wave, str(s.get("wave", wave))))
     palette = house_palette()
+    # A series across several waves: the comparison wave in slate, waves before it in lighter slate.
+    latest_other = max((str(s.get("wave", wave)) for s in raw_series if str(s.get("wave", wave)) != wave), default="")
     series = []
     for i, raw in enumerate(raw_series):
         s_disclosure = raw.get("disclosure", disclosure)
@@ -178,7 +181,10 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
         s_wave = str(raw.get("wave", wave))
         is_report = s_wave == wave
         # Year over year: the report wave in navy, the comparison wave in slate.
-        color = (palette[0] if is_report else palette[3]) if compare == "yoy" else palette[i % len(palette)]
+        if compare == "yoy":
+            color = palette[0] if is_report else palette[3] if s_wave == latest_other else tint(palette[3], 0.55)
+        else:
+            color = palette[i % len(palette)]
         series.append(
             SeriesView(
                 id=str(raw["id"]),
@@ -225,6 +231,7 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
         median_key=median.get(series[0].id) if len(series) == 1 else None,
         tests=tests,
         notes=notes,
+        source=_text(cid, chart["source"], lang, "source") if chart.get("source") else None,
     )
 
 

@@ -42,7 +42,7 @@ from hakusho.pipeline.assemble import assemble
 from hakusho.pipeline.executed import NotebookFailed, write_notebook
 from hakusho.pipeline.kernel import clean_stale_run_dirs, notebook_imports
 from hakusho.pipeline.options import DEFAULT_FORMATS, FIXED_EPOCH, BuildOptions
-from hakusho.pipeline.plan import Plan, default_target, discover_notebooks, make_plan, up_to_date
+from hakusho.pipeline.plan import Plan, chart_langs, default_target, discover_notebooks, make_plan, up_to_date
 from hakusho.pipeline.progress import Reporter
 from hakusho.pipeline.render_pool import warm_renderers
 from hakusho.pipeline.runner import KernelPool, NotebookJob, wait_all
@@ -75,7 +75,7 @@ def validate_inputs(plan: Plan) -> None:
     from hakusho.survey.load import load_wave
 
     options = plan.options
-    for wave in (w for w in (options.wave, options.compare_wave) if w):
+    for wave in (w.strip() for w in (options.wave, *options.compare_wave.split(",")) if w.strip()):
         raw = Path(options.data_dir).absolute() / wave if options.data_dir else None
         load_wave(wave, raw_path=raw, codebook=load_codebook(config.codebook_path(wave)), store=wave_store(plan))
 
@@ -100,6 +100,21 @@ def check_filters(plan: Plan) -> None:
     conditions, _ = normalize_filters([list(f) for f in plan.options.filters], book)
     empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in book.expected_columns()})
     conditions_mask(book, to_responses(empty, book), conditions, source="filter")
+
+
+@contextlib.contextmanager
+def shared_cache(root: Path) -> Iterator[None]:
+    """The build's cache named in ``HAKUSHO_CACHE`` while it runs (its kernels and renderers inherit
+    it): typed waves, drawn charts and font subsets are kept there (:func:`config.shared_cache`)."""
+    previous = os.environ.get(config.CACHE_ENV)
+    os.environ[config.CACHE_ENV] = str(root)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(config.CACHE_ENV, None)
+        else:
+            os.environ[config.CACHE_ENV] = previous
 
 
 @contextlib.contextmanager
@@ -178,6 +193,10 @@ class _Build:
 
     def run_stages(self, *, and_publish: bool) -> None:
         """validate → chapters (→ assemble → publish); a failure names its stage, in one line."""
+        with shared_cache(self.plan.cache.root):
+            self._run_stages(and_publish=and_publish)
+
+    def _run_stages(self, *, and_publish: bool) -> None:
         pool = None
         where = display_path(self.plan.target)
         unchanged = f"{where} is unchanged" if and_publish else "nothing was written"
@@ -230,7 +249,8 @@ class _Build:
         return KernelPool(min(jobs, n), warm=notebook_imports(self.plan.notebooks.values()),
                           reuse=self.options.reuse_kernels,
                           env={"SOURCE_DATE_EPOCH": str(FIXED_EPOCH), PROJECT_ENV: str(config.PROJECT_ROOT),
-                               config.WAVE_STORE_ENV: str(wave_store(self.plan))},
+                               config.CACHE_ENV: str(self.plan.cache.root),
+                               config.CHART_LANGS_ENV: ",".join(chart_langs(self.options))},
                           on_start=self.reporter.start)
 
     # -- stages

@@ -64,6 +64,10 @@ CHAPTER_LIBRARIES = ("numpy", "pandas", "scipy", "matplotlib", "seaborn", "matpl
 # Libraries of the assembly stage (added to the chapter libraries).
 ASSEMBLY_LIBRARIES = ("jinja2", "markdown-it-py", "typst", "playwright")
 
+# Kinds of the content store (:mod:`hakusho.content_store`) hold one file per entry and many
+# entries per build (a chart per language, a font subset per page): how many of each are kept.
+FILE_ENTRIES_KEPT = {"charts": 4000, "fonts": 200}
+
 _SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".DS_Store", ".pytest_cache"}
 _SKIP_SUFFIXES = (".pyc", ".pyo", ".swp", "~")
 
@@ -235,17 +239,18 @@ class Cache:
             return 0
         for kind_dir in sorted(p for p in self.root.iterdir() if p.is_dir()):
             entries = []
+            limit = FILE_ENTRIES_KEPT.get(kind_dir.name, keep)
             for p in kind_dir.iterdir():
                 if p.name.startswith(".tmp-"):
                     if _abandoned(p):
-                        shutil.rmtree(p, ignore_errors=True)
+                        _remove(p)
                     continue
                 try:
                     entries.append((p.stat().st_mtime, p.name, p))
                 except OSError:
                     continue
             entries.sort(reverse=True)
-            for _, _, p in entries[keep:]:
+            for _, _, p in entries[limit:]:
                 # Renamed out of the index first: a prune killed half-way leaves a temporary
                 # folder (removed later), never a half-deleted entry that a build would reuse.
                 doomed = p.with_name(f".tmp-pruned-{p.name}")
@@ -253,9 +258,17 @@ class Cache:
                     os.rename(p, doomed)
                 except OSError:
                     continue
-                shutil.rmtree(doomed, ignore_errors=True)
+                _remove(doomed)
                 removed += 1
         return removed
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _abandoned(path: Path, *, grace_seconds: float = 3600) -> bool:

@@ -187,6 +187,26 @@ def _tooltips(chart: Mapping[str, Any], tx: Wording) -> dict[str, str]:
     return out
 
 
+def _steps(chart: Mapping[str, Any], build: Build, tx: Wording) -> list[dict[str, Any]]:
+    """A series across waves: one comparison block per further step between consecutive waves
+    (its own test and caveat), read like the block of the latest step."""
+    from dataclasses import replace
+
+    infos = {str(s["wave"]): s for s in build.survey.get("series_surveys") or []}
+    by_id = {s["id"]: s for s in chart["series"]}
+    blocks = []
+    for step in chart.get("steps") or []:
+        newer, older = (str(w) for w in step["pair"])
+        if newer not in by_id or older not in by_id or newer not in infos or older not in infos:
+            continue
+        view = replace(build, survey={**build.survey, "survey": infos[newer], "compare_survey": infos[older],
+                                      "compare_wave": older})
+        block = _compare({**chart, "tests": step["tests"], "series": [by_id[newer], by_id[older]]}, view, tx)
+        if block is not None:
+            blocks.append({**block, "title": tx("ui.step_title", older=older, newer=newer)})
+    return blocks
+
+
 def chart_view(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, Any]:
     """A chart dict of chapter.json as the page shows it (see the module docstring)."""
     lang = tx.lang
@@ -207,6 +227,7 @@ def chart_view(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str,
         badges.append({"kind": "empty", "text": tx("ui.empty")})
     svg = build.chart_svg(chart, lang)  # None for an empty base: its notes stand in the chart's place
     csv_name = f"{chart['id']}.csv"
+    compare, steps = _compare(chart, build, tx), _steps(chart, build, tx)
     return {
         "id": chart["id"],
         "anchor": f"chart-{chart['id']}",
@@ -221,6 +242,8 @@ def chart_view(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str,
         "tooltips": _tooltips(chart, tx),
         "notes": [str(n[lang]) for n in chart.get("notes") or []],
         "table": _table(chart, tx),
-        "compare": _compare(chart, build, tx),
+        "compare": compare,
+        "steps": steps,
+        "comparisons": ([compare] if compare else []) + steps,  # what the page shows, in order
         "csv": {"href": f"../data/{csv_name}", "name": csv_name, "label": tx("ui.download_csv", file=csv_name)},
     }

@@ -30,7 +30,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from hakusho import config
+from hakusho import config, content_store
 from hakusho.charts import fonts
 from hakusho.errors import BuildError
 from hakusho.render.viewmodel import report_model
@@ -89,6 +89,32 @@ def inline_svg(svg: str, prefix: str, label: str, tooltips: Mapping[str, str] | 
     return Markup(body[: root.start()] + opening + title + body[root.end():])
 
 
+def _fonttools_version() -> str:
+    import fontTools
+
+    return str(fontTools.version)
+
+
+def _subset(path: Path, chars: str) -> bytes:
+    """The face at ``path`` cut down to ``chars``, as WOFF."""
+    from fontTools import subset
+
+    options = subset.Options()
+    options.flavor = "woff"
+    options.hinting = False
+    options.desubroutinize = True
+    options.recalc_timestamp = False
+    options.notdef_outline = True
+    options.drop_tables += ["FFTM"]  # FontForge's build timestamps
+    font = subset.load_font(str(path), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    subset.save_font(font, buffer, options)
+    return buffer.getvalue()
+
+
 def page_faces() -> list[tuple[str, Path, str]]:
     """The faces a page embeds: (family, file, CSS weight).
 
@@ -109,27 +135,15 @@ def font_face_css(text: str) -> str:
     """``@font-face`` rules with every page face cut down to the characters of ``text``.
 
     Subsets are WOFF files (zlib, no hinting), written without a new timestamp, so the same text
-    gives the same bytes.
+    gives the same bytes; a build keeps each in its content store (:mod:`hakusho.content_store`),
+    keyed by the font file, the characters and fontTools' version, and cuts it only once.
     """
-    from fontTools import subset
-
     chars = "".join(sorted(set(text) - set("\n\r\t")))
     rules = []
     for family, path, weight in page_faces():
-        options = subset.Options()
-        options.flavor = "woff"
-        options.hinting = False
-        options.desubroutinize = True
-        options.recalc_timestamp = False
-        options.notdef_outline = True
-        options.drop_tables += ["FFTM"]  # FontForge's build timestamps
-        font = subset.load_font(str(path), options)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text=chars)
-        subsetter.subset(font)
-        buffer = io.BytesIO()
-        subset.save_font(font, buffer, options)
-        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        woff = content_store.made("fonts", content_store.key("woff", content_store.file_digest(path), chars,
+                                                             _fonttools_version()), lambda p=path: _subset(p, chars))
+        data = base64.b64encode(woff).decode("ascii")
         rules.append(f'@font-face {{ font-family: "{family}"; font-style: normal; font-weight: {weight}; '
                      f'font-display: block; src: url(data:font/woff;base64,{data}) format("woff"); }}')
     return "\n".join(rules)

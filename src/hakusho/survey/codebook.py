@@ -142,6 +142,7 @@ class SurveyInfo(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     title: Bilingual
+    short_title: Bilingual | None = None  # how other editions' charts name this one (白書2023)
     publisher: Bilingual
     method: Bilingual
     target: Bilingual

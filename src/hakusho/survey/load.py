@@ -7,6 +7,7 @@ before any chapter runs, and every chapter notebook loads them the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +58,7 @@ def load_wave(wave: str | None = None, *, raw_path: Path | None = None,
 
     ``raw_path`` is a wave folder or an export file (default: the project's folder of ``wave``).
     ``validate=False`` skips the checks, for callers that have just validated the same file.
-    ``store`` (default: :func:`hakusho.config.wave_store_dir`) is a folder of typed waves that
+    ``store`` (default: the build's, :func:`hakusho.config.shared_cache`) is a folder of typed waves that
     passed validation (:mod:`hakusho.survey.store`): the same export with the same codebook is
     read from there in milliseconds, and a wave read from the export is kept there once valid.
     """
@@ -66,7 +67,7 @@ def load_wave(wave: str | None = None, *, raw_path: Path | None = None,
     wave = wave or config.DEFAULT_WAVE
     codebook = codebook or load_codebook(wave)
     path = find_raw_file(Path(raw_path) if raw_path else config.raw_wave_dir(wave))
-    store = store if store is not None else config.wave_store_dir()
+    store = store if store is not None else config.shared_cache("waves")
     key = wave_store.wave_key(path, codebook, str(wave)) if store is not None else ""
     if store is not None:
         stored = wave_store.read_wave(store, key)
@@ -83,13 +84,28 @@ def load_wave(wave: str | None = None, *, raw_path: Path | None = None,
     return Survey(wave=str(wave), codebook=codebook, responses=responses, source=path)
 
 
-def load_waves(wave: str, compare_wave: str = "", *, data_dir: str | Path = "",
-               codebook_dir: str | Path = "") -> tuple[Survey, Survey | None]:
-    """The report wave and the comparison wave (None for ``""``), from the given folders."""
+def split_waves(compare_wave: str | Sequence[str]) -> list[str]:
+    """``"2025,2023"`` → ``["2025", "2023"]``: the comparison wave first, then the waves before it."""
+    items = compare_wave.split(",") if isinstance(compare_wave, str) else list(compare_wave)
+    return [str(w).strip() for w in items if str(w).strip()]
+
+
+def load_series(wave: str, compare_waves: Sequence[str] = (), *, data_dir: str | Path = "",
+                codebook_dir: str | Path = "") -> tuple[Survey, list[Survey]]:
+    """The report wave and every wave it is compared with (in the order given), each loaded and
+    validated against its codebook."""
     books = Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR
 
     def one(w: str) -> Survey:
         raw = Path(data_dir) / w if data_dir else None
         return load_wave(w, raw_path=raw, codebook=load_codebook(books / f"{w}.yml"))
 
-    return one(str(wave)), (one(str(compare_wave)) if compare_wave else None)
+    return one(str(wave)), [one(w) for w in compare_waves]
+
+
+def load_waves(wave: str, compare_wave: str = "", *, data_dir: str | Path = "",
+               codebook_dir: str | Path = "") -> tuple[Survey, Survey | None]:
+    """The report wave and the comparison wave (None for ``""``), from the given folders; a list
+    of waves (``"2025,2023"``) loads and validates every one, and the first is returned."""
+    survey, others = load_series(wave, split_waves(compare_wave), data_dir=data_dir, codebook_dir=codebook_dir)
+    return survey, (others[0] if others else None)

@@ -207,7 +207,7 @@ def missing_commentary(
     if chapters is None:
         from hakusho.analysis.spec import default_spec
 
-        chapters = [SUMMARY, *(ch.id for ch in default_spec().chapters)]
+        chapters = [SUMMARY, *(ch.id for ch in default_spec(wave).chapters)]
     missing = []
     for chapter in chapters:
         for lang in langs:
@@ -563,7 +563,7 @@ def check_commentary(
     if chapters is None:
         from hakusho.analysis.spec import default_spec
 
-        chapters = [SUMMARY, *(ch.id for ch in default_spec().chapters)]
+        chapters = [SUMMARY, *(ch.id for ch in default_spec(wave).chapters)]
     known = set(chapters)
     figures = read_figures(figures)
     docs: list[CommentaryFile] = []

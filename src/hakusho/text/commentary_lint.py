@@ -287,11 +287,12 @@ def _bare(matcher: _Matcher, line: str, m: re.Match[str], value: Decimal, places
     return matcher.in_chapter(ids, chapter)
 
 
-def chart_chapters() -> dict[str, str]:
-    """{chart id: chapter id} from the spec: the lint prefers figures of the file's own chapter."""
+def chart_chapters(wave: str | None = None) -> dict[str, str]:
+    """{chart id: chapter id} from the edition's spec: the lint prefers figures of the file's own
+    chapter."""
     from hakusho.analysis.spec import default_spec
 
-    return {chart.id: chapter.id for chapter in default_spec().chapters for chart in chapter.charts}
+    return {chart.id: chapter.id for chapter in default_spec(wave).chapters for chart in chapter.charts}
 
 
 def lint_commentary(
@@ -307,7 +308,7 @@ def lint_commentary(
     Files that cannot be read raise the BuildError of :func:`hakusho.text.commentary.read_commentary`.
     """
     figures = read_figures(figures)
-    chapters = chart_chapters() if chapter_of_chart is None else chapter_of_chart
+    chapters = chart_chapters(wave) if chapter_of_chart is None else chapter_of_chart
     findings = [f for path in commentary_files(wave, root)
                 for f in lint_document(read_commentary(path), figures, chapters)]
     if strict and findings:

@@ -85,16 +85,16 @@ def diff_figures(old: Figures, new: Figures) -> list[FigureChange]:
     return changes
 
 
-def slides_by_chart() -> dict[str, str]:
-    """{chart id: slide id} of the spec, {``cross.<id>``: slide id} of every cross, and the page's
-    Explore part for the explorer's figures (``explore.…``)."""
+def slides_by_chart(wave: str | None = None) -> dict[str, str]:
+    """{chart id: slide id} of an edition's spec, {``cross.<id>``: slide id} of every cross, and
+    the page's Explore part for the explorer's figures (``explore.…``)."""
     from hakusho.analysis.cross_spec import load_crosses, slide_id
     from hakusho.analysis.explore import EXPLORE_ID
     from hakusho.analysis.spec import default_spec
 
-    slides = {chart.id: slide.id for chapter in default_spec().chapters for slide in chapter.slides
+    slides = {chart.id: slide.id for chapter in default_spec(wave).chapters for slide in chapter.slides
               for chart in slide.charts}
-    crosses = {f"{CROSS_PART}.{cross.id}": slide_id(cross.id) for cross in load_crosses()}
+    crosses = {f"{CROSS_PART}.{cross.id}": slide_id(cross.id) for cross in load_crosses(wave=wave)}
     return slides | crosses | {EXPLORE_ID: EXPLORE_ID}
 
 
@@ -134,7 +134,7 @@ def diff_reports(
     """Changed figures between two built reports, located in the spec and the new commentary."""
     old, new = read_figures(old_report), read_figures(new_report)
     wave = wave or report_wave(Path(new_report))
-    return locate(diff_figures(old, new), slides_by_chart(), quotes_by_figure(wave, commentary_root))
+    return locate(diff_figures(old, new), slides_by_chart(wave), quotes_by_figure(wave, commentary_root))
 
 
 # --------------------------------------------------------------------------- output

@@ -129,9 +129,10 @@ def load_rules(path: Path | None = None) -> Rules:
         raise CodebookError(f"headline rules {path.name} are malformed", pydantic_problems(path, exc)) from None
 
 
-def default_rules() -> Rules:
-    """The project's headline rules (its own spec/headlines.yml, else the package's)."""
-    return _rules_at(config.resource(RULES_FILE))
+def default_rules(wave: str | None = None) -> Rules:
+    """An edition's headline rules (default: the project's edition): the edition's own
+    headlines.yml, else the project's spec/headlines.yml, else the package's."""
+    return _rules_at(config.edition_file(Path(RULES_FILE).name, wave))
 
 
 @cache
@@ -390,7 +391,7 @@ def _substitute_chart(variant: Variant, chart_id: str) -> Variant:
 
 def slide_prose(ctx: ProseContext, slide: Mapping[str, Any], rules: Rules | None = None) -> SlideProse:
     """Headline and commentary of one slide (a slide dict of chapter.json)."""
-    rules = rules or default_rules()
+    rules = rules or default_rules(ctx.wave)
     slide_id = slide["id"]
     if slide_id not in rules.slides:
         raise BuildError(f"slide {slide_id} has no headline rules in {Path(RULES_FILE).name}")
