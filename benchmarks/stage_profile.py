@@ -154,8 +154,8 @@ def _unit_chapter(name: str, timers: Timers, work: Path) -> None:
     timers.install("hakusho.survey", "hakusho.analysis", "hakusho.charts", "hakusho.build_folder")
     out = work / name
     if name == "cross":
-        from hakusho.analysis.chapter import load_waves
         from hakusho.analysis.cross import run_crosses
+        from hakusho.survey.load import load_waves
 
         survey, _ = load_waves("2025")
         run_crosses(survey, output_dir=out)

@@ -18,7 +18,6 @@ labels): the renderers treat charts as opaque images with text.
 from __future__ import annotations
 
 import copy
-import json
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +27,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
+from hakusho import build_folder
 from hakusho.analysis.chapter import CSV_COLUMNS, csv_text
 from hakusho.analysis.compare import yoy_tests
 from hakusho.analysis.disclosure import base_notes, disclosure_level, note
@@ -223,7 +223,8 @@ def fake_chapters(*, segment: str = "saas", spec: Spec | None = None) -> dict[st
         slides = [{"id": s.id, "charts": [_chart(c, spec, books, segment) for c in s.charts]} for s in chapter.slides]
         out[chapter.id] = {
             "chapter": chapter.id, "title": _bilingual(chapter.title), "wave": WAVE, "compare_wave": COMPARE_WAVE,
-            "segment": segment, "filters": [], "filter_text": "", "n_total": SIZES["all"],
+            "segment": segment, "filters": [], "filter_text": "", "filter_label": {"ja": "", "en": ""},
+            "n_total": SIZES["all"],
             "n_segment": SIZES[segment if segment in SIZES else "saas"], "slides": slides,
         }
     return out
@@ -334,29 +335,24 @@ def survey_doc(*, synthetic: bool = True, segment: str = "saas", filter_text: st
     }
 
 
-def _dump(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
-
-
 def write_build(build_dir: Path, chapters: Mapping[str, dict[str, Any]] | None = None, *,
                 synthetic: bool = True, survey: Mapping[str, Any] | None = None) -> Path:
-    """Write chapter outputs and survey.json into ``build_dir`` as the contract lays them out."""
+    """Write chapter outputs and survey.json into ``build_dir`` as the contract lays them out
+    (through the build folder's own writer, so every document is checked against its schema)."""
     chapters = chapters if chapters is not None else fake_chapters()
     build_dir = Path(build_dir)
     for chapter_id, doc in chapters.items():
-        out = build_dir / "chapters" / chapter_id
-        (out / "tables").mkdir(parents=True, exist_ok=True)
-        (out / "charts").mkdir(parents=True, exist_ok=True)
-        (out / "chapter.json").write_text(_dump(doc), encoding="utf-8")
-        (out / "figures.json").write_text(_dump(chapter_figures(doc)), encoding="utf-8")
+        out = build_folder.output_folder(build_dir, chapter_id, part=False)
+        build_folder.write_document(out / build_folder.CHAPTER_DOC, doc)
+        build_folder.write_document(out / build_folder.FIGURES, chapter_figures(doc))
         for slide in doc["slides"]:
             for chart in slide["charts"]:
-                (out / chart["table"]).write_text(csv_text(_tidy(chart, doc)), encoding="utf-8")
+                build_folder.write_text(out / chart["table"], csv_text(_tidy(chart, doc)))
                 for lang in LANGS:
-                    (out / chart["svg"][lang]).write_text(fake_svg(chart, lang), encoding="utf-8")
-                    (out / chart["svg_phone"][lang]).write_text(fake_svg(chart, lang, 280), encoding="utf-8")
+                    build_folder.write_text(out / chart["svg"][lang], fake_svg(chart, lang))
+                    build_folder.write_text(out / chart["svg_phone"][lang], fake_svg(chart, lang, 280))
     survey = dict(survey) if survey is not None else survey_doc(synthetic=synthetic)
-    (build_dir / "survey.json").write_text(_dump(survey), encoding="utf-8")
+    build_folder.write_document(build_dir / build_folder.SURVEY, survey)
     return build_dir
 
 

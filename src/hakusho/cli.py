@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from hakusho.config import display_path
 from hakusho.errors import HakushoError
 
 app = typer.Typer(
@@ -312,7 +313,7 @@ def build_command(
     publish atomically. Only what changed since the last build is redone."""
     from hakusho import config
     from hakusho.i18n import LANGS
-    from hakusho.pipeline import build, publish
+    from hakusho.pipeline import build
     from hakusho.pipeline.options import FORMATS, split_list
     from hakusho.pipeline.progress import make_reporter
 
@@ -325,7 +326,7 @@ def build_command(
         engine=engine, out=out, force=force,
         jobs=jobs, reuse_kernels=not fresh_kernels, strict=strict)
     result = build.build(options, reporter=make_reporter(quiet=quiet))
-    where = publish.display(result.target)
+    where = display_path(result.target)
     if result.up_to_date:
         typer.echo(f"{where} is up to date ({result.seconds:.2f} s)")
         return
@@ -343,7 +344,6 @@ def verify_command(
 ) -> None:
     """Rebuild a report from scratch in a temporary folder and compare it byte for byte; exits
     non-zero listing every file that differs."""
-    from hakusho.pipeline import publish
     from hakusho.pipeline.progress import make_reporter
     from hakusho.pipeline.verify import verify, verify_error
 
@@ -352,7 +352,7 @@ def verify_command(
         raise verify_error(result)
     for line in result.changed_inputs:
         typer.echo(f"note: {line}", err=True)
-    typer.echo(f"{publish.display(result.folder)}: all {result.files} files identical to a fresh rebuild")
+    typer.echo(f"{display_path(result.folder)}: all {result.files} files identical to a fresh rebuild")
 
 
 @app.command("notebook", context_settings=_EXTRA_ARGS)
@@ -376,14 +376,15 @@ def notebook_command(
 ) -> None:
     """Execute one chapter notebook (with filters) and write it, outputs included, for opening in
     Jupyter."""
-    from hakusho.pipeline import build, publish
-    from hakusho.pipeline.options import LANGS, split_list
+    from hakusho.i18n import LANGS
+    from hakusho.pipeline import build
+    from hakusho.pipeline.options import split_list
     from hakusho.pipeline.progress import make_reporter
 
     options = _build_options(wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
                              force=force, langs=split_list(lang, valid=LANGS, what="language")[:1] or LANGS[:1])
     path = build.chapter_notebook(options, chapter, out, reporter=make_reporter(quiet=quiet))
-    typer.echo(f"wrote {publish.display(path)}")
+    typer.echo(f"wrote {display_path(path)}")
 
 
 @app.command("preview", context_settings=_EXTRA_ARGS)
@@ -470,9 +471,7 @@ def _run(argv: list[str] | None) -> int:
     except OSError as exc:  # a full disk, a vanished folder… that no stage turned into a message
         if _state["debug"]:
             raise
-        from hakusho.pipeline.publish import display
-
-        where = f" ({display(exc.filename)})" if exc.filename else ""
+        where = f" ({display_path(exc.filename)})" if exc.filename else ""
         print(f"error: {exc.strerror or type(exc).__name__}{where}", file=sys.stderr)
         return 1
     except Exception as exc:

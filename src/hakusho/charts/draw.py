@@ -63,6 +63,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Affine2D, ScaledTranslation, blended_transform_factory
 
+from hakusho.build_folder import check_chart
 from hakusho.charts import fonts
 from hakusho.charts.fonts import text_width, wrap_label
 from hakusho.charts.style import (
@@ -84,14 +85,13 @@ from hakusho.charts.view import (
     RowView,
     SeriesView,
     bar_gid,
-    chart_key,
     chart_kind,
     chart_view,
     format_pct,
     test_names,
 )
 from hakusho.errors import BuildError
-from hakusho.i18n import Translator, translator
+from hakusho.i18n import LANGS, Translator, translator
 from hakusho.text import numbers
 
 KINDS = ("bars", "stacked", "grouped")
@@ -636,9 +636,9 @@ def write_chart_svgs(
     filter_text: str | Mapping[str, str] | None = None,
 ) -> dict[str, Path]:
     """Draw ``chart`` in both languages and save it where ``chart["svg"][lang]`` says, under ``output_dir``."""
-    paths = chart_key(chart, "svg")
+    paths = check_chart(chart)["svg"]
     written = {}
-    for lang in fonts.LANGS:
+    for lang in LANGS:
         fig = draw_chart(chart, lang, size=size, filter_text=filter_text)
         written[lang] = save_svg(fig, Path(output_dir) / paths[lang])
     return written

@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from hakusho.build_folder import check_chart
 from hakusho.charts.style import house_palette, tint
 from hakusho.errors import BuildError
 from hakusho.text import numbers
 
-ANSWERS = ("single", "multi", "ordinal")
 TESTED_COMPARES = ("yoy", "by_segment")  # comparisons whose tests mark bars ▲/▼
-DISCLOSURES = ("ok", "indicative", "suppressed")
+DRAWABLE = ("ok", "indicative", "suppressed")  # an empty base has no drawing
 
 
 
@@ -152,25 +152,20 @@ def _text(chart_id: str, value: Any, lang: str, what: str) -> str:
     raise BuildError(f"chart {chart_id}: {what} has no {lang} text (expected {{ja, en}}, got {value!r})")
 
 
-def chart_key(chart: Mapping[str, Any], key: str) -> Any:
-    """``chart[key]``, or a BuildError naming the chart and the missing key."""
-    if key not in chart:
-        raise BuildError(f"chart {chart.get('id', '?')}: key '{key}' is missing from the chart dict")
-    return chart[key]
-
-
 def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
-    """Read and check a chart dict of ``chapter.json`` for ``lang`` (BuildError naming the chart)."""
-    cid = str(chart_key(chart, "id"))
-    answer = chart_key(chart, "answer")
-    if answer not in ANSWERS:
-        raise BuildError(f"chart {cid}: answer '{answer}' (expected one of {', '.join(ANSWERS)})")
-    disclosure = chart_key(chart, "disclosure")
-    if disclosure not in DISCLOSURES:
-        raise BuildError(f"chart {cid}: disclosure '{disclosure}' (expected one of {', '.join(DISCLOSURES)})")
-    compare = chart.get("compare")
-    wave = str(chart_key(chart, "wave"))
-    raw_series = list(chart_key(chart, "series"))
+    """Read and check a chart of ``chapter.json`` for ``lang``: the chart schema of
+    :mod:`hakusho.build_folder`, then what drawing needs (a drawable disclosure level, a text in
+    ``lang`` for every label, a share for every shown value); a BuildError names the chart."""
+    chart = check_chart(chart)
+    cid = chart["id"]
+    answer = chart["answer"]
+    disclosure = chart["disclosure"]
+    if disclosure not in DRAWABLE:
+        raise BuildError(f"chart {cid}: disclosure '{disclosure}' cannot be drawn "
+                         f"(expected one of {', '.join(DRAWABLE)})")
+    compare = chart["compare"]
+    wave = chart["wave"]
+    raw_series = list(chart["series"])
     if not raw_series:
         raise BuildError(f"chart {cid}: no series to draw")
     if compare == "yoy":  # chronological: the comparison wave first
@@ -181,7 +176,7 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
     series = []
     for i, raw in enumerate(raw_series):
         s_disclosure = raw.get("disclosure", disclosure)
-        if s_disclosure not in DISCLOSURES:
+        if s_disclosure not in DRAWABLE:
             raise BuildError(f"chart {cid}: series {raw.get('id')} disclosure '{s_disclosure}'")
         s_wave = str(raw.get("wave", wave))
         is_report = s_wave == wave
@@ -206,7 +201,7 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
     counts_only = all(s.disclosure == "suppressed" for s in series)
 
     rows, excluded = [], []
-    for raw in chart_key(chart, "rows"):
+    for raw in chart["rows"]:
         row = RowView(key=str(raw["key"]), label=_text(cid, raw.get("label"), lang, f"row {raw.get('key')}"),
                       values=raw.get("values") or {})
         (rows if raw.get("in_base", True) else excluded).append(row)
@@ -226,9 +221,9 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
         answer=answer,
         compare=compare,
         wave=wave,
-        title=_text(cid, chart_key(chart, "title"), lang, "title"),
-        base_label=_text(cid, chart_key(chart, "base_label"), lang, "base_label"),
-        base_n=int(chart_key(chart, "base_n")),
+        title=_text(cid, chart["title"], lang, "title"),
+        base_label=_text(cid, chart["base_label"], lang, "base_label"),
+        base_n=int(chart["base_n"]),
         series=tuple(series),
         rows=tuple(rows),
         excluded=tuple(excluded),

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from hakusho import config
+from hakusho import build_folder, config
+from hakusho.config import display_path
 from hakusho.errors import BuildError, HakushoError
 from hakusho.pipeline import outputs, publish
 from hakusho.pipeline.assemble import assemble
@@ -148,7 +149,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
             publish.clean_stale(plan.target)
             clean_stale_run_dirs()
             claim = outputs.claim_folder(plan.target, **guard)
-            outputs.check_keeps_selection(claim, plan.record, suggestion=publish.display(
+            outputs.check_keeps_selection(claim, plan.record, suggestion=display_path(
                 default_target(replace(options, out=None), list(discover_notebooks()), list(plan.notebooks))))
             if not options.force and up_to_date(plan):
                 result.up_to_date = True
@@ -212,9 +213,7 @@ class _Build:
         self.reporter = reporter
         self.result = result
         self.build_dir = self.work / "build"
-        self.chapters_dir = self.build_dir / "chapters"
-        self.chapters_dir.mkdir(parents=True)
-        self.parts_dir = self.build_dir / "parts"
+        build_folder.notebook_folder(self.build_dir, part=False).mkdir(parents=True)
         self.stage_name = "plan"
         self.given_pool = pool if pool is not None and not pool.closed else None
 
@@ -230,7 +229,7 @@ class _Build:
 
     def _run_stages(self, *, and_publish: bool) -> None:
         pool = None
-        where = publish.display(self.plan.target)
+        where = display_path(self.plan.target)
         unchanged = f"{where} is unchanged" if and_publish else "nothing was written"
         try:
             todo = [c for c in self.plan.notebooks
@@ -269,7 +268,7 @@ class _Build:
 
     def folder(self, chapter: str) -> Path:
         """Where a notebook runs (its outputs go to ``<folder>/<chapter>/``)."""
-        return self.parts_dir if chapter in self.plan.parts else self.chapters_dir
+        return build_folder.notebook_folder(self.build_dir, part=chapter in self.plan.parts)
 
     def _stage(self, name: str, fn: Callable[[], None]) -> None:
         self.stage_name = name
@@ -323,8 +322,8 @@ class _Build:
         def finished(job_result: Any) -> None:
             chapter = job_result.name
             out = self.folder(chapter) / chapter
-            if chapter not in self.plan.parts and not (out / "chapter.json").is_file():
-                raise BuildError(f"{chapter} ({self.plan.notebooks[chapter].name}) wrote no chapter.json "
+            if chapter not in self.plan.parts and not (out / build_folder.CHAPTER_DOC).is_file():
+                raise BuildError(f"{chapter} ({self.plan.notebooks[chapter].name}) wrote no {build_folder.CHAPTER_DOC} "
                                  f"into its output_dir")
             key = self.plan.chapter_keys[chapter]
             if self.options.force:
@@ -342,7 +341,7 @@ class _Build:
             if exc.executed is not None and failed is not None:
                 kept = self.plan.cache.root / "failed" / failed.notebook.name
                 write_notebook(exc.executed, kept)
-                exc.message += f"; executed notebook kept at {publish.display(kept)}"
+                exc.message += f"; executed notebook kept at {display_path(kept)}"
                 exc.args = (exc.message,)
             raise
 
@@ -354,7 +353,7 @@ class _Build:
         self.result.reused += done.reused
 
     def publish(self) -> None:
-        self.reporter.step("publish", publish.display(self.plan.target))
+        self.reporter.step("publish", display_path(self.plan.target))
         self.reporter.start("publish")
         assert self._publish is not None
         self._publish()

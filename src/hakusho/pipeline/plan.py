@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from hakusho import __version__, config
+from hakusho.config import display_path
 from hakusho.errors import BuildError
 from hakusho.i18n import LANGS
-from hakusho.pipeline import publish
 from hakusho.pipeline.cache import (
     CACHE_FORMAT,
     Cache,
@@ -87,7 +87,7 @@ def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
     if folder is not None:
         folder = Path(folder)
         if not folder.is_dir():
-            raise BuildError(f"no notebooks folder at {publish.display(folder)}")
+            raise BuildError(f"no notebooks folder at {display_path(folder)}")
         candidates = sorted(folder.iterdir())
     else:
         folder = config.NOTEBOOKS_DIR
@@ -113,7 +113,7 @@ def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
             raise BuildError(f"{path.name} and {found[chapter].name} both compute chapter {chapter}")
         found[chapter] = path
     if not found:
-        raise BuildError(f"no chapter notebooks (NN_name.ipynb) in {publish.display(folder)}")
+        raise BuildError(f"no chapter notebooks (NN_name.ipynb) in {display_path(folder)}")
     return found
 
 
@@ -199,7 +199,7 @@ def make_plan(options: BuildOptions) -> Plan:
     for w in waves:
         raw.update(tree_hashes(data_root / w, prefix=f"{data_label}/{w}/"))
     if not any(k.startswith(f"{data_label}/{options.wave}/") for k in raw):
-        raise BuildError(f"no raw data for wave {options.wave} in {publish.display(data_root / options.wave)}")
+        raise BuildError(f"no raw data for wave {options.wave} in {display_path(data_root / options.wave)}")
     codebooks = tree_hashes(config.CODEBOOK_DIR, prefix="data/codebook/")
     # The edition's own content contract (chapters, crosses, headlines) feeds the chapters too.
     # (Its released record is the output of an earlier build, never an input.)
@@ -241,10 +241,10 @@ def make_plan(options: BuildOptions) -> Plan:
     record = options_record(options, list(notebooks))
     validate_key = digest({
         "stage": "validate", "cache": CACHE_FORMAT, "waves": waves, "raw": raw, "codebooks": codebooks,
-        "package": package, "libraries": libs,
+        "package": chapter_package, "libraries": libs,
     })
     filters_key = digest({"stage": "filters", "cache": CACHE_FORMAT, "wave": options.wave, "codebooks": codebooks,
-                          "package": package, "filters": record["filters"]}) if options.filters else ""
+                          "package": chapter_package, "filters": record["filters"]}) if options.filters else ""
     # A renderer's output depends on what the report contains, not on which other languages or
     # formats are built alongside it.
     contents = {k: v for k, v in record.items() if k not in ("langs", "formats")}

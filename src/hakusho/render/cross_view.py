@@ -122,13 +122,7 @@ def _cross_view(doc: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, 
     badges = []
     if doc["disclosure"] in ("indicative", "suppressed"):
         badges.append({"kind": doc["disclosure"], "text": tx(f"ui.{doc['disclosure']}")})
-    svg, svg_phone = None, None
-    for key in ("svg", "svg_phone") if doc.get("svg_phone") else ("svg",):
-        try:
-            text = (build.part_dir(CROSS_PART) / doc[key][lang]).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise BuildError(f"cross {cross_id}: {doc[key][lang]} is missing from the build") from None
-        svg, svg_phone = (text, svg_phone) if key == "svg" else (svg, text)
+    svg, svg_phone = build.cross_svg(doc, lang), build.cross_svg(doc, lang, phone=True)
     csv_name = f"{cross_id}.csv"
     return {
         "id": cross_id,

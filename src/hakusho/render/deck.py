@@ -29,6 +29,7 @@ import typst
 from hakusho import config
 from hakusho.charts import fonts
 from hakusho.errors import BuildError, Problem
+from hakusho.i18n import LANGS
 from hakusho.render.viewmodel import report_model
 
 DECK = "templates/typst/deck.typ"  # the project's own copy, else the package's
@@ -47,7 +48,7 @@ def deck_fonts(lang: str) -> list[str]:
     fallbacks so that a Japanese name on an English page still has glyphs.
     """
     first = list(fonts.FAMILIES[lang])
-    rest = [f for other in fonts.LANGS for f in fonts.FAMILIES[other] if f not in first]
+    rest = [f for other in LANGS for f in fonts.FAMILIES[other] if f not in first]
     return first + list(dict.fromkeys(rest))
 
 
