@@ -34,6 +34,7 @@ from hakusho.analysis.contingency import table_test, two_proportions
 from hakusho.analysis.cross import compute_crosses
 from hakusho.analysis.perturbation import Protection
 from hakusho.survey.crosswalk import load_crosswalk
+from hakusho.survey.load import load_waves
 
 FILTER = [["employees", ">=", 1000]]
 SECRET = bytes(range(32))  # a fixed secret: the benchmark measures cost, not protection
@@ -50,7 +51,7 @@ def timed(fn: Callable[[], Any], repeat: int) -> float:
 
 
 def measure(repeat: int) -> dict[str, dict[str, float]]:
-    survey, compare = chapters.load_waves("2025", "2023")
+    survey, compare = load_waves("2025", "2023")
     crosswalk = load_crosswalk()
     guard = Protection(SECRET)
     out: dict[str, dict[str, float]] = {}

@@ -154,8 +154,8 @@ def _unit_chapter(name: str, timers: Timers, work: Path) -> None:
     timers.install("hakusho.survey", "hakusho.analysis", "hakusho.charts", "hakusho.build_folder")
     out = work / name
     if name == "cross":
-        from hakusho.analysis.chapter import load_waves
         from hakusho.analysis.cross import run_crosses
+        from hakusho.survey.load import load_waves
 
         survey, _ = load_waves("2025")
         run_crosses(survey, output_dir=out)
@@ -262,7 +262,7 @@ def _build_dir(project: Path, env: dict[str, str], work: Path) -> Path:
         "        original(self, todo, placed)\n"
         "    _Build._render = _render\n"
         "from hakusho.pipeline.build import build\n"
-        "build(BuildOptions(out=keep.parent / 'report', formats=('html',), langs=('ja',)))\n"
+        "build(BuildOptions(out=keep.parent / 'report', formats=('html',)))\n"
     )
     subprocess.run([sys.executable, "-c", code, str(work / "build")], env=env, cwd=project, check=True,
                    capture_output=True)
@@ -281,12 +281,12 @@ def profile(project: Path, *, units: list[tuple[str, str]] | None = None) -> lis
         if (project / "hakusho.toml").is_file():
             shutil.copyfile(project / "hakusho.toml", copy / "hakusho.toml")
         (copy / "report").mkdir()
-        # The build's wave store, as the build hands it to its kernels: the validate unit fills it,
-        # the chapter units read it (a snapshot whose code has no store ignores the variable).
+        # The build's cache, as the build hands it to its kernels and renderers: the validate unit
+        # fills its wave store, the chapter units read it (older snapshots ignore the variable).
         env = dict(os.environ, HAKUSHO_PROJECT=str(copy), HAKUSHO_ROOT=str(copy), PYTHONPATH=str(copy / "src"),
                    PYTHONHASHSEED="0",
                    SOURCE_DATE_EPOCH=os.environ.get("SOURCE_DATE_EPOCH", "1700000000"), MPLBACKEND="agg",
-                   HAKUSHO_WAVE_STORE=str(tmp / "waves"))
+                   HAKUSHO_CACHE=str(tmp))
         notebooks = sorted(p.name for p in (copy / "notebooks").glob("[0-9][0-9]_*.ipynb"))
         chapters = [_chapter_of(copy / "notebooks" / n) for n in notebooks]
         if units is None:
@@ -296,7 +296,7 @@ def profile(project: Path, *, units: list[tuple[str, str]] | None = None) -> lis
         work = tmp / "work"
         work.mkdir()
         if any(kind == "render" for kind, _ in units):
-            _build_dir(copy, dict(env, HAKUSHO_WAVE_STORE=""), work)
+            _build_dir(copy, dict(env, HAKUSHO_CACHE=""), work)
         for kind, name in units:
             rows.append((name if kind in ("chapter", "render") else kind,
                          _unit(copy, env, kind, name, work)))

@@ -36,6 +36,7 @@ compare_wave = "2023"
 segment = "saas"
 filters = []
 allow_small_base = False
+lang = "ja"
 data_dir = ""
 codebook_dir = ""
 output_dir = ""'''
@@ -49,10 +50,10 @@ book = hashlib.sha256((books / f"{wave}.yml").read_bytes()).hexdigest()[:12]
 out = Path(output_dir)
 (out / "tables").mkdir(parents=True, exist_ok=True)
 (out / "charts").mkdir(parents=True, exist_ok=True)
-doc = {"chapter": chapter, "title": {"ja": "章 " + chapter, "en": "Chapter " + chapter}, "wave": wave,
-       "compare_wave": compare_wave, "segment": segment, "filters": filters,
-       "filter_text": " & ".join(f"{a} {b} {c}" for a, b, c in filters), "n_total": len(rows),
-       "n_segment": len(kept), "codebook": book, "slides": []}
+text = " & ".join(f"{a} {b} {c}" for a, b, c in filters)
+doc = {"chapter": chapter, "title": {"ja": f"章 {chapter} {book}", "en": f"Chapter {chapter} {book}"}, "wave": wave,
+       "compare_wave": compare_wave, "segment": segment, "filters": filters, "filter_text": text,
+       "filter_label": {"ja": text, "en": text}, "n_total": len(rows), "n_segment": len(kept), "slides": []}
 (out / "chapter.json").write_text(json.dumps(doc, sort_keys=True, ensure_ascii=False), encoding="utf-8")
 figure = {"value": len(kept), "kind": "n", "base": len(kept), "disclosure": "ok"}
 (out / "figures.json").write_text(json.dumps({chapter + ".base": figure}), encoding="utf-8")

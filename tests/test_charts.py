@@ -133,8 +133,8 @@ def purpose_by_status_chart() -> dict[str, Any]:
 
 
 def _choice_test(key: str, change: float, p: float, test: str = Z) -> dict[str, Any]:
-    return {"key": key, "scope": "choice", "change_pt": change, "p_value": p, "p_adjusted": p,
-            "significant": p < 0.05, "test": test}
+    return {"key": key, "series": ["2025", "2023"], "scope": "choice", "change_pt": change, "p_value": p,
+            "p_adjusted": p, "significant": p < 0.05, "test": test}
 
 
 def yoy_multi_chart() -> dict[str, Any]:
@@ -148,9 +148,11 @@ def yoy_multi_chart() -> dict[str, Any]:
 
 def yoy_ordinal_chart() -> dict[str, Any]:
     # A bucket of a distribution carries its change only; the one test is the distribution's.
-    tests = [{"key": key, "scope": "bucket", "change_pt": 1.0, "p_value": None, "significant": None, "test": None}
+    tests = [{"key": key, "series": ["2025", "2023"], "scope": "bucket", "change_pt": 1.0, "p_value": None,
+              "significant": None, "test": None}
              for key, _, _ in PENETRATION]
-    distribution = {"key": "distribution", "scope": "distribution", "p_value": 0.01, "p_adjusted": 0.03,
+    distribution = {"key": "distribution", "series": ["2025", "2023"], "scope": "distribution", "p_value": 0.01,
+                    "p_adjusted": 0.03,
                     "significant": True, "test": "chi-square test"}
     return make_chart("penetration_yoy", "ordinal", PENETRATION,
                       [("2025", "2025", "2025年", "2025", 221, [60, 113, 38, 7, 3]),
@@ -160,13 +162,16 @@ def yoy_ordinal_chart() -> dict[str, Any]:
 
 
 def ref_2023_chart() -> dict[str, Any]:
-    return make_chart(
+    chart = make_chart(
         "nrr_2023", "ordinal",
         [("lt90", "90%未満", "Under 90%"), ("90_100", "90〜100%未満", "90% to under 100%"),
          ("ge100", "100%以上", "100% or more"), ("dk", "わからない", "Don't know")],
         [("saas_doing", "2023", "CSに取り組んでいるSaaS企業", "SaaS respondents practising CS", 120, [20, 60, 40, 30])],
         compare="ref_2023", wave="2023", excluded=("dk",),
         title=("売上継続率（白書2023）", "Net revenue retention (2023 edition)"))
+    # The chapter stage names the other wave's survey from its codebook.
+    chart["source"] = {"ja": "カスタマーサクセス白書2023", "en": "Customer Success White Paper 2023"}
+    return chart
 
 
 def suppressed_multi_chart() -> dict[str, Any]:
@@ -536,7 +541,7 @@ def test_yoy_draws_the_comparison_wave_first() -> None:
 
 def test_reference_charts_name_their_source(tmp_path: Path) -> None:
     texts = svg_texts(svg_bytes(ref_2023_chart(), "en", tmp_path))
-    assert "Source: Customer Success White Paper, 2023 edition" in texts
+    assert "Source: Customer Success White Paper 2023" in texts
     texts = svg_texts(svg_bytes(ref_2023_chart(), "ja", tmp_path))
     assert "出典：カスタマーサクセス白書2023" in texts
 
@@ -556,7 +561,8 @@ def test_a_filtered_run_states_its_filter(tmp_path: Path) -> None:
 
 def test_chart_notes_are_drawn_only_when_asked(tmp_path: Path) -> None:
     chart = multi_chart()
-    chart["notes"] = [{"ja": "設問文は2023年から変更されています。", "en": "The question was reworded after 2023."}]
+    chart["notes"] = [{"key": "crosswalk.note", "params": {}, "ja": "設問文は2023年から変更されています。",
+                       "en": "The question was reworded after 2023."}]
     assert "Note: The question was reworded after 2023." not in svg_texts(svg_bytes(chart, "en", tmp_path, "a"))
     assert "Note: The question was reworded after 2023." in svg_texts(svg_bytes(chart, "en", tmp_path, "b", notes=True))
 

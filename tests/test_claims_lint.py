@@ -130,9 +130,10 @@ def test_strict_turns_claims_into_an_error_naming_file_and_line(tmp_path: Path) 
 def test_the_editors_commentary_claims_only_what_the_tests_support() -> None:
     """The shipped commentary against the figures of the published report (computed here)."""
     from hakusho import config
-    from hakusho.analysis.chapter import compute_chapter, load_waves, report_tests
+    from hakusho.analysis.chapter import compute_chapter, report_tests
     from hakusho.analysis.spec import default_spec
     from hakusho.survey.crosswalk import load_crosswalk
+    from hakusho.survey.load import load_waves
     from hakusho.text.claims_lint import claims_in
     from hakusho.text.commentary import commentary_files
 

@@ -200,10 +200,10 @@ def test_out_never_thins_out_a_report_of_more_languages_or_formats(project):
     before = snapshot(project.parent, skip=(CACHE,))
     code, err = _cli(["build", "--format", "quarto", "--out", str(project / "report" / "2025")])
     message = one_line_error((code, err), 5)
-    assert "it holds html en, html ja, pdf en, pdf ja, which this build would not rebuild" in message
+    assert "it holds html en, html ja, pdf en, pdf ja, xlsx en, xlsx ja, which this build would not rebuild" in message
     assert "report/2025-saas-quarto" in message
     assert snapshot(project.parent, skip=(CACHE,)) == before
-    wider = build.build(replace(OPTS, formats=("html", "pdf", "quarto"), out=project / "report" / "2025"))
+    wider = build.build(replace(OPTS, formats=("html", "pdf", "xlsx", "quarto"), out=project / "report" / "2025"))
     assert (wider.target / "quarto" / "_quarto.yml").is_file() and (wider.target / "ja" / "index.html").is_file()
 
 

@@ -263,13 +263,13 @@ def test_every_broken_entry_is_located_with_what_was_expected() -> None:
         Problem("band (ordinal) cannot be compared with used (multi)", file="walk.yml", row=20,
                 expected="both multiple-answer, or both single / ordinal"),
         Problem("variables[3]: band is mapped twice", file="walk.yml", row=25, value="band",
-                expected="one entry per 2025 variable"),
+                expected="one entry per 2 variable"),  # the later codebook's wave
         Problem("band has no choice 'zz' in codebook 1", file="walk.yml", row=25, column="choices.zz", value="zz",
                 expected="one of low, mid, high, dk"),
         Problem("band has no choice 'qq' in codebook 2", file="walk.yml", row=25, column="choices.low", value="qq",
                 expected="one of low_mid, high, top, dk_new"),
         Problem("variables[4]: band is mapped twice", file="walk.yml", row=30, value="band",
-                expected="one entry per 2025 variable"),
+                expected="one entry per 2 variable"),  # the later codebook's wave
         Problem("band: 'high' comes after 'low' but maps to an earlier bucket", file="walk.yml", row=30,
                 column="choices.high", value="low_mid", expected="'high' or a later bucket"),
     ]

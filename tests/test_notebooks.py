@@ -27,11 +27,13 @@ compare_wave = "2023"      # empty string: no comparison
 segment = "saas"           # saas | non_saas | all
 filters = []               # list of [variable, operator, value] triples (declarative)
 allow_small_base = False
+lang = "ja"                # language of the labels and charts shown here ("ja" or "en")
 data_dir = ""              # empty: data/raw of the project, else a folder of <wave>/ raw folders
 codebook_dir = ""          # empty: data/codebook of the project
 output_dir = ""            # empty: report/jupyter/<chapter>/ (ignored by git), else a new folder"""
 DEFAULTS = {"chapter": None, "wave": '"2025"', "compare_wave": '"2023"', "segment": '"saas"', "filters": "[]",
-            "allow_small_base": "False", "data_dir": '""', "codebook_dir": '""', "output_dir": '""'}
+            "allow_small_base": "False",
+            "lang": '"ja"', "data_dir": '""', "codebook_dir": '""', "output_dir": '""'}
 
 
 def _path(chapter: str) -> Path:
@@ -142,7 +144,8 @@ def test_a_chapter_notebook_runs_with_papermill_and_writes_the_chapter(tmp_path:
     again = run_chapter("ch2", output_dir=tmp_path / "again")
     first = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
     assert first == sorted(p.relative_to(again.output_dir) for p in again.output_dir.rglob("*") if p.is_file())
-    assert len([p for p in first if p.suffix == ".svg"]) == 2 * len(default_spec().chapter("ch2").charts)
+    # both languages, each chart drawn for its slide and for a phone
+    assert len([p for p in first if p.suffix == ".svg"]) == 2 * 2 * len(default_spec().chapter("ch2").charts)
     for rel in first:
         assert (out / rel).read_bytes() == (again.output_dir / rel).read_bytes(), rel
 

@@ -171,3 +171,9 @@ def test_a_p_value_never_prints_across_the_level_its_flag_is_decided_on() -> Non
     for p in (0.0495, 0.04999, 0.049999, 0.05, 0.050001):
         printed = float(numbers.p_value(p, "en").removeprefix("p="))
         assert (printed < 0.05) == (p < 0.05), p
+
+def test_statistics_keep_their_decimals_and_a_true_minus() -> None:
+    assert numbers.decimal(3.14159, 3) == "3.142"
+    assert numbers.decimal(-1.234, 2) == "\u22121.23"
+    assert numbers.decimal(0.5, 0) == "0"
+    assert numbers.decimal(12.0, 1) == "12.0"

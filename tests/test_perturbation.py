@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from hakusho import config
 from hakusho.analysis import perturbation
-from hakusho.analysis.chapter import compute_chapter, load_waves
+from hakusho.analysis.chapter import compute_chapter
 from hakusho.analysis.perturbation import (
     KEY_RANGE,
     MAX_NOISE,
@@ -29,6 +29,7 @@ from hakusho.analysis.perturbation import (
     secret_path,
 )
 from hakusho.errors import BuildError
+from hakusho.survey.load import load_waves
 
 # The attack of the review: filter A, and A without the one contract employee (respondent R0405).
 FILTER_A = [["employees", ">=", 1000]]

@@ -131,7 +131,7 @@ def test_inline_svg_prefixes_ids_and_names_the_image() -> None:
     out = str(inline_svg(svg, "chart-x", 'A & "B" <c>'))
     assert out.startswith('<svg width="10pt"') and "<?xml" not in out and "made by hand" not in out
     assert 'id="chart-x-p1"' in out and 'url(#chart-x-p1)' in out and 'href="#chart-x-p1"' in out
-    assert 'id="chart-x-patch_1"' in out
+    assert 'id="chart-x-patch_1"' not in out and '<g clip-path="url(#chart-x-p1)">' in out  # ids nothing points to go
     assert '<title id="chart-x-title">A &amp; &#34;B&#34; &lt;c&gt;</title>' in out
 
 
@@ -170,3 +170,26 @@ def test_the_methodology_states_sampling_tests_adjustments_perturbation_and_thre
         section = html[html.index('id="methodology"'):html.index('id="colophon"')]
         text = "".join(parse(section).text)
         assert [words for words in METHODOLOGY_STATES[lang] if words not in text] == [], lang
+
+def test_font_subsets_are_cut_once_per_text_and_kept_by_content(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from hakusho import config
+    from hakusho.render import page
+
+    cut: list[str] = []
+    original = page._subset
+
+    def counting(path: Path, chars: str) -> bytes:
+        cut.append(path.name)
+        return original(path, chars)
+
+    monkeypatch.setattr(page, "_subset", counting)
+    monkeypatch.delenv(config.CACHE_ENV, raising=False)
+    plain = page.font_face_css("顧客の成功 Customer success")
+    assert len(cut) == 3
+    monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
+    assert page.font_face_css("顧客の成功 Customer success") == plain  # cut again, then kept
+    assert page.font_face_css("Customer success 顧客の成功") == plain  # the same characters
+    assert len(cut) == 6
+    assert page.font_face_css("顧客の成功 Customer success!") != plain
+    assert len(cut) == 9

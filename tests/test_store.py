@@ -104,15 +104,15 @@ def test_a_damaged_entry_is_a_miss(tmp_path: Path, damage: str) -> None:
 
 
 def test_no_store_is_written_without_being_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(config.WAVE_STORE_ENV, raising=False)
+    monkeypatch.delenv(config.CACHE_ENV, raising=False)
     folder = tmp_path / "2025"
     write_bytes(folder, csv_text().encode("utf-8"))
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     load_wave("2025", raw_path=folder, codebook=codebook())
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
-    monkeypatch.setenv(config.WAVE_STORE_ENV, str(tmp_path / "from-env"))
+    monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
     load_wave("2025", raw_path=folder, codebook=codebook())
-    assert len(entries(tmp_path / "from-env")) == 1
+    assert len(entries(tmp_path / "cache" / "waves")) == 1
 
 
 def test_the_export_is_never_modified(tmp_path: Path) -> None:

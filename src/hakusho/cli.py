@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from hakusho.config import display_path
 from hakusho.errors import HakushoError
 
 app = typer.Typer(
@@ -134,6 +135,109 @@ def synthesize_command(
     typer.echo(f"wrote {path.name} to {path.parent} (wave {wave}, scale {scale})")
 
 
+# ---------------------------------------------------------------------------- editions and crosswalks
+
+edition_app = typer.Typer(help="Editions of the report: start next year's, record a released one.",
+                          no_args_is_help=True)
+app.add_typer(edition_app, name="edition")
+
+_STATUS = {
+    "identical": "compared (identical in both codebooks)",
+    "mapped": "compared through the crosswalk file",
+    "excluded": "not compared (excluded in the crosswalk file)",
+    "changed": "NOT compared: choices changed, not in the crosswalk file",
+    "new": "new: not asked in the earlier wave",
+    "gone": "gone: not asked in the later wave",
+}
+
+
+@app.command("crosswalk")
+def crosswalk_command(
+    earlier: Annotated[str, typer.Argument(help="The earlier wave, e.g. 2025.")],
+    later: Annotated[str, typer.Argument(help="The later wave, e.g. 2026.")],
+    write: bool = typer.Option(False, "--write", help="Write the draft crosswalk file for the editor to finish "
+                               "(data/codebook/crosswalk/EARLIER-LATER.yml; never replaces one)."),
+) -> None:
+    """What two waves have in common: which questions are compared, which changed, which are new."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hakusho import config
+    from hakusho.errors import BuildError
+    from hakusho.survey.codebook import load_codebook
+    from hakusho.survey.crosswalk import compare_codebooks, crosswalk_path, draft_text, load_crosswalk
+
+    book_from, book_to = load_codebook(earlier), load_codebook(later)
+    path = crosswalk_path(earlier, later)
+    listed = load_crosswalk(path) if path.is_file() else None
+    comparison = compare_codebooks(book_from, book_to, listed)
+    table = Table(title=f"crosswalk {earlier} → {later}", title_justify="left")
+    for column in ("question", "status", "text"):
+        table.add_column(column)
+    for var, status in comparison.rows():
+        book = book_from if status == "gone" else book_to
+        table.add_row(var, _STATUS[status], book.by_id[var].label("en"))
+    Console(width=160).print(table)
+    counts = ", ".join(f"{len(getattr(comparison, k))} {k}" for k in _STATUS)
+    typer.echo(f"{counts}; file: {path.relative_to(config.PROJECT_ROOT) if listed else 'none'}")
+    if write:
+        if path.exists():
+            raise BuildError(f"{path.name} exists: edit it (hakusho never replaces it)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8", newline="\n") as fh:
+            fh.write(draft_text(book_from, book_to, comparison))
+        typer.echo(f"wrote {path.relative_to(config.PROJECT_ROOT)}: map or exclude each changed question there")
+
+
+@edition_app.command("new")
+def edition_new_command(
+    wave: Annotated[str, typer.Argument(help="The new edition's wave, e.g. 2026.")],
+    source: str = typer.Option(..., "--from", help="The edition to start from, e.g. 2025."),
+) -> None:
+    """Start an edition as a copy of another: codebook copy, content contract, commentary stubs,
+    crosswalk; then list what is left to do. Never replaces a file."""
+    from hakusho.edition import _rel, new_edition
+
+    made = new_edition(wave, source)
+    for path in made.written:
+        typer.echo(f"wrote {_rel(path)}")
+    for path in made.kept:
+        typer.echo(f"kept {_rel(path)} (already there)")
+    typer.echo(f"\nstill to do for the {wave} edition:")
+    for item in made.todo:
+        typer.echo(f"  - {item}")
+
+
+@edition_app.command("release")
+def edition_release_command(
+    wave: Annotated[str, typer.Argument(help="The edition, e.g. 2025.")],
+    report: Annotated[Path | None, typer.Option("--report", help="The built report (default: report/<wave>/).")] = None,
+    update: bool = typer.Option(False, "--update", help="Replace the record of an edition released before "
+                                "(a deliberate, reviewed step)."),
+) -> None:
+    """Record a released edition's figures in the project; later changes that move one are named."""
+    from hakusho.edition import _rel, release
+
+    typer.echo(f"recorded the figures of edition {wave} in {_rel(release(wave, report, update=update))}")
+
+
+@edition_app.command("check")
+def edition_check_command(
+    wave: Annotated[str, typer.Argument(help="A released edition, e.g. 2025.")],
+    report: Annotated[Path | None, typer.Argument(help="The built report (default: report/<wave>/).")] = None,
+) -> None:
+    """Compare a build of a released edition with its record; exit 1 naming every moved figure."""
+    from hakusho import config
+    from hakusho.edition import moved_figures
+    from hakusho.text import figure_diff
+
+    moved = moved_figures(wave, report or config.REPORT_DIR / wave)
+    if moved:
+        typer.echo(figure_diff.format_changes(moved, "text").rstrip("\n"))
+        raise SystemExit(1)
+    typer.echo(f"edition {wave}: every released figure is as recorded")
+
+
 # ---------------------------------------------------------------------------- build, verify, notebook
 
 _FILTER_HELP = ("Keep only respondents meeting VAR OP VALUE (three arguments, e.g. --filter employees '>=' 1000; "
@@ -165,7 +269,7 @@ def _build_options(wave: str | None, compare: str | None, segment: str, filters:
     from hakusho.pipeline.options import BuildOptions, parse_filters
 
     wave = wave or config.DEFAULT_WAVE
-    compare = config.DEFAULT_COMPARE_WAVE if compare is None else compare
+    compare = config.current_project().compare_for(wave) if compare is None else compare
     return BuildOptions(
         wave=wave, compare_wave="" if compare.lower() in ("", "none") else compare, segment=segment,
         filters=parse_filters(filters, wave=wave), allow_small_base=allow_small_base, data_dir=data_dir, **rest)
@@ -177,7 +281,8 @@ def build_command(
     wave: str | None = typer.Option(None, "--wave", help="Survey wave the report is about (default: the "
                                     "project's edition, hakusho.toml's wave)."),
     compare: str | None = typer.Option(None, "--compare", help="Wave to compare with (year-over-year charts; "
-                                       "default: hakusho.toml's compare); 'none' for no comparison."),
+                                       "default: hakusho.toml's compare for its edition, else the wave before); "
+                                       "'none' for no comparison."),
     segment: str = typer.Option("saas", "--segment", help="saas (the SaaS report), non_saas, or all (the "
                                 "integrated report, both segments side by side)."),
     chapters: str | None = typer.Option(None, "--chapters", help="Chapters to build, e.g. ch1,ch4 (default: all)."),
@@ -208,7 +313,7 @@ def build_command(
     publish atomically. Only what changed since the last build is redone."""
     from hakusho import config
     from hakusho.i18n import LANGS
-    from hakusho.pipeline import build, publish
+    from hakusho.pipeline import build
     from hakusho.pipeline.options import FORMATS, split_list
     from hakusho.pipeline.progress import make_reporter
 
@@ -221,7 +326,7 @@ def build_command(
         engine=engine, out=out, force=force,
         jobs=jobs, reuse_kernels=not fresh_kernels, strict=strict)
     result = build.build(options, reporter=make_reporter(quiet=quiet))
-    where = publish.display(result.target)
+    where = display_path(result.target)
     if result.up_to_date:
         typer.echo(f"{where} is up to date ({result.seconds:.2f} s)")
         return
@@ -239,7 +344,6 @@ def verify_command(
 ) -> None:
     """Rebuild a report from scratch in a temporary folder and compare it byte for byte; exits
     non-zero listing every file that differs."""
-    from hakusho.pipeline import publish
     from hakusho.pipeline.progress import make_reporter
     from hakusho.pipeline.verify import verify, verify_error
 
@@ -248,7 +352,7 @@ def verify_command(
         raise verify_error(result)
     for line in result.changed_inputs:
         typer.echo(f"note: {line}", err=True)
-    typer.echo(f"{publish.display(result.folder)}: all {result.files} files identical to a fresh rebuild")
+    typer.echo(f"{display_path(result.folder)}: all {result.files} files identical to a fresh rebuild")
 
 
 @app.command("notebook", context_settings=_EXTRA_ARGS)
@@ -265,18 +369,54 @@ def notebook_command(
     allow_small_base: bool = typer.Option(False, "--allow-small-base", help="Run even when a filter leaves "
                                           "fewer than 30 respondents."),
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder holding <wave>/ raw exports.")] = None,
+    lang: str = typer.Option("ja", "--lang", help="Language of the labels and charts the notebook shows (ja or "
+                             "en); its charts are drawn in that language only."),
     force: bool = typer.Option(False, "--force", help="Execute even when the cache holds this run."),
     quiet: bool = typer.Option(False, "--quiet", help="Plain log lines instead of the live progress display."),
 ) -> None:
     """Execute one chapter notebook (with filters) and write it, outputs included, for opening in
     Jupyter."""
-    from hakusho.pipeline import build, publish
+    from hakusho.i18n import LANGS
+    from hakusho.pipeline import build
+    from hakusho.pipeline.options import split_list
     from hakusho.pipeline.progress import make_reporter
 
     options = _build_options(wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
-                             force=force)
+                             force=force, langs=split_list(lang, valid=LANGS, what="language")[:1] or LANGS[:1])
     path = build.chapter_notebook(options, chapter, out, reporter=make_reporter(quiet=quiet))
-    typer.echo(f"wrote {publish.display(path)}")
+    typer.echo(f"wrote {display_path(path)}")
+
+
+@app.command("preview", context_settings=_EXTRA_ARGS)
+def preview_command(
+    ctx: typer.Context,
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free one)."),
+    lang: str | None = typer.Option(None, "--lang", help="Languages: ja, en or ja,en (default: hakusho.toml's "
+                                    "languages)."),
+    fmt: str = typer.Option("html", "--format", help="Outputs besides the pages: html,pdf adds the PDF decks."),
+    wave: str | None = typer.Option(None, "--wave", help="Survey wave (default: the project's edition)."),
+    compare: str | None = typer.Option(None, "--compare", help="Wave to compare with (default: the project's); "
+                                       "'none' for no comparison."),
+    segment: str = typer.Option("saas", "--segment", help="saas, non_saas or all."),
+    filter_: Annotated[list[str] | None, typer.Option("--filter", metavar="VAR OP VALUE", help=_FILTER_HELP)] = None,
+    allow_small_base: bool = typer.Option(False, "--allow-small-base", help="Build even when a filter leaves "
+                                          "fewer than 30 respondents."),
+    jobs: int = typer.Option(0, "--jobs", min=0, help="Kernels kept warm (default: one per CPU core)."),
+) -> None:
+    """Serve the report on 127.0.0.1 and rebuild it whenever its inputs change; the open page
+    reloads by itself. Nothing is written outside the build cache. Ctrl-C stops."""
+    from hakusho import config
+    from hakusho.i18n import LANGS
+    from hakusho.pipeline.options import FORMATS, split_list
+    from hakusho.pipeline.preview import preview
+
+    project = config.current_project()
+    options = _build_options(
+        wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, None,
+        langs=split_list(lang or ",".join(project.languages), valid=LANGS, what="language"),
+        formats=tuple(f for f in split_list(fmt, valid=FORMATS, what="format") if f in ("html", "pdf")) or ("html",),
+        jobs=jobs)
+    preview(options, port=port, log=lambda line: typer.echo(line, err=True))
 
 
 @app.command("validate")
@@ -331,9 +471,7 @@ def _run(argv: list[str] | None) -> int:
     except OSError as exc:  # a full disk, a vanished folder… that no stage turned into a message
         if _state["debug"]:
             raise
-        from hakusho.pipeline.publish import display
-
-        where = f" ({display(exc.filename)})" if exc.filename else ""
+        where = f" ({display_path(exc.filename)})" if exc.filename else ""
         print(f"error: {exc.strerror or type(exc).__name__}{where}", file=sys.stderr)
         return 1
     except Exception as exc:

@@ -13,8 +13,8 @@ Names:
   (as ``hakusho.toml`` places them);
 * ``NOTEBOOKS_DIR``, ``TEMPLATES_DIR`` — the project's folders of its own notebooks and templates
   (each file there replaces the packaged default of the same name);
-* ``SPEC_PATH`` — the chapter spec a build reads (the project's ``spec/chapters.yml`` or the
-  package's);
+* ``SPEC_PATH`` — the chapter spec of the default edition (its own ``chapters.yml``, else the
+  project's ``spec/chapters.yml``, else the package's; :func:`edition_file` for another edition);
 * ``DEFAULT_WAVE``, ``DEFAULT_COMPARE_WAVE`` — the edition built by default and what it is
   compared with;
 * ``PACKAGE_DIR``, ``RESOURCES_DIR`` — the installed package and its resources.
@@ -22,6 +22,7 @@ Names:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +39,8 @@ _COMPUTED: dict[str, Callable[[_project.Project], Any]] = {
     "RAW_DIR": lambda p: p.raw_dir,
     "CODEBOOK_DIR": lambda p: p.codebook_dir,
     "CROSSWALK_DIR": lambda p: p.crosswalk_dir,
-    "CROSSWALK_PATH": lambda p: p.codebook_dir / "crosswalk.yml",
+    # The crosswalk of the default edition and its comparison wave (one file per pair of waves).
+    "CROSSWALK_PATH": lambda p: p.crosswalk_dir / f"{p.compare_wave}-{p.wave}.yml",
     "SYNTHETIC_DIR": lambda p: p.synthetic_dir,
     "COMMENTARY_DIR": lambda p: p.commentary_dir,  # editors' text, one folder per wave
     "EDITIONS_DIR": lambda p: p.editions_dir,
@@ -48,7 +50,7 @@ _COMPUTED: dict[str, Callable[[_project.Project], Any]] = {
     # What a chapter notebook writes when run by hand in Jupyter with its default parameters:
     # under the report folder, which git ignores, never next to the notebooks.
     "JUPYTER_OUTPUT_DIR": lambda p: p.report_dir / "jupyter",
-    "SPEC_PATH": lambda p: p.resource("spec/chapters.yml"),
+    "SPEC_PATH": lambda p: p.edition_file("chapters.yml"),
     "DEFAULT_WAVE": lambda p: p.wave,
     "DEFAULT_COMPARE_WAVE": lambda p: p.compare_wave,
 }
@@ -69,15 +71,30 @@ def current_project() -> _project.Project:
     return _project.current()
 
 
-# Set by a build (for itself and its notebook kernels) to the folder of its cache where typed
-# waves are kept between processes (:mod:`hakusho.survey.store`); unset, nothing is stored.
-WAVE_STORE_ENV = "HAKUSHO_WAVE_STORE"
+# Set by a build, for itself, its notebook kernels and its renderers, to its cache folder: typed
+# waves (:mod:`hakusho.survey.store`), drawn charts and font subsets
+# (:mod:`hakusho.content_store`) are kept there between processes. Unset, nothing is kept.
+CACHE_ENV = "HAKUSHO_CACHE"
 
 
-def wave_store_dir() -> Path | None:
-    """Where typed waves are stored for this process, if anywhere."""
-    value = os.environ.get(WAVE_STORE_ENV, "").strip()
-    return Path(value) if value else None
+# Set by a build for its notebook kernels: the languages the report shows, in which chapters draw
+# their charts (a chart in another language is drawn when something asks for it). Unset: all.
+CHART_LANGS_ENV = "HAKUSHO_CHART_LANGS"
+
+
+def chart_langs() -> tuple[str, ...]:
+    """The languages chapters draw their charts in, for this process."""
+    from hakusho.i18n import LANGS
+
+    asked = {lang.strip() for lang in os.environ.get(CHART_LANGS_ENV, "").split(",") if lang.strip()}
+    return tuple(lang for lang in LANGS if lang in asked) or LANGS
+
+
+def shared_cache(kind: str) -> Path | None:
+    """``<cache>/<kind>`` of the build this process works for (``waves``, ``charts``, ``fonts``),
+    or None when no build set one."""
+    value = os.environ.get(CACHE_ENV, "").strip()
+    return Path(value) / kind if value else None
 
 
 def raw_wave_dir(wave: str) -> Path:
@@ -96,9 +113,36 @@ def resource(rel: str) -> Path:
     return _project.resource(rel)
 
 
+def edition_file(name: str, wave: str | None = None) -> Path:
+    """A file of an edition's content contract (``chapters.yml``, ``headlines.yml``,
+    ``crosses.yml``): the edition's own, else the project's spec, else the package's."""
+    return _project.edition_file(name, wave)
+
+
 def search_path(folder: str) -> list[Path]:
     """Folders holding ``folder``'s files (``templates/html``), the project's first."""
     try:
         return _project.current().search_path(folder)
     except _project.NoProjectError:
         return [_project.default_path(folder)]
+
+
+def display_path(path: Path | str) -> str:
+    """A path as a person reads it in a message: as given when relative; else relative to the
+    working folder when inside it, or to the project; else its last two parts (folder and file),
+    never a machine path. Links are not followed, so a link and what it leads to read apart."""
+    path = Path(path)
+    if not path.is_absolute():
+        return path.as_posix()
+    absolute = Path(os.path.abspath(path))
+    bases = []
+    with contextlib.suppress(OSError):  # the working folder itself may have been removed
+        bases.append(Path(os.getcwd()))
+    with contextlib.suppress(_project.ProjectError):  # outside any project
+        bases.append(_project.current().root)
+    for base in bases:
+        if absolute == base:
+            return "."
+        if base in absolute.parents:
+            return absolute.relative_to(base).as_posix()
+    return "/".join(absolute.parts[1:][-2:]) or absolute.name

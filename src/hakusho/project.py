@@ -121,6 +121,14 @@ class Project:
         """The default comparison wave (the first of ``compare``), "" for none."""
         return self.compare[0] if self.compare else ""
 
+    def compare_for(self, wave: str) -> str:
+        """What an edition is compared with by default: hakusho.toml's ``compare`` for the
+        project's edition, else the latest earlier wave with a codebook ("" when none)."""
+        if wave == self.wave:
+            return self.compare_wave
+        earlier = sorted(p.stem for p in self.codebook_dir.glob("*.yml") if WAVE.match(p.stem) and p.stem < wave)
+        return earlier[-1] if earlier else ""
+
     def codebook_path(self, wave: str) -> Path:
         return self.codebook_dir / f"{wave}.yml"
 
@@ -145,6 +153,13 @@ class Project:
         raise ProjectError(f"no file {rel} in the project nor among hakusho's defaults",
                            [Problem("missing", file=rel, expected=f"a file in {self.root.name}/{rel} "
                                     "or a complete hakusho installation")])
+
+    def edition_file(self, name: str, wave: str | None = None) -> Path:
+        """A file of an edition's content contract (``chapters.yml``, ``headlines.yml``,
+        ``crosses.yml``): the edition's own in ``<editions>/<wave>/`` when it has one, else the
+        project's ``spec/<name>``, else the package's."""
+        own = self.edition_dir(wave or self.wave) / name
+        return own if own.is_file() else self.resource(f"spec/{name}")
 
     def search_path(self, folder: str) -> list[Path]:
         """Folders to look up ``folder``'s files in, the project's first (for template loaders)."""
@@ -330,6 +345,14 @@ def resource(rel: str) -> Path:
         return current().resource(rel)
     except NoProjectError:
         return default_path(rel)
+
+
+def edition_file(name: str, wave: str | None = None) -> Path:
+    """:meth:`Project.edition_file` of the current project; the package's file outside any."""
+    try:
+        return current().edition_file(name, wave)
+    except NoProjectError:
+        return default_path(f"spec/{name}")
 
 
 def use(root: Path) -> Project:

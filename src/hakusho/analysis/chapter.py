@@ -1,7 +1,7 @@
 """A chapter's result: every chart of one part of the report, computed from the raw data.
 
 ``compute_chapter`` is pure: surveys in, a frozen :class:`ChapterResult` out (the chapter.json
-document, the tidy table behind each chart, the figure registry). ``write_chapter`` writes it as
+document, the tidy table behind each chart, the figure registry). Its ``write`` writes it as
 the contract lays out (chapter.json, figures.json, tables/*.csv, charts/*.{ja,en}.svg), byte for
 byte the same on every run. ``run_chapter`` is the one call a chapter notebook makes.
 
@@ -66,7 +66,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -78,13 +78,14 @@ from hakusho.analysis.disclosure import base_notes, chart_disclosure, note, supp
 from hakusho.analysis.figures import chapter_figures
 from hakusho.analysis.perturbation import AUTO, Protection, ids, run_protection
 from hakusho.analysis.population import filter_compare, filter_report, segment_counts
-from hakusho.analysis.series import ChapterContext, Series, bilingual, empty_series_note, plan_chart
+from hakusho.analysis.result import PartResult, freeze, one_decimal, tidy_csv
+from hakusho.analysis.series import ChapterContext, Series, bilingual, edition_name, empty_series_note, plan_chart
 from hakusho.analysis.spec import Chart, Spec, default_spec
 from hakusho.analysis.tabulate import group_shares, median_by_series, one_series, ranking, stack_series
-from hakusho.build_folder import plain, write_json, write_text
+from hakusho.build_folder import CHAPTER_DOC, chart_files, table_file
 from hakusho.errors import HakushoError
-from hakusho.i18n import LANGS
-from hakusho.survey.codebook import Codebook, load_codebook
+from hakusho.i18n import LANGS, Translator
+from hakusho.survey.load import load_series, split_waves
 from hakusho.survey.wave import Survey
 
 CSV_COLUMNS = ["chart_id", "wave", "population", "series", "filter", "choice_code", "choice_key",
@@ -93,80 +94,60 @@ CSV_COLUMNS = ["chart_id", "wave", "population", "series", "filter", "choice_cod
 
 
 @dataclass(frozen=True)
-class ChapterResult:
+class ChapterResult(PartResult):
     """One chapter, computed: what chapter.json, figures.json and the tables hold.
 
-    ``chapter`` is the chapter.json document; ``tables`` the tidy table behind each chart
-    (CSV_COLUMNS, in file order); ``figures`` the registry. ``output_dir`` is set once the
-    result has been written, so a notebook can show the SVGs it produced.
+    ``document`` (also ``chapter``) is the chapter.json document; ``tables`` the tidy table
+    behind each chart (CSV_COLUMNS, in file order); ``figures`` the registry.
     """
 
-    chapter: Mapping[str, Any]
-    tables: Mapping[str, pd.DataFrame]
-    figures: Mapping[str, Any]
-    output_dir: Path | None = field(default=None, compare=False)
+    kind: ClassVar[str] = "chapter"
+    svg_kind: ClassVar[str] = "chart"
+    document_name: ClassVar[str] = CHAPTER_DOC
+    item_name: ClassVar[str] = "chart"
 
     @property
-    def id(self) -> str:
-        return str(self.chapter["chapter"])
+    def chapter(self) -> Mapping[str, Any]:
+        return self.document
 
     @property
     def slides(self) -> list[Mapping[str, Any]]:
-        return list(self.chapter["slides"])
+        return list(self.document["slides"])
 
     @property
     def chart_ids(self) -> list[str]:
-        return [c["id"] for s in self.slides for c in s["charts"]]
+        return self.item_ids()
+
+    def items(self) -> list[Mapping[str, Any]]:
+        return [c for s in self.slides for c in s["charts"]]
 
     def chart(self, chart_id: str) -> Mapping[str, Any]:
-        for slide in self.slides:
-            for chart in slide["charts"]:
-                if chart["id"] == chart_id:
-                    return chart
-        raise KeyError(f"chapter {self.id} has no chart '{chart_id}' (charts: {', '.join(self.chart_ids)})")
-
-    def table(self, chart_id: str) -> pd.DataFrame:
-        """The tidy table behind a chart (as written to tables/<chart_id>.csv)."""
-        return self.tables[chart_id].copy()
+        return self.item(chart_id)
 
     def view(self, chart_id: str, lang: str = "ja") -> pd.DataFrame:
         """The chart's numbers for people: one row per choice, n and % per series."""
         table = self.tables[chart_id].drop(columns=["chart_id", "wave", "population", "filter"])
         return side_by_side(table, lang=lang)
 
-    def summary(self, lang: str = "ja") -> pd.DataFrame:
-        """What this run covers, for the top of a notebook: waves, segment, filter, respondents."""
-        doc = self.chapter
-        rows = [("chapter", doc["title"][lang]), ("wave", doc["wave"]), ("compare_wave", doc["compare_wave"] or "-"),
-                ("segment", doc["segment"]), ("filter", doc["filter_label"][lang] or "-"),
-                ("n_total", doc["n_total"]), ("n_segment", doc["n_segment"]), ("counts", doc["counts"])]
-        return pd.DataFrame(rows, columns=["", self.id]).set_index("")
-
     def show(self, chart_id: str, lang: str = "ja") -> list[Any]:
-        """What a notebook displays for one chart: its numbers and its SVG in ``lang``.
-
-        A chart this run leaves out (a chart of the comparison wave when there is none) shows a
-        line saying so instead of failing the notebook; a chart with nobody in its base shows its
-        numbers and the line saying so, as it has no drawing.
-        """
-        from IPython.display import SVG, Markdown
-
-        from hakusho.i18n import Translator
-
+        """What a notebook displays for one chart (see :meth:`PartResult.show`). A chart this run
+        leaves out (a chart of the comparison wave when there is none) shows a line saying so
+        instead of failing the notebook."""
         if chart_id not in self.chart_ids:
-            return [Markdown("*" + Translator(lang, "notes")("notebook.left_out", chart=chart_id) + "*")]
-        if self.chart(chart_id)["svg"] is None:
-            return [self.view(chart_id, lang), Markdown("*" + Translator(lang, "notes")("note.empty_base") + "*")]
-        return [self.view(chart_id, lang), SVG(filename=str(self.svg_path(chart_id, lang)))]
+            from IPython.display import Markdown
 
-    def svg_path(self, chart_id: str, lang: str = "ja") -> Path:
-        """Where the chart's SVG in ``lang`` was written (after :func:`write_chapter`)."""
-        if self.output_dir is None:
-            raise FileNotFoundError("the chapter has not been written yet; call write_chapter first")
-        svg = self.chart(chart_id)["svg"]
-        if svg is None:
-            raise FileNotFoundError(f"chart {chart_id} has nobody in its base and no drawing")
-        return self.output_dir / svg[lang]
+            return [Markdown("*" + Translator(lang, "notes")("notebook.left_out", chart=chart_id) + "*")]
+        return super().show(chart_id, lang)
+
+    def csv_text(self, table: pd.DataFrame) -> str:
+        return csv_text(table)
+
+    def drawing_options(self, chart_id: str, lang: str) -> dict[str, Any]:
+        """Full width for a chart alone on its slide; a filtered run prints its filter, in the
+        chart's language, under every chart."""
+        doc = self.document
+        slide = next(s for s in self.slides if any(c["id"] == chart_id for c in s["charts"]))
+        return {"size": chart_size(slide), "filter_text": doc["filter_label"][lang] if doc["filter_text"] else None}
 
 
 # ------------------------------------------------------------------------------ one chart
@@ -216,6 +197,19 @@ class ComputedChart(NamedTuple):
     table: pd.DataFrame
     tests: ChartTests | None
     test_notes: Callable[[ChartTests], list[dict[str, Any]]]
+    steps: tuple[tuple[tuple[str, str], ChartTests], ...] = ()  # a series across waves: (newer, older), tests
+
+    def families(self) -> dict[str, ChartTests]:
+        """The chart's families of tests as the report adjusts them: the chart's own, and one per
+        further step of a series across waves."""
+        out = {} if self.tests is None else {self.chart["id"]: self.tests}
+        out.update({t.family: t for _, t in self.steps})
+        return out
+
+
+def step_family(chart_id: str, older: str) -> str:
+    """The family id of a further step's tests (the step from ``older`` to the next wave)."""
+    return f"{chart_id}@{older}"
 
 
 def compute_chart(chart: Chart, ctx: ChapterContext) -> ComputedChart:
@@ -254,14 +248,19 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> ComputedChart:
     ids = [s.id for s in series]
     pair = plan.test_pair if plan.test_pair and all(p in ids for p in plan.test_pair) else None
     tests: ChartTests | None = None
+    in_base_keys = [c.key for c in question.choices if c.in_base]
     if pair is not None:
-        in_base_keys = [c.key for c in question.choices if c.in_base]
         strata = strata_tables(chart, ctx, series, pair) if plan.test_kind == "segments" else None
         tests = series_tests(raw, answer=chart.answer, first=pair[0], second=pair[1], keys=in_base_keys,
                              strata=strata, family=chart.id)
         for entry in tests.choices:
             if entry["key"] in plan.comparability:
                 entry["crosswalk"] = plan.comparability[entry["key"]]
+    # A series across waves: every further step between consecutive waves is tested on its own,
+    # a family of its own in the report's adjustment.
+    steps = tuple(((newer, older), series_tests(raw, answer=chart.answer, first=newer, second=older,
+                                                keys=in_base_keys, family=step_family(chart.id, older)))
+                  for newer, older in plan.steps if newer in ids and older in ids)
 
     notes: list[dict[str, Any]] = []
     if chart.answer == "multi":
@@ -299,7 +298,7 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> ComputedChart:
     groups = group_shares(shown, {g.id: g.keys for g in chart.groups}) if chart.groups else {}
     chart_dict = {
         "id": chart.id,
-        "title": bilingual(chart.title),
+        "title": _chart_title(chart, ctx),
         "answer": chart.answer,
         "compare": plan.compare,
         "wave": first.wave,
@@ -316,17 +315,35 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> ComputedChart:
         "groups": groups,
         "tests": tests.choices if tests is not None else None,
         "distribution_test": tests.distribution if tests is not None else None,
-        "table": f"tables/{chart.id}.csv",
-        "svg": None if empty else {lang: f"charts/{chart.id}.{lang}.svg" for lang in LANGS},
+        "table": table_file(chart.id),
+        "svg": None if empty else chart_files(chart.id, LANGS),
+        "svg_phone": None if empty else chart_files(chart.id, LANGS, phone=True),  # for narrow screens
         "notes": notes,
     }
+    if steps:
+        chart_dict["steps"] = [{"pair": list(pair_), "tests": t.choices, "distribution_test": t.distribution}
+                               for pair_, t in steps]
+    if chart.wave == "compare" and ctx.compare is not None:  # named from its codebook, never typed
+        chart_dict["source"] = bilingual(ctx.compare.survey.codebook.survey.title)
     counts = "perturbed" if ctx.protection is not None else "exact"
     labels = {c.key: {"ja": c.ja, "en": c.en} for c in question.choices}
 
     def test_notes(final: ChartTests) -> list[dict[str, Any]]:
         return describe_tests(plan.test_kind, chart.answer, pair, final, labels) if pair is not None else []
 
-    return ComputedChart(chart_dict, _tidy(chart.id, series, shown, levels, counts), tests, test_notes)
+    return ComputedChart(chart_dict, _tidy(chart.id, series, shown, levels, counts), tests, test_notes, steps)
+
+
+def _chart_title(chart: Chart, ctx: ChapterContext) -> dict[str, str]:
+    """The spec's title; a chart drawn from the comparison wave adds that wave's edition name."""
+    title = bilingual(chart.title)
+    if chart.wave != "compare" or ctx.compare is None:
+        return title
+    from hakusho.i18n import Translator
+
+    edition = edition_name(ctx.compare.survey)
+    return {lang: Translator(lang, "charts")("title.reference", title=title[lang], edition=edition[lang])
+            for lang in LANGS}
 
 
 # ------------------------------------------------------------------------------ the chapter
@@ -334,15 +351,22 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> ComputedChart:
 
 def _context(survey: Survey, compare_survey: Survey | None, *, segment: str, filters: Sequence[Any],
              allow_small_base: bool, crosswalk: Any, spec: Spec, protection: Protection | str | None,
-             yoy: bool) -> tuple[ChapterContext, Any, int, int]:
+             yoy: bool, earlier: Sequence[Survey] = (),
+             steps: Sequence[Any] | None = None) -> tuple[ChapterContext, Any, int, int]:
     """The chapter's context: the filtered waves, the crosswalk and how counts are protected, and
     the respondents left (perturbed in a researcher's run, as every count is)."""
     people = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
     compare, unfiltered_vars = filter_compare(compare_survey, people.conditions)
     if compare is not None and crosswalk is None and yoy:
-        from hakusho.survey.crosswalk import load_crosswalk
+        from hakusho.survey.crosswalk import crosswalk_between
 
-        crosswalk = load_crosswalk()
+        crosswalk = crosswalk_between(compare_survey.codebook, survey.codebook)
+    older = [filter_compare(s, people.conditions)[0] for s in earlier] if compare is not None else []
+    if older and steps is None:
+        from hakusho.survey.crosswalk import crosswalk_between
+
+        newer = [compare_survey, *earlier][:len(earlier)]
+        steps = [crosswalk_between(o.codebook, n.codebook) for o, n in zip(earlier, newer, strict=True)]
     guard = run_protection(spec, segment, bool(people.conditions), protection)
     n_total, n_segment = people.n_total, people.n_segment
     if guard is not None:
@@ -352,7 +376,8 @@ def _context(survey: Survey, compare_survey: Survey | None, *, segment: str, fil
         n_total = guard.count(survey.wave, ids(everyone), ids(everyone))
         n_segment = guard.count(survey.wave, ids(in_segment), ids(everyone))
     ctx = ChapterContext(spec, segment, people.report, compare, tuple(unfiltered_vars), crosswalk, people.text,
-                         people.label, segment_counts([survey, compare_survey], spec), guard)
+                         people.label, segment_counts([survey, compare_survey, *earlier], spec), protection=guard,
+                         earlier=tuple(w for w in older if w is not None), steps=tuple(steps or ()))
     return ctx, people, n_total, n_segment
 
 
@@ -363,23 +388,25 @@ def _tested(chart: Chart, ctx: ChapterContext) -> bool:
 
 def report_tests(survey: Survey, compare_survey: Survey | None = None, *, segment: str = "saas",
                  filters: Sequence[Any] = (), allow_small_base: bool = False, crosswalk: Any = None,
-                 spec: Spec | None = None, protection: Protection | str | None = AUTO) -> ReportTests:
+                 spec: Spec | None = None, protection: Protection | str | None = AUTO,
+                 earlier: Sequence[Survey] = (), steps: Sequence[Any] | None = None) -> ReportTests:
     """The raw p-values of every test of the report a chapter belongs to (every chapter of the
     spec, under the same segment and filters): the family Benjamini–Hochberg adjusts across.
 
     Returns the plain tests and the route-stratified ones, by chart and key. Computed once per
     process for the same data and options (the notebooks of a build share warm kernels).
     """
-    spec = spec or default_spec()
+    spec = spec or default_spec(survey.wave)
     key = (_fingerprint(survey), _fingerprint(compare_survey), segment, repr([repr(f) for f in filters]),
            allow_small_base, _model_digest(spec), _model_digest(crosswalk),
-           protection.fingerprint if isinstance(protection, Protection) else protection)
+           protection.fingerprint if isinstance(protection, Protection) else protection,
+           tuple(_fingerprint(w) for w in earlier), tuple(_model_digest(w) for w in steps or ()))
     if key in _REPORT_TESTS:
         return _REPORT_TESTS[key]
     yoy = any(c.compare == "yoy" for c in spec.charts.values())
     ctx, _, _, _ = _context(survey, compare_survey, segment=segment, filters=filters,
                             allow_small_base=allow_small_base, crosswalk=crosswalk, spec=spec,
-                            protection=protection, yoy=yoy)
+                            protection=protection, yoy=yoy, earlier=earlier, steps=steps)
     found: dict[str, ChartTests] = {}
     computed: dict[str, ComputedChart] = {}
     for chapter in spec.chapters:
@@ -387,8 +414,7 @@ def report_tests(survey: Survey, compare_survey: Survey | None = None, *, segmen
             if (chart.wave == "compare" and ctx.compare is None) or not _tested(chart, ctx):
                 continue
             done = computed[chart.id] = compute_chart(chart, ctx)
-            if done.tests is not None:
-                found[chart.id] = done.tests
+            found.update(done.families())
     plain, route = raw_families(found)
     result = ReportTests(plain, route, MappingProxyType(computed))
     _REPORT_TESTS.clear()  # one report at a time per process: the charts it holds are not small
@@ -405,7 +431,7 @@ def _reuse(report: ReportTests | None, chart_id: str) -> ComputedChart | None:
     done = report.charts.get(chart_id) if report is not None else None
     if done is None:
         return None
-    return ComputedChart(copy.deepcopy(done.chart), done.table.copy(), done.tests, done.test_notes)
+    return ComputedChart(copy.deepcopy(done.chart), done.table.copy(), done.tests, done.test_notes, done.steps)
 
 
 def _model_digest(model: Any) -> str | None:
@@ -428,22 +454,27 @@ def _fingerprint(survey: Survey | None) -> tuple[Any, ...] | None:
 def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | None = None, *,
                     segment: str = "saas", filters: Sequence[Any] = (), allow_small_base: bool = False,
                     crosswalk: Any = None, spec: Spec | None = None, protection: Protection | str | None = AUTO,
-                    report: ReportTests | None = None) -> ChapterResult:
+                    report: ReportTests | None = None, earlier: Sequence[Survey] = (),
+                    steps: Sequence[Any] | None = None) -> ChapterResult:
     """Every chart of one chapter from the report wave (and the comparison wave, if any).
 
     ``segment`` is ``saas`` (part 2), ``non_saas`` (part 3) or ``all`` (part 1, integrated; see
     the module notes). ``crosswalk`` maps the comparison wave onto the report wave for
     year-over-year charts; it is read from the project's data when a chapter needs it and none
-    is given. ``protection``: see :func:`hakusho.analysis.perturbation.run_protection`.
-    ``report``: the raw p-values of every test of the report (:func:`report_tests`), which the
-    chapter's tests are adjusted across; by default the chapter is adjusted on its own
-    (:func:`run_chapter`, what a notebook calls, always passes the report's).
+    is given. ``earlier`` holds the waves before the comparison wave (newest first) for a series
+    across waves, ``steps`` the crosswalk of each step (read from the project when not given):
+    year-over-year charts then show every wave, with a test per step. ``protection``: see
+    :func:`hakusho.analysis.perturbation.run_protection`. ``report``: the raw p-values of every
+    test of the report (:func:`report_tests`), which the chapter's tests are adjusted across; by
+    default the chapter is adjusted on its own (:func:`run_chapter`, what a notebook calls,
+    always passes the report's).
     """
-    spec = spec or default_spec()
+    spec = spec or default_spec(survey.wave)
     chapter = spec.chapter(chapter_id)
     ctx, people, n_total, n_segment = _context(
         survey, compare_survey, segment=segment, filters=filters, allow_small_base=allow_small_base,
-        crosswalk=crosswalk, spec=spec, protection=protection, yoy=any(c.compare == "yoy" for c in chapter.charts))
+        crosswalk=crosswalk, spec=spec, protection=protection, yoy=any(c.compare == "yoy" for c in chapter.charts),
+        earlier=earlier, steps=steps)
 
     slides = []
     tables: dict[str, pd.DataFrame] = {}
@@ -458,12 +489,16 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
             tables[chart.id] = done.table
         if charts:
             slides.append({"id": slide.id, "charts": charts})
-    found = {cid: c.tests for cid, c in computed.items() if c.tests is not None}
+    found = {family: t for c in computed.values() for family, t in c.families().items()}
     adjusted = readjust(found, report=report.plain if report else None, report_route=report.route if report else None)
-    for chart_id, final in adjusted.items():
-        chart_dict = computed[chart_id].chart
-        chart_dict["tests"], chart_dict["distribution_test"] = final.choices, final.distribution
-        chart_dict["notes"] = chart_dict["notes"] + computed[chart_id].test_notes(final)
+    for chart_id, done in computed.items():
+        chart_dict = done.chart
+        if chart_id in adjusted:
+            final = adjusted[chart_id]
+            chart_dict["tests"], chart_dict["distribution_test"] = final.choices, final.distribution
+            chart_dict["notes"] = chart_dict["notes"] + done.test_notes(final)
+        for step, (_, t) in zip(chart_dict.get("steps", []), done.steps, strict=True):
+            step["tests"], step["distribution_test"] = adjusted[t.family].choices, adjusted[t.family].distribution
 
     doc = {
         "chapter": chapter.id,
@@ -480,14 +515,10 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
         "sampling": sampling(ctx),
         "slides": slides,
     }
-    return ChapterResult(chapter=_freeze(doc), tables=MappingProxyType(tables),
+    if ctx.earlier:  # a series across waves: every wave's respondents, for the methodology
+        doc["series_n"] = {s.wave: len(s.responses) for s in [compare_survey, *earlier] if s is not None}
+    return ChapterResult(document=freeze(doc), tables=MappingProxyType(tables),
                          figures=MappingProxyType(chapter_figures(doc)))
-
-
-def _freeze(doc: dict[str, Any]) -> Mapping[str, Any]:
-    # A read-only view on the top level; the document is rebuilt, never edited, so deeper levels
-    # are left as plain JSON values for the writers and the notebooks.
-    return MappingProxyType(doc)
 
 
 # ------------------------------------------------------------------------------ writing
@@ -495,24 +526,11 @@ def _freeze(doc: dict[str, Any]) -> Mapping[str, Any]:
 
 def csv_text(table: pd.DataFrame) -> str:
     """The tidy table as CSV: fixed columns and row order, one decimal for shares, blanks for none."""
-    out = table[CSV_COLUMNS].copy()
-    out["pct"] = [("" if pd.isna(v) else f"{float(v):.1f}") for v in out["pct"]]
-    out["count"] = [("" if pd.isna(v) else str(int(v))) for v in out["count"]]
-    return out.to_csv(index=False, lineterminator="\n")
+    return tidy_csv(table, CSV_COLUMNS, {"pct": one_decimal, "count": _whole})
 
 
-def write_chapter(result: ChapterResult, output_dir: Path | str, *, draw_charts: bool = True) -> ChapterResult:
-    """Write the chapter's outputs into ``output_dir`` (created if missing); returns the result
-    with ``output_dir`` set. ``draw_charts=False`` writes the numbers only (for quick checks)."""
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "chapter.json", result.chapter)
-    write_json(out / "figures.json", result.figures)
-    for chart_id, table in result.tables.items():
-        write_text(out / "tables" / f"{chart_id}.csv", csv_text(table))
-    if draw_charts:
-        _write_charts(result, out)
-    return replace(result, output_dir=out)
+def _whole(value: Any) -> str:
+    return "" if pd.isna(value) else str(int(value))
 
 
 def chart_size(slide: Mapping[str, Any]) -> str:
@@ -520,46 +538,15 @@ def chart_size(slide: Mapping[str, Any]) -> str:
     return "full" if len(slide["charts"]) == 1 else "half"
 
 
-def _write_charts(result: ChapterResult, out: Path) -> None:
-    # Charts draw on plain Figures (no pyplot), so nothing is left open between charts. A
-    # filtered run prints its filter, in the chart's language, under every chart.
-    from hakusho.charts.draw import draw_chart, save_svg
-
-    doc = result.chapter
-    label = doc["filter_label"] if doc["filter_text"] else None
-    for slide in result.slides:
-        for chart in slide["charts"]:
-            if chart["svg"] is None:  # nobody in the base: the chart's note says so, nothing is drawn
-                continue
-            for lang in LANGS:
-                fig = draw_chart(plain(chart), lang, size=chart_size(slide),
-                                 filter_text=label[lang] if label else None)
-                save_svg(fig, out / chart["svg"][lang])
-
-
-def load_waves(wave: str, compare_wave: str = "", *, data_dir: str | Path = "",
-               codebook_dir: str | Path = "") -> tuple[Survey, Survey | None]:
-    """The report wave and the comparison wave (None for ``""``), from the given folders."""
-    books = Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR
-
-    def one(w: str) -> Survey:
-        raw = Path(data_dir) / w if data_dir else None
-        return _load_wave(w, raw_path=raw, codebook=load_codebook(books / f"{w}.yml"))
-
-    return one(str(wave)), (one(str(compare_wave)) if compare_wave else None)
-
-
-def _load_wave(wave: str, *, raw_path: Path | None, codebook: Codebook) -> Survey:
-    from hakusho.survey.load import load_wave
-
-    return load_wave(wave, raw_path=raw_path, codebook=codebook)
-
-
 def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None = None,
                 segment: str = "saas", filters: Sequence[Any] = (), allow_small_base: bool = False,
                 data_dir: str | Path = "", codebook_dir: str | Path = "",
-                output_dir: str | Path = "", *, draw_charts: bool = True) -> ChapterResult:
+                output_dir: str | Path = "", *, draw_charts: bool = True,
+                langs: Sequence[str] | None = None) -> ChapterResult:
     """Load the waves, compute the chapter, write its outputs; the one call a notebook makes.
+
+    Charts are drawn in ``langs`` (default: the report's languages; a notebook showing another
+    draws it then).
 
     Empty ``data_dir`` / ``codebook_dir`` mean the project's own data/raw and data/codebook;
     ``wave`` / ``compare_wave`` default to the project's edition and its comparison wave; an
@@ -568,20 +555,23 @@ def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None 
     from hakusho.pipeline.outputs import notebook_output_dir
 
     wave = wave or config.DEFAULT_WAVE
-    compare_wave = config.DEFAULT_COMPARE_WAVE if compare_wave is None else compare_wave
+    compare_wave = config.current_project().compare_for(wave) if compare_wave is None else compare_wave
     output_dir = notebook_output_dir(chapter, output_dir)  # refused before any work if it is an input
     try:
-        survey, compare = load_waves(wave, compare_wave, data_dir=data_dir, codebook_dir=codebook_dir)
-        spec = default_spec()
+        survey, others = load_series(wave, split_waves(compare_wave), data_dir=data_dir, codebook_dir=codebook_dir)
+        compare, earlier = (others[0], others[1:]) if others else (None, [])
+        spec = default_spec(wave)
         spec.chapter(chapter)  # an unknown chapter is named before anything is computed
-        crosswalk = None
+        crosswalk, steps = None, []
         if compare is not None and any(c.compare == "yoy" for c in spec.charts.values()):
-            from hakusho.survey.crosswalk import load_crosswalk
+            from hakusho.survey.crosswalk import crosswalk_between
 
-            books = Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR
-            crosswalk = load_crosswalk(books / "crosswalk.yml")
+            folder = (Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR) / "crosswalk"
+            crosswalk = crosswalk_between(compare.codebook, survey.codebook, folder)
+            steps = [crosswalk_between(o.codebook, n.codebook, folder)
+                     for o, n in zip(earlier, [compare, *earlier][:len(earlier)], strict=True)]
         options = {"segment": segment, "filters": filters, "allow_small_base": allow_small_base,
-                   "crosswalk": crosswalk, "spec": spec}
+                   "crosswalk": crosswalk, "spec": spec, "earlier": earlier, "steps": steps}
         # The chapter's tests are adjusted across every test of the report it belongs to.
         result = compute_chapter(chapter, survey, compare, report=report_tests(survey, compare, **options), **options)
     except HakushoError as exc:
@@ -590,4 +580,4 @@ def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None 
         if not exc.problems:
             raise
         raise type(exc)(exc.report()) from None
-    return write_chapter(result, output_dir, draw_charts=draw_charts)
+    return result.write(output_dir, draw_charts=draw_charts, langs=langs)

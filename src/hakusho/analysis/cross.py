@@ -39,10 +39,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -68,14 +68,15 @@ from hakusho.analysis.multiplicity import ALPHA, BENJAMINI_HOCHBERG, adjust, sto
 from hakusho.analysis.perturbation import AUTO, Protection, ids, run_protection
 from hakusho.analysis.population import filter_report
 from hakusho.analysis.population import population_label as chapter_population_label
+from hakusho.analysis.result import PartResult, freeze, one_decimal, tidy_csv
 from hakusho.analysis.spec import Spec, default_spec
-from hakusho.build_folder import plain, write_json, write_text
+from hakusho.build_folder import CROSS_DOC, CROSS_PART, chart_files, table_file
 from hakusho.i18n import LANGS, Translator
 from hakusho.survey.wave import Survey
 from hakusho.text import numbers
 from hakusho.text.numbers import decimal
 
-CHAPTER_ID = "cross"
+CHAPTER_ID = CROSS_PART  # the part's id: its folder in the build (parts/cross/) and its figures' prefix
 
 CSV_COLUMNS = ["cross_id", "wave", "population", "filter", "row_key", "row_label_ja", "row_label_en",
                "col_key", "col_label_ja", "col_label_en", "count", "row_base", "col_base", "row_pct",
@@ -305,8 +306,9 @@ def compute_cross(cross: CrossDef, ctx: _Context, *,
         "trend": trend_doc,
         "headline": headline(title, rows, cols, focus, counts, shown, test, trend, levels),
         "notes": notes,
-        "table": f"tables/{cross.id}.csv",
-        "svg": {lang: f"charts/{cross.id}.{lang}.svg" for lang in LANGS},
+        "table": table_file(cross.id),
+        "svg": chart_files(cross.id, LANGS),
+        "svg_phone": chart_files(cross.id, LANGS, phone=True),  # for narrow screens
     }
     return doc, _tidy(cross, ctx, rows, cols, counts, shown, expected, levels)
 
@@ -386,26 +388,23 @@ def cross_figures(doc: Mapping[str, Any], *, filter_text: str = "") -> dict[str,
 
 
 @dataclass(frozen=True)
-class CrossResult:
+class CrossResult(PartResult):
     """The cross-analysis part, computed: cross.json, the tidy tables and the figures."""
 
-    document: Mapping[str, Any]
-    tables: Mapping[str, pd.DataFrame]
-    figures: Mapping[str, Any]
-    output_dir: Path | None = field(default=None, compare=False)
+    kind: ClassVar[str] = "part"
+    svg_kind: ClassVar[str] = "cross"
+    document_name: ClassVar[str] = CROSS_DOC
+    item_name: ClassVar[str] = "cross"
 
     @property
     def cross_ids(self) -> list[str]:
-        return [c["id"] for c in self.document["crosses"]]
+        return self.item_ids()
+
+    def items(self) -> list[Mapping[str, Any]]:
+        return list(self.document["crosses"])
 
     def cross(self, cross_id: str) -> Mapping[str, Any]:
-        for c in self.document["crosses"]:
-            if c["id"] == cross_id:
-                return c
-        raise KeyError(f"no cross '{cross_id}' (crosses: {', '.join(self.cross_ids)})")
-
-    def table(self, cross_id: str) -> pd.DataFrame:
-        return self.tables[cross_id].copy()
+        return self.item(cross_id)
 
     def view(self, cross_id: str, lang: str = "ja") -> pd.DataFrame:
         """The cross for people: one row per row band, the row percentages, then n."""
@@ -418,28 +417,21 @@ class CrossResult:
         wide["n"] = [b["base"] for b in doc["rows"]["bands"]]
         return wide
 
-    def summary(self, lang: str = "ja") -> pd.DataFrame:
-        doc = self.document
-        rows = [("part", doc["title"][lang]), ("wave", doc["wave"]), ("segment", doc["segment"]),
-                ("filter", doc["filter_label"][lang] or "-"), ("n_total", doc["n_total"]),
-                ("n_segment", doc["n_segment"]), ("crosses", len(doc["crosses"]))]
-        return pd.DataFrame(rows, columns=["", CHAPTER_ID]).set_index("")
-
-    def svg_path(self, cross_id: str, lang: str = "ja") -> Path:
-        if self.output_dir is None:
-            raise FileNotFoundError("the crosses have not been written yet; call write_crosses first")
-        return self.output_dir / self.cross(cross_id)["svg"][lang]
-
-    def show(self, cross_id: str, lang: str = "ja") -> list[Any]:
-        """What a notebook displays for one cross: heading and headline, the table, the chart."""
-        from IPython.display import SVG, Markdown
+    def _heading(self, cross_id: str, lang: str) -> list[Any]:
+        from IPython.display import Markdown
 
         doc = self.cross(cross_id)
-        shown: list[Any] = [Markdown(f"### {doc['title'][lang]}\n\n{doc['headline'][lang]}"),
-                            self.view(cross_id, lang)]
-        if self.output_dir is not None and self.svg_path(cross_id, lang).is_file():
-            shown.append(SVG(filename=str(self.svg_path(cross_id, lang))))
-        return shown
+        return [Markdown(f"### {doc['title'][lang]}\n\n{doc['headline'][lang]}")]
+
+    def _summary_rows(self, lang: str) -> list[tuple[str, Any]]:
+        return [("crosses", len(self.document["crosses"]))]
+
+    def csv_text(self, table: pd.DataFrame) -> str:
+        return csv_text(table)
+
+    def drawing_options(self, cross_id: str, lang: str) -> dict[str, Any]:
+        """Every cross prints the report's filter, in its language, under it."""
+        return {"filter_text": self.document["filter_label"][lang]}
 
 
 def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any] = (),
@@ -453,10 +445,10 @@ def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[
     The independence tests of all crosses are one family: their p-values are adjusted across the
     part with Benjamini–Hochberg before any verdict is written.
     """
-    spec = spec or default_spec()
+    spec = spec or default_spec(survey.wave)
     people = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
     if crosses is None or isinstance(crosses, str | Path):
-        crosses = load_crosses(crosses)
+        crosses = load_crosses(crosses, wave=survey.wave)
     text, n_total, n_segment = people.text, people.n_total, people.n_segment
     guard = run_protection(spec, segment, bool(people.conditions), protection)
     if guard is not None:
@@ -502,7 +494,7 @@ def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[
         },
         "crosses": docs,
     }
-    return CrossResult(document=MappingProxyType(document), tables=MappingProxyType(tables),
+    return CrossResult(document=freeze(document), tables=MappingProxyType(tables),
                        figures=MappingProxyType(dict(sorted(figures.items()))))
 
 
@@ -511,42 +503,22 @@ def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[
 
 def csv_text(table: pd.DataFrame) -> str:
     """The tidy table as CSV: fixed columns, band order, one decimal for shares, blanks for none."""
-    out = table[CSV_COLUMNS].copy()
-    out["row_pct"] = [("" if pd.isna(v) else f"{float(v):.1f}") for v in out["row_pct"]]
-    out["expected"] = [f"{float(v):.2f}" for v in out["expected"]]
-    return out.to_csv(index=False, lineterminator="\n")
-
-
-def write_crosses(result: CrossResult, output_dir: str | Path, *, draw_charts: bool = True) -> CrossResult:
-    """Write cross.json, figures.json, tables/<id>.csv and charts/<id>.<lang>.svg into ``output_dir``."""
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "cross.json", result.document)
-    write_json(out / "figures.json", result.figures)
-    for cross_id, table in result.tables.items():
-        write_text(out / "tables" / f"{cross_id}.csv", csv_text(table))
-    if draw_charts:
-        from hakusho.charts.cross import draw_cross
-        from hakusho.charts.draw import save_svg
-
-        for doc in result.document["crosses"]:
-            for lang in LANGS:
-                fig = draw_cross(plain(doc), lang, filter_text=result.document["filter_label"][lang])
-                save_svg(fig, out / doc["svg"][lang])
-    return replace(result, output_dir=out)
+    return tidy_csv(table, CSV_COLUMNS, {"row_pct": one_decimal, "expected": lambda v: f"{float(v):.2f}"})
 
 
 def run_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any] = (),
                 output_dir: str | Path = "", allow_small_base: bool = False,
                 crosses: Sequence[CrossDef] | str | Path | None = None, spec: Spec | None = None,
-                draw_charts: bool = True, protection: Protection | str | None = AUTO) -> CrossResult:
-    """Compute every cross and write its outputs; the one call the cross notebook makes. An
-    empty ``output_dir`` means report/jupyter/cross/ (see ``notebook_output_dir``)."""
+                draw_charts: bool = True, langs: Sequence[str] | None = None,
+                protection: Protection | str | None = AUTO) -> CrossResult:
+    """Compute every cross and write its outputs, charts in ``langs``; the one call the cross
+    notebook makes. An empty ``output_dir`` means report/jupyter/cross/ (see
+    ``notebook_output_dir``)."""
     from hakusho.pipeline.outputs import notebook_output_dir
 
     output_dir = notebook_output_dir(CHAPTER_ID, output_dir)
     result = compute_crosses(survey, segment=segment, filters=filters, allow_small_base=allow_small_base,
                              crosses=crosses, spec=spec, protection=protection)
-    return write_crosses(result, output_dir, draw_charts=draw_charts)
+    return result.write(output_dir, draw_charts=draw_charts, langs=langs)
 
 

@@ -138,9 +138,9 @@ def slide_id(cross_id: str) -> str:
     return f"cross-{cross_id}"
 
 
-def load_crosses(path: str | Path | None = None) -> list[CrossDef]:
+def load_crosses(path: str | Path | None = None, *, wave: str | None = None) -> list[CrossDef]:
     """The crosses of ``spec/crosses.yml`` (or of another file)."""
-    path = Path(path) if path is not None else config.resource(CROSSES_FILE)
+    path = Path(path) if path is not None else config.edition_file(Path(CROSSES_FILE).name, wave)
     return parse_crosses(read_yaml(path), source=path.name)
 
 

@@ -34,6 +34,7 @@ from hakusho.analysis.tabulate import share_of_base
 from hakusho.errors import CodebookError, Problem
 from hakusho.i18n import LANGS, Translator
 from hakusho.survey.codebook import Codebook, Question
+from hakusho.survey.wave import Survey
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,10 @@ class ChapterContext:
     filter_label: dict[str, str]
     segment_counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # wave → segment → n (unfiltered)
     protection: Protection | None = None  # a researcher's run: counts are perturbed
+    # A series across waves: the waves before the comparison wave, newest first, and the crosswalk
+    # of each step (earlier[0] → compare, earlier[1] → earlier[0], …).
+    earlier: tuple[FilteredWave, ...] = ()
+    steps: tuple[Any, ...] = ()
 
     @property
     def integrated(self) -> bool:
@@ -87,11 +92,25 @@ class SeriesPlan:
     notes: list[dict[str, Any]] = field(default_factory=list)
     test_pair: tuple[str, str] | None = None
     test_kind: str = "yoy"  # yoy | segments
+    # A series across waves: each further step between consecutive waves (newer, older), tested too.
+    steps: list[tuple[str, str]] = field(default_factory=list)
     # Integrated report: a series is labelled by its segment beside the other one ("SaaS"), and by
     # its full population ("CSに取り組んでいるSaaS企業") when it is the only one left.
     alone_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     # Year over year: how each choice meets its earlier counterpart (see comparability).
     comparability: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def edition_name(survey: Survey) -> dict[str, str]:
+    """How a report names another wave's edition: its codebook's short title (白書2023 / 2023
+    edition), else its full title — never typed text."""
+    info = survey.codebook.survey
+    return bilingual(info.short_title or info.title)
+
+
+def reference_note(survey: Survey) -> dict[str, Any]:
+    """The note under a chart drawn from another wave, naming that wave's survey."""
+    return note("note.reference_wave", wave=survey.wave, survey=bilingual(survey.codebook.survey.title))
 
 
 def bilingual(obj: Any) -> dict[str, str]:
@@ -158,7 +177,13 @@ def _plan_yoy(chart: Chart, ctx: ChapterContext, base: str, base_label: dict[str
     other_wave = ctx.compare.survey.wave
     vmap = ctx.crosswalk.variable(qid) if ctx.crosswalk is not None else None
     if vmap is None:
-        plan.notes.append(note("note.yoy_not_asked", wave=wave, compare=other_wave))
+        excluded = ctx.crosswalk.exclusion(qid) if ctx.crosswalk is not None else None
+        if excluded is not None:  # the crosswalk says why it is not compared
+            plan.notes.append({"key": "crosswalk.note", "params": {"variable": qid}, **bilingual(excluded.note)})
+        elif qid in ctx.compare.survey.codebook.by_id:  # asked then too, but its choices changed
+            plan.notes.append(note("note.yoy_changed", wave=wave, compare=other_wave))
+        else:
+            plan.notes.append(note("note.yoy_not_asked", wave=wave, compare=other_wave))
         return plan
     from hakusho.survey.crosswalk import share_in_target_terms
 
@@ -179,6 +204,7 @@ def _plan_yoy(chart: Chart, ctx: ChapterContext, base: str, base_label: dict[str
     plan.series.append(theirs)
     plan.test_pair = (wave, other_wave)
     plan.comparability = comparability(question, compare_survey.question(vmap.from_var), vmap)
+    _plan_earlier(ctx, plan, vmap, base)
     return plan
 
 
@@ -203,6 +229,39 @@ def comparability(question: Question, earlier: Question, vmap: Any) -> dict[str,
     return out
 
 
+def _plan_earlier(ctx: ChapterContext, plan: SeriesPlan, vmap: Any, base: str) -> None:
+    """The waves before the comparison wave, each read in the report wave's terms through the
+    crosswalks of every step between them; the series stops at the first step where the question
+    is not comparable (a note says so)."""
+    from hakusho.survey.crosswalk import Crosswalk, VariableMap, share_in_target_terms
+
+    report = ctx.report.survey
+    qid = vmap.to_var
+    newer, acc = ctx.compare.survey.wave if ctx.compare is not None else "", vmap
+    for older, step in zip(ctx.earlier, ctx.steps, strict=True):
+        link = step.variable(acc.from_var)
+        if link is None:
+            plan.notes.append(note("note.series_stops", wave=newer, compare=older.survey.wave))
+            return
+        # Compose: an older choice counts towards the report-wave choice its newer counterpart maps to.
+        choices = {k: acc.choices[v] for k, v in link.choices.items() if v in acc.choices}
+        composed = VariableMap.model_validate({"from": link.from_var, "to": qid, "choices": choices})
+        walk = Crosswalk(from_wave=older.survey.wave, to_wave=report.wave, variables=[composed])
+        mask = older.survey.population(base, segment=ctx.segment, spec=ctx.spec)
+        table = share_in_target_terms(older.survey, mask, qid, report.codebook, walk, protection=ctx.protection)
+        new = [c.key for c in plan.question.choices if not composed.sources(c.key)]
+        table["count"] = table["count"].astype("Int64").mask(table["choice_key"].isin(new))
+        table["pct"] = table["pct"].mask(table["choice_key"].isin(new))
+        own = [note("note.yoy_crosswalk", wave=report.wave, compare=older.survey.wave)]
+        if link.note is not None:
+            own.append({"key": "crosswalk.note", "params": {"variable": qid}, **bilingual(link.note)})
+        label = _wave_label(older.survey.wave)
+        plan.series.append(Series(older.survey.wave, older.survey.wave, base, label, older.text, table,
+                                  segment=series_segment(ctx.spec, base, ctx.segment), notes=tuple(own)))
+        plan.steps.append((newer, older.survey.wave))
+        newer, acc = older.survey.wave, composed
+
+
 def _plan_segment(chart: Chart, ctx: ChapterContext) -> SeriesPlan:
     """A chart of one segment's report (and the charts the integrated report does not split)."""
     qid = chart.variable
@@ -212,8 +271,7 @@ def _plan_segment(chart: Chart, ctx: ChapterContext) -> SeriesPlan:
         assert ctx.compare is not None  # charts of the comparison wave are skipped without one
         question = _question(chart, ctx.compare)
         series = [_population_series(ctx, ctx.compare, qid, base, base)]
-        return SeriesPlan(series, question, base, base_label, chart.compare,
-                     [note("note.reference_wave", wave=ctx.compare.survey.wave)])
+        return SeriesPlan(series, question, base, base_label, chart.compare, [reference_note(ctx.compare.survey)])
     if chart.compare == "yoy":
         return _plan_yoy(chart, ctx, base, base_label)
     question = _question(chart, ctx.report)
@@ -265,7 +323,7 @@ def _plan_integrated(chart: Chart, ctx: ChapterContext) -> SeriesPlan:
     plan = SeriesPlan(series, question, base, population_label(spec, base, ctx.segment), compare,
                  test_pair=pair, test_kind="segments", alone_labels=alone)
     if chart.wave == "compare":
-        plan.notes.append(note("note.reference_wave", wave=source.survey.wave))
+        plan.notes.append(reference_note(source.survey))
     elif chart.compare == "yoy" and ctx.compare is not None and ctx.crosswalk is not None \
             and ctx.crosswalk.variable(chart.variable) is not None:
         other = ctx.compare.survey.wave

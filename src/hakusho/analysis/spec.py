@@ -21,7 +21,8 @@ CompareKind = Literal["by_segment", "yoy", "ref_2023"]
 
 
 class Segment(BaseModel):
-    """A report's main population. ``published``: the association publishes this segment's
+    """A group of respondents named in both languages and defined by conditions (none: everyone).
+    ``published`` (segments): the association publishes this segment's
     unfiltered report, whose counts are exact; every other run is a researcher's output, whose
     counts are perturbed (:mod:`hakusho.analysis.perturbation`)."""
 
@@ -35,17 +36,10 @@ class Segment(BaseModel):
         return self.ja if lang == "ja" else self.en
 
 
-class Population(BaseModel):
+class Population(Segment):
     """A base for percentages; ``segment`` says whether it lies inside the report's segment."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    ja: str
-    en: str
     segment: bool
-    where: list[Condition] = Field(default_factory=list)
-
-    def label(self, lang: str) -> str:
-        return self.ja if lang == "ja" else self.en
 
 
 class Group(BaseModel):
@@ -158,10 +152,11 @@ def load_spec(path: Path | None = None) -> Spec:
         raise CodebookError(f"chapter spec {path} is malformed", pydantic_problems(path, exc)) from None
 
 
-def default_spec() -> Spec:
-    """The project's spec — its own ``spec/chapters.yml``, else the package's — read once per
-    file and process."""
-    return _spec_at(config.SPEC_PATH)
+def default_spec(wave: str | None = None) -> Spec:
+    """The content contract of an edition (default: the project's): the edition's own
+    ``chapters.yml`` when it has one, else the project's ``spec/chapters.yml``, else the
+    package's — read once per file and process."""
+    return _spec_at(config.edition_file("chapters.yml", wave))
 
 
 @cache

@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from hakusho.charts.style import house_palette
+from hakusho.build_folder import check_chart
+from hakusho.charts.style import house_palette, tint
 from hakusho.errors import BuildError
 from hakusho.text import numbers
 
-ANSWERS = ("single", "multi", "ordinal")
 TESTED_COMPARES = ("yoy", "by_segment")  # comparisons whose tests mark bars ▲/▼
-DISCLOSURES = ("ok", "indicative", "suppressed")
+DRAWABLE = ("ok", "indicative", "suppressed")  # an empty base has no drawing
 
 
 
@@ -81,6 +81,7 @@ class ChartView:
     tests: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     distribution: Mapping[str, Any] | None = None  # an ordinal chart's one test of the whole distribution
+    source: str | None = None  # a chart of another wave: that wave's survey title (its codebook's)
 
     @property
     def primary(self) -> SeriesView:
@@ -148,39 +149,39 @@ def _text(chart_id: str, value: Any, lang: str, what: str) -> str:
     raise BuildError(f"chart {chart_id}: {what} has no {lang} text (expected {{ja, en}}, got {value!r})")
 
 
-def chart_key(chart: Mapping[str, Any], key: str) -> Any:
-    """``chart[key]``, or a BuildError naming the chart and the missing key."""
-    if key not in chart:
-        raise BuildError(f"chart {chart.get('id', '?')}: key '{key}' is missing from the chart dict")
-    return chart[key]
-
-
 def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
-    """Read and check a chart dict of ``chapter.json`` for ``lang`` (BuildError naming the chart)."""
-    cid = str(chart_key(chart, "id"))
-    answer = chart_key(chart, "answer")
-    if answer not in ANSWERS:
-        raise BuildError(f"chart {cid}: answer '{answer}' (expected one of {', '.join(ANSWERS)})")
-    disclosure = chart_key(chart, "disclosure")
-    if disclosure not in DISCLOSURES:
-        raise BuildError(f"chart {cid}: disclosure '{disclosure}' (expected one of {', '.join(DISCLOSURES)})")
-    compare = chart.get("compare")
-    wave = str(chart_key(chart, "wave"))
-    raw_series = list(chart_key(chart, "series"))
+    """Read and check a chart of ``chapter.json`` for ``lang``: the chart schema of
+    :mod:`hakusho.build_folder`, then what drawing needs (a drawable disclosure level, a text in
+    ``lang`` for every label, a share for every shown value); a BuildError names the chart."""
+    chart = check_chart(chart)
+    cid = chart["id"]
+    answer = chart["answer"]
+    disclosure = chart["disclosure"]
+    if disclosure not in DRAWABLE:
+        raise BuildError(f"chart {cid}: disclosure '{disclosure}' cannot be drawn "
+                         f"(expected one of {', '.join(DRAWABLE)})")
+    compare = chart["compare"]
+    wave = chart["wave"]
+    raw_series = list(chart["series"])
     if not raw_series:
         raise BuildError(f"chart {cid}: no series to draw")
     if compare == "yoy":  # chronological: the comparison wave first
         raw_series.sort(key=lambda s: (str(s.get("wave", wave)) == wave, str(s.get("wave", wave))))
     palette = house_palette()
+    # A series across several waves: the comparison wave in slate, waves before it in lighter slate.
+    latest_other = max((str(s.get("wave", wave)) for s in raw_series if str(s.get("wave", wave)) != wave), default="")
     series = []
     for i, raw in enumerate(raw_series):
         s_disclosure = raw.get("disclosure", disclosure)
-        if s_disclosure not in DISCLOSURES:
+        if s_disclosure not in DRAWABLE:
             raise BuildError(f"chart {cid}: series {raw.get('id')} disclosure '{s_disclosure}'")
         s_wave = str(raw.get("wave", wave))
         is_report = s_wave == wave
         # Year over year: the report wave in navy, the comparison wave in slate.
-        color = (palette[0] if is_report else palette[3]) if compare == "yoy" else palette[i % len(palette)]
+        if compare == "yoy":
+            color = palette[0] if is_report else palette[3] if s_wave == latest_other else tint(palette[3], 0.55)
+        else:
+            color = palette[i % len(palette)]
         series.append(
             SeriesView(
                 id=str(raw["id"]),
@@ -197,7 +198,7 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
     counts_only = all(s.disclosure == "suppressed" for s in series)
 
     rows, excluded = [], []
-    for raw in chart_key(chart, "rows"):
+    for raw in chart["rows"]:
         row = RowView(key=str(raw["key"]), label=_text(cid, raw.get("label"), lang, f"row {raw.get('key')}"),
                       values=raw.get("values") or {})
         (rows if raw.get("in_base", True) else excluded).append(row)
@@ -217,9 +218,9 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
         answer=answer,
         compare=compare,
         wave=wave,
-        title=_text(cid, chart_key(chart, "title"), lang, "title"),
-        base_label=_text(cid, chart_key(chart, "base_label"), lang, "base_label"),
-        base_n=int(chart_key(chart, "base_n")),
+        title=_text(cid, chart["title"], lang, "title"),
+        base_label=_text(cid, chart["base_label"], lang, "base_label"),
+        base_n=int(chart["base_n"]),
         series=tuple(series),
         rows=tuple(rows),
         excluded=tuple(excluded),
@@ -228,6 +229,7 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
         tests=tests,
         notes=notes,
         distribution=chart.get("distribution_test"),
+        source=_text(cid, chart["source"], lang, "source") if chart.get("source") else None,
     )
 
 

@@ -8,7 +8,6 @@ executed notebooks to ``notebooks/``, and writes ``manifest.json``.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -17,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hakusho import __version__, config
-from hakusho.build_folder import write_json
+from hakusho import __version__, build_folder, config
 from hakusho.errors import BuildError
+from hakusho.i18n import LANGS
 from hakusho.pipeline.cache import assembly_library_versions
 from hakusho.pipeline.manifest import manifest_document, output_hashes, write_manifest
 from hakusho.pipeline.options import DEFAULT_SEGMENT, BuildOptions
@@ -59,6 +58,7 @@ def assemble(plan: Plan, *, build_dir: Path, outputs: Mapping[str, Path], tree: 
             done.reused.append(task.name)
             reporter.done(f"task:{task.name}", cached=True)
     if todo:
+        complete_charts(outputs, sorted({lang for t in todo for lang in ([t.lang] if t.lang else LANGS)}))
         rendered = render_tasks(todo, build_dir, placed, epoch=plan.epoch, engine=options.engine,
                                 jobs=options.jobs or os.cpu_count() or 1, reporter=reporter)
         order = [t.name for t in plan.tasks]
@@ -75,6 +75,21 @@ def assemble(plan: Plan, *, build_dir: Path, outputs: Mapping[str, Path], tree: 
         outputs=output_hashes(tree), libraries=assembly_library_versions(), hakusho_version=__version__)
     write_manifest(tree, document)
     return done
+
+
+def complete_charts(outputs: Mapping[str, Path], langs: list[str]) -> None:
+    """Draw the charts the renderers need that the chapters did not draw: a chapter executed for a
+    report in fewer languages, reused from the cache by one in more. (Each is drawn once: the
+    content store remembers it for later builds.)"""
+    for folder in outputs.values():
+        for name in (build_folder.CHAPTER_DOC, build_folder.CROSS_DOC):
+            path = folder / name
+            if path.is_file() and build_folder.drawings_missing(build_folder.read_json(path, name), folder, langs):
+                from hakusho.analysis.chapter import ChapterResult  # pandas: only when something is drawn
+                from hakusho.analysis.cross import CrossResult
+
+                {build_folder.CHAPTER_DOC: ChapterResult, build_folder.CROSS_DOC: CrossResult}[name].complete_charts(
+                    folder, langs)
 
 
 def check_commentary(options: BuildOptions, build_dir: Path) -> None:
@@ -100,19 +115,24 @@ def check_commentary(options: BuildOptions, build_dir: Path) -> None:
 def write_survey_json(options: BuildOptions, build_dir: Path, first_chapter: Path) -> None:
     """``survey.json``: the waves, segment and filter of the report, and who was asked."""
     o = options
-    chapter = json.loads((first_chapter / "chapter.json").read_text(encoding="utf-8"))
+    chapter = build_folder.read_chapter(first_chapter)
     survey = survey_info(o.wave)
+    others = [w.strip() for w in o.compare_wave.split(",") if w.strip()]  # a series: newest first
+    compare = others[0] if others else ""
     doc = {
-        "wave": o.wave, "compare_wave": o.compare_wave, "segment": o.segment,
+        "wave": o.wave, "compare_wave": compare, "segment": o.segment,
         "filters": chapter.get("filters", [list(f) for f in o.filters]),
         "filter_text": chapter.get("filter_text", ""),
         "n_total": chapter.get("n_total"), "n_segment": chapter.get("n_segment"),
         "counts": chapter.get("counts", "exact"),
         "survey": survey,
-        "compare_survey": survey_info(o.compare_wave) if o.compare_wave else None,
+        "compare_survey": survey_info(compare) if compare else None,
         "synthetic": bool(survey.get("synthetic")),
     }
-    write_json(build_dir / "survey.json", doc)
+    if len(others) > 1:  # every wave of the series, for the methodology
+        counts = chapter.get("series_n") or {}
+        doc["series_surveys"] = [{"wave": w, "n_total": counts.get(w), **survey_info(w)} for w in others]
+    build_folder.write_document(build_dir / build_folder.SURVEY, doc)
 
 
 def survey_info(wave: str) -> dict[str, Any]:
@@ -133,20 +153,20 @@ def survey_info(wave: str) -> dict[str, Any]:
 def copy_tables_and_notebooks(plan: Plan, outputs: Mapping[str, Path], tree: Path) -> None:
     """The tables behind the charts to ``data/``, each chapter's figures to ``figures/`` and the
     executed notebooks to ``notebooks/`` of the report."""
-    data = tree / "data"
-    notebooks = tree / "notebooks"
+    data = tree / build_folder.REPORT_DATA
+    notebooks = tree / build_folder.REPORT_NOTEBOOKS
     for chapter, nb in plan.notebooks.items():
         out = outputs[chapter]
-        for table in sorted((out / "tables").glob("*.csv")):
+        for table in build_folder.tables_of(out):
             dest = data / table.name
             if dest.exists() and dest.read_bytes() != table.read_bytes():
                 raise BuildError(f"two chapters wrote different tables named {table.name}")
             data.mkdir(exist_ok=True)
             shutil.copyfile(table, dest)
-        figures = out / "figures.json"
+        figures = out / build_folder.FIGURES
         if figures.is_file():  # published so that editors can diff two builds' figures
-            (tree / "figures").mkdir(exist_ok=True)
-            shutil.copyfile(figures, tree / "figures" / f"{chapter}.json")
+            (tree / build_folder.REPORT_FIGURES).mkdir(exist_ok=True)
+            shutil.copyfile(figures, tree / build_folder.REPORT_FIGURES / f"{chapter}.json")
         executed = out / nb.name
         if not executed.is_file():
             raise BuildError(f"{chapter}: the executed notebook {nb.name} is missing")

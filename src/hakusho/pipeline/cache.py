@@ -7,11 +7,16 @@ long as the bytes are the same, and an edit that keeps the mtime still misses it
 What each stage depends on is declared here, in one place:
 
 * a chapter: its notebook, its parameters, the raw data of the waves it reads, the codebooks
-  (with the crosswalk), the ``hakusho`` package (code and package data, minus the catalogs only
-  the assembly reads) and the versions of the libraries that draw and compute;
+  (with the crosswalk), the part of the ``hakusho`` package a notebook runs — everything but
+  what only the renderers read (:data:`ASSEMBLY_ONLY_PACKAGE_FILES`) — and the versions of the
+  libraries that draw and compute;
 * an assembly (one language × format): the chapter outputs, ``survey.json``, the templates, the
   editors' commentary, the whole package (renderers and every catalog) and the build date;
-* validation: the raw data, the codebooks, the package and the filters.
+* validation: the raw data, the codebooks, the chapters' part of the package and the filters.
+
+So a template, a message catalog of the report, a renderer, the view model or the text stage
+re-renders the report from the cached chapters, while an edit of the survey, analysis or charts
+stage (or of the build folder's writer, or of how a notebook is run) executes them again.
 
 Keys are hex digests of canonical JSON, so a key can be recomputed and compared in a test.
 Computing them imports nothing heavier than ``hashlib`` and ``json``: a no-op rebuild decides it
@@ -36,16 +41,32 @@ from typing import Any
 CACHE_FORMAT = 1
 CACHE_DIR_NAME = ".hakusho-cache"
 
-# Package files no notebook reads: the assembly's own message catalogs. Editing one re-renders
-# the report but keeps every executed chapter. (Anything not listed counts for both, which can
-# only cost a needless re-execution, never a stale chapter.)
-ASSEMBLY_ONLY_PACKAGE_FILES = ("locale/*/LC_MESSAGES/report.po",)
+# Package files no notebook reads (paths relative to the package): the renderers and the view
+# model, the text stage's prose and commentary, the KPI tools of the glossary, the build's own
+# planning and assembly, the headline rules and the renderers' message catalogs. Editing one
+# re-renders the report but keeps every executed chapter. Anything not listed counts for both,
+# which can only cost a needless re-execution, never a stale chapter; tests/test_cache.py checks
+# that nothing a notebook imports, however late, is listed here.
+ASSEMBLY_ONLY_PACKAGE_FILES = (
+    "cli.py",
+    "render/*",
+    "text/prose.py", "text/commentary.py", "text/commentary_lint.py", "text/figure_diff.py", "text/glossary.py",
+    "kpi/*",
+    "pipeline/assemble.py", "pipeline/build.py", "pipeline/options.py", "pipeline/plan.py",
+    "pipeline/progress.py", "pipeline/render_pool.py", "pipeline/verify.py",
+    "spec/headlines.yml",
+    "locale/*/LC_MESSAGES/report.po", "locale/*/LC_MESSAGES/commentary.po", "locale/*/LC_MESSAGES/kpi.po",
+)
 
 # Libraries whose version changes what a chapter computes or draws, or how a notebook is run.
 CHAPTER_LIBRARIES = ("numpy", "pandas", "scipy", "matplotlib", "seaborn", "matplotlib-fontja",
                      "pydantic", "pyyaml", "babel", "papermill", "nbclient", "nbformat", "ipykernel")
 # Libraries of the assembly stage (added to the chapter libraries).
 ASSEMBLY_LIBRARIES = ("jinja2", "markdown-it-py", "typst", "playwright")
+
+# Kinds of the content store (:mod:`hakusho.content_store`) hold one file per entry and many
+# entries per build (a chart per language, a font subset per page): how many of each are kept.
+FILE_ENTRIES_KEPT = {"charts": 4000, "fonts": 200}
 
 _SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".DS_Store", ".pytest_cache"}
 _SKIP_SUFFIXES = (".pyc", ".pyo", ".swp", "~")
@@ -218,17 +239,18 @@ class Cache:
             return 0
         for kind_dir in sorted(p for p in self.root.iterdir() if p.is_dir()):
             entries = []
+            limit = FILE_ENTRIES_KEPT.get(kind_dir.name, keep)
             for p in kind_dir.iterdir():
                 if p.name.startswith(".tmp-"):
                     if _abandoned(p):
-                        shutil.rmtree(p, ignore_errors=True)
+                        _remove(p)
                     continue
                 try:
                     entries.append((p.stat().st_mtime, p.name, p))
                 except OSError:
                     continue
             entries.sort(reverse=True)
-            for _, _, p in entries[keep:]:
+            for _, _, p in entries[limit:]:
                 # Renamed out of the index first: a prune killed half-way leaves a temporary
                 # folder (removed later), never a half-deleted entry that a build would reuse.
                 doomed = p.with_name(f".tmp-pruned-{p.name}")
@@ -236,9 +258,17 @@ class Cache:
                     os.rename(p, doomed)
                 except OSError:
                     continue
-                shutil.rmtree(doomed, ignore_errors=True)
+                _remove(doomed)
                 removed += 1
         return removed
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _abandoned(path: Path, *, grace_seconds: float = 3600) -> bool:

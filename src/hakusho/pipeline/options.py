@@ -137,10 +137,14 @@ def check_options(o: BuildOptions) -> None:
         raise BuildError("no language to build (--lang ja,en)")
     if not o.formats:
         raise BuildError("no format to build (--format html,pdf)")
-    if not re.fullmatch(r"\d{4}", o.wave) or (o.compare_wave and not re.fullmatch(r"\d{4}", o.compare_wave)):
+    # --compare names one wave, or several for a series across waves (newest first: 2025,2023).
+    others = [w.strip() for w in o.compare_wave.split(",")] if o.compare_wave else []
+    if not re.fullmatch(r"\d{4}", o.wave) or not all(re.fullmatch(r"\d{4}", w) for w in others):
         raise BuildError(f"a wave is a year such as 2025 (got '{o.wave}' / '{o.compare_wave}')")
-    if o.compare_wave == o.wave:
-        raise BuildError(f"--compare {o.compare_wave} is the report wave itself")
+    if o.wave in others:
+        raise BuildError(f"--compare {o.compare_wave} names the report wave itself")
+    if others != sorted(set(others), reverse=True) or any(w > o.wave for w in others):
+        raise BuildError(f"--compare {o.compare_wave}: earlier waves, newest first, each once (e.g. 2025,2023)")
     if o.data_dir is not None and not Path(o.data_dir).is_dir():
         raise BuildError(f"--data-dir {o.data_dir}: no such folder")
 

@@ -16,7 +16,8 @@ delete whatever was there. So before a command creates anything — ``build`` (i
 * :func:`claim_folder` — may the folder be replaced? Only when it is absent, empty, or a previous
   output of the *same* command that its ``manifest.json`` describes exactly: every file listed
   there, byte for byte, and nothing else (no extra file, folder or symlink). The name of a folder
-  proves nothing; its manifest and its contents do.
+  proves nothing; its manifest and its contents do. Never the folder the command runs in (or
+  one around it): swapped away, it would leave the shell in a deleted folder.
 * :func:`claim_file` — the same for a single file: absent, or one that hakusho wrote.
 * :func:`check_keeps_selection` — a report is replaced only by one that rebuilds every language
   and format it holds, so no build silently drops another's pages.
@@ -43,10 +44,12 @@ from pathlib import Path
 from typing import Any
 
 from hakusho import __version__, config
+from hakusho.build_folder import MANIFEST
+from hakusho.config import display_path
 from hakusho.errors import OutputError
 from hakusho.pipeline.cache import CACHE_DIR_NAME
-from hakusho.pipeline.manifest import MANIFEST_FORMAT, MANIFEST_NAME, read_manifest
-from hakusho.pipeline.publish import Staging, current_umask, describe_os_error, display, locked
+from hakusho.pipeline.manifest import MANIFEST_FORMAT, read_manifest
+from hakusho.pipeline.publish import Staging, current_umask, describe_os_error, locked
 
 BUILD = "build"  # the command whose manifests carry no "command" key (report folders)
 _SHOWN = 5  # names listed in a refusal before "… and N more"
@@ -144,8 +147,8 @@ def _relation(target: Path, guarded: Guarded) -> str | None:
 
 def _named(path: Path | str, real: Path) -> str:
     """The destination as the person typed it, and where it really leads when that differs."""
-    shown = display(Path(path).absolute())
-    return shown if Path(os.path.abspath(path)) == real else f"{shown} (which leads to {display(real)})"
+    shown = display_path(Path(path).absolute())
+    return shown if Path(os.path.abspath(path)) == real else f"{shown} (which leads to {display_path(real)})"
 
 
 def check_location(path: Path | str, *, inputs: Iterable[Path | str] = (),
@@ -167,7 +170,7 @@ def check_location(path: Path | str, *, inputs: Iterable[Path | str] = (),
                           f"({CACHE_DIR_NAME}); choose a new or empty folder")
     for parent in real.parents:
         if _is_output(parent):
-            raise OutputError(f"refusing to write {_named(path, real)}: it is inside {display(parent)}, "
+            raise OutputError(f"refusing to write {_named(path, real)}: it is inside {display_path(parent)}, "
                               "a report hakusho built (whose manifest lists every file it may hold); "
                               "choose a folder outside it")
     return real
@@ -238,7 +241,7 @@ def manifest_differences(folder: Path, manifest: Mapping[str, Any]) -> list[str]
     if not isinstance(listed, dict):
         return ["the manifest lists no outputs"]
     files, others = folder_entries(folder)
-    files.pop(MANIFEST_NAME, None)
+    files.pop(MANIFEST, None)
     lines = [f"changed: {rel}" for rel in sorted(set(files) & set(listed)) if _sha256(files[rel]) != listed[rel]]
     lines += [f"missing: {rel}" for rel in sorted(set(listed) - set(files))]
     lines += [f"not in the manifest: {rel}" for rel in sorted((set(files) - set(listed)) | set(others))]
@@ -260,9 +263,9 @@ def _check_parent(real: Path, named: str) -> None:
     while not os.path.lexists(parent):
         parent = parent.parent
     if not parent.is_dir():
-        raise OutputError(f"cannot write {named}: {display(parent)} is a file, not a folder")
+        raise OutputError(f"cannot write {named}: {display_path(parent)} is a file, not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write {named}: {display(parent)} is not writable (permission denied)")
+        raise OutputError(f"cannot write {named}: {display_path(parent)} is not writable (permission denied)")
 
 
 @dataclass(frozen=True)
@@ -280,6 +283,14 @@ def claim_folder(path: Path | str, *, command: str = BUILD, inputs: Iterable[Pat
     say what is there. Touches nothing; raises :class:`OutputError` with one message."""
     real = check_location(path, inputs=inputs, caches=caches)
     named = _named(path, real)
+    try:
+        here = Path(os.getcwd()).resolve()
+    except OSError:
+        here = None
+    if here is not None and (here == real or real in here.parents):
+        # Replaced whole, the folder would leave the shell standing in a deleted copy of it.
+        raise OutputError(f"refusing to replace {named}: you are working inside it ({display_path(here)}); "
+                          "run the command from outside that folder")
     if not os.path.lexists(real):
         _check_parent(real, named)
         return Claim(real, "absent")
@@ -308,7 +319,7 @@ def claim_folder(path: Path | str, *, command: str = BUILD, inputs: Iterable[Pat
     _check_parent(real, named)
     blocked = _unwritable(real, recursive=True)
     if blocked is not None:
-        raise OutputError(f"cannot replace {named}: {display(blocked)} is not writable (permission denied)")
+        raise OutputError(f"cannot replace {named}: {display_path(blocked)} is not writable (permission denied)")
     return state
 
 
@@ -325,7 +336,7 @@ def check_keeps_selection(claim: Claim, record: Mapping[str, Any], *, suggestion
     dropped = sorted(old - _selection(record))
     if dropped:
         where = f" (by default it goes to {suggestion})" if suggestion else ""
-        raise OutputError(f"refusing to replace {display(claim.path)}: it holds {', '.join(dropped)}, which this "
+        raise OutputError(f"refusing to replace {display_path(claim.path)}: it holds {', '.join(dropped)}, which this "
                           f"build would not rebuild; build into a folder of its own{where} or include them")
 
 
@@ -352,7 +363,7 @@ def claim_file(path: Path | str, *, recognise: Callable[[Path], bool], what: str
             raise OutputError(f"refusing to replace {named}: it is not {what}, so hakusho did not write it; "
                               "choose another file name")
         if not os.access(real.parent, os.W_OK | os.X_OK):
-            raise OutputError(f"cannot write {named}: {display(real.parent)} is not writable (permission denied)")
+            raise OutputError(f"cannot write {named}: {display_path(real.parent)} is not writable (permission denied)")
     return real
 
 
@@ -410,9 +421,9 @@ def write_files(folder: Path | str, files: Mapping[str, bytes], *, command: str,
                     (staging.tree / rel).write_bytes(data)
                 document = {"format": MANIFEST_FORMAT, "command": command, "hakusho": __version__,
                             "outputs": {rel: hashlib.sha256(data).hexdigest() for rel, data in sorted(outputs.items())}}
-                (staging.tree / MANIFEST_NAME).write_text(
+                (staging.tree / MANIFEST).write_text(
                     json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
                 staging.publish()
         except OSError as exc:
-            raise OutputError(describe_os_error(exc, display(claim.path)) + "; nothing was changed") from None
+            raise OutputError(describe_os_error(exc, display_path(claim.path)) + "; nothing was changed") from None
     return [Path(folder) / rel for rel in files]

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from hakusho import __version__, config
+from hakusho.config import display_path
 from hakusho.errors import BuildError
 from hakusho.i18n import LANGS
-from hakusho.pipeline import publish
 from hakusho.pipeline.cache import (
     CACHE_FORMAT,
     Cache,
@@ -42,7 +42,7 @@ from hakusho.pipeline.options import (
 
 # Folders of data/ that are not assembly inputs: raw exports and codebooks are hashed on their
 # own (chapters and validation read them), the synthetic generator's targets feed no build.
-_NOT_ASSEMBLY_DATA = ("raw/*", "codebook/*", "synthetic/*")
+_NOT_ASSEMBLY_DATA = ("raw/*", "codebook/*", "synthetic/*", "editions/*/released/*")
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
     if folder is not None:
         folder = Path(folder)
         if not folder.is_dir():
-            raise BuildError(f"no notebooks folder at {publish.display(folder)}")
+            raise BuildError(f"no notebooks folder at {display_path(folder)}")
         candidates = sorted(folder.iterdir())
     else:
         folder = config.NOTEBOOKS_DIR
@@ -113,21 +113,21 @@ def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
             raise BuildError(f"{path.name} and {found[chapter].name} both compute chapter {chapter}")
         found[chapter] = path
     if not found:
-        raise BuildError(f"no chapter notebooks (NN_name.ipynb) in {publish.display(folder)}")
+        raise BuildError(f"no chapter notebooks (NN_name.ipynb) in {display_path(folder)}")
     return found
 
 
-def report_chapters() -> list[str]:
+def report_chapters(wave: str | None = None) -> list[str]:
     """The chapter ids of the spec, in report order (read without building the whole spec
     model: a no-op rebuild needs only the ids)."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        doc = yaml.load(config.SPEC_PATH.read_text(encoding="utf-8"), Loader=loader)
+        doc = yaml.load(config.edition_file("chapters.yml", wave).read_text(encoding="utf-8"), Loader=loader)
         return [str(c["id"]) for c in doc["chapters"]]
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise BuildError(f"cannot read the chapter list from {config.SPEC_PATH.name}: {exc}") from None
+        raise BuildError(f"cannot read the chapter list of edition {wave or config.DEFAULT_WAVE}: {exc}") from None
 
 
 def default_target(options: BuildOptions, all_chapters: Sequence[str], chapters: Sequence[str]) -> Path:
@@ -142,12 +142,13 @@ def default_target(options: BuildOptions, all_chapters: Sequence[str], chapters:
     langs = tuple(lang for lang in LANGS if lang in options.langs)
     formats = tuple(f for f in FORMATS if f in options.formats)
     selection = langs != LANGS or formats != DEFAULT_FORMATS or options.engine != ENGINES[0]
+    usual = config.current_project().compare_for(options.wave)  # the edition's own comparison
     canonical = (options.segment == DEFAULT_SEGMENT and not options.filters and not subset and not selection
-                 and options.compare_wave == config.DEFAULT_COMPARE_WAVE)
+                 and options.compare_wave == usual)
     if not canonical:
         parts.append(options.segment)
-        if options.compare_wave != config.DEFAULT_COMPARE_WAVE:
-            parts.append(f"vs{options.compare_wave or 'none'}")
+        if options.compare_wave != usual:
+            parts.append(f"vs{options.compare_wave.replace(',', '+') or 'none'}")
         if options.filters:
             from hakusho.survey.codebook import Condition
             from hakusho.survey.filters import filter_slug
@@ -169,12 +170,20 @@ def researcher_fingerprint(options: BuildOptions) -> str:
     spec does not mark published); "" for the published reports, whose counts are exact."""
     from hakusho.analysis.spec import default_spec
 
-    spec = default_spec()
+    spec = default_spec(options.wave)
     if not options.filters and options.segment in spec.segments and spec.segments[options.segment].published:
         return ""
     from hakusho.analysis.perturbation import ensure_secret, secret_fingerprint
 
     return secret_fingerprint(ensure_secret(config.PROJECT_ROOT))
+
+
+def chart_langs(options: BuildOptions) -> list[str]:
+    """The languages a build's charts are drawn in: the report's (a Quarto book holds both). The
+    first is the one its executed notebooks show (their ``lang`` parameter)."""
+    if options.engine == "quarto" or "quarto" in options.formats:
+        return list(LANGS)
+    return [lang for lang in options.langs if lang in LANGS] or list(LANGS)
 
 
 def make_plan(options: BuildOptions) -> Plan:
@@ -184,7 +193,7 @@ def make_plan(options: BuildOptions) -> Plan:
     # The report is the spec's chapters and, after them, the parts other notebooks compute (the
     # cross-analysis part), whose outputs go to parts/<id>/ of the build folder. Naming chapters
     # builds only those.
-    spec_chapters = report_chapters()
+    spec_chapters = report_chapters(options.wave)
     in_report = [c for c in every if c in spec_chapters]
     chosen = options.chapters or tuple(every)
     unknown = [c for c in chosen if c not in every]
@@ -198,13 +207,17 @@ def make_plan(options: BuildOptions) -> Plan:
 
     data_root = Path(options.data_dir).absolute() if options.data_dir else config.RAW_DIR
     data_label = "data/raw" if options.data_dir is None else "<data-dir>"
-    waves = [w for w in (options.wave, options.compare_wave) if w]
+    waves = [w.strip() for w in (options.wave, *options.compare_wave.split(",")) if w.strip()]
     raw = {}
     for w in waves:
         raw.update(tree_hashes(data_root / w, prefix=f"{data_label}/{w}/"))
     if not any(k.startswith(f"{data_label}/{options.wave}/") for k in raw):
-        raise BuildError(f"no raw data for wave {options.wave} in {publish.display(data_root / options.wave)}")
+        raise BuildError(f"no raw data for wave {options.wave} in {display_path(data_root / options.wave)}")
     codebooks = tree_hashes(config.CODEBOOK_DIR, prefix="data/codebook/")
+    # The edition's own content contract (chapters, crosses, headlines) feeds the chapters too.
+    # (Its released record is the output of an earlier build, never an input.)
+    codebooks.update(tree_hashes(config.current_project().edition_dir(options.wave), prefix="edition/",
+                                 exclude=("released/*",)))
     package = tree_hashes(config.PACKAGE_DIR, prefix="hakusho/")
     project = config.current_project()
     templates = {f"templates/{rel}": sha256_file(p) for rel, p in project.files("templates").items()}
@@ -230,6 +243,7 @@ def make_plan(options: BuildOptions) -> Plan:
             "segment": options.segment,
             "filters": [list(f) for f in options.filters],
             "allow_small_base": bool(options.allow_small_base),
+            "lang": chart_langs(options)[0],
             "data_dir": "" if options.data_dir is None else str(data_root),
             "codebook_dir": "",
             "output_dir": chapter,
@@ -244,10 +258,10 @@ def make_plan(options: BuildOptions) -> Plan:
     record = options_record(options, list(notebooks))
     validate_key = digest({
         "stage": "validate", "cache": CACHE_FORMAT, "waves": waves, "raw": raw, "codebooks": codebooks,
-        "package": package, "libraries": libs,
+        "package": chapter_package, "libraries": libs,
     })
     filters_key = digest({"stage": "filters", "cache": CACHE_FORMAT, "wave": options.wave, "codebooks": codebooks,
-                          "package": package, "filters": record["filters"]}) if options.filters else ""
+                          "package": chapter_package, "filters": record["filters"]}) if options.filters else ""
     # A renderer's output depends on what the report contains, not on which other languages or
     # formats are built alongside it.
     contents = {k: v for k, v in record.items() if k not in ("langs", "formats")}

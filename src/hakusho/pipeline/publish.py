@@ -33,6 +33,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from hakusho.config import display_path
 from hakusho.errors import BuildError, OutputError
 
 _AT_FDCWD = -100
@@ -70,8 +71,8 @@ def locked(target: Path) -> Iterator[None]:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
-                raise BuildError(f"another hakusho command is writing {display(target)} (it holds "
-                                 f"{display(path)}); wait for it to finish, then run this one again") from None
+                raise BuildError(f"another hakusho command is writing {display_path(target)} (it holds "
+                                 f"{display_path(path)}); wait for it to finish, then run this one again") from None
             try:
                 current = os.stat(path).st_ino
             except FileNotFoundError:
@@ -80,7 +81,7 @@ def locked(target: Path) -> Iterator[None]:
                 break
             os.close(fd)
     except OSError as exc:
-        raise OutputError(describe_os_error(exc, display(target))) from None
+        raise OutputError(describe_os_error(exc, display_path(target))) from None
     try:
         yield
     finally:
@@ -208,7 +209,7 @@ class Staging:
             self.root = Path(tempfile.mkdtemp(prefix=f"{_tmp_prefix(self.target)}{os.getpid()}-",
                                               dir=self.target.parent))
         except OSError as exc:
-            raise OutputError(describe_os_error(exc, display(self.target)) + "; nothing was changed") from None
+            raise OutputError(describe_os_error(exc, display_path(self.target)) + "; nothing was changed") from None
         self.tree = self.root / "tree"
         self.work = self.root / "work"
         self.tree.mkdir()
@@ -226,8 +227,8 @@ class Staging:
             swap_in(self.tree, self.target)
         except OSError as exc:
             self._release()
-            raise OutputError(describe_os_error(exc, display(self.target))
-                              + f"; nothing was published, {display(self.target)} is unchanged") from None
+            raise OutputError(describe_os_error(exc, display_path(self.target))
+                              + f"; nothing was published, {display_path(self.target)} is unchanged") from None
         except BaseException:
             self._release()
             raise
@@ -280,20 +281,5 @@ def describe_os_error(exc: OSError, what: str) -> str:
         found = re.search(r"\[Errno (\d+)\]", str(why))
         number = int(found.group(1)) if found else None
     reason = reasons.get(number or 0, exc.strerror or (os.strerror(number) if number else "it failed"))
-    where = f" ({display(Path(filename))})" if filename else ""
+    where = f" ({display_path(Path(filename))})" if filename else ""
     return f"cannot write {what}: {reason}{where}"
-
-
-def display(path: Path) -> str:
-    """A path as a person would type it: relative to the working directory when inside it."""
-    path = Path(path)
-    try:
-        cwd = Path(os.getcwd())
-    except OSError:  # the working directory itself was removed
-        return str(path)
-    if path == cwd:
-        return "."
-    try:
-        return os.path.relpath(path, cwd) if path.is_absolute() and cwd in path.parents else str(path)
-    except ValueError:
-        return str(path)

@@ -7,8 +7,8 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from hakusho.config import display_path
 from hakusho.errors import BuildError, Problem
-from hakusho.pipeline import publish
 from hakusho.pipeline.build import build
 from hakusho.pipeline.manifest import changed_inputs, compare_trees, compare_with_manifest, read_manifest
 from hakusho.pipeline.options import options_from_manifest
@@ -38,7 +38,7 @@ def verify(folder: Path, *, data_dir: Path | None = None, jobs: int = 0,
     folder = Path(folder).absolute()
     manifest = read_manifest(folder)
     if manifest is None:
-        raise BuildError(f"{publish.display(folder)} has no readable manifest.json: is it a hakusho report?")
+        raise BuildError(f"{display_path(folder)} has no readable manifest.json: is it a hakusho report?")
     options = options_from_manifest(manifest, data_dir=data_dir)
     tampered = compare_with_manifest(folder, manifest).lines()
     # The rebuild goes to a scratch folder of the system's, never next to the report: a killed
@@ -60,5 +60,5 @@ def verify(folder: Path, *, data_dir: Path | None = None, jobs: int = 0,
 
 def verify_error(result: VerifyResult) -> BuildError:
     problems = [Problem(line) for line in result.differences + result.changed_inputs]
-    return BuildError(f"{publish.display(result.folder)} differs from a fresh rebuild "
+    return BuildError(f"{display_path(result.folder)} differs from a fresh rebuild "
                       f"({len(result.differences)} difference(s))", problems)

@@ -7,18 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from hakusho.analysis.multiplicity import ALPHA
-from hakusho.build_folder import Build
+from hakusho.build_folder import Build, series_value, tests_by_key
 from hakusho.charts.view import bar_gid
-from hakusho.errors import BuildError
 from hakusho.render.wording import Wording, period, test_name
 from hakusho.text import numbers
 
 ALT_VALUES = 6  # values read out in a chart's alt text per series; the data table holds them all
-
-
-def series_value(row: Mapping[str, Any], series_id: str) -> Mapping[str, Any]:
-    """A row's value in one series; empty where the series' wave did not offer the choice."""
-    return row["values"].get(series_id) or {"count": None, "base": None, "pct": None}
 
 
 def _series_base(series: Mapping[str, Any], tx: Wording) -> str:
@@ -52,8 +46,6 @@ def _alt_text(chart: Mapping[str, Any], tx: Wording) -> str:
     return tx("ui.chart_alt", title=tx.label(chart["title"]), base=_base_line(chart, tx), values=tx.join(parts))
 
 
-def tests_by_key(chart: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    return {t["key"]: t for t in chart.get("tests") or []}
 
 
 def _difference_key(chart: Mapping[str, Any]) -> str:
@@ -207,6 +199,26 @@ def _tooltips(chart: Mapping[str, Any], tx: Wording) -> dict[str, str]:
     return out
 
 
+def _steps(chart: Mapping[str, Any], build: Build, tx: Wording) -> list[dict[str, Any]]:
+    """A series across waves: one comparison block per further step between consecutive waves
+    (its own test and caveat), read like the block of the latest step."""
+    from dataclasses import replace
+
+    infos = {str(s["wave"]): s for s in build.survey.get("series_surveys") or []}
+    by_id = {s["id"]: s for s in chart["series"]}
+    blocks = []
+    for step in chart.get("steps") or []:
+        newer, older = (str(w) for w in step["pair"])
+        if newer not in by_id or older not in by_id or newer not in infos or older not in infos:
+            continue
+        view = replace(build, survey={**build.survey, "survey": infos[newer], "compare_survey": infos[older],
+                                      "compare_wave": older})
+        block = _compare({**chart, "tests": step["tests"], "series": [by_id[newer], by_id[older]]}, view, tx)
+        if block is not None:
+            blocks.append({**block, "title": tx("ui.step_title", older=older, newer=newer)})
+    return blocks
+
+
 def chart_view(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, Any]:
     """A chart dict of chapter.json as the page shows it (see the module docstring)."""
     lang = tx.lang
@@ -225,14 +237,10 @@ def chart_view(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str,
         badges.append({"kind": "suppressed", "text": tx("ui.suppressed")})
     elif chart["disclosure"] == "empty":
         badges.append({"kind": "empty", "text": tx("ui.empty")})
-    svg = None  # an empty base has no drawing: its notes stand in the chart's place
-    if chart.get("svg"):
-        svg_path = build.chart_file(chart["id"], chart["svg"][lang])
-        try:
-            svg = svg_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise BuildError(f"chart {chart['id']}: {chart['svg'][lang]} is missing from the build") from None
+    svg = build.chart_svg(chart, lang)  # None for an empty base: its notes stand in the chart's place
+    svg_phone = build.chart_svg(chart, lang, phone=True)
     csv_name = f"{chart['id']}.csv"
+    compare, steps = _compare(chart, build, tx), _steps(chart, build, tx)
     return {
         "id": chart["id"],
         "anchor": f"chart-{chart['id']}",
@@ -243,10 +251,13 @@ def chart_view(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str,
         "badges": badges,
         "reference": reference,
         "svg": svg,
+        "svg_phone": svg_phone,  # the drawing for narrow screens, where the build has one
         "alt": _alt_text(chart, tx),
         "tooltips": _tooltips(chart, tx),
         "notes": [str(n[lang]) for n in chart.get("notes") or []],
         "table": _table(chart, tx),
-        "compare": _compare(chart, build, tx),
+        "compare": compare,
+        "steps": steps,
+        "comparisons": ([compare] if compare else []) + steps,  # what the page shows, in order
         "csv": {"href": f"../data/{csv_name}", "name": csv_name, "label": tx("ui.download_csv", file=csv_name)},
     }

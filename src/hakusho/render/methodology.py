@@ -8,8 +8,7 @@ from typing import Any
 from hakusho.analysis.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW
 from hakusho.analysis.multiplicity import ALPHA
 from hakusho.analysis.spec import Spec
-from hakusho.build_folder import Build
-from hakusho.render.chart_view import series_value
+from hakusho.build_folder import Build, series_value
 from hakusho.render.wording import Wording, period
 from hakusho.survey.codebook import Codebook
 from hakusho.text import numbers
@@ -88,7 +87,16 @@ def methodology(build: Build, spec: Spec, book: Codebook, tx: Wording) -> dict[s
         rows.append({"label": tx("method.label.vendor"), "value": tx.label(info["vendor"])})
     if build.survey.get("filter_text"):
         rows.append({"label": tx("method.label.filter"), "value": str(build.survey["filter_text"])})
-    if build.compare_wave and other:
+    series = build.survey.get("series_surveys") or []
+    if series:  # a series across waves: every wave on file, with its publisher, period, n and routes
+        for wave in series:
+            routes = tx.join([tx.label(s) for s in wave.get("sampling") or []]) or tx.label(wave["method"])
+            rows.append({"label": tx("method.label.series_wave", wave=wave["wave"]),
+                         "value": tx("method.value.series_wave", title=tx.label(wave["title"]),
+                                     publisher=tx.label(wave["publisher"]), period=period(wave, lang),
+                                     n=numbers.base_n(wave["n_total"], lang),
+                                     routes=routes)})
+    elif build.compare_wave and other:
         rows.append({"label": tx("method.label.compare"),
                      "value": tx("method.value.compare_no_n", title=tx.label(other["title"]),
                                  publisher=tx.label(other["publisher"]), period=period(other, lang))})

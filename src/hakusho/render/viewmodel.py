@@ -35,7 +35,7 @@ from hakusho.render.wording import Wording, other_lang, period
 from hakusho.survey.codebook import load_codebook
 from hakusho.text import numbers
 from hakusho.text.commentary import SUMMARY, commentary_model
-from hakusho.text.prose import ProseContext, chapter_summary, slide_prose
+from hakusho.text.prose import ProseContext, chapter_summary, default_rules, slide_prose
 
 CHAPTER_NUMBER = re.compile(r"ch(\d+)$")
 
@@ -48,7 +48,9 @@ UI_KEYS = (
 
 def load_build(build_dir: Path | str, spec: Spec | None = None) -> Build:
     """Read a build folder; chapters come in the spec's order, unknown ones are an error."""
-    return build_folder.load_build(build_dir, [ch.id for ch in (spec or default_spec()).chapters])
+    if spec is None:  # the build's own edition
+        spec = default_spec(build_folder.build_wave(build_dir))
+    return build_folder.load_build(build_dir, [ch.id for ch in spec.chapters])
 
 
 def chapter_label(chapter_id: str, tx: Wording) -> str:
@@ -88,7 +90,8 @@ def _chapter_view(doc: Mapping[str, Any], build: Build, ctx: ProseContext, tx: W
         "number": chapter_label(doc["chapter"], tx),
         "title": tx.label(doc["title"]),
         "scope": tx("ui.scope", bases=tx.join(bases)) if bases else "",
-        "summary": list(editorial["summary_points"]) if editorial else chapter_summary(doc["chapter"], headlines),
+        "summary": list(editorial["summary_points"]) if editorial else chapter_summary(doc["chapter"], headlines,
+                                                                                           default_rules(build.wave)),
         "summary_source": "editors" if editorial else "generated",
         "discussion_html": list(editorial["paragraphs_html"]) if editorial else [],
         "discussion_blocks": list(editorial["blocks"]) if editorial else [],
@@ -120,7 +123,7 @@ def _editorial(build: Build, chapter: str, lang: str, root: Path | None) -> dict
     generated text instead."""
     if str(build.survey.get("segment") or "saas") != "saas" or build.survey.get("filters"):
         return None
-    if not {ch.id for ch in default_spec().chapters} <= {str(doc["chapter"]) for doc in build.chapters}:
+    if not {ch.id for ch in default_spec(build.wave).chapters} <= {str(doc["chapter"]) for doc in build.chapters}:
         return None
     return commentary_model(build.root, build.wave, chapter, lang, root=root)
 
@@ -146,8 +149,8 @@ def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | No
     """
     if lang not in LANGS:
         raise BuildError(f"unknown language '{lang}' (valid: {', '.join(LANGS)})")
-    spec = spec or default_spec()
     build = load_build(build_dir, spec)
+    spec = spec or default_spec(build.wave)
     tx = Wording(lang)
     book = load_codebook(build.wave)
     ctx = ProseContext(build.figures, build.charts, lang, build.wave, build.compare_wave,

@@ -9,7 +9,7 @@ reported with its location instead of surfacing later as a KeyError.
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -142,6 +142,7 @@ class SurveyInfo(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     title: Bilingual
+    short_title: Bilingual | None = None  # how other editions' charts name this one (白書2023)
     publisher: Bilingual
     method: Bilingual
     target: Bilingual
@@ -254,11 +255,32 @@ def pydantic_problems(path: Path, exc: ValidationError) -> list[Problem]:
 
 
 def load_codebook(wave_or_path: str | Path) -> Codebook:
-    """Load and check a wave's codebook (``"2025"`` or a path to a YAML file)."""
+    """Load and check a wave's codebook (``"2025"`` or a path to a YAML file).
+
+    A codebook is read once per process for as long as its bytes stay the same (every stage of
+    a build and every renderer asks for it; the model is frozen, so sharing it is safe).
+    """
     path = Path(wave_or_path)
     if path.suffix not in (".yml", ".yaml"):
         path = config.codebook_path(str(wave_or_path))
-    data = read_yaml(path)
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        raise CodebookError(f"file not found: {path}") from None
+    return _codebook(str(path), content)
+
+
+@lru_cache(maxsize=16)
+def _codebook(source: str, content: bytes) -> Codebook:
+    path = Path(source)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CodebookError(f"{path} is not UTF-8 text ({exc.reason})") from None
+    try:
+        data = parse_yaml(text)
+    except yaml.YAMLError as exc:
+        raise CodebookError(f"cannot read {path}", [_yaml_error_problem(path, exc)]) from None
     if not isinstance(data, dict):
         raise CodebookError(f"{path} does not hold a codebook (expected a mapping at the top)")
     if data.get("format", CODEBOOK_FORMAT) != CODEBOOK_FORMAT:

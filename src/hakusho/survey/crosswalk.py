@@ -1,15 +1,21 @@
 """The crosswalk between two waves: which earlier answers can be read in the later wave's terms.
 
 Questionnaires change between editions: a bucket is split, a choice is renamed, a "don't know"
-appears or goes. ``data/codebook/crosswalk.yml`` records, per comparable variable, which choice
-of the earlier wave corresponds to which choice of the later one. Several earlier choices may
-fold into one later choice; an earlier choice left out has no counterpart and stays out of the
-comparison. Year-over-year charts tabulate the earlier wave through this map so that both series
-share the later wave's choices, order and labels.
+appears or goes. There is one crosswalk per pair of waves, ``data/codebook/crosswalk/<earlier>-
+<later>.yml``. A question whose key, answer type and choices are identical in both codebooks is
+comparable without being listed; the file records only what needs a decision — which choice of
+the earlier wave corresponds to which choice of the later one (several may fold into one; an
+earlier choice left out stays out of the comparison), a question renamed (``from`` ≠ ``to``), or
+a question excluded from comparison (``exclude: true``) — each with its bilingual note. A
+question asked in both waves whose choices changed and that the file does not list is never
+compared: :func:`compare_codebooks` reports it (``hakusho crosswalk A B``), and its charts say so.
+Year-over-year charts tabulate the earlier wave through the map so that both series share the
+later wave's choices, order and labels.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
@@ -17,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hakusho import config
 from hakusho.analysis.tabulate import share_table
 from hakusho.errors import CodebookError, Problem, ProblemCollector
-from hakusho.survey.codebook import Bilingual, Codebook, compose_yaml, parse_yaml, pydantic_problems
+from hakusho.survey.codebook import Bilingual, Codebook, Question, compose_yaml, parse_yaml, pydantic_problems
 from hakusho.survey.wave import Survey
 
 if TYPE_CHECKING:
@@ -32,14 +38,25 @@ _CHOICE_TYPES = {"single", "ordinal"}
 
 
 class VariableMap(BaseModel):
-    """How one variable of the earlier wave reads in the later wave's terms."""
+    """How one variable of the earlier wave reads in the later wave's terms (or, with
+    ``exclude``, why it is not compared)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     from_var: str = Field(alias="from")
     to_var: str = Field(alias="to")
-    choices: dict[str, str]
+    choices: dict[str, str] = Field(default_factory=dict)
+    exclude: bool = False
     note: Bilingual | None = None
     line: int | None = Field(default=None, exclude=True)  # where the entry starts in the file
+    inferred: bool = Field(default=False, exclude=True)  # identical in both codebooks, not listed
+
+    @model_validator(mode="after")
+    def _choices_or_exclusion(self) -> VariableMap:
+        if self.exclude and self.choices:
+            raise ValueError(f"{self.to_var}: an excluded question maps no choices")
+        if self.exclude and self.note is None:
+            raise ValueError(f"{self.to_var}: say why it is excluded, in a note (ja and en)")
+        return self
 
     def sources(self, to_key: str) -> list[str]:
         """Earlier-wave choice keys that count towards one later-wave choice, in file order."""
@@ -60,8 +77,15 @@ class Crosswalk(BaseModel):
         return {v.to_var: v for v in self.variables}
 
     def variable(self, to_var: str) -> VariableMap | None:
-        """The map onto a later-wave variable, or None when the earlier wave has no counterpart."""
-        return self._by_target.get(to_var)
+        """The map onto a later-wave variable, or None when it is not compared (the earlier wave
+        has no counterpart, it is excluded, or its choices changed without a map)."""
+        vm = self._by_target.get(to_var)
+        return None if vm is None or vm.exclude else vm
+
+    def exclusion(self, to_var: str) -> VariableMap | None:
+        """The entry excluding a later-wave variable from comparison, with its note."""
+        vm = self._by_target.get(to_var)
+        return vm if vm is not None and vm.exclude else None
 
 
 def _entry_lines(text: str) -> list[int]:
@@ -83,7 +107,7 @@ def load_crosswalk(path: Path | None = None) -> Crosswalk:
 
     Whether the names in it exist in the codebooks is checked by :func:`validate_crosswalk`.
     """
-    path = Path(path) if path else config.CROSSWALK_PATH
+    path = Path(path) if path else crosswalk_path(config.DEFAULT_COMPARE_WAVE, config.DEFAULT_WAVE)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -128,6 +152,10 @@ def _check_variable(found: ProblemCollector, where: dict[str, Any], vm: Variable
         found.add(f"{vm.from_var} ({q_from.type}) cannot be compared with {vm.to_var} ({q_to.type})",
                   **where, expected="both multiple-answer, or both single / ordinal")
         return
+    if not vm.choices:
+        found.add(f"{vm.to_var}: no choices mapped", **where, column="choices",
+                  expected="a map of choice keys, or exclude: true with a note")
+        return
     from_keys, to_keys = q_from.choice_keys, q_to.choice_keys
     for src, dst in vm.choices.items():
         if src not in from_keys:
@@ -163,8 +191,14 @@ def validate_crosswalk(crosswalk: Crosswalk, codebook_from: Codebook, codebook_t
         where: dict[str, Any] = {"file": src, "row": vm.line}
         if vm.to_var in seen:
             found.add(f"variables[{i}]: {vm.to_var} is mapped twice", **where, value=vm.to_var,
-                      expected="one entry per 2025 variable")
+                      expected=f"one entry per {codebook_to.wave} variable")
         seen.add(vm.to_var)
+        if vm.exclude:
+            for var, book, column in ((vm.from_var, codebook_from, "from"), (vm.to_var, codebook_to, "to")):
+                if var not in book.by_id:
+                    found.add(f"no variable '{var}' in codebook {book.wave}", **where, column=column, value=var,
+                              expected="one of " + ", ".join(sorted(book.by_id)))
+            continue
         _check_variable(found, where, vm, codebook_from, codebook_to)
     name = Path(src).name if src else "crosswalk"
     found.raise_if_any(CodebookError, f"{name} does not match codebooks {codebook_from.wave} and {codebook_to.wave}")
@@ -218,3 +252,119 @@ def share_in_target_terms(survey_from: Survey, population: pd.Series, variable_t
                 in_base = in_base | members[choice.key]
     return share_table(q_to.choices, members, in_base, who, multi=q_from.type == "multi",
                        wave=survey_from.wave, protection=protection)
+
+
+# ------------------------------------------------------------------------------ pairs of waves
+
+_COMPARABLE_TYPES = {"single", "ordinal", "multi"}
+
+
+def crosswalk_path(from_wave: str, to_wave: str, folder: Path | None = None) -> Path:
+    """The file of one pair of waves: ``<folder>/<from>-<to>.yml`` (folder: the project's
+    ``data/codebook/crosswalk/``)."""
+    return Path(folder or config.CROSSWALK_DIR) / f"{from_wave}-{to_wave}.yml"
+
+
+def identical(q_from: Question, q_to: Question) -> bool:
+    """Comparable without a map: the same answer type and the same choices (keys, in order,
+    and which of them count in the base). Wording may differ."""
+    return (q_from.type == q_to.type and q_from.type in _COMPARABLE_TYPES
+            and [(c.key, c.in_base) for c in q_from.choices] == [(c.key, c.in_base) for c in q_to.choices])
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What two codebooks have in common, question by question (later wave's ids)."""
+
+    from_wave: str
+    to_wave: str
+    identical: tuple[str, ...]  # comparable without being listed
+    mapped: tuple[str, ...]  # listed in the crosswalk file with a choice map
+    excluded: tuple[str, ...]  # listed as not comparable, with a note
+    changed: tuple[str, ...]  # asked in both, choices or type differ, not listed: never compared
+    new: tuple[str, ...]  # only in the later wave
+    gone: tuple[str, ...]  # only in the earlier wave
+    file: Path | None = None  # the crosswalk file, when there is one
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(variable, status) in a fixed order, for tables and tests."""
+        out = []
+        for status in ("identical", "mapped", "excluded", "changed", "new", "gone"):
+            out += [(v, status) for v in getattr(self, status)]
+        return out
+
+
+def compare_codebooks(book_from: Codebook, book_to: Codebook, listed: Crosswalk | None = None) -> Comparison:
+    """Classify every tabulable question of two waves (see :class:`Comparison`)."""
+    listed_to = {v.to_var: v for v in (listed.variables if listed else [])}
+    listed_from = {v.from_var for v in listed_to.values()}
+    groups: dict[str, list[str]] = {k: [] for k in ("identical", "mapped", "excluded", "changed", "new", "gone")}
+    for q in book_to.questions:
+        if q.type not in _COMPARABLE_TYPES:
+            continue
+        if q.id in listed_to:
+            groups["excluded" if listed_to[q.id].exclude else "mapped"].append(q.id)
+        elif q.id not in book_from.by_id:
+            groups["new"].append(q.id)
+        elif identical(book_from.by_id[q.id], q):
+            groups["identical"].append(q.id)
+        else:
+            groups["changed"].append(q.id)
+    for q in book_from.questions:
+        if q.type in _COMPARABLE_TYPES and q.id not in book_to.by_id and q.id not in listed_from:
+            groups["gone"].append(q.id)
+    return Comparison(book_from.wave, book_to.wave, file=Path(listed.source) if listed and listed.source else None,
+                      **{k: tuple(v) for k, v in groups.items()})
+
+
+def crosswalk_between(book_from: Codebook, book_to: Codebook, folder: Path | None = None) -> Crosswalk:
+    """The crosswalk a comparison uses: the pair's file (if any), checked against both
+    codebooks, plus an identity map for every identical question it does not list."""
+    path = crosswalk_path(book_from.wave, book_to.wave, folder)
+    listed = load_crosswalk(path) if path.is_file() else None
+    if listed is not None:
+        validate_crosswalk(listed, book_from, book_to)
+    known = {v.to_var for v in listed.variables} if listed else set()
+    inferred = [
+        VariableMap.model_validate({"from": q.id, "to": q.id, "choices": {c.key: c.key for c in q.choices},
+                                    "inferred": True})
+        for q in book_to.questions
+        if q.id not in known and q.id in book_from.by_id and identical(book_from.by_id[q.id], q)
+    ]
+    return Crosswalk(from_wave=book_from.wave, to_wave=book_to.wave,
+                     variables=[*(listed.variables if listed else []), *inferred],
+                     source=str(path) if listed else None)
+
+
+def draft_text(book_from: Codebook, book_to: Codebook, comparison: Comparison) -> str:
+    """A crosswalk file for the editor to finish. Every changed question is written as a
+    commented-out entry (its choices mapped where the keys match, marked where a decision is
+    needed), so that nothing is compared until the editor has decided and written the notes."""
+    lines = [
+        f"# Which answers of the {book_from.wave} wave can be compared with the {book_to.wave} wave, and how.",
+        "#",
+        "# Questions whose key, answer type and choices are identical in both codebooks are compared",
+        "# without being listed here. The commented entries below are the questions whose choices",
+        f"# changed. For each: map every {book_from.wave} choice key to a {book_to.wave} choice key (several may",
+        "# fold into one; one left out keeps its answers out of the comparison), or replace `choices`",
+        "# with `exclude: true` to show the question without comparison; write the note in both",
+        "# languages (readers see it); then uncomment the entry and delete the `[]` after `variables:`.",
+        "# Until then the question is shown without comparison, and the build says so.",
+        f'from_wave: "{book_from.wave}"',
+        f'to_wave: "{book_to.wave}"',
+        "variables: []",
+    ]
+    for var in comparison.changed:
+        q_from, q_to = book_from.by_id[var], book_to.by_id[var]
+        to_keys = set(q_to.choice_keys)
+        lines += [f"#  - from: {var}", f"#    to: {var}", "#    choices:"]
+        for c in q_from.choices:
+            if c.key in to_keys:
+                lines.append(f"#      {c.key}: {c.key}")
+            else:
+                lines.append(f"#      {c.key}: ?   # no {book_to.wave} choice {c.key}: map it, or leave it out")
+        new = [c.key for c in q_to.choices if c.key not in set(q_from.choice_keys)]
+        if new:
+            lines.append(f"#    # new in {book_to.wave}: {', '.join(new)}")
+        lines += ["#    note:", "#      ja: ", "#      en: "]
+    return "\n".join(lines) + "\n"

@@ -25,9 +25,10 @@ An entry is only ever written after the wave passed validation, so reading it st
 and validating the export. Entries are written under a temporary name and renamed: a build killed
 while storing leaves no half entry, and two kernels storing the same wave at once agree.
 
-Where the store is: the folder named by ``HAKUSHO_WAVE_STORE`` (:func:`hakusho.config.wave_store_dir`),
-which the build sets, for itself and its kernels, to ``waves/`` of its cache. Without it nothing
-is stored and every load reads the export: a notebook opened by hand or a test writes nothing.
+Where the store is: ``waves/`` of the build's cache (``HAKUSHO_CACHE``, see
+:func:`hakusho.config.shared_cache`), which the build sets for itself and its kernels. Without it
+nothing is stored and every load reads the export: a notebook opened by hand or a test writes
+nothing.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from hakusho import config
+from hakusho.config import display_path
 from hakusho.errors import CodebookError, HakushoError, Problem
 from hakusho.survey.codebook import Codebook, Question, load_codebook, read_yaml
 
@@ -673,18 +674,16 @@ def write(wave: str, out_dir: Path | None = None, *, seed: int = DEFAULT_SEED, s
 def _check_raw_folder(wave: str, folder: Path, *, force: bool) -> None:
     """The project's raw folder of ``wave`` may receive the synthetic sample only while it holds
     nothing but an earlier one (see :func:`write`)."""
-    from hakusho.pipeline.publish import display
-
     if not folder.exists():
         return
     others = sorted(p.name for p in folder.iterdir()
                     if p.suffix.lower() in (".csv", ".xlsx", ".sav") and p.name != RESPONSES_FILE)
     if others:
-        raise HakushoError(f"{display(folder)} already holds an export ({', '.join(others)}); "
+        raise HakushoError(f"{display_path(folder)} already holds an export ({', '.join(others)}); "
                            "write the synthetic data elsewhere with --out")
     if force and (folder / RESPONSES_FILE).exists():
         survey = (read_yaml(config.codebook_path(wave)) or {}).get("survey") or {}
         if not survey.get("synthetic"):
-            raise HakushoError(f"refusing to replace {display(folder / RESPONSES_FILE)}: the codebook "
+            raise HakushoError(f"refusing to replace {display_path(folder / RESPONSES_FILE)}: the codebook "
                                f"{config.codebook_path(wave).name} says the {wave} data is real "
                                "(survey.synthetic is false); write the synthetic data elsewhere with --out")

@@ -34,8 +34,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from hakusho.build_folder import read_figures
 from hakusho.errors import BuildError, Problem
-from hakusho.text.claims_lint import ClaimFinding
+from hakusho.text.claims_lint import ClaimFinding, claims_in
 from hakusho.text.commentary import (
     HTML_COMMENT,
     REFERENCE,
@@ -43,11 +44,10 @@ from hakusho.text.commentary import (
     CommentaryFile,
     Figures,
     commentary_files,
-    format_figure,
-    load_figures,
     read_commentary,
     scan_references,
 )
+from hakusho.text.numbers import format_figure
 
 _D = "0-9０-９"
 NUMBER = re.compile(
@@ -288,11 +288,12 @@ def _bare(matcher: _Matcher, line: str, m: re.Match[str], value: Decimal, places
     return matcher.in_chapter(ids, chapter)
 
 
-def chart_chapters() -> dict[str, str]:
-    """{chart id: chapter id} from the spec: the lint prefers figures of the file's own chapter."""
+def chart_chapters(wave: str | None = None) -> dict[str, str]:
+    """{chart id: chapter id} from the edition's spec: the lint prefers figures of the file's own
+    chapter."""
     from hakusho.analysis.spec import default_spec
 
-    return {chart.id: chapter.id for chapter in default_spec().chapters for chart in chapter.charts}
+    return {chart.id: chapter.id for chapter in default_spec(wave).chapters for chart in chapter.charts}
 
 
 def lint_commentary(
@@ -308,10 +309,8 @@ def lint_commentary(
 
     Files that cannot be read raise the BuildError of :func:`hakusho.text.commentary.read_commentary`.
     """
-    from hakusho.text.claims_lint import claims_in
-
-    figures = load_figures(figures)
-    chapters = chart_chapters() if chapter_of_chart is None else chapter_of_chart
+    figures = read_figures(figures)
+    chapters = chart_chapters(wave) if chapter_of_chart is None else chapter_of_chart
     docs = [read_commentary(path) for path in commentary_files(wave, root)]
     findings: list[Finding | ClaimFinding] = [f for doc in docs for f in lint_document(doc, figures, chapters)]
     claims = claims_in(docs, figures)
