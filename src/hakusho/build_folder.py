@@ -450,6 +450,7 @@ class SurveyDoc(TypedDict):
     filter_text: str
     n_total: int | None
     n_segment: int | None
+    counts: NotRequired[Counts]  # exact (a published report) or perturbed (a researcher's run)
     survey: dict[str, Any]  # the codebook's survey description (SurveyInfo), as JSON
     compare_survey: dict[str, Any] | None
     synthetic: bool

@@ -2,9 +2,10 @@
 
 A report runs many tests at once: one per choice of every compared chart, one per ordinal
 distribution. At the 5 % level some of them come out "significant" by chance alone, so no test
-decides a mark or a sentence on its own p-value. Two adjustments, each from a well-kept library:
+decides a mark or a sentence on its own p-value. Two adjustments:
 
-* **Holm within a chart** (``statsmodels`` ``multipletests(method="holm")``): the per-choice tests
+* **Holm within a chart** (the steps of ``statsmodels``' ``multipletests(method="holm")``, against
+  which it is tested; see :func:`holm`): the per-choice tests
   of one chart are one family. Holm controls the chance of calling *any* of its choices
   different by chance (the family-wise error rate) at 5 %, without Bonferroni's cost.
 * **Benjamini–Hochberg across the report** (``scipy.stats.false_discovery_control``): every test
@@ -43,13 +44,18 @@ def is_significant(p_value: float | None) -> bool | None:
 
 
 def holm(p_values: Sequence[float]) -> list[float]:
-    """Holm-adjusted p-values, in the order given (``statsmodels.stats.multitest.multipletests``)."""
+    """Holm-adjusted p-values, in the order given: statsmodels' ``multipletests(method="holm")``
+    step for step (the tests check every result against it). Computed here because that function
+    runs a full garbage collection on every call (about 25 ms), which thousands of families — the
+    explorer's tables — cannot afford."""
     if len(p_values) == 0:
         return []
-    from statsmodels.stats.multitest import multipletests
-
-    adjusted = multipletests(np.asarray(p_values, dtype=float), alpha=ALPHA, method="holm")[1]
-    return [stored_p(min(1.0, float(p))) for p in adjusted]
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p, kind="mergesort")
+    stepped = np.maximum.accumulate(p[order] * np.arange(len(p), 0, -1))
+    adjusted = np.empty_like(p)
+    adjusted[order] = np.minimum(stepped, 1.0)
+    return [stored_p(float(v)) for v in adjusted]
 
 
 def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
@@ -60,6 +66,25 @@ def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
 
     adjusted = false_discovery_control(np.asarray(p_values, dtype=float), method="bh")
     return [stored_p(min(1.0, float(p))) for p in np.atleast_1d(adjusted)]
+
+
+def adjust_arrays(families: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """:func:`adjust` for many families held as arrays (NaN: not tested), such as the explorer's
+    thousands of tables: Holm within each array, Benjamini–Hochberg across every tested value of
+    all of them, and the larger of both, in the same shapes (NaN stays NaN)."""
+    arrays = [np.asarray(f, dtype=float) for f in families]
+    tested = [~np.isnan(a) for a in arrays]
+    report = np.asarray(benjamini_hochberg(np.concatenate([a[t] for a, t in zip(arrays, tested, strict=True)]
+                                                          + [np.empty(0)])), dtype=float)
+    out, at = [], 0
+    for a, t in zip(arrays, tested, strict=True):
+        n = int(t.sum())
+        final = np.full(a.shape, np.nan)
+        if n:
+            final[t] = np.maximum(np.asarray(holm(a[t]), dtype=float), report[at:at + n])
+        out.append(final)
+        at += n
+    return out
 
 
 def adjust(families: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, dict[str, float]]]:

@@ -84,6 +84,40 @@ def _choice_counts(survey: Survey, qid: str, population: pd.Series,
     return counts, bases
 
 
+def _protected_choice_counts(survey: Survey, qid: str, population: pd.Series, member: np.ndarray,
+                             protection: Protection) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_choice_counts` perturbed: each group is a table of its own, whose population is
+    everyone of the group who answered (see :func:`share_table`)."""
+    from hakusho.analysis.perturbation import protect_count_matrix
+
+    q = survey.question(qid)
+    index = survey.responses.index
+    in_pop = population.reindex(index, fill_value=False).astype(bool)
+    in_base = base_mask(survey, qid, in_pop).to_numpy(dtype=bool)
+    member = member & in_pop.to_numpy(dtype=bool)[:, None]
+    who = member & survey.answered(qid).to_numpy(dtype=bool)[:, None]  # respondents × groups
+    based = member & in_base[:, None]
+    if q.type == "multi":
+        answers = survey.multi(qid).fillna(False).to_numpy(dtype=bool)
+        counted = based
+    else:
+        codes = survey.codes(qid)
+        answers = np.column_stack([(codes == c.code).fillna(False).to_numpy(dtype=bool) for c in q.choices])
+        counted = who
+    n_groups, k = member.shape[1], len(q.choices)
+    cells = (counted[:, :, None] & answers[:, None, :]).reshape(len(index), n_groups * k).T
+    populations = np.repeat(who.T, k, axis=0)
+    record_ids = [str(i) for i in index]
+    keys = protection.keys(survey.wave)
+    counts = protect_count_matrix(cells, populations, record_ids, keys).reshape(n_groups, k)
+    if q.type == "multi":
+        bases = protect_count_matrix(based.T, who.T, record_ids, keys)
+        counts = np.minimum(counts, bases[:, None])
+    else:  # one answer each: the base is the answers inside it
+        bases = counts[:, [c.in_base for c in q.choices]].sum(axis=1)
+    return counts, bases.astype(np.int64)
+
+
 def _share_table(survey: Survey, qid: str, counts: np.ndarray, base: int) -> pd.DataFrame:
     q = survey.question(qid)
     rows = []
@@ -151,19 +185,24 @@ def share_table(choices: Sequence[Any], members: Mapping[str, pd.Series], in_bas
 
 
 def shares_by_group(survey: Survey, qid: str, population: pd.Series,
-                    groups: Mapping[str, pd.Series]) -> pd.DataFrame:
+                    groups: Mapping[str, pd.Series], *, protection: Protection | None = None) -> pd.DataFrame:
     """:func:`share_of_base` of each group of ``population``, stacked (series id = group key).
 
     The same counting as one population at a time, done for every group at once: a breakdown
     of one question by a profile variable (the explorer's tables) costs one pass, not one per
-    group. Groups may overlap (a multiple-answer breakdown); each is cut to ``population``.
+    group. Groups may overlap (a multiple-answer breakdown); each is cut to ``population``. With
+    ``protection`` every group's counts are perturbed exactly as :func:`share_of_base` perturbs
+    that group's table.
     """
     q = survey.question(qid)
     index = survey.responses.index
     member = np.zeros((len(index), len(groups)), dtype=bool)
     for i, g in enumerate(groups.values()):
         member[:, i] = g.reindex(index, fill_value=False).fillna(False).to_numpy(dtype=bool)
-    counts, bases = _choice_counts(survey, qid, population, member)
+    if protection is None:
+        counts, bases = _choice_counts(survey, qid, population, member)
+    else:
+        counts, bases = _protected_choice_counts(survey, qid, population, member, protection)
     k = len(q.choices)
     out = pd.DataFrame({
         "series": [key for key in groups for _ in range(k)],
