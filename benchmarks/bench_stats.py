@@ -8,6 +8,10 @@ its baseline measured in the same run:
   family    — the raw p-values of every test of a report (what Benjamini–Hochberg adjusts
               across), computed once per kernel, against computing the chapter itself;
   cross     — the cross-analysis part with perturbation, against exact;
+  explore   — the explorer's tables of one segment for a filtered run, perturbed (every group of
+              every table) and adjusted (Holm per table, BH across), against exact counts;
+  holm      — 100 families adjusted by statsmodels' ``multipletests`` (a garbage collection per
+              call), against the same steps computed by :func:`hakusho.analysis.multiplicity.holm`;
   sparse    — one sparse table: Fisher's exact test (2×2) and the seeded Monte Carlo test (2×k,
               9,999 tables), against the asymptotic chi-square test of the same table.
 
@@ -28,10 +32,13 @@ from typing import Any
 
 import numpy as np
 from scipy import stats as scipy_stats
+from statsmodels.stats.multitest import multipletests
 
 from hakusho.analysis import chapter as chapters
 from hakusho.analysis.contingency import table_test, two_proportions
 from hakusho.analysis.cross import compute_crosses
+from hakusho.analysis.explore import compute_explorer
+from hakusho.analysis.multiplicity import holm
 from hakusho.analysis.perturbation import Protection
 from hakusho.survey.crosswalk import load_crosswalk
 from hakusho.survey.load import load_waves
@@ -77,6 +84,15 @@ def measure(repeat: int) -> dict[str, dict[str, float]]:
     exact = timed(lambda: compute_crosses(survey, filters=FILTER, protection=None), repeat)
     perturbed = timed(lambda: compute_crosses(survey, filters=FILTER, protection=guard), repeat)
     out["cross"] = {"baseline": exact, "measured": perturbed}
+
+    exact = timed(lambda: compute_explorer(survey, filters=FILTER, segments=["saas"], protection=None), repeat)
+    perturbed = timed(lambda: compute_explorer(survey, filters=FILTER, segments=["saas"], protection=guard), repeat)
+    out["explore saas"] = {"baseline": exact, "measured": perturbed}
+
+    families = [np.random.default_rng(i).uniform(size=8) for i in range(100)]
+    ours = timed(lambda: [holm(f) for f in families], repeat)
+    out["holm statsmodels x100"] = {"baseline": ours, "measured": timed(
+        lambda: [multipletests(f, method="holm") for f in families], repeat)}
 
     sparse_2x2 = np.array([[3, 5], [20, 5]])
     sparse_2xk = np.array([[1, 2, 9, 0, 1], [3, 20, 20, 4, 2]])

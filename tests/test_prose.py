@@ -308,3 +308,34 @@ def test_a_small_first_series_does_not_silence_a_readable_one(chapters) -> None:
         assert label in text.headline and numbers.pct(first["values"]["non_saas"]["pct"], lang) in text.headline
         assert ("Non-SaaS" if lang == "en" else "非SaaS") in text.headline
         assert "4" in text.commentary[0] and "%" not in text.commentary[0]
+
+
+@pytest.mark.slow
+def test_the_integrated_report_follows_saas_sentences_with_the_tested_non_saas_answer() -> None:
+    """Every slide of the integrated report whose sentences quote only SaaS figures adds how
+    non-SaaS respondents answer, worded by the adjusted test of the gap: never "significant"
+    where the test is not."""
+    from hakusho.analysis.chapter import compute_chapter, report_tests
+    from hakusho.survey.load import load_waves
+
+    survey, compare = load_waves("2025", "2023")
+    report = report_tests(survey, compare, segment="all")
+    result = compute_chapter("ch3", survey, compare, segment="all", report=report)
+    charts = {c["id"]: c for s in result.slides for c in s["charts"]}
+    added = 0
+    for lang, lead, yes, no in (("en", "Among non-SaaS respondents", "significantly", "not statistically"),
+                                ("ja", "非SaaS企業", "有意である", "有意ではない")):
+        ctx = ProseContext(dict(result.figures), charts, lang, "2025", "2023", segment="all")
+        for slide in result.slides:
+            text = slide_prose(ctx, slide)
+            said = [s for s in text.commentary if s.startswith(lead) and (yes in s or no in s)]
+            if not said:
+                continue
+            added += 1
+            quoted = next(f for f in text.figures if f.endswith("diff_significant") or ".non_saas." in f)
+            chart_id = quoted.split(".", 1)[0]
+            flags = [v["value"] for k, v in result.figures.items()
+                     if k.startswith(chart_id + ".") and k.endswith(".diff_significant")]
+            if not any(flags):
+                assert no in said[0], (slide["id"], said[0])
+    assert added >= 2
