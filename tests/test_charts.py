@@ -188,11 +188,16 @@ def trend_ordinal_chart() -> dict[str, Any]:
                         ("2025", "2025", "2025年調査", "2025 survey", 221, [60, 113, 38, 7, 3]),
                         ("2023", "2023", "2023年調査", "2023 survey", 180, [40, 90, 40, 6, 4])],
                        compare="yoy", wave="2026", title=("社内への浸透度", "How far CS has spread"),
-                       tests=[{"key": key, "series": ["2026", "2025"], "change_pt": 1.0, "p_value": 0.03,
-                               "significant": True, "test": "chi-square test"} for key, _, _ in PENETRATION])
+                       tests=[{"key": key, "series": ["2026", "2025"], "scope": "bucket", "change_pt": 1.0,
+                               "p_value": None, "significant": None, "test": None} for key, _, _ in PENETRATION])
+    # A bucket carries its change only; the step's one test is the distribution's.
+    chart["distribution_test"] = {"key": "distribution", "series": ["2026", "2025"], "scope": "distribution",
+                                  "p_value": 0.03, "p_adjusted": 0.03, "significant": True, "test": "chi-square test"}
     chart["steps"] = [{"pair": ["2025", "2023"], "tests": [
-        {"key": key, "series": ["2025", "2023"], "change_pt": 1.0, "p_value": 0.01, "significant": True,
-         "test": "chi-square test"} for key, _, _ in PENETRATION]}]
+        {"key": key, "series": ["2025", "2023"], "scope": "bucket", "change_pt": 1.0, "p_value": None,
+         "significant": None, "test": None} for key, _, _ in PENETRATION],
+        "distribution_test": {"key": "distribution", "series": ["2025", "2023"], "scope": "distribution",
+                              "p_value": 0.01, "p_adjusted": 0.01, "significant": True, "test": "chi-square test"}}]
     return chart
 
 

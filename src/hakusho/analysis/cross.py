@@ -118,8 +118,6 @@ def headline(title: Mapping[str, str], rows: ResolvedAxis, cols: ResolvedAxis, f
     test actually used, and how strong it is. The trend is a follow-up of the association: when
     the association is not significant it is neither tested nor headlined.
     """
-    from hakusho.text.prose import with_indicative_mark
-
     n = int(counts.to_numpy().sum())
     focus_label = cols.band(focus).label
     shares = shown[focus].dropna()
@@ -155,7 +153,8 @@ def headline(title: Mapping[str, str], rows: ResolvedAxis, cols: ResolvedAxis, f
                 indicative = True
         keys.append(shape_key)
         shape = _both(shape_key, **params)
-        sentences.append({lang: with_indicative_mark(shape[lang], lang) for lang in LANGS} if indicative else shape)
+        sentences.append({lang: numbers.with_indicative_mark(shape[lang], lang) for lang in LANGS}
+                         if indicative else shape)
     else:
         keys.append("headline.no_shape")
         sentences.append(_both("headline.no_shape", **params))

@@ -51,13 +51,20 @@ def step_tests(chart: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Mapp
     return steps
 
 
+def _choice_tests() -> tuple[str, str]:
+    """The per-choice tests (imported when a chart is read: the tests' module pulls in scipy)."""
+    from hakusho.analysis.contingency import FISHER_TEST, Z_TEST
+
+    return Z_TEST, FISHER_TEST
+
+
 def step_marker(tests: Mapping[tuple[str, str], Mapping[str, Mapping[str, Any]]], row: RowView,
                 newer: SeriesView, older: SeriesView) -> str:
     """▲/▼ where the per-choice test of this step finds the change significant, else nothing."""
     test = tests.get((newer.id, older.id), {}).get(row.key)
     # A choice's own test (z-test, or Fisher's exact test on a sparse table), significant after
     # adjustment; a bucket of a distribution carries no test of its own.
-    if not test or not test.get("test") or test.get("scope") == "distribution" or not test.get("significant"):
+    if not test or test.get("test") not in _choice_tests() or not test.get("significant"):
         return ""
     return "▲" if float(test.get("change_pt") or 0) > 0 else "▼"
 

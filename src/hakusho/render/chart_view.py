@@ -213,7 +213,8 @@ def _steps(chart: Mapping[str, Any], build: Build, tx: Wording) -> list[dict[str
             continue
         view = replace(build, survey={**build.survey, "survey": infos[newer], "compare_survey": infos[older],
                                       "compare_wave": older})
-        block = _compare({**chart, "tests": step["tests"], "series": [by_id[newer], by_id[older]]}, view, tx)
+        block = _compare({**chart, "tests": step["tests"], "distribution_test": step.get("distribution_test"),
+                          "series": [by_id[newer], by_id[older]]}, view, tx)
         if block is not None:
             blocks.append({**block, "title": tx("ui.step_title", older=older, newer=newer)})
     return blocks

@@ -160,3 +160,14 @@ def format_figure(figure: Mapping[str, Any], lang: str, *, signed: bool = True) 
     if kind == "p_value":
         return p_value(float(value), lang)
     raise ValueError(f"unknown figure kind {kind!r}")
+
+
+def with_indicative_mark(text: str, lang: str) -> str:
+    """The sentence with the indicative mark (参考値 / "indicative") before its closing punctuation:
+    what every sentence quoting a share of a base of 10–29 respondents carries (headlines of the
+    chapters and of the crosses alike, so the mark lives in the chapters' notes catalog)."""
+    mark = translator(lang, "notes")("mark.indicative")
+    for stop in ("。", "."):
+        if text.endswith(stop):
+            return text[: -len(stop)] + mark + stop
+    return text + mark

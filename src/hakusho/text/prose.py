@@ -355,18 +355,8 @@ def fill_variant(ctx: ProseContext, variant: Variant) -> _Filled | None:
     return _Filled(ctx.t(variant.key, **params), used, "indicative" in levels)
 
 
-def with_indicative_mark(text: str, lang: str) -> str:
-    """The sentence with the indicative mark (参考値 / "indicative") before its closing punctuation:
-    what every sentence quoting a share of a base of 10–29 respondents carries."""
-    mark = Translator(lang)("prose.indicative_mark")
-    for stop in ("。", "."):
-        if text.endswith(stop):
-            return text[: -len(stop)] + mark + stop
-    return text + mark
-
-
 def _with_mark(ctx: ProseContext, text: str) -> str:
-    return with_indicative_mark(text, ctx.lang)
+    return numbers.with_indicative_mark(text, ctx.lang)
 
 
 def write_sentence(ctx: ProseContext, sentence: Sentence, where: str) -> _Filled | None:
