@@ -4,6 +4,8 @@ problems that keep their location in either language."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import pickle
 import re
 import string
@@ -20,15 +22,17 @@ SOURCE = Path(messages.__file__).resolve().parent
 JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
 # Keys built from data rather than written out (a question type, a pydantic error type, a command
 # or option name): the extraction cannot see them, so they are named here by family.
-DYNAMIC = re.compile(r"^(type|pydantic|validate\.what)\.")
+DYNAMIC = re.compile(r"^(type|pydantic|validate\.what|progress\.(stage|step|note))\.")
 # Japanese messages that are only punctuation, symbols or placeholders.
 SYMBOLS_ONLY = {"list.separator", "where.separator", "problem.at", "problem.value", "filter.source.other",
+                "list.newline", "list.semicolon", "diff.text", "diff.where", "lint.finding",
                 "codebook.at_field", "list.and", "list.or"}
 
 
 def _used_keys() -> set[str]:
     keywords = {"Msg": None, "tr": None, "Listed": (2,)}  # Listed(items, key): the key is the second argument
-    found = extract_from_dir(str(SOURCE), method_map=[("**.py", "python")], keywords=keywords)
+    with contextlib.redirect_stderr(io.StringIO()):  # Babel notes every f-string argument it skips
+        found = list(extract_from_dir(str(SOURCE), method_map=[("**.py", "python")], keywords=keywords))
     return {message for _, _, message, _, _ in found if isinstance(message, str) and "." in message}
 
 

@@ -109,7 +109,8 @@ def text(value: Any, lang: str) -> str:
         return value.tr(lang)
     if isinstance(value, Mapping) and lang in value:  # a label given in both languages
         return str(value[lang])
-    return str(value)
+    shown = str(value)  # an object whose str() is a message (a lint finding, a missing text)
+    return shown.tr(lang) if isinstance(shown, Msg) else shown
 
 
 def choose_language(argv: Sequence[str] | None, environ: Mapping[str, str]) -> str:

@@ -44,6 +44,7 @@ from typing import Any
 
 from hakusho import __version__, config
 from hakusho.errors import OutputError
+from hakusho.messages import Msg
 from hakusho.pipeline.cache import CACHE_DIR_NAME
 from hakusho.pipeline.manifest import MANIFEST_FORMAT, MANIFEST_NAME, read_manifest
 from hakusho.pipeline.publish import Staging, current_umask, describe_os_error, display, locked
@@ -105,10 +106,10 @@ def guarded_locations(*, inputs: Iterable[Path | str] = (), caches: Iterable[Pat
             path = getattr(config, attribute, None)
             if path is not None:
                 guarded.append(Guarded(resolve(path), what))
-        guarded.append(Guarded(resolve(config.REPORT_DIR / CACHE_DIR_NAME), "a build cache"))
-    guarded.append(Guarded(resolve(config.PACKAGE_DIR), "the hakusho package"))
-    guarded += [Guarded(resolve(p), "an input of this command") for p in inputs]
-    guarded += [Guarded(resolve(p), "a build cache") for p in caches]
+        guarded.append(Guarded(resolve(config.REPORT_DIR / CACHE_DIR_NAME), Msg("outputs.what.cache")))
+    guarded.append(Guarded(resolve(config.PACKAGE_DIR), Msg("outputs.what.package")))
+    guarded += [Guarded(resolve(p), Msg("outputs.what.input")) for p in inputs]
+    guarded += [Guarded(resolve(p), Msg("outputs.what.cache")) for p in caches]
     if project is not None:
         root = resolve(project.root)
         report_dir = resolve(config.REPORT_DIR)
@@ -120,15 +121,15 @@ def guarded_locations(*, inputs: Iterable[Path | str] = (), caches: Iterable[Pat
                 real = resolve(entry)
                 if real == report_dir or _is_output(real) or (real.is_dir() and not any(real.iterdir())):
                     continue
-                guarded.append(Guarded(real, f"part of the project ({entry.name})"))
-        guarded.append(Guarded(root, "the project folder", inside=False))
+                guarded.append(Guarded(real, Msg("outputs.what.project_part", name=entry.name)))
+        guarded.append(Guarded(root, Msg("outputs.what.project"), inside=False))
     site = resolve(config.PACKAGE_DIR).parent
     if site.name in ("site-packages", "dist-packages"):
-        guarded.append(Guarded(site, "the Python packages hakusho is installed in"))
+        guarded.append(Guarded(site, Msg("outputs.what.site_packages")))
     for prefix in dict.fromkeys((sys.prefix, sys.exec_prefix, sys.base_prefix)):
-        guarded.append(Guarded(resolve(prefix), "the Python installation running hakusho", inside=False))
-    guarded.append(Guarded(resolve(Path.home()), "your home folder", inside=False))
-    guarded.append(Guarded(Path(os.sep), "the root of the file system", inside=False))
+        guarded.append(Guarded(resolve(prefix), Msg("outputs.what.python"), inside=False))
+    guarded.append(Guarded(resolve(Path.home()), Msg("outputs.what.home"), inside=False))
+    guarded.append(Guarded(Path(os.sep), Msg("outputs.what.root"), inside=False))
     return guarded
 
 
@@ -145,7 +146,7 @@ def _relation(target: Path, guarded: Guarded) -> str | None:
 def _named(path: Path | str, real: Path) -> str:
     """The destination as the person typed it, and where it really leads when that differs."""
     shown = display(Path(path).absolute())
-    return shown if Path(os.path.abspath(path)) == real else f"{shown} (which leads to {display(real)})"
+    return shown if Path(os.path.abspath(path)) == real else Msg("outputs.leads_to", path=shown, real=display(real))
 
 
 def check_location(path: Path | str, *, inputs: Iterable[Path | str] = (),
@@ -159,17 +160,16 @@ def check_location(path: Path | str, *, inputs: Iterable[Path | str] = (),
         # sits in, else the outermost place it contains (its parent contains "the project").
         relation, guarded = next((f for f in found if f[0] == "is"), None) or next(
             (f for f in found if f[0] == "is inside"), None) or min(found, key=lambda f: len(f[1].path.parts))
-        raise OutputError(f"refusing to write {_named(path, real)}: it {relation} {guarded.what}. "
-                          "hakusho never writes into what it reads or what you keep there; "
-                          "choose a new or empty folder")
+        message = (Msg("outputs.is_guarded", path=_named(path, real), what=guarded.what) if relation == "is"
+                   else Msg("outputs.inside_guarded", path=_named(path, real), what=guarded.what)
+                   if relation == "is inside" else Msg("outputs.contains_guarded", path=_named(path, real),
+                                                       what=guarded.what))
+        raise OutputError(message)
     if CACHE_DIR_NAME in real.parts:
-        raise OutputError(f"refusing to write {_named(path, real)}: it is inside a build cache "
-                          f"({CACHE_DIR_NAME}); choose a new or empty folder")
+        raise OutputError(Msg("outputs.inside_cache", path=_named(path, real), cache=CACHE_DIR_NAME))
     for parent in real.parents:
         if _is_output(parent):
-            raise OutputError(f"refusing to write {_named(path, real)}: it is inside {display(parent)}, "
-                              "a report hakusho built (whose manifest lists every file it may hold); "
-                              "choose a folder outside it")
+            raise OutputError(Msg("outputs.inside_report", path=_named(path, real), report=display(parent)))
     return real
 
 
@@ -215,7 +215,7 @@ def folder_entries(folder: Path) -> tuple[dict[str, Path], list[str]]:
 
 def _listing(names: list[str]) -> str:
     shown = ", ".join(names[:_SHOWN])
-    return shown + (f" … and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
+    return Msg("outputs.listing_more", shown=shown, n=len(names) - _SHOWN) if len(names) > _SHOWN else shown
 
 
 def _top_level(folder: Path) -> list[str]:
@@ -260,9 +260,9 @@ def _check_parent(real: Path, named: str) -> None:
     while not os.path.lexists(parent):
         parent = parent.parent
     if not parent.is_dir():
-        raise OutputError(f"cannot write {named}: {display(parent)} is a file, not a folder")
+        raise OutputError(Msg("outputs.parent_is_file", path=named, parent=display(parent)))
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write {named}: {display(parent)} is not writable (permission denied)")
+        raise OutputError(Msg("outputs.not_writable", path=named, blocked=display(parent)))
 
 
 @dataclass(frozen=True)
@@ -284,31 +284,25 @@ def claim_folder(path: Path | str, *, command: str = BUILD, inputs: Iterable[Pat
         _check_parent(real, named)
         return Claim(real, "absent")
     if not real.is_dir():
-        raise OutputError(f"refusing to write {named}: it is a file, not a folder; "
-                          "name a new or empty folder")
+        raise OutputError(Msg("outputs.is_a_file", path=named))
     top = _top_level(real)
     if not top:
         state = Claim(real, "empty")
     else:
         manifest = read_manifest(real)
         if manifest is None:
-            raise OutputError(f"refusing to replace {named}: it holds {_listing(top)}, which hakusho did not "
-                              "write (no manifest.json of a hakusho output). hakusho replaces only an empty "
-                              "folder or one it wrote itself; choose a new or empty folder")
+            raise OutputError(Msg("outputs.not_ours", path=named, listing=_listing(top)))
         made_by = str(manifest.get("command") or BUILD)
         if made_by != command:
-            raise OutputError(f"refusing to replace {named}: it holds the output of 'hakusho {made_by}', "
-                              f"not of 'hakusho {command}'; choose a new or empty folder")
+            raise OutputError(Msg("outputs.other_command", path=named, made_by=made_by, command=command))
         differences = manifest_differences(real, manifest)
         if differences:
-            raise OutputError(f"refusing to replace {named}: its files no longer match its manifest.json "
-                              f"({_listing(differences)}). hakusho replaces only what it wrote, unchanged; "
-                              "move those files away, delete the folder yourself, or choose another folder")
+            raise OutputError(Msg("outputs.changed", path=named, listing=_listing(differences)))
         state = Claim(real, "previous", manifest)
     _check_parent(real, named)
     blocked = _unwritable(real, recursive=True)
     if blocked is not None:
-        raise OutputError(f"cannot replace {named}: {display(blocked)} is not writable (permission denied)")
+        raise OutputError(Msg("outputs.cannot_replace", path=named, blocked=display(blocked)))
     return state
 
 
@@ -324,9 +318,9 @@ def check_keeps_selection(claim: Claim, record: Mapping[str, Any], *, suggestion
     old = _selection(claim.manifest.get("options") or {})
     dropped = sorted(old - _selection(record))
     if dropped:
-        where = f" (by default it goes to {suggestion})" if suggestion else ""
-        raise OutputError(f"refusing to replace {display(claim.path)}: it holds {', '.join(dropped)}, which this "
-                          f"build would not rebuild; build into a folder of its own{where} or include them")
+        path, held = display(claim.path), ", ".join(dropped)
+        raise OutputError(Msg("outputs.thinner_to", path=path, held=held, suggestion=suggestion) if suggestion
+                          else Msg("outputs.thinner", path=path, held=held))
 
 
 def _selection(options: Mapping[str, Any]) -> set[str]:
@@ -347,12 +341,11 @@ def claim_file(path: Path | str, *, recognise: Callable[[Path], bool], what: str
     _check_parent(real, named)
     if os.path.lexists(real):
         if real.is_dir():
-            raise OutputError(f"refusing to write {named}: it is a folder; name a file")
+            raise OutputError(Msg("outputs.is_a_folder", path=named))
         if not real.is_file() or not recognise(real):
-            raise OutputError(f"refusing to replace {named}: it is not {what}, so hakusho did not write it; "
-                              "choose another file name")
+            raise OutputError(Msg("outputs.not_our_file", path=named, what=what))
         if not os.access(real.parent, os.W_OK | os.X_OK):
-            raise OutputError(f"cannot write {named}: {display(real.parent)} is not writable (permission denied)")
+            raise OutputError(Msg("outputs.not_writable", path=named, blocked=display(real.parent)))
     return real
 
 
@@ -414,5 +407,5 @@ def write_files(folder: Path | str, files: Mapping[str, bytes], *, command: str,
                     json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
                 staging.publish()
         except OSError as exc:
-            raise OutputError(describe_os_error(exc, display(claim.path)) + "; nothing was changed") from None
+            raise OutputError(Msg("os.nothing_changed", message=describe_os_error(exc, display(claim.path)))) from None
     return [Path(folder) / rel for rel in files]
