@@ -21,11 +21,14 @@ from hakusho.messages import Listed, Msg, catalog, choose_language, tr
 SOURCE = Path(messages.__file__).resolve().parent
 JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
 # Keys built from data rather than written out (a question type, a pydantic error type, a command
-# or option name): the extraction cannot see them, so they are named here by family.
-DYNAMIC = re.compile(r"^(type|pydantic|validate\.what|progress\.(stage|step|note))\.")
+# or option name, a word of the libraries the command line uses): the extraction cannot see them,
+# so they are named here by family.
+DYNAMIC = re.compile(r"^(type|pydantic|validate\.what|progress\.(stage|step|note)|help|crosswalk\.status|"
+                     r"cli\.(panel|help|word))\.")
 # Japanese messages that are only punctuation, symbols or placeholders.
 SYMBOLS_ONLY = {"list.separator", "where.separator", "problem.at", "problem.value", "filter.source.other",
-                "list.newline", "list.semicolon", "diff.text", "diff.where", "lint.finding",
+                "list.newline", "list.semicolon", "diff.text", "diff.where", "lint.finding", "cli.os_error",
+                "cli.os_error_at",
                 "codebook.at_field", "list.and", "list.or"}
 
 

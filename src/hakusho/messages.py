@@ -150,6 +150,14 @@ def language() -> str:
     return _current["lang"]
 
 
+def pad(value: str, width: int) -> str:
+    """``value`` padded with spaces to ``width`` terminal columns (a wide character takes two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in value)
+    return value + " " * max(width - used, 0)
+
+
 def say(value: Any) -> str:
     """A message in the language this process prints in."""
     return text(value, language())

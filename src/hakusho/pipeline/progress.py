@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any
 
-from hakusho.messages import Msg, has, say
+from hakusho.messages import Msg, has, pad, say
 
 
 class Reporter:
@@ -57,16 +57,16 @@ class PlainReporter(Reporter):
         label = self.labels.get(key, key)
         if cached:
             state = say(Msg("progress.cached_note", note=word("note", note))) if note else say(Msg("progress.cached"))
-            self._line(f"  {label:<12} {state}")
+            self._line(f"  {pad(label, 12)} {state}")
         else:
             took = time.perf_counter() - self.started.get(key, time.perf_counter())
             state = word("note", note) if note else say(Msg("progress.done"))
             took_text = say(Msg("progress.took", state=state, seconds=f"{took:.2f}"))
-            self._line(f"  {label:<12} {took_text}")
+            self._line(f"  {pad(label, 12)} {took_text}")
 
     def fail(self, key: str) -> None:
         failed = say(Msg("progress.failed_plain"))
-        self._line(f"  {self.labels.get(key, key):<12} {failed}")
+        self._line(f"  {pad(self.labels.get(key, key), 12)} {failed}")
 
     def message(self, text: str) -> None:
         self._line(text)
@@ -102,12 +102,12 @@ class RichReporter(Reporter):
     def stage(self, name: str) -> None:
         self._finish_stage()
         self.current_stage = name
-        self.tasks[f"stage:{name}"] = self.progress.add_task(f"[bold]{word('stage', name):<24}[/bold]", total=1,
+        self.tasks[f"stage:{name}"] = self.progress.add_task(f"[bold]{pad(word('stage', name), 24)}[/bold]", total=1,
                                                              status="")
 
     def step(self, key: str, label: str) -> None:
         waiting = say(Msg("progress.waiting"))
-        self.tasks[key] = self.progress.add_task(f"  {word('step', label):<22}", total=1, start=False,
+        self.tasks[key] = self.progress.add_task(f"  {pad(word('step', label), 22)}", total=1, start=False,
                                                  status=f"[dim]{waiting}")
 
     def start(self, key: str) -> None:
