@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from hakusho.errors import BuildError, Problem
+from hakusho.messages import Msg
 
 CHAPTERS = "chapters"
 PARTS = "parts"
@@ -111,9 +112,9 @@ def _read_json(path: Path, what: str) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BuildError(f"{what} is missing: {path.name} not found in {path.parent.name}/") from None
+        raise BuildError(Msg("folder.missing", what=what, name=path.name, folder=path.parent.name)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BuildError(f"{what} cannot be read", [Problem(str(exc), file=path.name)]) from None
+        raise BuildError(Msg("folder.unreadable", what=what), [Problem(str(exc), file=path.name)]) from None
 
 
 def build_wave(build_dir: Path | str) -> str | None:
@@ -128,22 +129,23 @@ def load_build(build_dir: Path | str, chapter_ids: Sequence[str]) -> Build:
     """Read a build directory; chapters come in the order of ``chapter_ids`` (the spec's), unknown
     ones are an error."""
     root = Path(build_dir)
-    survey = _read_json(root / SURVEY, "the survey description")
+    survey = _read_json(root / SURVEY, Msg("folder.what.survey"))
     folder = root / CHAPTERS
     present = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
     known = list(chapter_ids)
     unknown = [c for c in present if c not in known]
     if unknown:
-        raise BuildError(f"the build holds chapters the spec does not know: {', '.join(unknown)}",
-                         [Problem("unknown chapter folder", file="chapters/", value=c, expected=", ".join(known))
-                          for c in unknown])
+        raise BuildError(Msg("folder.unknown_chapters", chapters=", ".join(unknown)),
+                         [Problem(Msg("folder.problem.unknown_chapter"), file="chapters/", value=c,
+                                  expected=", ".join(known)) for c in unknown])
     if not present:
-        raise BuildError("the build holds no chapters (expected chapters/<id>/chapter.json)")
-    chapters = tuple(_read_json(folder / c / "chapter.json", f"chapter {c}") for c in known if c in present)
+        raise BuildError(Msg("folder.no_chapters"))
+    chapters = tuple(_read_json(folder / c / "chapter.json", Msg("folder.what.chapter", id=c))
+                     for c in known if c in present)
     for doc in chapters:
         if doc.get("wave") != survey.get("wave"):
-            raise BuildError(f"chapter {doc.get('chapter')} is of wave {doc.get('wave')}, the build of wave "
-                             f"{survey.get('wave')}")
+            raise BuildError(Msg("folder.chapter_wave", chapter=doc.get("chapter"), wave=doc.get("wave"),
+                                 build=survey.get("wave")))
     cross, cross_figures = _load_cross(root, survey)
     return Build(root, survey, chapters, cross, cross_figures)
 
@@ -153,9 +155,9 @@ def _load_cross(root: Path, survey: Mapping[str, Any]) -> tuple[Mapping[str, Any
     folder = root / PARTS / CROSS_PART
     if not (folder / "cross.json").is_file():
         return None, {}
-    doc = _read_json(folder / "cross.json", "the cross-analysis part")
+    doc = _read_json(folder / "cross.json", Msg("folder.what.cross"))
     if doc.get("wave") != survey.get("wave") or doc.get("segment") != survey.get("segment"):
-        raise BuildError(f"the cross-analysis part is of wave {doc.get('wave')} ({doc.get('segment')}), the build "
-                         f"of wave {survey.get('wave')} ({survey.get('segment')})")
-    figures = _read_json(folder / "figures.json", "the figures of the cross-analysis part")
+        raise BuildError(Msg("folder.cross_wave", wave=doc.get("wave"), segment=doc.get("segment"),
+                             build=survey.get("wave"), build_segment=survey.get("segment")))
+    figures = _read_json(folder / "figures.json", Msg("folder.what.cross_figures"))
     return doc, figures
