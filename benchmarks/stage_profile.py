@@ -154,8 +154,8 @@ def _unit_chapter(name: str, timers: Timers, work: Path) -> None:
     timers.install("hakusho.survey", "hakusho.analysis", "hakusho.charts", "hakusho.build_folder")
     out = work / name
     if name == "cross":
-        from hakusho.analysis.chapter import load_waves
         from hakusho.analysis.cross import run_crosses
+        from hakusho.survey.load import load_waves
 
         survey, _ = load_waves("2025")
         run_crosses(survey, output_dir=out)
@@ -262,7 +262,7 @@ def _build_dir(project: Path, env: dict[str, str], work: Path) -> Path:
         "        original(self, todo, placed)\n"
         "    _Build._render = _render\n"
         "from hakusho.pipeline.build import build\n"
-        "build(BuildOptions(out=keep.parent / 'report', formats=('html',), langs=('ja',)))\n"
+        "build(BuildOptions(out=keep.parent / 'report', formats=('html',)))\n"
     )
     subprocess.run([sys.executable, "-c", code, str(work / "build")], env=env, cwd=project, check=True,
                    capture_output=True)

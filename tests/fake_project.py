@@ -50,10 +50,10 @@ book = hashlib.sha256((books / f"{wave}.yml").read_bytes()).hexdigest()[:12]
 out = Path(output_dir)
 (out / "tables").mkdir(parents=True, exist_ok=True)
 (out / "charts").mkdir(parents=True, exist_ok=True)
-doc = {"chapter": chapter, "title": {"ja": "章 " + chapter, "en": "Chapter " + chapter}, "wave": wave,
-       "compare_wave": compare_wave, "segment": segment, "filters": filters,
-       "filter_text": " & ".join(f"{a} {b} {c}" for a, b, c in filters), "n_total": len(rows),
-       "n_segment": len(kept), "codebook": book, "slides": []}
+text = " & ".join(f"{a} {b} {c}" for a, b, c in filters)
+doc = {"chapter": chapter, "title": {"ja": f"章 {chapter} {book}", "en": f"Chapter {chapter} {book}"}, "wave": wave,
+       "compare_wave": compare_wave, "segment": segment, "filters": filters, "filter_text": text,
+       "filter_label": {"ja": text, "en": text}, "n_total": len(rows), "n_segment": len(kept), "slides": []}
 (out / "chapter.json").write_text(json.dumps(doc, sort_keys=True, ensure_ascii=False), encoding="utf-8")
 figure = {"value": len(kept), "kind": "n", "base": len(kept), "disclosure": "ok"}
 (out / "figures.json").write_text(json.dumps({chapter + ".base": figure}), encoding="utf-8")
@@ -183,6 +183,7 @@ def fake_validate(plan) -> None:
     """Stands in for the real validation: a raw file containing BAD is invalid data."""
     from hakusho import config
     from hakusho.errors import DataError, Problem
+    from hakusho.messages import Msg
 
     if os.environ.get("FAKE_SLOW_VALIDATE"):
         Path(os.environ["FAKE_MARKER"]).write_text(f"validating {os.getpid()}", encoding="utf-8")
@@ -192,8 +193,8 @@ def fake_validate(plan) -> None:
         path = raw_root / wave / "responses.csv"
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if "BAD" in line:
-                raise DataError(f"{path.name} does not match codebook {wave}",
-                                [Problem("not a choice code", file=path.name, row=number, column="size",
+                raise DataError(Msg("validate.mismatch.one", path=path.name, wave=wave, n=1),
+                                [Problem(Msg("validate.not_a_code"), file=path.name, row=number, column="size",
                                          value="BAD", expected="0-3")])
     _log("validate")
 

@@ -18,7 +18,6 @@ labels): the renderers treat charts as opaque images with text.
 from __future__ import annotations
 
 import copy
-import json
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +27,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
+from hakusho import build_folder
 from hakusho.analysis.chapter import CSV_COLUMNS, csv_text
 from hakusho.analysis.compare import yoy_tests
 from hakusho.analysis.disclosure import base_notes, disclosure_level, note
@@ -178,6 +178,7 @@ def _chart_doc(chart: Chart, question: Question, tables: dict[str, pd.DataFrame]
         "series": series, "rows": rows, "median": median, "ranking": ranking(with_pct),
         "groups": groups, "tests": tests, "table": f"tables/{chart.id}.csv",
         "svg": {lang: f"charts/{chart.id}.{lang}.svg" for lang in LANGS}, "notes": notes, **extra,
+        "svg_phone": {lang: f"charts/{chart.id}.{lang}.phone.svg" for lang in LANGS},
     }
 
 
@@ -222,7 +223,8 @@ def fake_chapters(*, segment: str = "saas", spec: Spec | None = None) -> dict[st
         slides = [{"id": s.id, "charts": [_chart(c, spec, books, segment) for c in s.charts]} for s in chapter.slides]
         out[chapter.id] = {
             "chapter": chapter.id, "title": _bilingual(chapter.title), "wave": WAVE, "compare_wave": COMPARE_WAVE,
-            "segment": segment, "filters": [], "filter_text": "", "n_total": SIZES["all"],
+            "segment": segment, "filters": [], "filter_text": "", "filter_label": {"ja": "", "en": ""},
+            "n_total": SIZES["all"],
             "n_segment": SIZES[segment if segment in SIZES else "saas"], "slides": slides,
         }
     return out
@@ -275,31 +277,34 @@ def set_label(chapters: dict[str, dict[str, Any]], chart_id: str, key: str, lang
 # ------------------------------------------------------------------------------ writing
 
 
-def fake_svg(chart: Mapping[str, Any], lang: str) -> str:
-    """A small deterministic bar chart in the manner of matplotlib's SVG (ids, clip paths, text)."""
+def fake_svg(chart: Mapping[str, Any], lang: str, width: int = 432) -> str:
+    """A small deterministic bar chart in the manner of matplotlib's SVG (ids, clip paths, text),
+    ``width`` points wide (432 for a slide's drawing, 280 for a phone's)."""
     first = chart["series"][0]["id"]
     rows = chart["rows"]
     height = 40 + 22 * len(rows)
+    left = round(width * 0.35)  # where the bars start; labels end just before
+    unit = (width - left - 40) / 100  # points per percent
     parts = [
         '<?xml version="1.0" encoding="utf-8" standalone="no"?>',
         '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">',
-        f'<svg xmlns:xlink="http://www.w3.org/1999/xlink" width="432pt" height="{height}pt" '
-        f'viewBox="0 0 432 {height}" xmlns="http://www.w3.org/2000/svg" version="1.1">',
+        f'<svg xmlns:xlink="http://www.w3.org/1999/xlink" width="{width}pt" height="{height}pt" '
+        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" version="1.1">',
         '<defs><style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style>'
-        '<clipPath id="p0a1b2c3"><rect x="150" y="20" width="260" height="{0}"/></clipPath>'.replace(
-            "{0}", str(height - 30)) + "</defs>",
+        f'<clipPath id="p0a1b2c3"><rect x="{left}" y="20" width="{width - left - 20}" height="{height - 30}"/>'
+        '</clipPath></defs>',
         f'<g id="figure_1"><text x="8" y="14" style="font: 11px \'IPAexGothic\'">{escape(chart["title"][lang])}</text>',
     ]
     for k, row in enumerate(rows):
         y = 24 + 22 * k
         pct = row["values"][first]["pct"]
-        width = 2.6 * (pct or 0)
+        bar = unit * (pct or 0)
         value = f"{pct:.1f}%" if pct is not None else str(row["values"][first]["count"])
-        parts.append(f'<g id="patch_{k + 1}"><rect x="150" y="{y}" width="{width:.1f}" height="16" '
+        parts.append(f'<g id="patch_{k + 1}"><rect x="{left}" y="{y}" width="{bar:.1f}" height="16" '
                      f'clip-path="url(#p0a1b2c3)" style="fill: #1f5f8b"/></g>')
-        parts.append(f'<text x="144" y="{y + 12}" text-anchor="end" style="font: 10px \'IPAexGothic\'">'
+        parts.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end" style="font: 10px \'IPAexGothic\'">'
                      f'{escape(row["label"][lang])}</text>')
-        parts.append(f'<text x="{154 + width:.1f}" y="{y + 12}" style="font: 10px \'IPAexGothic\'">{value}</text>')
+        parts.append(f'<text x="{left + 4 + bar:.1f}" y="{y + 12}" style="font: 10px \'IPAexGothic\'">{value}</text>')
     parts.append("</g></svg>")
     return "\n".join(parts) + "\n"
 
@@ -330,28 +335,24 @@ def survey_doc(*, synthetic: bool = True, segment: str = "saas", filter_text: st
     }
 
 
-def _dump(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
-
-
 def write_build(build_dir: Path, chapters: Mapping[str, dict[str, Any]] | None = None, *,
                 synthetic: bool = True, survey: Mapping[str, Any] | None = None) -> Path:
-    """Write chapter outputs and survey.json into ``build_dir`` as the contract lays them out."""
+    """Write chapter outputs and survey.json into ``build_dir`` as the contract lays them out
+    (through the build folder's own writer, so every document is checked against its schema)."""
     chapters = chapters if chapters is not None else fake_chapters()
     build_dir = Path(build_dir)
     for chapter_id, doc in chapters.items():
-        out = build_dir / "chapters" / chapter_id
-        (out / "tables").mkdir(parents=True, exist_ok=True)
-        (out / "charts").mkdir(parents=True, exist_ok=True)
-        (out / "chapter.json").write_text(_dump(doc), encoding="utf-8")
-        (out / "figures.json").write_text(_dump(chapter_figures(doc)), encoding="utf-8")
+        out = build_folder.output_folder(build_dir, chapter_id, part=False)
+        build_folder.write_document(out / build_folder.CHAPTER_DOC, doc)
+        build_folder.write_document(out / build_folder.FIGURES, chapter_figures(doc))
         for slide in doc["slides"]:
             for chart in slide["charts"]:
-                (out / chart["table"]).write_text(csv_text(_tidy(chart, doc)), encoding="utf-8")
+                build_folder.write_text(out / chart["table"], csv_text(_tidy(chart, doc)))
                 for lang in LANGS:
-                    (out / chart["svg"][lang]).write_text(fake_svg(chart, lang), encoding="utf-8")
+                    build_folder.write_text(out / chart["svg"][lang], fake_svg(chart, lang))
+                    build_folder.write_text(out / chart["svg_phone"][lang], fake_svg(chart, lang, 280))
     survey = dict(survey) if survey is not None else survey_doc(synthetic=synthetic)
-    (build_dir / "survey.json").write_text(_dump(survey), encoding="utf-8")
+    build_folder.write_document(build_dir / build_folder.SURVEY, survey)
     return build_dir
 
 

@@ -101,8 +101,9 @@ def _open(chromium: Any, url: str, **context: Any) -> tuple[Any, Any, list[str]]
 def test_page_loads_without_errors_and_every_chart_is_visible(chromium, site: str, lang: str) -> None:
     ctx, page, errors = _open(chromium, f"{site}/{lang}/index.html")
     try:
-        charts = page.locator("figure.chart .chart-svg svg")
+        charts = page.locator("figure.chart .chart-svg svg:visible")
         assert charts.count() == 53
+        assert page.locator("figure.chart .chart-wide svg:visible").count() == 53  # the slides' drawings
         for i in range(charts.count()):
             chart = charts.nth(i)
             chart.scroll_into_view_if_needed()
@@ -227,10 +228,15 @@ def test_nothing_is_wider_than_a_phone_and_charts_scale(chromium, site: str, lan
     ctx, page, errors = _open(chromium, f"{site}/{lang}/index.html", viewport={"width": 390, "height": 844})
     try:
         assert page.evaluate(_OVERFLOWING) == []
-        charts = page.locator("figure.chart .chart-svg svg")
+        charts = page.locator("figure.chart .chart-svg svg:visible")
         assert charts.count() == 53
+        assert page.locator("figure.chart .chart-phone svg:visible").count() == 53  # the phone's drawings
         widths = charts.evaluate_all("els => els.map(e => e.getBoundingClientRect().width)")
         assert min(widths) > 300  # scaled to the column, not shrunk to nothing
+        # legible: no chart's text is drawn smaller than 9 CSS pixels
+        heights = page.evaluate("""() => [...document.querySelectorAll('figure.chart svg text')]
+          .map(t => t.getBoundingClientRect().height).filter(h => h > 0)""")
+        assert heights and min(heights) >= 9
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert errors == []
     finally:

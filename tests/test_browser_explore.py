@@ -24,11 +24,11 @@ from fixtures_build import write_build
 from raw_tables import raw_breakdown
 from test_browser import ARGS, CHROMIUM, _open, _QuietHandler, _require_browser
 
-from hakusho.analysis.chapter import load_waves
 from hakusho.analysis.disclosure import SUPPRESS_BELOW
 from hakusho.analysis.explore import compute_explorer, write_explorer
 from hakusho.render.page import render_html
 from hakusho.survey.codebook import load_codebook
+from hakusho.survey.load import load_waves
 from hakusho.text import numbers
 
 pytestmark = pytest.mark.browser

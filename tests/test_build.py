@@ -169,6 +169,47 @@ def test_a_package_code_change_reexecutes(project, package_copy):
     assert sorted(result.executed) == EVERY
 
 
+# Cache keys follow the stages: what a chapter computes, draws or writes re-executes it; what only
+# the renderers read re-renders the report from the cached chapters.
+COMPUTING_EDITS = ["analysis/tabulate.py", "analysis/chapter.py", "analysis/cross_stats.py", "survey/load.py",
+                   "survey/filters.py", "charts/draw.py", "charts/style.py", "text/numbers.py", "build_folder.py",
+                   "pipeline/executed.py", "spec/chapters.yml", "spec/crosses.yml", "resources/hakusho.mplstyle",
+                   "locale/ja/LC_MESSAGES/notes.po", "locale/en/LC_MESSAGES/cross.po"]
+EVERY_RENDER = ["html en", "html ja", "pdf en", "pdf ja", "xlsx en", "xlsx ja"]
+RENDERING_EDITS = ["render/page.py", "render/viewmodel.py", "render/chart_view.py", "render/deck.py",
+                   "render/quarto.py", "text/prose.py", "text/commentary.py", "text/glossary.py",
+                   "spec/headlines.yml", "kpi/formulas.py", "pipeline/assemble.py",
+                   "locale/ja/LC_MESSAGES/report.po", "locale/en/LC_MESSAGES/commentary.po"]
+
+
+def _touch(package_copy: Path, rel: str) -> None:
+    path = package_copy / rel
+    assert path.is_file(), rel  # the lists above name real files of the package
+    comment = "\n" if rel.endswith((".po", ".yml")) else "\n# changed\n"
+    path.write_text(path.read_text(encoding="utf-8") + comment, encoding="utf-8")
+
+
+@pytest.mark.parametrize("rel", COMPUTING_EDITS)
+def test_an_edit_of_what_computes_a_chapter_reexecutes(project, package_copy, tmp_path, rel):
+    build.build(OPTS)
+    renders(tmp_path)
+    _touch(package_copy, rel)
+    result = build.build(OPTS)
+    assert sorted(result.executed) == EVERY and result.cached == []
+    assert renders(tmp_path) == EVERY_RENDER
+
+
+@pytest.mark.parametrize("rel", RENDERING_EDITS)
+def test_an_edit_of_what_only_renders_rerenders_without_executing(project, package_copy, tmp_path, rel):
+    build.build(OPTS)
+    renders(tmp_path)
+    _touch(package_copy, rel)
+    result = build.build(OPTS)
+    assert result.executed == [] and sorted(result.cached) == EVERY and not result.validated
+    assert renders(tmp_path) == EVERY_RENDER
+    assert build.build(OPTS).up_to_date
+
+
 def test_a_chart_catalog_change_reexecutes(project, package_copy):
     build.build(OPTS)
     po = package_copy / "locale" / "en" / "LC_MESSAGES" / "charts.po"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hakusho import config, i18n
 from hakusho.pipeline.cache import (
     FILE_ENTRIES_KEPT,
     Cache,
@@ -18,6 +20,7 @@ from hakusho.pipeline.cache import (
     sha256_file,
     tree_hashes,
 )
+from hakusho.pipeline.kernel import notebook_imports
 
 
 def test_tree_hashes_are_sorted_relative_and_skip_bytecode(tmp_path):
@@ -76,6 +79,78 @@ def test_catalogs_only_the_assembly_reads():
     assert is_assembly_only("locale/ja/LC_MESSAGES/report.po")
     assert not is_assembly_only("locale/ja/LC_MESSAGES/charts.po")
     assert not is_assembly_only("analysis/chapter.py")
+
+
+def _module_file(name: str) -> Path | None:
+    """The package file of a ``hakusho.…`` module (a package's __init__.py), None for others."""
+    if name != "hakusho" and not name.startswith("hakusho."):
+        return None
+    base = config.PACKAGE_DIR.joinpath(*name.split(".")[1:])
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_by(path: Path) -> set[str]:
+    """Every hakusho module a file imports, at the top or inside a function (``from a import b``
+    counts ``a.b`` when that is a module)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in found if _module_file(name) is not None}
+
+
+def test_nothing_a_notebook_runs_is_declared_assembly_only():
+    """The chapter key leaves out the package files only renderers read: a file a notebook reaches
+    (through any import, however deep or late) must never be among them, or a chapter would be
+    taken from the cache after the code that computes it changed."""
+    imported = notebook_imports(sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")))
+    names = {part for entry in imported for part in (entry.split(":")[0], entry.replace(":", "."))}
+    todo = sorted(m for m in names if _module_file(m))
+    assert "hakusho.analysis" in todo
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        parts = name.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]  # importing a.b.c runs a and a.b
+        todo += sorted(_imported_by(_module_file(name)))  # type: ignore[arg-type]
+    reached = {_module_file(m).relative_to(config.PACKAGE_DIR).as_posix() for m in seen}  # type: ignore[union-attr]
+    assert {"analysis/chapter.py", "analysis/cross.py", "charts/draw.py", "survey/load.py"} <= reached
+    assert sorted(rel for rel in reached if is_assembly_only(rel)) == []
+
+
+@pytest.mark.parametrize("rel", ["render/page.py", "render/viewmodel.py", "text/prose.py", "text/commentary.py",
+                                 "spec/headlines.yml", "kpi/formulas.py", "pipeline/plan.py",
+                                 "locale/en/LC_MESSAGES/commentary.po", "locale/ja/LC_MESSAGES/kpi.po"])
+def test_what_only_the_renderers_read_is_assembly_only(rel):
+    assert (config.PACKAGE_DIR / rel).is_file() and is_assembly_only(rel)
+
+
+def test_chapters_and_crosses_read_no_catalog_of_the_renderers(tmp_path, monkeypatch):
+    from hakusho.analysis.chapter import run_chapter
+    from hakusho.analysis.cross import run_crosses
+    from hakusho.survey.load import load_waves
+
+    read: set[str] = set()
+    original = i18n.messages
+
+    def recording(lang: str, domain: str = "report"):
+        read.add(domain)
+        return original(lang, domain)
+
+    monkeypatch.setattr(i18n, "messages", recording)
+    run_chapter("ch2", output_dir=tmp_path / "ch2")
+    run_crosses(load_waves("2025")[0], output_dir=tmp_path / "cross")
+    assert {"notes", "charts", "cross"} <= read
+    assert sorted(d for d in read if is_assembly_only(f"locale/en/LC_MESSAGES/{d}.po")) == []
 
 
 def test_cache_lives_next_to_the_output(tmp_path):

@@ -132,9 +132,12 @@ def purpose_by_status_chart() -> dict[str, Any]:
 
 
 def yoy_multi_chart() -> dict[str, Any]:
-    tests = [{"key": "retention", "change_pt": 10.9, "p_value": 0.02, "significant": True, "test": Z},
-             {"key": "expansion", "change_pt": -4.4, "p_value": 0.01, "significant": True, "test": Z},
-             {"key": "loyalty", "change_pt": 1.0, "p_value": 0.6, "significant": False, "test": Z}]
+    tests = [{"key": "retention", "series": ["2025", "2023"], "change_pt": 10.9, "p_value": 0.02, "significant": True,
+              "test": Z},
+             {"key": "expansion", "series": ["2025", "2023"], "change_pt": -4.4, "p_value": 0.01, "significant": True,
+              "test": Z},
+             {"key": "loyalty", "series": ["2025", "2023"], "change_pt": 1.0, "p_value": 0.6, "significant": False,
+              "test": Z}]
     return make_chart("kpis_tracked", "multi", [*PURPOSE[:4], ("none", "特に追っていない", "None in particular")],
                       [("2025", "2025", "2025年", "2025", 221, [110, 80, 70, 55, 10]),
                        ("2023", "2023", "2023年", "2023", 180, [70, 80, 55, 50, None])],
@@ -142,8 +145,8 @@ def yoy_multi_chart() -> dict[str, Any]:
 
 
 def yoy_ordinal_chart() -> dict[str, Any]:
-    tests = [{"key": key, "change_pt": 1.0, "p_value": 0.03, "significant": True, "test": "chi-square test"}
-             for key, _, _ in PENETRATION]
+    tests = [{"key": key, "series": ["2025", "2023"], "change_pt": 1.0, "p_value": 0.03, "significant": True,
+              "test": "chi-square test"} for key, _, _ in PENETRATION]
     return make_chart("penetration_yoy", "ordinal", PENETRATION,
                       [("2025", "2025", "2025年", "2025", 221, [60, 113, 38, 7, 3]),
                        ("2023", "2023", "2023年", "2023", 180, [40, 90, 40, 6, 4])],
@@ -545,7 +548,8 @@ def test_a_filtered_run_states_its_filter(tmp_path: Path) -> None:
 
 def test_chart_notes_are_drawn_only_when_asked(tmp_path: Path) -> None:
     chart = multi_chart()
-    chart["notes"] = [{"ja": "設問文は2023年から変更されています。", "en": "The question was reworded after 2023."}]
+    chart["notes"] = [{"key": "crosswalk.note", "params": {}, "ja": "設問文は2023年から変更されています。",
+                       "en": "The question was reworded after 2023."}]
     assert "Note: The question was reworded after 2023." not in svg_texts(svg_bytes(chart, "en", tmp_path, "a"))
     assert "Note: The question was reworded after 2023." in svg_texts(svg_bytes(chart, "en", tmp_path, "b", notes=True))
 

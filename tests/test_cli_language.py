@@ -101,7 +101,8 @@ def test_init_refuses_a_folder_that_is_not_empty(project: Path) -> None:
     ja, en = run(project.parent, "ja", "init", project.name), run(project.parent, "en", "init", project.name)
     assert ja.returncode == en.returncode == 2
     assert "is not empty" in en.stderr and "は空ではありません" in ja.stderr
-    assert english_left(ja.stderr, _ids(), [project.name]) == []
+    # The message names what the folder holds: file names, quoted as they are.
+    assert english_left(ja.stderr, _ids(), [project.name, *(p.name for p in project.iterdir())]) == []
 
 
 @pytest.mark.parametrize(("args", "code"), COMMANDS, ids=[" ".join(a) for a, _ in COMMANDS])

@@ -13,7 +13,7 @@ import yaml
 from hakusho import config
 from hakusho.cli import main
 from hakusho.survey.codebook import load_codebook
-from hakusho.survey.load import read_raw
+from hakusho.survey.raw import read_raw
 from hakusho.survey.validate import expected_codes
 
 

@@ -14,19 +14,19 @@ from hypothesis import strategies as st
 
 from hakusho import cli, config
 from hakusho.analysis.spec import default_spec
+from hakusho.build_folder import read_figures
 from hakusho.errors import BuildError
 from hakusho.survey.codebook import Codebook, load_codebook
 from hakusho.text import commentary
 from hakusho.text.commentary import (
     check_commentary,
     commentary_model,
-    format_figure,
-    load_figures,
     missing_commentary,
     quotes_by_figure,
     read_commentary,
 )
 from hakusho.text.commentary_lint import lint_commentary, lint_document
+from hakusho.text.numbers import format_figure
 
 WAVE = "2025"
 CHAPTERS = {"cs_status": "ch2", "customers": "ch2", "reasons_not": "ch2", "effect": "ch3", "nrr": "ch4",
@@ -288,18 +288,18 @@ def test_quotes_by_figure_lists_file_and_line(tmp_path: Path) -> None:
     assert quotes_by_figure(WAVE, tmp_path) == {"cs_status.doing.pct": ["2025/ch2.ja.md:3", "2025/ch2.ja.md:5"]}
 
 
-def test_load_figures_rejects_conflicting_duplicates_and_non_figures(tmp_path: Path) -> None:
+def test_read_figures_rejects_conflicting_duplicates_and_non_figures(tmp_path: Path) -> None:
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "ch1.json").write_text(json.dumps({"a.b.pct": fig(1.0)}), encoding="utf-8")
     (tmp_path / "figures" / "ch2.json").write_text(
         json.dumps({"a.b.pct": fig(2.0), "c.d.pct": {"value": 1}}), encoding="utf-8")
     with pytest.raises(BuildError) as exc:
-        load_figures(tmp_path)
+        read_figures(tmp_path)
     report = exc.value.report()
     assert "column a.b.pct: figure also defined differently in" in report
     assert "column c.d.pct: not a figure" in report
     with pytest.raises(BuildError, match="no figures found"):
-        load_figures(tmp_path / "figures" / "nowhere")
+        read_figures(tmp_path / "figures" / "nowhere")
 
 
 # --------------------------------------------------------------------------- the lint
@@ -470,8 +470,9 @@ def test_shipped_commentary_is_complete_well_formed_and_names_figures_of_the_spe
 
 @pytest.mark.slow
 def test_shipped_commentary_resolves_against_the_computed_2025_figures_and_passes_strict_lint() -> None:
-    from hakusho.analysis.chapter import compute_chapter, load_waves
+    from hakusho.analysis.chapter import compute_chapter
     from hakusho.survey.crosswalk import load_crosswalk
+    from hakusho.survey.load import load_waves
 
     if not (config.raw_wave_dir("2025") / "responses.csv").is_file():
         pytest.skip("the 2025 sample is not in data/raw")

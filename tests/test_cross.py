@@ -472,7 +472,8 @@ def test_outputs_are_written_deterministically_in_both_languages(tmp_path: Path)
     first = run_crosses(survey, crosses=crosses, output_dir=tmp_path / "a")
     run_crosses(survey, crosses=crosses, output_dir=tmp_path / "b")
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
-    assert [str(p) for p in files] == ["charts/retention_tools.en.svg", "charts/retention_tools.ja.svg",
+    assert [str(p) for p in files] == ["charts/retention_tools.en.phone.svg", "charts/retention_tools.en.svg",
+                                       "charts/retention_tools.ja.phone.svg", "charts/retention_tools.ja.svg",
                                        "cross.json", "figures.json", "tables/retention_tools.csv"]
     for rel in files:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from hakusho import cli, config
+from hakusho.build_folder import read_figures
 from hakusho.pipeline import build
 from hakusho.pipeline.options import parse_filters
-from hakusho.text.commentary import load_figures
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def _moved_respondent(data_dir: Path) -> tuple[str, str]:
     80–90 % to 90–100 %; returns the respondent's id and response route code."""
     import pandas as pd
 
-    from hakusho.analysis.chapter import load_waves
+    from hakusho.survey.load import load_waves
 
     survey, _ = load_waves("2025", "")
     book = survey.codebook
@@ -91,7 +91,7 @@ def test_diff_lists_exactly_the_figures_whose_value_moved(builds, capsys, kind):
     before, after = builds[kind]
     old, new = _figures_files(before), _figures_files(after)
     assert "cross.json" in {p.name for p in (before / "figures").iterdir()}
-    assert len(load_figures(before)) == len(old) and len(load_figures(after)) == len(new)  # every file, every id
+    assert len(read_figures(before)) == len(old) and len(read_figures(after)) == len(new)  # every file, every id
     expected = {fid for fid in old.keys() | new.keys()
                 if fid not in old or fid not in new or old[fid]["value"] != new[fid]["value"]}
     moved = _diff(capsys, before, after)

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from raw_tables import raw_breakdown
 
-from hakusho.analysis.chapter import load_waves
 from hakusho.analysis.compare import distribution_chi2_test, proportion_z_test
 from hakusho.analysis.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW
 from hakusho.analysis.explore import (
@@ -25,9 +24,10 @@ from hakusho.analysis.explore import (
 )
 from hakusho.analysis.spec import default_spec
 from hakusho.analysis.tabulate import share_of_base
+from hakusho.build_folder import read_figures
 from hakusho.errors import CodebookError
 from hakusho.survey.codebook import Codebook, load_codebook
-from hakusho.text.commentary import load_figures
+from hakusho.survey.load import load_waves
 from hakusho.text.figure_diff import diff_figures
 
 
@@ -151,7 +151,7 @@ def test_dont_know_is_counted_outside_the_base() -> None:
 
 def test_figures_are_what_hakusho_diff_reads(result, tmp_path: Path) -> None:
     written = write_explorer(result, tmp_path / "explore")
-    figures = load_figures(written.output_dir / "figures.json")
+    figures = read_figures(written.output_dir / "figures.json")
     assert figures == dict(result.figures)
     fid = "explore.saas.nrr.employees.e10_49"
     assert figures[f"{fid}.base"] == {"kind": "n", "value": 31}

@@ -248,7 +248,7 @@ def test_two_real_builds_differing_in_one_respondent_list_exactly_the_moved_figu
     specialist team: only that team's count and share move (in every id that names them)."""
     import pandas as pd
 
-    from hakusho.analysis.chapter import load_waves
+    from hakusho.survey.load import load_waves
 
     raw = config.raw_wave_dir("2025") / "responses.csv"
     if not raw.is_file():

@@ -13,9 +13,12 @@ from hakusho.survey.filters import (
     condition_mask,
     conditions_mask,
     describe_filters,
+    filter_label,
     filter_slug,
+    normalize_filters,
     parse_filter,
     resolve_choice,
+    resolve_variable,
 )
 
 SURVEY = {"title": {"ja": "試験", "en": "Test"}, "publisher": {"ja": "試験", "en": "Test"},
@@ -426,3 +429,164 @@ def test_a_folder_name_keeps_only_safe_characters_and_stays_short() -> None:
     assert filter_slug([Condition(var="route", op="==", value="SNS経由 / x")]) == "route-eq-SNS_x"
     long = filter_slug([Condition(var="route", op="in", value=[f"choice{i}" for i in range(40)])])
     assert len(long) == 120 and long.startswith("route-in-choice0+choice1+")
+
+
+# --------------------------------------------------------------------------- researchers' filters
+
+
+def conditions_of(filters: object, book: Codebook | None = None) -> tuple[list[tuple[str, str, object]], list]:
+    conds, triples = normalize_filters(filters, book)  # type: ignore[arg-type]
+    return [(c.var, c.op, c.value) for c in conds], triples
+
+
+@pytest.mark.parametrize(("filters", "conditions", "triples"), [
+    ("employees >= 1000", [("employees", ">=", "1000")], [["employees", ">=", "1000"]]),  # one text is one filter
+    ("", [], []),
+    ("   ", [], []),
+    ([], [], []),
+    ((), [], []),
+    (["route == sns", ("age", ">=", 30.5)], [("route", "==", "sns"), ("age", ">=", 30.5)],
+     [["route", "==", "sns"], ["age", ">=", 30.5]]),
+    ([("route", "in", "sns, mail")], [("route", "in", ["sns", "mail"])], [["route", "in", "sns, mail"]]),
+    ([("route", "not in", ("sns", "mail"))], [("route", "not in", ["sns", "mail"])],
+     [["route", "not in", ["sns", "mail"]]]),
+    ([["route", "==", 3]], [("route", "==", 3)], [["route", "==", 3]]),  # a number stays a number
+    ([(" route ", " == ", "sns")], [("route", "==", "sns")], [["route", "==", "sns"]]),
+    ([("route", "in", ",sns,,")], [("route", "in", ["sns"])], [["route", "in", ",sns,,"]]),
+    ([("route", "not in", "sns, mail")], [("route", "not in", ["sns", "mail"])], [["route", "not in", "sns, mail"]]),
+    ([("route", "==", "a,b")], [("route", "==", "a,b")], [["route", "==", "a,b"]]),  # only in / not in split
+    ([("employees", ">=", -3)], [("employees", ">=", -3)], [["employees", ">=", -3]]),
+])
+def test_filters_are_read_as_conditions_and_kept_as_given(filters, conditions, triples) -> None:
+    assert conditions_of(filters) == (conditions, triples)
+
+
+@pytest.mark.parametrize(("filters", "message", "problem"), [
+    ({"route": "sns"}, "filters must be a list of [variable, operator, value] triples, got dict",
+     Problem("wrong type", value="{'route': 'sns'}", expected="a list of filters")),
+    (5, "filters must be a list of [variable, operator, value] triples, got int",
+     Problem("wrong type", value="5", expected="a list of filters")),
+    ([("route", "==")], "a filter has three parts (variable, operator, value), got ('route', '==')",
+     Problem("expected VARIABLE OPERATOR VALUE", value="('route', '==')")),
+    ([7], "a filter has three parts (variable, operator, value), got 7",
+     Problem("expected VARIABLE OPERATOR VALUE", value="7")),
+    ([("route", "~", "x")], "unknown operator '~' in filter (valid: !=, <, <=, ==, >, >=, excludes, in, "
+                            "includes, not in)",
+     Problem("unknown operator", column="route", value="'~'",
+             expected="!=, <, <=, ==, >, >=, excludes, in, includes, not in")),
+    ([("route", 3, "x")], "unknown operator 3 in filter (valid: !=, <, <=, ==, >, >=, excludes, in, "
+                          "includes, not in)",
+     Problem("unknown operator", column="route", value="3",
+             expected="!=, <, <=, ==, >, >=, excludes, in, includes, not in")),
+    ([(5, "==", "x")], "a filter's variable must be a name, got 5",
+     Problem("wrong type", value="5", expected="a variable name")),
+    ([(" ", "==", "x")], "a filter's variable must be a name, got ' '",
+     Problem("wrong type", value="' '", expected="a variable name")),
+    ([("route", "==", True)], "filter on 'route': True is not a value a filter can take",
+     Problem("wrong type", column="route", value="True", expected="a text, a number, or a list of them")),
+    ([("route", "==", float("nan"))], "filter on 'route': nan is not a value a filter can take",
+     Problem("wrong type", column="route", value="nan", expected="a text, a number, or a list of them")),
+    ([("route", "==", float("inf"))], "filter on 'route': inf is not a value a filter can take",
+     Problem("wrong type", column="route", value="inf", expected="a text, a number, or a list of them")),
+    ([("route", "in", [])], "filter on 'route': [] is not a value a filter can take",
+     Problem("wrong type", column="route", value="[]", expected="a text, a number, or a list of them")),
+    ([("route", "in", ["sns", None])], "filter on 'route': ['sns', None] is not a value a filter can take",
+     Problem("wrong type", column="route", value="['sns', None]", expected="a text, a number, or a list of them")),
+    ([("route", "==", {"a": 1})], "filter on 'route': {'a': 1} is not a value a filter can take",
+     Problem("wrong type", column="route", value="{'a': 1}", expected="a text, a number, or a list of them")),
+    ([("employees", ">=", ["a", "b"])], "filter on 'employees': >= takes one value, got a list",
+     Problem("wrong type", column="employees", value="['a', 'b']", expected="one value")),
+    ([("employees", "<", ("a",))], "filter on 'employees': < takes one value, got a list",
+     Problem("wrong type", column="employees", value="('a',)", expected="one value")),
+])
+def test_a_filter_of_the_wrong_shape_is_refused_before_any_respondent_is_read(filters, message, problem) -> None:
+    with pytest.raises(FilterError) as info:
+        normalize_filters(filters)
+    assert info.value.message == message
+    assert info.value.problems == [problem]
+
+
+def test_what_a_filter_says_about_itself_is_cut_short() -> None:
+    long = "x" * 500
+    with pytest.raises(FilterError) as info:
+        normalize_filters([("route", long, "x")])
+    assert len(info.value.message) == 300 and info.value.problems[0].value == repr(long)[:80]
+    with pytest.raises(FilterError) as info:
+        normalize_filters([(("v",) * 100, "==", "x")])
+    assert len(info.value.message) == 200 and len(info.value.problems[0].value) == 80
+    with pytest.raises(FilterError) as info:
+        normalize_filters([("employees", ">=", [long])])
+    assert info.value.problems[0].value == repr([long])[:80]
+    with pytest.raises(FilterError) as info:
+        normalize_filters([("route", "==", {long: 1})])
+    assert len(info.value.message) == 200 and len(info.value.problems[0].value) == 80
+    with pytest.raises(FilterError) as info:
+        normalize_filters([[long]])
+    assert len(info.value.message) == 200 and len(info.value.problems[0].value) == 80
+    with pytest.raises(FilterError) as info:
+        normalize_filters({long: 1})
+    assert len(info.value.problems[0].value) == 80
+
+
+@pytest.mark.parametrize(("filters", "conditions"), [
+    ("Q1 >= 1000", [("employees", ">=", "1000")]),  # by column code
+    ("Employees >= 1000", [("employees", ">=", "1000")]),  # by label, either language
+    ("従業員数 >= 1000", [("employees", ">=", "1000")]),
+    ("従業員数>=1000", [("employees", ">=", "1000")]),
+    ("回答経路 not in sns, mail", [("route", "not in", ["sns", "mail"])]),
+    ("回答経路 in [sns]", [("route", "in", ["sns"])]),
+    ("ツール includes crm", [("tools", "includes", "crm")]),
+    ("ツール excludes 'crm'", [("tools", "excludes", "crm")]),
+    ("回答経路 == 'sns'", [("route", "==", "sns")]),
+    ([("Q3", "==", "sns")], [("route", "==", "sns")]),
+    ([("ROUTE", "==", "sns")], [("route", "==", "sns")]),
+    ([(" survey panel? ", "==", 1)], [("survey panel?", "==", 1)]),  # unknown: left for the evaluator
+])
+def test_with_a_codebook_a_variable_may_be_named_by_column_or_label(filters, conditions) -> None:
+    found, triples = conditions_of(filters, codebook())
+    assert found == conditions
+    assert [t[0] for t in triples] == [c[0] for c in conditions]
+
+
+@pytest.mark.parametrize("text", ["unknown var >= 1", "従業員数 ~ 1000", "従業員数", "Employees"])
+def test_a_text_naming_no_variable_is_still_unreadable(text: str) -> None:
+    with pytest.raises(FilterError) as info:
+        normalize_filters(text, codebook())
+    assert info.value.message == f"cannot read filter '{text}'"
+    with pytest.raises(FilterError):
+        normalize_filters("従業員数 >= 1000")  # without a codebook, a label is not a variable
+
+
+def test_resolve_variable_by_id_column_or_label_ignoring_case_and_spaces() -> None:
+    book = codebook()
+    for name in ("employees", " employees ", "EMPLOYEES", "Q1", "q1", "従業員数", " Employees"):
+        assert resolve_variable(book, name) == "employees", name
+    assert resolve_variable(book, "Social media") == "Social media"  # a choice is not a variable
+    assert resolve_variable(book, "nope") == "nope"
+
+
+# --------------------------------------------------------------------------- a filter in words
+
+
+@pytest.mark.parametrize(("conditions", "ja", "en"), [
+    ([("employees", ">=", "mid")], "従業員数 ≥ 「100〜999名」", 'Employees ≥ "100–999"'),
+    ([("employees", ">", "mid")], "従業員数 > 「100〜999名」", 'Employees > "100–999"'),
+    ([("employees", "<=", 1000)], "従業員数 ≤ 1000", "Employees ≤ 1000"),
+    ([("age", "<", 30)], "年齢 < 30", "Age < 30"),
+    ([("route", "==", "sns")], "回答経路が「SNS経由」", 'Route is "Social media"'),
+    ([("route", "in", ["sns", 3])], "回答経路が「SNS経由」・「メール」", 'Route is "Social media" or "Mail"'),
+    ([("route", "!=", "Survey panel")], "回答経路が「調査会社経由」以外", 'Route is not "Survey panel"'),
+    ([("route", "not in", ["sns"])], "回答経路が「SNS経由」以外", 'Route is not "Social media"'),
+    ([("route", "!=", "zzz")], "回答経路がzzz以外", "Route is not zzz"),
+    ([("tools", "includes", ["crm", "ai"])], "ツールに「CRM」・「AI」を含む", 'Tools includes "CRM" or "AI"'),
+    ([("tools", "excludes", "crm")], "ツールに「CRM」を含まない", 'Tools excludes "CRM"'),
+    ([("employees", ">=", "large"), ("route", "==", "sns")], "従業員数 ≥ 「1,000名以上」、かつ回答経路が「SNS経由」",
+     'Employees ≥ "1,000+" and Route is "Social media"'),
+    ([("route", "in", ("sns", "mail")), ("tools", "excludes", "crm")],
+     "回答経路が「SNS経由」・「メール」、かつツールに「CRM」を含まない",
+     'Route is "Social media" or "Mail" and Tools excludes "CRM"'),
+    ([], "", ""),
+])
+def test_a_filter_reads_in_words_with_the_codebooks_labels(conditions, ja: str, en: str) -> None:
+    conds = [Condition(var=v, op=o, value=x) for v, o, x in conditions]
+    assert filter_label(conds, codebook()) == {"ja": ja, "en": en}

@@ -122,7 +122,7 @@ def test_a_spaced_opening_bracket_stays_with_what_follows(text: str, width: floa
 
 def test_typst_draws_the_chart_text_with_the_font_dirs(tmp_path: Path) -> None:
     """The PDF stage's contract: SVG text (not outlines) becomes real, extractable PDF text."""
-    typst = pytest.importorskip("typst")
+    pytest.importorskip("typst")
     pypdf = pytest.importorskip("pypdf")
     from test_charts import multi_chart
 
@@ -133,8 +133,12 @@ def test_typst_draws_the_chart_text_with_the_font_dirs(tmp_path: Path) -> None:
         '#image("chart.ja.svg", width: 100%)\n#image("chart.en.svg", width: 100%)\n',
         encoding="utf-8",
     )
-    typst.compile(str(tmp_path / "doc.typ"), output=str(tmp_path / "doc.pdf"),
-                  font_paths=[str(p) for p in fonts.font_dirs()], ignore_system_fonts=True)
+    # Typst runs in a process of its own: its thread pool must not exist in this test process,
+    # which may later fork render processes (hakusho.pipeline.render_pool).
+    script = ("import sys, typst\n"
+              "typst.compile(sys.argv[1], output=sys.argv[2], font_paths=sys.argv[3:], ignore_system_fonts=True)\n")
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "doc.typ"), str(tmp_path / "doc.pdf"),
+                    *[str(p) for p in fonts.font_dirs()]], check=True, capture_output=True, timeout=300)
     reader = pypdf.PdfReader(str(tmp_path / "doc.pdf"))
     text = "".join(page.extract_text() for page in reader.pages)
     assert "継続率の向上" in text

@@ -259,7 +259,7 @@ def test_sample_ledger_against_the_2025_survey():
 
     survey = load_wave("2025")
     year = ledger.year_kpis(ledger.read_ledger(config.DATA_DIR / "examples" / "ledger_sample.csv"))
-    placements = kpi_benchmark.benchmark(kpi_benchmark.ledger_values(year), survey)
+    placements = kpi_benchmark.benchmark(ledger.benchmark_values(year), survey)
     assert [p.metric for p in placements] == list(kpi_benchmark.METRICS)
     for p in placements:
         assert p.bucket is not None

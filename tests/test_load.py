@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from hakusho.errors import DataError, Problem
 from hakusho.survey.codebook import Codebook
-from hakusho.survey.load import cell_numbers, decode_text, find_raw_file, load_wave, read_raw, to_responses
+from hakusho.survey.load import load_wave, to_responses
+from hakusho.survey.raw import cell_numbers, decode_text, find_raw_file, read_raw
 
 
 def _text(en: str) -> dict:

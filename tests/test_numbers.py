@@ -161,3 +161,10 @@ def test_levels_are_whole_percentages() -> None:
 def test_survey_periods_in_each_language(start: str, end: str, ja: str, en: str) -> None:
     assert numbers.date_range(start, end, "ja") == ja
     assert numbers.date_range(start, end, "en") == en
+
+
+def test_statistics_keep_their_decimals_and_a_true_minus() -> None:
+    assert numbers.decimal(3.14159, 3) == "3.142"
+    assert numbers.decimal(-1.234, 2) == "\u22121.23"
+    assert numbers.decimal(0.5, 0) == "0"
+    assert numbers.decimal(12.0, 1) == "12.0"

@@ -17,10 +17,10 @@ import pytest
 from fake_project import make_project, snapshot
 
 from hakusho import config
+from hakusho.build_folder import MANIFEST
 from hakusho.errors import BuildError, OutputError
 from hakusho.pipeline import outputs, publish
 from hakusho.pipeline.cache import CACHE_DIR_NAME
-from hakusho.pipeline.manifest import MANIFEST_NAME
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def report(folder: Path, files: dict[str, bytes], **manifest: object) -> Path:
         (folder / rel).write_bytes(data)
     doc = {"format": 1, "outputs": {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items()},
            **manifest}
-    (folder / MANIFEST_NAME).write_text(json.dumps(doc), encoding="utf-8")
+    (folder / MANIFEST).write_text(json.dumps(doc), encoding="utf-8")
     return folder
 
 
@@ -118,6 +118,17 @@ def test_a_folder_inside_a_report_is_refused(project):
 # ------------------------------------------------------------------------------ what is there
 
 
+def test_the_folder_the_command_runs_in_is_not_swapped_away(project, tmp_path, monkeypatch):
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path / "empty")
+    with pytest.raises(OutputError, match=r"refusing to replace \.: you are working inside it"):
+        outputs.claim_folder(".")
+    previous = report(tmp_path / "old", FILES, options=FULL)
+    monkeypatch.chdir(previous / "en")
+    with pytest.raises(OutputError, match=r"you are working inside it \(\.\)"):
+        outputs.claim_folder(previous)
+
+
 def test_a_users_folder_is_refused_naming_what_is_in_it(project):
     folder = Path(os.environ["HOME"]) / "some-folder"
     (folder / "notes").mkdir()
@@ -155,8 +166,8 @@ def test_absent_empty_and_previous_reports_may_be_replaced(project, tmp_path):
     (lambda f: (f / "notes.txt").write_text("mine"), "not in the manifest: notes.txt"),
     (lambda f: (f / "en" / ".ipynb_checkpoints").mkdir(), "not in the manifest: en/.ipynb_checkpoints/"),
     (lambda f: (f / "raw").symlink_to(config.RAW_DIR), "not in the manifest: raw"),
-    (lambda f: (f / MANIFEST_NAME).write_text('{"format": 1, "outputs": {}}'), "not in the manifest: data/a.csv"),
-    (lambda f: (f / MANIFEST_NAME).write_text("{broken"), "hakusho did not write"),
+    (lambda f: (f / MANIFEST).write_text('{"format": 1, "outputs": {}}'), "not in the manifest: data/a.csv"),
+    (lambda f: (f / MANIFEST).write_text("{broken"), "hakusho did not write"),
 ])
 def test_a_report_that_no_longer_matches_its_manifest_is_refused(project, tmp_path, change, words):
     folder = report(tmp_path / "old", FILES, options=FULL)
@@ -259,7 +270,7 @@ def test_small_outputs_keep_earlier_files_and_replace_their_own(project, tmp_pat
     folder = tmp_path / "kpi"
     outputs.write_files(folder, {"kpi_2024.csv": b"a\n", "kpi_2024.en.html": b"<en>"}, command="kpi")
     outputs.write_files(folder, {"kpi_2024.csv": b"b\n", "kpi_2024.ja.html": b"<ja>"}, command="kpi")
-    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.name != MANIFEST_NAME} == {
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.name != MANIFEST} == {
         "kpi_2024.csv": b"b\n", "kpi_2024.en.html": b"<en>", "kpi_2024.ja.html": b"<ja>"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "kpi", "proj"]  # no lock, no staging left
     (folder / "kpi_2024.csv").write_bytes(b"edited")

@@ -16,12 +16,12 @@ from hakusho.analysis.figures import chapter_figures
 from hakusho.analysis.spec import default_spec
 from hakusho.errors import BuildError, CodebookError
 from hakusho.text import numbers
+from hakusho.text.numbers import format_figure
 from hakusho.text.prose import (
     Clause,
     ProseContext,
     SlideProse,
     default_rules,
-    format_figure,
     load_rules,
     lookup,
     resolve_id,
@@ -73,7 +73,7 @@ def test_every_slide_has_a_headline_and_commentary_in_both_languages(chapters) -
                 for figure_id in text.figures:
                     figure = lookup(ctx[lang], figure_id)
                     assert figure is not None, (slide["id"], figure_id)
-                    assert format_figure(figure, lang) in written, (slide["id"], lang, figure_id)
+                    assert format_figure(figure, lang, signed=False) in written, (slide["id"], lang, figure_id)
             assert all(JAPANESE.search(s) for s in (ja.headline, *ja.commentary)), slide["id"]
             assert not any(JAPANESE.search(s) for s in (en.headline, *en.commentary)), slide["id"]
             assert ja.headline != en.headline
@@ -128,8 +128,8 @@ def test_every_headline_changes_with_the_share_it_quotes(base_chapters, lang: st
             new = slide_prose(ctx, slide_of(chapters, slide["id"])).headline
             assert new != old, (slide["id"], figure_id)
             if figure_id in _headline_figures(chapters, slide["id"], lang):
-                assert format_figure(after, lang) in new, (slide["id"], figure_id, new)
-                assert format_figure(before, lang) not in new, (slide["id"], figure_id, new)
+                assert format_figure(after, lang, signed=False) in new, (slide["id"], figure_id, new)
+                assert format_figure(before, lang, signed=False) not in new, (slide["id"], figure_id, new)
             tried.append(slide["id"])
     # Every slide whose headline quotes a share (all but those quoting only medians) is exercised.
     assert len(tried) >= 23, tried

@@ -22,8 +22,7 @@ from html_page import parse
 from scipy import stats
 
 from hakusho import config
-from hakusho.analysis.chapter import load_waves
-from hakusho.analysis.cross import compute_crosses, write_crosses
+from hakusho.analysis.cross import compute_crosses
 from hakusho.analysis.cross_spec import load_crosses, parse_crosses
 from hakusho.i18n import Translator
 from hakusho.pipeline.options import BuildOptions
@@ -32,6 +31,7 @@ from hakusho.render import deck
 from hakusho.render.page import render_html
 from hakusho.render.quarto import md, render_quarto
 from hakusho.render.viewmodel import report_model
+from hakusho.survey.load import load_waves
 
 JAPANESE = re.compile(r"[\u203b\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
 LANGS = ("ja", "en")
@@ -65,7 +65,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     build = write_build(root / "build")
     survey, _ = load_waves("2025")
     result = compute_crosses(survey, crosses=[*load_crosses(), *parse_crosses([FINE])])
-    write_crosses(result, build / "parts" / "cross", draw_charts=True)
+    result.write(build / "parts" / "cross", draw_charts=True)
     none = root / "no-commentary"
     out: dict[str, Any] = {"root": root, "build": build, "doc": result.document, "none": none}
     for lang in LANGS:

@@ -131,7 +131,7 @@ def test_inline_svg_prefixes_ids_and_names_the_image() -> None:
     out = str(inline_svg(svg, "chart-x", 'A & "B" <c>'))
     assert out.startswith('<svg width="10pt"') and "<?xml" not in out and "made by hand" not in out
     assert 'id="chart-x-p1"' in out and 'url(#chart-x-p1)' in out and 'href="#chart-x-p1"' in out
-    assert 'id="chart-x-patch_1"' in out
+    assert 'id="chart-x-patch_1"' not in out and '<g clip-path="url(#chart-x-p1)">' in out  # ids nothing points to go
     assert '<title id="chart-x-title">A &amp; &#34;B&#34; &lt;c&gt;</title>' in out
 
 

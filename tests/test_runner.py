@@ -11,7 +11,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from hakusho.pipeline.executed import NotebookFailed, normalise_notebook
-from hakusho.pipeline.kernel import notebook_imports
+from hakusho.pipeline.kernel import notebook_imports, warm_code
 from hakusho.pipeline.runner import NotebookJob, run_notebooks
 
 
@@ -46,7 +46,9 @@ def test_notebook_imports_reads_import_statements(tmp_path):
     path = notebook(tmp_path / "a.ipynb",
                     "%matplotlib inline\nimport pandas as pd\nfrom hakusho.analysis.chapter import run_chapter",
                     "import os, json\nfrom . import nothing\nx = 1")
-    assert notebook_imports([path]) == ["pandas", "hakusho.analysis.chapter", "os", "json"]
+    assert notebook_imports([path]) == ["pandas", "hakusho.analysis.chapter:run_chapter", "os", "json"]
+    assert "getattr(loaded, attr)" in warm_code(["hakusho.analysis:run_chapter", "os; import evil"]) and \
+        "evil" not in warm_code(["hakusho.analysis:run_chapter", "os; import evil"])
 
 
 def test_papermill_parameters_and_a_warm_reused_kernel(tmp_path):

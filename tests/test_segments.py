@@ -25,8 +25,6 @@ from hakusho import config
 from hakusho.analysis.chapter import (
     chart_size,
     compute_chapter,
-    load_waves,
-    write_chapter,
 )
 from hakusho.analysis.population import population_label
 from hakusho.analysis.spec import Spec, default_spec
@@ -34,6 +32,7 @@ from hakusho.analysis.tabulate import percent
 from hakusho.errors import BuildError, FilterError
 from hakusho.i18n import LANGS, missing_keys
 from hakusho.survey.codebook import Codebook
+from hakusho.survey.load import load_waves
 
 SPEC = default_spec()
 CHAPTERS = [ch.id for ch in SPEC.chapters]
@@ -225,13 +224,13 @@ def test_non_saas_charts_of_the_saas_only_2023_survey_say_they_are_empty(reports
 
 
 def test_empty_chart_is_written_without_a_drawing(reports, tmp_path: Path) -> None:
-    out = write_chapter(reports["non_saas"]["appendix"], tmp_path, draw_charts=True).output_dir
+    out = reports["non_saas"]["appendix"].write(tmp_path, draw_charts=True).output_dir
     svgs = sorted(p.name for p in (out / "charts").iterdir())
-    assert svgs == sorted(f"{c}.{lang}.svg" for c in ("cs_roles", "cs_career", "income", "income_change")
-                          for lang in LANGS)
+    assert svgs == sorted(f"{c}.{lang}{phone}.svg" for c in ("cs_roles", "cs_career", "income", "income_change")
+                          for lang in LANGS for phone in ("", ".phone"))
     doc = json.loads((out / "chapter.json").read_text(encoding="utf-8"))
     empty = next(c for s in doc["slides"] for c in s["charts"] if c["id"] == "income_2023")
-    assert empty["svg"] is None and empty["disclosure"] == "empty"
+    assert empty["svg"] is None and empty["svg_phone"] is None and empty["disclosure"] == "empty"
     rows = list(csv.DictReader((out / "tables" / "income_2023.csv").open(encoding="utf-8")))
     assert rows and all(r["count"] == "0" and r["base"] == "0" and r["pct"] == "" for r in rows)
     for path in (out / "charts").glob("*.en.svg"):
@@ -383,7 +382,7 @@ def test_every_operator_on_real_variables_filters_and_is_recorded_everywhere(wav
     text = doc["filter_text"]
     assert doc["filters"] == [triple] and text.startswith(f"{triple[0]} {op} ")
     assert doc["filter_label"]["ja"] and not any("\u3040" <= ch <= "\u9fff" for ch in doc["filter_label"]["en"])
-    out = write_chapter(result, tmp_path, draw_charts=False).output_dir
+    out = result.write(tmp_path, draw_charts=False).output_dir
     for table in (out / "tables").glob("*.csv"):
         rows = list(csv.DictReader(table.open(encoding="utf-8")))
         assert rows and {r["filter"] for r in rows} == {text}, table.name
@@ -517,12 +516,13 @@ def test_charts_get_the_filter_in_their_language_and_full_width_when_alone(monke
     monkeypatch.setattr(charts, "draw_chart", fake_draw)
     res = compute_chapter("t1", survey_2025(), survey_2023(), crosswalk=crosswalk(), spec=two_up,
                           filters=[["employees", ">=", 100]])
-    write_chapter(res, tmp_path / "filtered")
-    sizes = {cid: size for cid, _, size, _ in calls}
-    assert sizes["cs_status"] == sizes["employees"] == "half" and sizes["effect"] == "full"
+    res.write(tmp_path / "filtered")
+    sizes: dict[str, set[str]] = {}
+    for cid, _, size, _ in calls:
+        sizes.setdefault(cid, set()).add(size)
+    assert sizes["cs_status"] == sizes["employees"] == {"half", "phone"} and sizes["effect"] == {"full", "phone"}
     assert {(lang, f) for _, lang, _, f in calls} == {("ja", "従業員数 ≥ 100"), ("en", "Employees ≥ 100")}
     assert chart_size(res.slides[0]) == "half" and chart_size(res.slides[1]) == "full"
     calls.clear()
-    write_chapter(compute_chapter("t1", survey_2025(), survey_2023(), crosswalk=crosswalk(), spec=two_up),
-                  tmp_path / "plain")
+    compute_chapter("t1", survey_2025(), survey_2023(), crosswalk=crosswalk(), spec=two_up).write(tmp_path / "plain")
     assert calls and {f for *_, f in calls} == {None}

@@ -11,7 +11,7 @@ from chapter_fixtures import crosswalk, spec, survey_2023, survey_2025
 
 from hakusho import config, content_store
 from hakusho.analysis import chapter as chapter_module
-from hakusho.analysis.chapter import compute_chapter, write_chapter
+from hakusho.analysis.chapter import compute_chapter
 from hakusho.charts import svg
 from hakusho.pipeline.assemble import complete_charts
 
@@ -48,21 +48,21 @@ def svgs(folder: Path) -> list[str]:
 def test_a_chart_is_drawn_once_and_copied_after(result, store: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     drawn = count_draws(monkeypatch)
-    first = write_chapter(result, tmp_path / "a")
-    assert len(drawn) == 2 * len(first.chart_ids)
+    first = result.write(tmp_path / "a")
+    assert len(drawn) == 2 * 2 * len(first.chart_ids)  # two languages; a slide's drawing and a phone's
     assert len(list(store.iterdir())) == len(drawn)
-    second = write_chapter(result, tmp_path / "b")
-    assert len(drawn) == 2 * len(first.chart_ids)  # nothing drawn again
+    second = result.write(tmp_path / "b")
+    assert len(drawn) == 2 * 2 * len(first.chart_ids)  # nothing drawn again
     for name in svgs(first.output_dir):
         assert (first.output_dir / "charts" / name).read_bytes() == (second.output_dir / "charts" / name).read_bytes()
 
 
 def test_stored_drawings_are_the_drawings(result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(config.CACHE_ENV, raising=False)
-    plain = write_chapter(result, tmp_path / "plain")
+    plain = result.write(tmp_path / "plain")
     monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
-    write_chapter(result, tmp_path / "fill")
-    stored = write_chapter(result, tmp_path / "stored")
+    result.write(tmp_path / "fill")
+    stored = result.write(tmp_path / "stored")
     assert svgs(plain.output_dir) == svgs(stored.output_dir)
     for name in svgs(plain.output_dir):
         assert (plain.output_dir / "charts" / name).read_bytes() == (stored.output_dir / "charts" / name).read_bytes()
@@ -71,7 +71,7 @@ def test_stored_drawings_are_the_drawings(result, tmp_path: Path, monkeypatch: p
 def test_without_a_build_nothing_is_stored(result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(config.CACHE_ENV, raising=False)
     assert content_store.folder(svg.STORE) is None
-    write_chapter(result, tmp_path / "out")
+    result.write(tmp_path / "out")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
@@ -100,8 +100,8 @@ def test_a_chapter_draws_only_the_languages_asked(result, store: Path, tmp_path:
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(config.CHART_LANGS_ENV, "en")
     drawn = count_draws(monkeypatch)
-    written = write_chapter(result, tmp_path / "en")
-    assert all(name.endswith(".en.svg") for name in svgs(written.output_dir))
+    written = result.write(tmp_path / "en")
+    assert all(name.endswith((".en.svg", ".en.phone.svg")) for name in svgs(written.output_dir))
     assert {d.rsplit(".", 1)[1] for d in drawn} == {"en"}
     # A notebook showing a chart in Japanese draws that one then.
     path = written.svg_path("tools", "ja")
@@ -111,12 +111,12 @@ def test_a_chapter_draws_only_the_languages_asked(result, store: Path, tmp_path:
 
 def test_the_renderers_get_the_languages_a_chapter_did_not_draw(result, store: Path, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    written = write_chapter(result, tmp_path / "t1", langs=["ja"])
+    written = result.write(tmp_path / "t1", langs=["ja"])
     assert not any(name.endswith(".en.svg") for name in svgs(written.output_dir))
     drawn = count_draws(monkeypatch)
     complete_charts({"t1": written.output_dir}, ["ja", "en"])
     assert {d.rsplit(".", 1)[1] for d in drawn} == {"en"}  # the Japanese ones are there already
-    both = write_chapter(result, tmp_path / "both", langs=["ja", "en"])
+    both = result.write(tmp_path / "both", langs=["ja", "en"])
     assert svgs(written.output_dir) == svgs(both.output_dir)
     drawn.clear()
     complete_charts({"t1": written.output_dir}, ["ja", "en"])

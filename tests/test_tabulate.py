@@ -322,3 +322,32 @@ def test_stacked_series_have_a_plain_index_and_typed_columns() -> None:
     assert series_bases(table) == {"first": 3, "second": 4}
     empty = stack_series({})
     assert list(empty.columns) == SERIES_COLUMNS and len(empty) == 0
+
+
+def test_groups_given_as_members_in_any_order_with_blanks_and_strangers_count_the_same() -> None:
+    """A group may list only its members, in any order, name a non-respondent, or leave a
+    member's membership blank (not a member): the counts are those of the full mask."""
+    survey = survey_2025()
+    everyone = _everyone(survey)
+    doing = _where(survey, *DOING)
+    saas = _where(survey, ["industry", "includes", "saas"])
+    full = {"doing": doing, "saas": saas}
+    members = doing[doing].iloc[::-1]
+    blanks = saas.astype("boolean")
+    blanks[~saas] = pd.NA
+    odd = {"doing": pd.concat([members, pd.Series([True], index=["stranger"])]), "saas": blanks}
+    for qid in ("cs_status", "tools"):
+        expected = shares_by_group(survey, qid, everyone, full)
+        pd.testing.assert_frame_equal(shares_by_group(survey, qid, everyone, odd), expected)
+    table = shares_by_group(survey, "tools", everyone, full)
+    assert str(table["count"].dtype) == "Int64"
+    assert series_bases(table) == {"doing": 90, "saas": 60}
+
+
+def test_choice_counts_include_a_dont_know_but_the_base_does_not() -> None:
+    survey = _survey_with_single_dont_know()
+    everyone = _everyone(survey)
+    saas = _where(survey, ["industry", "includes", "saas"])
+    table = one_series(shares_by_group(survey, "cs_status", everyone, {"saas": saas}), "saas").set_index("choice_key")
+    assert table["count"].to_dict() == {"doing": 60, "planning": 20, "not_doing": 4, "unknown": 16}
+    assert set(table["base"]) == {84} and math.isnan(table.loc["unknown", "pct"])

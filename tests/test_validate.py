@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from hakusho.errors import CodebookError, DataError, Problem
 from hakusho.survey.codebook import Codebook
-from hakusho.survey.load import read_raw, to_responses
+from hakusho.survey.load import to_responses
+from hakusho.survey.raw import read_raw
 from hakusho.survey.validate import (
     build_schema,
     code_span,

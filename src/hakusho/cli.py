@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from hakusho.config import display_path
 from hakusho.errors import HakushoError
 from hakusho.messages import Msg, choose_language, language, say, set_language, tr
 
@@ -295,7 +296,7 @@ def build_command(
     publish atomically. Only what changed since the last build is redone."""
     from hakusho import config
     from hakusho.i18n import LANGS
-    from hakusho.pipeline import build, publish
+    from hakusho.pipeline import build
     from hakusho.pipeline.options import FORMATS, split_list
     from hakusho.pipeline.progress import make_reporter
 
@@ -308,7 +309,7 @@ def build_command(
         engine=engine, out=out, force=force,
         jobs=jobs, reuse_kernels=not fresh_kernels, strict=strict)
     result = build.build(options, reporter=make_reporter(quiet=quiet))
-    where = publish.display(result.target)
+    where = display_path(result.target)
     if result.up_to_date:
         _echo(Msg("cli.up_to_date", where=where, seconds=f"{result.seconds:.2f}"))
         return
@@ -325,7 +326,6 @@ def verify_command(
 ) -> None:
     """Rebuild a report from scratch in a temporary folder and compare it byte for byte; exits
     non-zero listing every file that differs."""
-    from hakusho.pipeline import publish
     from hakusho.pipeline.progress import make_reporter
     from hakusho.pipeline.verify import verify, verify_error
 
@@ -334,7 +334,7 @@ def verify_command(
         raise verify_error(result)
     for line in result.changed_inputs:
         _echo(Msg("cli.note", message=line), err=True)
-    _echo(Msg("cli.verify.identical", path=publish.display(result.folder), n=result.files))
+    _echo(Msg("cli.verify.identical", path=display_path(result.folder), n=result.files))
 
 
 @app.command("notebook", context_settings=_EXTRA_ARGS)
@@ -354,14 +354,44 @@ def notebook_command(
 ) -> None:
     """Execute one chapter notebook (with filters) and write it, outputs included, for opening in
     Jupyter."""
-    from hakusho.pipeline import build, publish
-    from hakusho.pipeline.options import LANGS, split_list
+    from hakusho.i18n import LANGS
+    from hakusho.pipeline import build
+    from hakusho.pipeline.options import split_list
     from hakusho.pipeline.progress import make_reporter
 
     options = _build_options(wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
                              force=force, langs=split_list(lang, valid=LANGS, what="language")[:1] or LANGS[:1])
     path = build.chapter_notebook(options, chapter, out, reporter=make_reporter(quiet=quiet))
-    _echo(Msg("cli.wrote", path=publish.display(path)))
+    _echo(Msg("cli.wrote", path=display_path(path)))
+
+
+@app.command("preview", context_settings=_EXTRA_ARGS)
+def preview_command(
+    ctx: typer.Context,
+    port: int = typer.Option(8000, "--port", min=0, max=65535),
+    lang: str | None = typer.Option(None, "--lang"),
+    fmt: str = typer.Option("html", "--format"),
+    wave: str | None = typer.Option(None, "--wave"),
+    compare: str | None = typer.Option(None, "--compare"),
+    segment: str = typer.Option("saas", "--segment"),
+    filter_: Annotated[list[str] | None, typer.Option("--filter", metavar="VAR OP VALUE")] = None,
+    allow_small_base: bool = typer.Option(False, "--allow-small-base"),
+    jobs: int = typer.Option(0, "--jobs", min=0),
+) -> None:
+    """Serve the report on 127.0.0.1 and rebuild it whenever its inputs change; the open page
+    reloads by itself. Nothing is written outside the build cache. Ctrl-C stops."""
+    from hakusho import config
+    from hakusho.i18n import LANGS
+    from hakusho.pipeline.options import FORMATS, split_list
+    from hakusho.pipeline.preview import preview
+
+    project = config.current_project()
+    options = _build_options(
+        wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, None,
+        langs=split_list(lang or ",".join(project.languages), valid=LANGS, what="language"),
+        formats=tuple(f for f in split_list(fmt, valid=FORMATS, what="format") if f in ("html", "pdf")) or ("html",),
+        jobs=jobs)
+    preview(options, port=port, log=lambda line: _echo(line, err=True))
 
 
 @app.command("validate")
@@ -430,10 +460,8 @@ def _run(argv: list[str] | None) -> int:
     except OSError as exc:  # a full disk, a vanished folder… that no stage turned into a message
         if _state["debug"]:
             raise
-        from hakusho.pipeline.publish import display
-
         reason = exc.strerror or type(exc).__name__
-        message = tr("cli.os_error_at", lang, reason=reason, path=display(exc.filename)) if exc.filename \
+        message = tr("cli.os_error_at", lang, reason=reason, path=display_path(exc.filename)) if exc.filename \
             else tr("cli.os_error", lang, reason=reason)
         print(tr("cli.error", lang, message=message), file=sys.stderr)
         return 1

@@ -22,6 +22,7 @@ Names:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -124,3 +125,24 @@ def search_path(folder: str) -> list[Path]:
         return _project.current().search_path(folder)
     except _project.NoProjectError:
         return [_project.default_path(folder)]
+
+
+def display_path(path: Path | str) -> str:
+    """A path as a person reads it in a message: as given when relative; else relative to the
+    working folder when inside it, or to the project; else its last two parts (folder and file),
+    never a machine path. Links are not followed, so a link and what it leads to read apart."""
+    path = Path(path)
+    if not path.is_absolute():
+        return path.as_posix()
+    absolute = Path(os.path.abspath(path))
+    bases = []
+    with contextlib.suppress(OSError):  # the working folder itself may have been removed
+        bases.append(Path(os.getcwd()))
+    with contextlib.suppress(_project.ProjectError):  # outside any project
+        bases.append(_project.current().root)
+    for base in bases:
+        if absolute == base:
+            return "."
+        if base in absolute.parents:
+            return absolute.relative_to(base).as_posix()
+    return "/".join(absolute.parts[1:][-2:]) or absolute.name

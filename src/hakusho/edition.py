@@ -21,7 +21,6 @@ is deliberate: ``--update``.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from hakusho import config
+from hakusho import build_folder, config
 from hakusho.errors import BuildError, Problem
 from hakusho.messages import Msg
 
@@ -213,9 +212,9 @@ def released_dir(wave: str) -> Path:
 
 def release(wave: str, report: Path | None = None, *, update: bool = False) -> Path:
     """Record the figures of the built report of ``wave`` as the released edition's."""
-    source = Path(report) if report else config.REPORT_DIR / wave / "figures"
-    if source.is_dir() and (source / "figures").is_dir():
-        source = source / "figures"
+    source = Path(report) if report else config.REPORT_DIR / wave / build_folder.REPORT_FIGURES
+    if source.is_dir() and (source / build_folder.REPORT_FIGURES).is_dir():
+        source = source / build_folder.REPORT_FIGURES
     files = sorted(p for p in source.glob("*.json") if p.name not in NOT_RECORDED) if source.is_dir() else []
     if not files:
         raise BuildError(Msg("edition.no_figures", path=_rel(source), wave=wave))
@@ -223,9 +222,10 @@ def release(wave: str, report: Path | None = None, *, update: bool = False) -> P
     if target.is_dir() and any(target.iterdir()) and not update:
         raise BuildError(Msg("edition.released", wave=wave, path=_rel(target)))
     for path in files:
-        wave_of = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(wave_of, dict):
-            raise BuildError(Msg("edition.not_figures", name=path.name))
+        try:
+            build_folder.read_figures(path)
+        except BuildError:
+            raise BuildError(Msg("edition.not_figures", name=path.name)) from None
     if target.is_dir() and update:
         shutil.rmtree(target)  # the record is hakusho's own file set, replaced whole on purpose
     target.mkdir(parents=True, exist_ok=True)

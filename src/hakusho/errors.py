@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hakusho.messages import Msg, text, tr
+from hakusho.messages import Msg, language, text, tr
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,10 @@ class HakushoError(Exception):
         super().__init__(message)
         self.message = message
         self.problems: list[Problem] = list(problems or [])
+
+    def __str__(self) -> str:
+        # What a traceback shows (a notebook's failing cell): the message in the process's language.
+        return text(self.message, language())
 
     def report(self, limit: int = 20, lang: str = "en") -> str:
         """The message and its first ``limit`` problems, one per line, then a count of the rest,

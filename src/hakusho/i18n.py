@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from babel.messages.pofile import read_po
-
 from hakusho.errors import BuildError
 from hakusho.messages import Msg
 
@@ -54,6 +52,8 @@ def messages(lang: str, domain: str = "report") -> dict[str, str]:
 def _read_catalog(path: Path, lang: str, domain: str) -> dict[str, str]:
     if not path.is_file():
         raise BuildError(Msg("i18n.no_catalog", name=path.name, lang=lang, domain=domain))
+    from babel.messages.pofile import read_po  # imported with the first catalog: a no-op build reads none
+
     with path.open("rb") as fh:
         catalog = read_po(fh, locale=lang, domain=domain)
     return {str(m.id): str(m.string) for m in catalog if m.id and m.string}

@@ -18,6 +18,7 @@ Which language: :func:`choose_language` — ``--ui-lang``, else ``HAKUSHO_LANG``
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -138,7 +139,11 @@ def choose_language(argv: Sequence[str] | None, environ: Mapping[str, str]) -> s
     return DEFAULT_LANG
 
 
-_current = {"lang": DEFAULT_LANG}
+# A process started with HAKUSHO_LANG prints in that language from the start: the command line
+# passes its choice to the kernels that run chapter notebooks, so an error raised there reads
+# in the user's language too.
+_current = {"lang": _chosen if (_chosen := os.environ.get("HAKUSHO_LANG", "").strip().lower()) in LANGS
+            else DEFAULT_LANG}
 
 
 def set_language(lang: str) -> None:
@@ -161,3 +166,18 @@ def pad(value: str, width: int) -> str:
 def say(value: Any) -> str:
     """A message in the language this process prints in."""
     return text(value, language())
+
+
+def pydantic_message(err: Mapping[str, Any]) -> dict[str, str]:
+    """What is wrong with one field, per language: pydantic's own words in English; in Japanese
+    our validators' messages as raised, pydantic's common checks from the catalogs
+    (``pydantic.<type>``), and pydantic's words only for a check the catalogs do not know."""
+    english = str(err.get("msg", ""))
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, Exception) and cause.args and isinstance(cause.args[0], Msg):
+        return {"en": english, "ja": cause.args[0].tr("ja")}
+    key = f"pydantic.{err.get('type')}"
+    if has(key):
+        ctx = err.get("ctx") or {}
+        return {"en": english, "ja": tr(key, "ja", expected=ctx.get("expected", ""), pattern=ctx.get("pattern", ""))}
+    return {"en": english, "ja": english}

@@ -1,7 +1,7 @@
 """A chapter's result: every chart of one part of the report, computed from the raw data.
 
 ``compute_chapter`` is pure: surveys in, a frozen :class:`ChapterResult` out (the chapter.json
-document, the tidy table behind each chart, the figure registry). ``write_chapter`` writes it as
+document, the tidy table behind each chart, the figure registry). Its ``write`` writes it as
 the contract lays out (chapter.json, figures.json, tables/*.csv, charts/*.{ja,en}.svg), byte for
 byte the same on every run. ``run_chapter`` is the one call a chapter notebook makes.
 
@@ -61,12 +61,11 @@ filter is ever evaluated as code.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -76,13 +75,14 @@ from hakusho.analysis.compare import series_tests, side_by_side
 from hakusho.analysis.disclosure import base_notes, chart_disclosure, note, suppress_shares
 from hakusho.analysis.figures import chapter_figures
 from hakusho.analysis.population import filter_compare, filter_report, segment_counts, segment_name
+from hakusho.analysis.result import PartResult, freeze, one_decimal, tidy_csv
 from hakusho.analysis.series import ChapterContext, Series, bilingual, edition_name, empty_series_note, plan_chart
 from hakusho.analysis.spec import Chart, Spec, default_spec
 from hakusho.analysis.tabulate import group_shares, median_by_series, one_series, ranking, stack_series
-from hakusho.build_folder import write_json, write_text
+from hakusho.build_folder import CHAPTER_DOC, chart_files, table_file
 from hakusho.errors import HakushoError
-from hakusho.i18n import LANGS
-from hakusho.survey.codebook import Codebook, load_codebook
+from hakusho.i18n import LANGS, Translator
+from hakusho.survey.load import load_series, split_waves
 from hakusho.survey.wave import Survey
 
 CSV_COLUMNS = ["chart_id", "wave", "population", "series", "filter", "choice_code", "choice_key",
@@ -90,84 +90,60 @@ CSV_COLUMNS = ["chart_id", "wave", "population", "series", "filter", "choice_cod
 
 
 @dataclass(frozen=True)
-class ChapterResult:
+class ChapterResult(PartResult):
     """One chapter, computed: what chapter.json, figures.json and the tables hold.
 
-    ``chapter`` is the chapter.json document; ``tables`` the tidy table behind each chart
-    (CSV_COLUMNS, in file order); ``figures`` the registry. ``output_dir`` is set once the
-    result has been written, so a notebook can show the SVGs it produced.
+    ``document`` (also ``chapter``) is the chapter.json document; ``tables`` the tidy table
+    behind each chart (CSV_COLUMNS, in file order); ``figures`` the registry.
     """
 
-    chapter: Mapping[str, Any]
-    tables: Mapping[str, pd.DataFrame]
-    figures: Mapping[str, Any]
-    output_dir: Path | None = field(default=None, compare=False)
+    kind: ClassVar[str] = "chapter"
+    svg_kind: ClassVar[str] = "chart"
+    document_name: ClassVar[str] = CHAPTER_DOC
+    item_name: ClassVar[str] = "chart"
 
     @property
-    def id(self) -> str:
-        return str(self.chapter["chapter"])
+    def chapter(self) -> Mapping[str, Any]:
+        return self.document
 
     @property
     def slides(self) -> list[Mapping[str, Any]]:
-        return list(self.chapter["slides"])
+        return list(self.document["slides"])
 
     @property
     def chart_ids(self) -> list[str]:
-        return [c["id"] for s in self.slides for c in s["charts"]]
+        return self.item_ids()
+
+    def items(self) -> list[Mapping[str, Any]]:
+        return [c for s in self.slides for c in s["charts"]]
 
     def chart(self, chart_id: str) -> Mapping[str, Any]:
-        for slide in self.slides:
-            for chart in slide["charts"]:
-                if chart["id"] == chart_id:
-                    return chart
-        raise KeyError(f"chapter {self.id} has no chart '{chart_id}' (charts: {', '.join(self.chart_ids)})")
-
-    def table(self, chart_id: str) -> pd.DataFrame:
-        """The tidy table behind a chart (as written to tables/<chart_id>.csv)."""
-        return self.tables[chart_id].copy()
+        return self.item(chart_id)
 
     def view(self, chart_id: str, lang: str = "ja") -> pd.DataFrame:
         """The chart's numbers for people: one row per choice, n and % per series."""
         table = self.tables[chart_id].drop(columns=["chart_id", "wave", "population", "filter"])
         return side_by_side(table, lang=lang)
 
-    def summary(self, lang: str = "ja") -> pd.DataFrame:
-        """What this run covers, for the top of a notebook: waves, segment, filter, respondents."""
-        doc = self.chapter
-        rows = [("chapter", doc["title"][lang]), ("wave", doc["wave"]), ("compare_wave", doc["compare_wave"] or "-"),
-                ("segment", doc["segment"]), ("filter", doc["filter_label"][lang] or "-"),
-                ("n_total", doc["n_total"]), ("n_segment", doc["n_segment"])]
-        return pd.DataFrame(rows, columns=["", self.id]).set_index("")
-
     def show(self, chart_id: str, lang: str = "ja") -> list[Any]:
-        """What a notebook displays for one chart: its numbers and its SVG in ``lang``.
-
-        A chart this run leaves out (a chart of the comparison wave when there is none) shows a
-        line saying so instead of failing the notebook; a chart with nobody in its base shows its
-        numbers and the line saying so, as it has no drawing.
-        """
-        from IPython.display import SVG, Markdown
-
-        from hakusho.i18n import Translator
-
+        """What a notebook displays for one chart (see :meth:`PartResult.show`). A chart this run
+        leaves out (a chart of the comparison wave when there is none) shows a line saying so
+        instead of failing the notebook."""
         if chart_id not in self.chart_ids:
-            return [Markdown("*" + Translator(lang, "notes")("notebook.left_out", chart=chart_id) + "*")]
-        if self.chart(chart_id)["svg"] is None:
-            return [self.view(chart_id, lang), Markdown("*" + Translator(lang, "notes")("note.empty_base") + "*")]
-        return [self.view(chart_id, lang), SVG(filename=str(self.svg_path(chart_id, lang)))]
+            from IPython.display import Markdown
 
-    def svg_path(self, chart_id: str, lang: str = "ja") -> Path:
-        """Where the chart's SVG in ``lang`` is (after :func:`write_chapter`; a language it did not
-        draw is drawn now, into the same folder)."""
-        if self.output_dir is None:
-            raise FileNotFoundError("the chapter has not been written yet; call write_chapter first")
-        chart = self.chart(chart_id)
-        if chart["svg"] is None:
-            raise FileNotFoundError(f"chart {chart_id} has nobody in its base and no drawing")
-        path = self.output_dir / chart["svg"][lang]
-        if not path.is_file():
-            _write_svg(self, chart, lang, self.output_dir)
-        return path
+            return [Markdown("*" + Translator(lang, "notes")("notebook.left_out", chart=chart_id) + "*")]
+        return super().show(chart_id, lang)
+
+    def csv_text(self, table: pd.DataFrame) -> str:
+        return csv_text(table)
+
+    def drawing_options(self, chart_id: str, lang: str) -> dict[str, Any]:
+        """Full width for a chart alone on its slide; a filtered run prints its filter, in the
+        chart's language, under every chart."""
+        doc = self.document
+        slide = next(s for s in self.slides if any(c["id"] == chart_id for c in s["charts"]))
+        return {"size": chart_size(slide), "filter_text": doc["filter_label"][lang] if doc["filter_text"] else None}
 
 
 # ------------------------------------------------------------------------------ one chart
@@ -295,8 +271,9 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
         "ranking": ranking(one_series(raw, first.id)),
         "groups": groups,
         "tests": tests,
-        "table": f"tables/{chart.id}.csv",
-        "svg": None if empty else {lang: f"charts/{chart.id}.{lang}.svg" for lang in LANGS},
+        "table": table_file(chart.id),
+        "svg": None if empty else chart_files(chart.id, LANGS),
+        "svg_phone": None if empty else chart_files(chart.id, LANGS, phone=True),  # for narrow screens
         "notes": notes,
     }
     if steps:
@@ -380,14 +357,8 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
     }
     if ctx.earlier:  # a series across waves: every wave's respondents, for the methodology
         doc["series_n"] = {s.wave: len(s.responses) for s in [compare_survey, *earlier] if s is not None}
-    return ChapterResult(chapter=_freeze(doc), tables=MappingProxyType(tables),
+    return ChapterResult(document=freeze(doc), tables=MappingProxyType(tables),
                          figures=MappingProxyType(chapter_figures(doc)))
-
-
-def _freeze(doc: dict[str, Any]) -> Mapping[str, Any]:
-    # A read-only view on the top level; the document is rebuilt, never edited, so deeper levels
-    # are left as plain JSON values for the writers and the notebooks.
-    return MappingProxyType(doc)
 
 
 # ------------------------------------------------------------------------------ writing
@@ -395,99 +366,16 @@ def _freeze(doc: dict[str, Any]) -> Mapping[str, Any]:
 
 def csv_text(table: pd.DataFrame) -> str:
     """The tidy table as CSV: fixed columns and row order, one decimal for shares, blanks for none."""
-    out = table[CSV_COLUMNS].copy()
-    out["pct"] = [("" if pd.isna(v) else f"{float(v):.1f}") for v in out["pct"]]
-    out["count"] = [("" if pd.isna(v) else str(int(v))) for v in out["count"]]
-    return out.to_csv(index=False, lineterminator="\n")
+    return tidy_csv(table, CSV_COLUMNS, {"pct": one_decimal, "count": _whole})
 
 
-def write_chapter(result: ChapterResult, output_dir: Path | str, *, draw_charts: bool = True,
-                  langs: Sequence[str] | None = None) -> ChapterResult:
-    """Write the chapter's outputs into ``output_dir`` (created if missing); returns the result
-    with ``output_dir`` set. ``draw_charts=False`` writes the numbers only (for quick checks).
-    Charts are drawn in ``langs`` (default: the report's, :func:`hakusho.config.chart_langs`);
-    one in another language is drawn when it is shown (:meth:`ChapterResult.svg_path`) or
-    rendered (:func:`complete_charts`)."""
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "chapter.json", result.chapter)
-    write_json(out / "figures.json", result.figures)
-    for chart_id, table in result.tables.items():
-        write_text(out / "tables" / f"{chart_id}.csv", csv_text(table))
-    if draw_charts:
-        _draw(result, out, config.chart_langs() if langs is None else langs)
-    return replace(result, output_dir=out)
-
-
-def _draw(result: ChapterResult, out: Path, langs: Sequence[str], *, missing_only: bool = False) -> None:
-    from hakusho.charts.svg import drawing_inputs
-
-    inputs = drawing_inputs()
-    for slide in result.slides:
-        for chart in slide["charts"]:
-            for lang in (lang for lang in LANGS if lang in langs):
-                if not (missing_only and chart["svg"] and (out / chart["svg"][lang]).is_file()):
-                    _write_svg(result, chart, lang, out, inputs)
-
-
-def complete_charts(output_dir: Path, langs: Sequence[str]) -> None:
-    """Draw the charts a written chapter lacks in ``langs`` (a chapter drawn for a report in
-    fewer languages, reused by one in more)."""
-    doc = json.loads((Path(output_dir) / "chapter.json").read_text(encoding="utf-8"))
-    _draw(ChapterResult(chapter=doc, tables={}, figures={}), Path(output_dir), langs, missing_only=True)
+def _whole(value: Any) -> str:
+    return "" if pd.isna(value) else str(int(value))
 
 
 def chart_size(slide: Mapping[str, Any]) -> str:
     """``full`` for a chart alone on its slide, ``half`` for one of two (see charts.draw_chart)."""
     return "full" if len(slide["charts"]) == 1 else "half"
-
-
-def _write_svg(result: ChapterResult, chart: Mapping[str, Any], lang: str, out: Path,
-               inputs: Mapping[str, Any] | None = None) -> Path | None:
-    """Draw one chart in ``lang`` where chapter.json says its SVG is (None: nobody in its base,
-    nothing is drawn). A filtered run prints its filter, in the chart's language, under it."""
-    if chart["svg"] is None:
-        return None
-    from hakusho.charts.svg import write_svg
-
-    doc = result.chapter
-    label = doc["filter_label"][lang] if doc["filter_text"] else None
-    slide = next(s for s in result.slides if any(c["id"] == chart["id"] for c in s["charts"]))
-    return write_svg("chart", chart, lang, out / chart["svg"][lang], size=chart_size(slide), filter_text=label,
-                     inputs=inputs)
-
-
-def split_waves(compare_wave: str | Sequence[str]) -> list[str]:
-    """``"2025,2023"`` → ``["2025", "2023"]``: the comparison wave first, then the waves before it."""
-    items = compare_wave.split(",") if isinstance(compare_wave, str) else list(compare_wave)
-    return [str(w).strip() for w in items if str(w).strip()]
-
-
-def load_series(wave: str, compare_waves: Sequence[str] = (), *, data_dir: str | Path = "",
-                codebook_dir: str | Path = "") -> tuple[Survey, list[Survey]]:
-    """The report wave and every wave it is compared with (in the order given), each loaded and
-    validated against its codebook."""
-    books = Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR
-
-    def one(w: str) -> Survey:
-        raw = Path(data_dir) / w if data_dir else None
-        return _load_wave(w, raw_path=raw, codebook=load_codebook(books / f"{w}.yml"))
-
-    return one(str(wave)), [one(w) for w in compare_waves]
-
-
-def load_waves(wave: str, compare_wave: str = "", *, data_dir: str | Path = "",
-               codebook_dir: str | Path = "") -> tuple[Survey, Survey | None]:
-    """The report wave and the comparison wave (None for ``""``), from the given folders; a list
-    of waves (``"2025,2023"``) loads and validates every one, and the first is returned."""
-    survey, others = load_series(wave, split_waves(compare_wave), data_dir=data_dir, codebook_dir=codebook_dir)
-    return survey, (others[0] if others else None)
-
-
-def _load_wave(wave: str, *, raw_path: Path | None, codebook: Codebook) -> Survey:
-    from hakusho.survey.load import load_wave
-
-    return load_wave(wave, raw_path=raw_path, codebook=codebook)
 
 
 def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None = None,
@@ -530,4 +418,4 @@ def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None 
         if not exc.problems:
             raise
         raise type(exc)(exc.report()) from None
-    return write_chapter(result, output_dir, draw_charts=draw_charts, langs=langs)
+    return result.write(output_dir, draw_charts=draw_charts, langs=langs)

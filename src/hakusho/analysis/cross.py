@@ -31,17 +31,15 @@ number prose may quote, ``cross.<id>.…``), ``tables/<id>.csv`` (tidy) and one 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
-from hakusho import config
 from hakusho.analysis.compare import ALPHA
 from hakusho.analysis.cross_spec import DOMAIN, CrossDef, ResolvedAxis, check_cross, load_crosses
 from hakusho.analysis.cross_stats import (
@@ -63,14 +61,15 @@ from hakusho.analysis.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW, disclo
 from hakusho.analysis.disclosure import note as base_note
 from hakusho.analysis.population import filter_report
 from hakusho.analysis.population import population_label as chapter_population_label
+from hakusho.analysis.result import PartResult, freeze, one_decimal, tidy_csv
 from hakusho.analysis.spec import Spec, default_spec
-from hakusho.build_folder import write_json, write_text
+from hakusho.build_folder import CROSS_DOC, CROSS_PART, chart_files, table_file
 from hakusho.i18n import LANGS, Translator
 from hakusho.survey.wave import Survey
 from hakusho.text import numbers
 from hakusho.text.numbers import decimal
 
-CHAPTER_ID = "cross"
+CHAPTER_ID = CROSS_PART  # the part's id: its folder in the build (parts/cross/) and its figures' prefix
 
 CSV_COLUMNS = ["cross_id", "wave", "population", "filter", "row_key", "row_label_ja", "row_label_en",
                "col_key", "col_label_ja", "col_label_en", "count", "row_base", "col_base", "row_pct",
@@ -277,8 +276,9 @@ def compute_cross(cross: CrossDef, ctx: _Context) -> tuple[dict[str, Any], pd.Da
         "trend": trend_doc,
         "headline": headline(title, rows, cols, focus, counts, shown, test, trend),
         "notes": notes,
-        "table": f"tables/{cross.id}.csv",
-        "svg": {lang: f"charts/{cross.id}.{lang}.svg" for lang in LANGS},
+        "table": table_file(cross.id),
+        "svg": chart_files(cross.id, LANGS),
+        "svg_phone": chart_files(cross.id, LANGS, phone=True),  # for narrow screens
     }
     return doc, _tidy(cross, ctx, rows, cols, counts, shown, expected, levels)
 
@@ -356,26 +356,23 @@ def cross_figures(doc: Mapping[str, Any], *, filter_text: str = "") -> dict[str,
 
 
 @dataclass(frozen=True)
-class CrossResult:
+class CrossResult(PartResult):
     """The cross-analysis part, computed: cross.json, the tidy tables and the figures."""
 
-    document: Mapping[str, Any]
-    tables: Mapping[str, pd.DataFrame]
-    figures: Mapping[str, Any]
-    output_dir: Path | None = field(default=None, compare=False)
+    kind: ClassVar[str] = "part"
+    svg_kind: ClassVar[str] = "cross"
+    document_name: ClassVar[str] = CROSS_DOC
+    item_name: ClassVar[str] = "cross"
 
     @property
     def cross_ids(self) -> list[str]:
-        return [c["id"] for c in self.document["crosses"]]
+        return self.item_ids()
+
+    def items(self) -> list[Mapping[str, Any]]:
+        return list(self.document["crosses"])
 
     def cross(self, cross_id: str) -> Mapping[str, Any]:
-        for c in self.document["crosses"]:
-            if c["id"] == cross_id:
-                return c
-        raise KeyError(f"no cross '{cross_id}' (crosses: {', '.join(self.cross_ids)})")
-
-    def table(self, cross_id: str) -> pd.DataFrame:
-        return self.tables[cross_id].copy()
+        return self.item(cross_id)
 
     def view(self, cross_id: str, lang: str = "ja") -> pd.DataFrame:
         """The cross for people: one row per row band, the row percentages, then n."""
@@ -388,32 +385,21 @@ class CrossResult:
         wide["n"] = [b["base"] for b in doc["rows"]["bands"]]
         return wide
 
-    def summary(self, lang: str = "ja") -> pd.DataFrame:
-        doc = self.document
-        rows = [("part", doc["title"][lang]), ("wave", doc["wave"]), ("segment", doc["segment"]),
-                ("filter", doc["filter_label"][lang] or "-"), ("n_total", doc["n_total"]),
-                ("n_segment", doc["n_segment"]), ("crosses", len(doc["crosses"]))]
-        return pd.DataFrame(rows, columns=["", CHAPTER_ID]).set_index("")
-
-    def svg_path(self, cross_id: str, lang: str = "ja") -> Path:
-        """Where the cross's SVG in ``lang`` is (a language not drawn yet is drawn now)."""
-        if self.output_dir is None:
-            raise FileNotFoundError("the crosses have not been written yet; call write_crosses first")
-        path = self.output_dir / self.cross(cross_id)["svg"][lang]
-        if not path.is_file():
-            _write_svg(self, self.cross(cross_id), lang, self.output_dir)
-        return path
-
-    def show(self, cross_id: str, lang: str = "ja") -> list[Any]:
-        """What a notebook displays for one cross: heading and headline, the table, the chart."""
-        from IPython.display import SVG, Markdown
+    def _heading(self, cross_id: str, lang: str) -> list[Any]:
+        from IPython.display import Markdown
 
         doc = self.cross(cross_id)
-        shown: list[Any] = [Markdown(f"### {doc['title'][lang]}\n\n{doc['headline'][lang]}"),
-                            self.view(cross_id, lang)]
-        if self.output_dir is not None and self.svg_path(cross_id, lang).is_file():
-            shown.append(SVG(filename=str(self.svg_path(cross_id, lang))))
-        return shown
+        return [Markdown(f"### {doc['title'][lang]}\n\n{doc['headline'][lang]}")]
+
+    def _summary_rows(self, lang: str) -> list[tuple[str, Any]]:
+        return [("crosses", len(self.document["crosses"]))]
+
+    def csv_text(self, table: pd.DataFrame) -> str:
+        return csv_text(table)
+
+    def drawing_options(self, cross_id: str, lang: str) -> dict[str, Any]:
+        """Every cross prints the report's filter, in its language, under it."""
+        return {"filter_text": self.document["filter_label"][lang]}
 
 
 def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any] = (),
@@ -458,7 +444,7 @@ def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[
         },
         "crosses": docs,
     }
-    return CrossResult(document=MappingProxyType(document), tables=MappingProxyType(tables),
+    return CrossResult(document=freeze(document), tables=MappingProxyType(tables),
                        figures=MappingProxyType(dict(sorted(figures.items()))))
 
 
@@ -467,49 +453,7 @@ def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[
 
 def csv_text(table: pd.DataFrame) -> str:
     """The tidy table as CSV: fixed columns, band order, one decimal for shares, blanks for none."""
-    out = table[CSV_COLUMNS].copy()
-    out["row_pct"] = [("" if pd.isna(v) else f"{float(v):.1f}") for v in out["row_pct"]]
-    out["expected"] = [f"{float(v):.2f}" for v in out["expected"]]
-    return out.to_csv(index=False, lineterminator="\n")
-
-
-def write_crosses(result: CrossResult, output_dir: str | Path, *, draw_charts: bool = True,
-                  langs: Sequence[str] | None = None) -> CrossResult:
-    """Write cross.json, figures.json, tables/<id>.csv and charts/<id>.<lang>.svg (in ``langs``,
-    default the report's: :func:`hakusho.config.chart_langs`) into ``output_dir``."""
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "cross.json", result.document)
-    write_json(out / "figures.json", result.figures)
-    for cross_id, table in result.tables.items():
-        write_text(out / "tables" / f"{cross_id}.csv", csv_text(table))
-    if draw_charts:
-        _draw(result, out, config.chart_langs() if langs is None else langs)
-    return replace(result, output_dir=out)
-
-
-def _draw(result: CrossResult, out: Path, langs: Sequence[str], *, missing_only: bool = False) -> None:
-    from hakusho.charts.svg import drawing_inputs
-
-    inputs = drawing_inputs()
-    for doc in result.document["crosses"]:
-        for lang in (lang for lang in LANGS if lang in langs):
-            if not (missing_only and (out / doc["svg"][lang]).is_file()):
-                _write_svg(result, doc, lang, out, inputs)
-
-
-def complete_charts(output_dir: Path, langs: Sequence[str]) -> None:
-    """Draw the charts of written crosses that are missing in ``langs``."""
-    document = json.loads((Path(output_dir) / "cross.json").read_text(encoding="utf-8"))
-    _draw(CrossResult(document=document, tables={}, figures={}), Path(output_dir), langs, missing_only=True)
-
-
-def _write_svg(result: CrossResult, doc: Mapping[str, Any], lang: str, out: Path,
-               inputs: Mapping[str, Any] | None = None) -> Path:
-    from hakusho.charts.svg import write_svg
-
-    return write_svg("cross", doc, lang, out / doc["svg"][lang],
-                     filter_text=result.document["filter_label"][lang], inputs=inputs)
+    return tidy_csv(table, CSV_COLUMNS, {"row_pct": one_decimal, "expected": lambda v: f"{float(v):.2f}"})
 
 
 def run_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any] = (),
@@ -524,6 +468,6 @@ def run_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any]
     output_dir = notebook_output_dir(CHAPTER_ID, output_dir)
     result = compute_crosses(survey, segment=segment, filters=filters, allow_small_base=allow_small_base,
                              crosses=crosses, spec=spec)
-    return write_crosses(result, output_dir, draw_charts=draw_charts, langs=langs)
+    return result.write(output_dir, draw_charts=draw_charts, langs=langs)
 
 

@@ -22,8 +22,8 @@ from hakusho import config
 from hakusho.analysis.spec import Spec
 from hakusho.errors import BuildError, CodebookError, Problem
 from hakusho.i18n import LANGS, Translator
-from hakusho.messages import Msg
-from hakusho.survey.codebook import Bilingual, Codebook, Question, pydantic_message, read_yaml
+from hakusho.messages import Msg, pydantic_message
+from hakusho.survey.codebook import Bilingual, Codebook, Question, read_yaml
 from hakusho.survey.wave import Survey
 
 CROSSES_FILE = "spec/crosses.yml"  # the project's own copy, else the package's

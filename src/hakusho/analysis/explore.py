@@ -58,7 +58,7 @@ from hakusho.analysis.disclosure import (
 from hakusho.analysis.population import filter_report, report_base, split_segments
 from hakusho.analysis.spec import Spec, default_spec
 from hakusho.analysis.tabulate import shares_by_group
-from hakusho.build_folder import write_text
+from hakusho.build_folder import EXPLORE_DOC, FIGURES, write_text
 from hakusho.errors import CodebookError, FilterError
 from hakusho.i18n import Translator
 from hakusho.messages import Msg
@@ -469,8 +469,8 @@ def write_explorer(result: ExploreResult, output_dir: str | Path) -> ExploreResu
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     document = json.dumps(result.document, sort_keys=True, ensure_ascii=False, allow_nan=False)
-    write_text(out / "explore.json", document + "\n")
-    write_text(out / "figures.json", figures_text(result.figures))
+    write_text(out / EXPLORE_DOC, document + "\n")
+    write_text(out / FIGURES, figures_text(result.figures))
     return replace(result, output_dir=out)
 
 

@@ -22,6 +22,8 @@ CompareKind = Literal["by_segment", "yoy", "ref_2023"]
 
 
 class Segment(BaseModel):
+    """A group of respondents named in both languages and defined by conditions (none: everyone)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     ja: str
     en: str
@@ -31,17 +33,10 @@ class Segment(BaseModel):
         return self.ja if lang == "ja" else self.en
 
 
-class Population(BaseModel):
+class Population(Segment):
     """A base for percentages; ``segment`` says whether it lies inside the report's segment."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    ja: str
-    en: str
     segment: bool
-    where: list[Condition] = Field(default_factory=list)
-
-    def label(self, lang: str) -> str:
-        return self.ja if lang == "ja" else self.en
 
 
 class Group(BaseModel):

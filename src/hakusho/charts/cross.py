@@ -29,7 +29,7 @@ _PITCH = 0.42  # inches per row band
 _BAR = 0.62  # bar height as a share of the pitch
 _TITLE_SIZE, _SUB_SIZE, _VALUE_SIZE, _NOTE_SIZE = 12.0, 8.5, 8.0, 7.5
 _MARGIN, _GAP = 0.14, 0.12
-_LABEL_WIDTH = 2.6  # widest row label before it wraps
+_LABEL_WIDTHS = {"full": 2.6, "phone": 1.2}  # widest row label before it wraps, per figure width
 _NOT_SHOWN = "#D5DBE1"
 
 
@@ -63,7 +63,7 @@ def _footer(doc: Mapping[str, Any], lang: str, filter_text: str | None) -> list[
     return lines
 
 
-def draw_cross(doc: Mapping[str, Any], lang: str, *, filter_text: str | None = None) -> Any:
+def draw_cross(doc: Mapping[str, Any], lang: str, *, filter_text: str | None = None, size: str = "full") -> Any:
     """100 % stacked bars of one cross (a cross.json entry), one bar per row band, in ``lang``.
 
     Column bands are stacked left to right in a sequential palette when they are ordered, the
@@ -76,7 +76,7 @@ def draw_cross(doc: Mapping[str, Any], lang: str, *, filter_text: str | None = N
     """
     with house_style(lang):
         family = fonts.font_family(lang)
-        width = WIDTHS["full"]
+        width = WIDTHS[size]
         fig = Figure(figsize=(width, 4.0))
         FigureCanvasAgg(fig)
         renderer = fig.canvas.get_renderer()
@@ -85,7 +85,7 @@ def draw_cross(doc: Mapping[str, Any], lang: str, *, filter_text: str | None = N
 
         rows, cols = doc["rows"]["bands"], doc["cols"]["bands"]
         colors = sequential_colors(len(cols)) if doc["cols"]["ordered"] else categorical_colors(len(cols))
-        row_labels = [fonts.wrap_label(b["label"][lang], _LABEL_WIDTH, family=family,
+        row_labels = [fonts.wrap_label(b["label"][lang], _LABEL_WIDTHS[size], family=family,
                                        size=mpl.rcParams["ytick.labelsize"]) for b in rows]
         n_texts = [_tr("chart.row_n_indicative" if b["disclosure"] == "indicative" else "chart.row_n", lang,
                        n=numbers.base_n(b["base"], lang)) for b in rows]
@@ -152,7 +152,8 @@ def draw_cross(doc: Mapping[str, Any], lang: str, *, filter_text: str | None = N
         ncols = len(legend_labels)
         legend = ax.legend(handles=handles, labels=legend_labels, loc="lower left", bbox_to_anchor=(0, 1),
                            ncols=ncols, borderaxespad=0.5, fontsize=mpl.rcParams["legend.fontsize"])
-        while ncols > 1 and legend.get_window_extent(renderer).width / fig.dpi > plot_w + left - _MARGIN:
+        # The legend starts at the plot's left edge and may run to the figure's right margin.
+        while ncols > 1 and legend.get_window_extent(renderer).width / fig.dpi > width - left - _MARGIN:
             ncols -= 1
             legend.remove()
             legend = ax.legend(handles=handles, labels=legend_labels, loc="lower left", bbox_to_anchor=(0, 1),

@@ -63,6 +63,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Affine2D, ScaledTranslation, blended_transform_factory
 
+from hakusho.build_folder import check_chart
 from hakusho.charts import fonts
 from hakusho.charts.fonts import text_width, wrap_label
 from hakusho.charts.style import (
@@ -84,20 +85,19 @@ from hakusho.charts.view import (
     RowView,
     SeriesView,
     bar_gid,
-    chart_key,
     chart_kind,
     chart_view,
     format_pct,
     test_names,
 )
 from hakusho.errors import BuildError
-from hakusho.i18n import Translator, translator
+from hakusho.i18n import LANGS, Translator, translator
 from hakusho.text import numbers
 
 KINDS = ("bars", "stacked", "grouped")
 
 # Widest a row label may grow before it wraps, per figure width.
-LABEL_WIDTHS = {"half": 2.1, "full": 3.2}
+LABEL_WIDTHS = {"half": 2.1, "full": 3.2, "phone": 1.35}
 
 # Layout, in inches (text sizes are in points, from the style sheet or below).
 MARGIN = 0.14
@@ -107,9 +107,9 @@ GROUP_BAR = 0.16  # one bar of a grouped chart
 GROUP_GAP = 0.14  # between groups
 # A full-width chart fills the height of a slide's body: rows grow up to this many times their
 # pitch until the plot is at least this tall.
-MIN_PLOT_HEIGHT = {"half": 0.0, "full": 3.4}
+MIN_PLOT_HEIGHT = {"half": 0.0, "full": 3.4, "phone": 0.0}
 MAX_STRETCH = 1.8
-STACK_HEIGHTS = {"half": 0.5, "full": 0.7}  # the band holding a 100 % bar
+STACK_HEIGHTS = {"half": 0.5, "full": 0.7, "phone": 0.5}  # the band holding a 100 % bar
 TITLE_SIZE = 12.0
 SUBTITLE_SIZE = 8.5
 NOTE_SIZE = 7.5
@@ -636,9 +636,9 @@ def write_chart_svgs(
     filter_text: str | Mapping[str, str] | None = None,
 ) -> dict[str, Path]:
     """Draw ``chart`` in both languages and save it where ``chart["svg"][lang]`` says, under ``output_dir``."""
-    paths = chart_key(chart, "svg")
+    paths = check_chart(chart)["svg"]
     written = {}
-    for lang in fonts.LANGS:
+    for lang in LANGS:
         fig = draw_chart(chart, lang, size=size, filter_text=filter_text)
         written[lang] = save_svg(fig, Path(output_dir) / paths[lang])
     return written

@@ -33,6 +33,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font, LoadFlags
 
 from hakusho.errors import BuildError
+from hakusho.i18n import LANGS
 
 JA_PACKAGE = "matplotlib_fontja"
 JA_FILE = "ipaexg.ttf"
@@ -40,7 +41,6 @@ JA_FAMILY = "IPAexGothic"
 LATIN_FAMILY = "DejaVu Sans"
 # Per language, the families a chart is set in, first choice first (a fallback list).
 FAMILIES: dict[str, tuple[str, ...]] = {"ja": (JA_FAMILY, LATIN_FAMILY), "en": (LATIN_FAMILY,)}
-LANGS = tuple(FAMILIES)
 _FILES_BY_FAMILY = {JA_FAMILY: "ja", LATIN_FAMILY: "en"}
 
 

@@ -32,8 +32,10 @@ STYLE_FILE = "resources/hakusho.mplstyle"  # the project's own copy, else the pa
 SVG_HASH_SALT = "hakusho"
 SVG_METADATA = {"Date": None, "Creator": None}
 
-# Figure widths in inches: half of a 16:9 slide (two charts side by side) and its full width.
-WIDTHS = {"half": 6.4, "full": 12.8}
+# Figure widths in inches: half of a 16:9 slide (two charts side by side), its full width, and a
+# phone held upright (the HTML page shows that drawing on narrow screens, where a slide's would
+# have to shrink below legibility).
+WIDTHS = {"half": 6.4, "full": 12.8, "phone": 3.9}
 
 
 @contextmanager
@@ -95,6 +97,7 @@ def _shade(color: str, amount: float) -> str:
     return to_hex(colorsys.hls_to_rgb(h, l_ * (1 - amount), s))
 
 
+@cache  # pages ask for the same few colours thousands of times
 def _luminance(color: str) -> float:
     def channel(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4

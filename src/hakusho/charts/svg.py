@@ -50,7 +50,7 @@ def write_svg(kind: str, doc: Mapping[str, Any], lang: str, dest: Path, *, size:
         else:
             from hakusho.charts.cross import draw_cross
 
-            fig = draw_cross(doc, lang, filter_text=filter_text)
+            fig = draw_cross(doc, lang, filter_text=filter_text, size=size or "full")
         return save_svg(fig, dest).read_bytes()
 
     data = content_store.get(STORE, name)

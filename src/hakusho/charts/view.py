@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from hakusho.build_folder import check_chart
 from hakusho.charts.style import house_palette, tint
 from hakusho.errors import BuildError
+from hakusho.messages import Msg
 from hakusho.text import numbers
 
-ANSWERS = ("single", "multi", "ordinal")
 TESTED_COMPARES = ("yoy", "by_segment")  # comparisons whose tests mark bars ▲/▼
-DISCLOSURES = ("ok", "indicative", "suppressed")
+DRAWABLE = ("ok", "indicative", "suppressed")  # an empty base has no drawing
 
 
 
@@ -149,30 +150,24 @@ def test_names() -> tuple[str, str]:
 def _text(chart_id: str, value: Any, lang: str, what: str) -> str:
     if isinstance(value, Mapping) and isinstance(value.get(lang), str) and value[lang].strip():
         return value[lang]
-    raise BuildError(f"chart {chart_id}: {what} has no {lang} text (expected {{ja, en}}, got {value!r})")
-
-
-def chart_key(chart: Mapping[str, Any], key: str) -> Any:
-    """``chart[key]``, or a BuildError naming the chart and the missing key."""
-    if key not in chart:
-        raise BuildError(f"chart {chart.get('id', '?')}: key '{key}' is missing from the chart dict")
-    return chart[key]
+    raise BuildError(Msg("chart.no_text", id=chart_id, what=what, lang=lang, value=repr(value)))
 
 
 def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
-    """Read and check a chart dict of ``chapter.json`` for ``lang`` (BuildError naming the chart)."""
-    cid = str(chart_key(chart, "id"))
-    answer = chart_key(chart, "answer")
-    if answer not in ANSWERS:
-        raise BuildError(f"chart {cid}: answer '{answer}' (expected one of {', '.join(ANSWERS)})")
-    disclosure = chart_key(chart, "disclosure")
-    if disclosure not in DISCLOSURES:
-        raise BuildError(f"chart {cid}: disclosure '{disclosure}' (expected one of {', '.join(DISCLOSURES)})")
-    compare = chart.get("compare")
-    wave = str(chart_key(chart, "wave"))
-    raw_series = list(chart_key(chart, "series"))
+    """Read and check a chart of ``chapter.json`` for ``lang``: the chart schema of
+    :mod:`hakusho.build_folder`, then what drawing needs (a drawable disclosure level, a text in
+    ``lang`` for every label, a share for every shown value); a BuildError names the chart."""
+    chart = check_chart(chart)
+    cid = chart["id"]
+    answer = chart["answer"]
+    disclosure = chart["disclosure"]
+    if disclosure not in DRAWABLE:
+        raise BuildError(Msg("chart.not_drawable", id=cid, disclosure=disclosure, valid=", ".join(DRAWABLE)))
+    compare = chart["compare"]
+    wave = chart["wave"]
+    raw_series = list(chart["series"])
     if not raw_series:
-        raise BuildError(f"chart {cid}: no series to draw")
+        raise BuildError(Msg("chart.no_series", id=cid))
     if compare == "yoy":  # chronological: the comparison wave first
         raw_series.sort(key=lambda s: (str(s.get("wave", wave)) == wave, str(s.get("wave", wave))))
     palette = house_palette()
@@ -181,8 +176,8 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
     series = []
     for i, raw in enumerate(raw_series):
         s_disclosure = raw.get("disclosure", disclosure)
-        if s_disclosure not in DISCLOSURES:
-            raise BuildError(f"chart {cid}: series {raw.get('id')} disclosure '{s_disclosure}'")
+        if s_disclosure not in DRAWABLE:
+            raise BuildError(Msg("chart.series_not_drawable", id=cid, series=raw.get("id"), disclosure=s_disclosure))
         s_wave = str(raw.get("wave", wave))
         is_report = s_wave == wave
         # Year over year: the report wave in navy, the comparison wave in slate.
@@ -206,16 +201,16 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
     counts_only = all(s.disclosure == "suppressed" for s in series)
 
     rows, excluded = [], []
-    for raw in chart_key(chart, "rows"):
+    for raw in chart["rows"]:
         row = RowView(key=str(raw["key"]), label=_text(cid, raw.get("label"), lang, f"row {raw.get('key')}"),
                       values=raw.get("values") or {})
         (rows if raw.get("in_base", True) else excluded).append(row)
         if raw.get("in_base", True) and not counts_only:
             for s in series:
                 if s.disclosure != "suppressed" and row.offered(s) and row.pct(s) is None:
-                    raise BuildError(f"chart {cid}: row {row.key} has no pct for series {s.id} (base n={s.base_n})")
+                    raise BuildError(Msg("chart.no_share", id=cid, row=row.key, series=s.id, n=s.base_n))
     if not rows:
-        raise BuildError(f"chart {cid}: no rows in the base to draw")
+        raise BuildError(Msg("chart.no_rows", id=cid))
 
     median = chart.get("median") or {}
     tests = {str(t["key"]): t for t in (chart.get("tests") or [])}
@@ -226,9 +221,9 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
         answer=answer,
         compare=compare,
         wave=wave,
-        title=_text(cid, chart_key(chart, "title"), lang, "title"),
-        base_label=_text(cid, chart_key(chart, "base_label"), lang, "base_label"),
-        base_n=int(chart_key(chart, "base_n")),
+        title=_text(cid, chart["title"], lang, "title"),
+        base_label=_text(cid, chart["base_label"], lang, "base_label"),
+        base_n=int(chart["base_n"]),
         series=tuple(series),
         rows=tuple(rows),
         excluded=tuple(excluded),
@@ -256,5 +251,5 @@ def chart_kind(chart: Mapping[str, Any]) -> str:
 def format_pct(pct: float, lang: str, chart_id: str = "?") -> str:
     """A share as printed: its one given decimal, never re-rounded (an unrounded value is an error)."""
     if not math.isfinite(pct) or abs(round(pct * 10) - pct * 10) > 1e-6:
-        raise BuildError(f"chart {chart_id}: share {pct!r} is not rounded to one decimal (tabulate rounds it)")
+        raise BuildError(Msg("chart.not_rounded", id=chart_id, value=repr(pct)))
     return numbers.pct(pct, lang)

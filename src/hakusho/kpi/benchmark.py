@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -35,9 +35,6 @@ from hakusho.kpi import formulas as kpi
 from hakusho.survey.codebook import Choice, Question
 from hakusho.survey.wave import Survey
 from hakusho.text import numbers
-
-if TYPE_CHECKING:
-    from hakusho.kpi.ledger import YearKpis
 
 METRICS = ("retention", "nrr", "arpa", "arr")  # codebook variables, in the order they are shown
 RATE_METRICS = frozenset({"retention", "nrr"})
@@ -63,16 +60,6 @@ class Placement:
     same_pct: float | None
     above_pct: float | None
     disclosure: str
-
-
-def ledger_values(year: YearKpis) -> dict[str, Fraction]:
-    """The four benchmarked values of a ledger's year."""
-    return {
-        "retention": Fraction(year.customer_retention),
-        "nrr": Fraction(year.nrr),
-        "arpa": Fraction(year.arpa),
-        "arr": Fraction(year.arr),
-    }
 
 
 def in_unit(metric: str, value: Fraction, question: Question) -> Fraction:

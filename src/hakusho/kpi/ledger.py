@@ -605,6 +605,16 @@ def output_names(year: int) -> dict[str, str]:
     }
 
 
+def benchmark_values(year: YearKpis) -> dict[str, Fraction]:
+    """The four values of a ledger's year that the survey benchmarks (see :mod:`hakusho.kpi.benchmark`)."""
+    return {
+        "retention": Fraction(year.customer_retention),
+        "nrr": Fraction(year.nrr),
+        "arpa": Fraction(year.arpa),
+        "arr": Fraction(year.arr),
+    }
+
+
 def _survey_present() -> bool:
     from hakusho.project import NoProjectError
 
@@ -651,7 +661,7 @@ def run_kpi(path: Path, *, year: int | None = None, out: Path | None = None, lan
         from hakusho.survey.load import load_wave
 
         survey = load_wave(config.DEFAULT_WAVE)
-        placements = kpi_benchmark.benchmark(kpi_benchmark.ledger_values(annual), survey)
+        placements = kpi_benchmark.benchmark(benchmark_values(annual), survey)
     records = [kpi_benchmark.placement_record(p) for p in placements] if placements is not None else None
     ledger_label = {"ledger": Path(ledger.source).name, "first": kpi.format_month(annual.first_month, lang, long=True),
                     "last": kpi.format_month(annual.last_month, lang, long=True)}

@@ -8,8 +8,6 @@ executed notebooks to ``notebooks/``, and writes ``manifest.json``.
 
 from __future__ import annotations
 
-import importlib
-import json
 import os
 import shutil
 import sys
@@ -18,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hakusho import __version__, config
-from hakusho.build_folder import write_json
+from hakusho import __version__, build_folder, config
 from hakusho.errors import BuildError
 from hakusho.i18n import LANGS
 from hakusho.messages import Msg, say
@@ -86,15 +83,14 @@ def complete_charts(outputs: Mapping[str, Path], langs: list[str]) -> None:
     report in fewer languages, reused from the cache by one in more. (Each is drawn once: the
     content store remembers it for later builds.)"""
     for folder in outputs.values():
-        for name, module in (("chapter.json", "hakusho.analysis.chapter"), ("cross.json", "hakusho.analysis.cross")):
-            document = folder / name
-            if document.is_file() and _charts_missing(json.loads(document.read_text(encoding="utf-8")), folder, langs):
-                importlib.import_module(module).complete_charts(folder, langs)
+        for name in (build_folder.CHAPTER_DOC, build_folder.CROSS_DOC):
+            path = folder / name
+            if path.is_file() and build_folder.drawings_missing(build_folder.read_json(path, name), folder, langs):
+                from hakusho.analysis.chapter import ChapterResult  # pandas: only when something is drawn
+                from hakusho.analysis.cross import CrossResult
 
-
-def _charts_missing(document: Mapping[str, Any], folder: Path, langs: list[str]) -> bool:
-    charts = [c for s in document.get("slides", []) for c in s.get("charts", [])] + list(document.get("crosses", []))
-    return any(c.get("svg") and not (folder / c["svg"][lang]).is_file() for c in charts for lang in langs)
+                {build_folder.CHAPTER_DOC: ChapterResult, build_folder.CROSS_DOC: CrossResult}[name].complete_charts(
+                    folder, langs)
 
 
 def check_commentary(options: BuildOptions, build_dir: Path) -> None:
@@ -120,7 +116,7 @@ def check_commentary(options: BuildOptions, build_dir: Path) -> None:
 def write_survey_json(options: BuildOptions, build_dir: Path, first_chapter: Path) -> None:
     """``survey.json``: the waves, segment and filter of the report, and who was asked."""
     o = options
-    chapter = json.loads((first_chapter / "chapter.json").read_text(encoding="utf-8"))
+    chapter = build_folder.read_chapter(first_chapter)
     survey = survey_info(o.wave)
     others = [w.strip() for w in o.compare_wave.split(",") if w.strip()]  # a series: newest first
     compare = others[0] if others else ""
@@ -136,7 +132,7 @@ def write_survey_json(options: BuildOptions, build_dir: Path, first_chapter: Pat
     if len(others) > 1:  # every wave of the series, for the methodology
         counts = chapter.get("series_n") or {}
         doc["series_surveys"] = [{"wave": w, "n_total": counts.get(w), **survey_info(w)} for w in others]
-    write_json(build_dir / "survey.json", doc)
+    build_folder.write_document(build_dir / build_folder.SURVEY, doc)
 
 
 def survey_info(wave: str) -> dict[str, Any]:
@@ -157,20 +153,20 @@ def survey_info(wave: str) -> dict[str, Any]:
 def copy_tables_and_notebooks(plan: Plan, outputs: Mapping[str, Path], tree: Path) -> None:
     """The tables behind the charts to ``data/``, each chapter's figures to ``figures/`` and the
     executed notebooks to ``notebooks/`` of the report."""
-    data = tree / "data"
-    notebooks = tree / "notebooks"
+    data = tree / build_folder.REPORT_DATA
+    notebooks = tree / build_folder.REPORT_NOTEBOOKS
     for chapter, nb in plan.notebooks.items():
         out = outputs[chapter]
-        for table in sorted((out / "tables").glob("*.csv")):
+        for table in build_folder.tables_of(out):
             dest = data / table.name
             if dest.exists() and dest.read_bytes() != table.read_bytes():
                 raise BuildError(Msg("assemble.table_clash", name=table.name))
             data.mkdir(exist_ok=True)
             shutil.copyfile(table, dest)
-        figures = out / "figures.json"
+        figures = out / build_folder.FIGURES
         if figures.is_file():  # published so that editors can diff two builds' figures
-            (tree / "figures").mkdir(exist_ok=True)
-            shutil.copyfile(figures, tree / "figures" / f"{chapter}.json")
+            (tree / build_folder.REPORT_FIGURES).mkdir(exist_ok=True)
+            shutil.copyfile(figures, tree / build_folder.REPORT_FIGURES / f"{chapter}.json")
         executed = out / nb.name
         if not executed.is_file():
             raise BuildError(Msg("assemble.no_notebook", chapter=chapter, name=nb.name))

@@ -34,13 +34,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from hakusho import config
+from hakusho import build_folder, config
+from hakusho.config import display_path
 from hakusho.errors import BuildError, HakushoError
 from hakusho.messages import Msg
 from hakusho.pipeline import outputs, publish
 from hakusho.pipeline.assemble import assemble
 from hakusho.pipeline.executed import NotebookFailed, write_notebook
-from hakusho.pipeline.kernel import clean_stale_run_dirs, notebook_imports
+from hakusho.pipeline.kernel import clean_stale_run_dirs, warm_imports
 from hakusho.pipeline.options import DEFAULT_FORMATS, FIXED_EPOCH, BuildOptions
 from hakusho.pipeline.plan import Plan, chart_langs, default_target, discover_notebooks, make_plan, up_to_date
 from hakusho.pipeline.progress import Reporter
@@ -149,7 +150,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
             publish.clean_stale(plan.target)
             clean_stale_run_dirs()
             claim = outputs.claim_folder(plan.target, **guard)
-            outputs.check_keeps_selection(claim, plan.record, suggestion=publish.display(
+            outputs.check_keeps_selection(claim, plan.record, suggestion=display_path(
                 default_target(replace(options, out=None), list(discover_notebooks()), list(plan.notebooks))))
             if not options.force and up_to_date(plan):
                 result.up_to_date = True
@@ -169,11 +170,41 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
     return result
 
 
+def build_tree(options: BuildOptions, root: Path, *, reporter: Reporter | None = None,
+               pool: KernelPool | None = None) -> BuildResult:
+    """Build the report into ``root/tree`` and publish nothing (``hakusho preview``, which serves
+    the tree; ``root`` holds the scratch folders too). The cache is the project's, as for
+    :func:`build`. ``pool``: warm kernels to run chapters on, left running (a pool this build
+    starts is closed); a pool a failed notebook made the build kill must be replaced."""
+    t0 = time.perf_counter()
+    reporter = reporter or Reporter()
+    plan = make_plan(options)
+    root = Path(root)
+    result = BuildResult(target=root / "tree")
+    try:
+        with _interrupts():
+            _Build(plan, root, root / "tree", reporter, result, publish=lambda: None, pool=pool).run()
+    finally:
+        reporter.close()
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def kernel_pool(plan: Plan, size: int, *, reporter: Reporter | None = None) -> KernelPool:
+    """A pool of ``size`` kernels started for ``plan``'s chapters: warmed with what their notebooks
+    import, told the build's cache and chart languages, reproducible (:mod:`hakusho.pipeline.kernel`)."""
+    return KernelPool(size, warm=warm_imports(plan.notebooks.values()), reuse=plan.options.reuse_kernels,
+                      env={"SOURCE_DATE_EPOCH": str(FIXED_EPOCH), PROJECT_ENV: str(config.PROJECT_ROOT),
+                           config.CACHE_ENV: str(plan.cache.root),
+                           config.CHART_LANGS_ENV: ",".join(chart_langs(plan.options))},
+                      on_start=(reporter or Reporter()).start)
+
+
 class _Build:
     """One build's run: ``root`` is its scratch space, ``tree`` the report being staged."""
 
     def __init__(self, plan: Plan, root: Path, tree: Path, reporter: Reporter, result: BuildResult,
-                 *, publish: Callable[[], None] | None = None) -> None:
+                 *, publish: Callable[[], None] | None = None, pool: KernelPool | None = None) -> None:
         self.plan = plan
         self.options = plan.options
         self.root = root
@@ -183,10 +214,9 @@ class _Build:
         self.reporter = reporter
         self.result = result
         self.build_dir = self.work / "build"
-        self.chapters_dir = self.build_dir / "chapters"
-        self.chapters_dir.mkdir(parents=True)
-        self.parts_dir = self.build_dir / "parts"
+        build_folder.notebook_folder(self.build_dir, part=False).mkdir(parents=True)
         self.stage_name = "plan"
+        self.given_pool = pool if pool is not None and not pool.closed else None
 
     # -- driver
 
@@ -200,18 +230,20 @@ class _Build:
 
     def _run_stages(self, *, and_publish: bool) -> None:
         pool = None
-        where = publish.display(self.plan.target)
+        where = display_path(self.plan.target)
         unchanged = Msg("build.unchanged", where=where) if and_publish else Msg("build.nothing_written")
         try:
             todo = [c for c in self.plan.notebooks
                     if self.options.force or not self.plan.cache.get("chapters", self.plan.chapter_keys[c])]
-            if todo:
+            if todo and self.given_pool is not None:
+                self.given_pool.on_start = self.reporter.start
+            elif todo:
                 pool = self._pool(len(todo))  # kernels warm up while the data is validated
             if and_publish:  # renderers are imported while the chapters run
                 warm_renderers(t.fmt for t in self.plan.tasks
                                if self.options.force or not self.plan.cache.get("assembly", t.key))
             self._stage("validate", self.validate)
-            self._stage("chapters", lambda: self.chapters(pool, todo))
+            self._stage("chapters", lambda: self.chapters(pool or self.given_pool, todo))
             if pool is not None:
                 pool.close()
                 pool = None
@@ -239,7 +271,7 @@ class _Build:
 
     def folder(self, chapter: str) -> Path:
         """Where a notebook runs (its outputs go to ``<folder>/<chapter>/``)."""
-        return self.parts_dir if chapter in self.plan.parts else self.chapters_dir
+        return build_folder.notebook_folder(self.build_dir, part=chapter in self.plan.parts)
 
     def _stage(self, name: str, fn: Callable[[], None]) -> None:
         self.stage_name = name
@@ -248,14 +280,8 @@ class _Build:
         fn()
         self.result.stages[name] = time.perf_counter() - started
 
-    def _pool(self, n: int) -> Any:
-        jobs = self.options.jobs or os.cpu_count() or 1
-        return KernelPool(min(jobs, n), warm=notebook_imports(self.plan.notebooks.values()),
-                          reuse=self.options.reuse_kernels,
-                          env={"SOURCE_DATE_EPOCH": str(FIXED_EPOCH), PROJECT_ENV: str(config.PROJECT_ROOT),
-                               config.CACHE_ENV: str(self.plan.cache.root),
-                               config.CHART_LANGS_ENV: ",".join(chart_langs(self.options))},
-                          on_start=self.reporter.start)
+    def _pool(self, n: int) -> KernelPool:
+        return kernel_pool(self.plan, min(self.options.jobs or os.cpu_count() or 1, n), reporter=self.reporter)
 
     # -- stages
 
@@ -299,7 +325,7 @@ class _Build:
         def finished(job_result: Any) -> None:
             chapter = job_result.name
             out = self.folder(chapter) / chapter
-            if chapter not in self.plan.parts and not (out / "chapter.json").is_file():
+            if chapter not in self.plan.parts and not (out / build_folder.CHAPTER_DOC).is_file():
                 raise BuildError(Msg("build.no_chapter_json", chapter=chapter,
                                      notebook=self.plan.notebooks[chapter].name))
             key = self.plan.chapter_keys[chapter]
@@ -318,7 +344,7 @@ class _Build:
             if exc.executed is not None and failed is not None:
                 kept = self.plan.cache.root / "failed" / failed.notebook.name
                 write_notebook(exc.executed, kept)
-                exc.message = Msg("build.notebook_kept", message=exc.message, path=publish.display(kept))
+                exc.message = Msg("build.notebook_kept", message=exc.message, path=display_path(kept))
                 exc.args = (exc.message,)
             raise
 
@@ -330,7 +356,7 @@ class _Build:
         self.result.reused += done.reused
 
     def publish(self) -> None:
-        self.reporter.step("publish", publish.display(self.plan.target))
+        self.reporter.step("publish", display_path(self.plan.target))
         self.reporter.start("publish")
         assert self._publish is not None
         self._publish()

@@ -7,11 +7,16 @@ long as the bytes are the same, and an edit that keeps the mtime still misses it
 What each stage depends on is declared here, in one place:
 
 * a chapter: its notebook, its parameters, the raw data of the waves it reads, the codebooks
-  (with the crosswalk), the ``hakusho`` package (code and package data, minus the catalogs only
-  the assembly reads) and the versions of the libraries that draw and compute;
+  (with the crosswalk), the part of the ``hakusho`` package a notebook runs — everything but
+  what only the renderers read (:data:`ASSEMBLY_ONLY_PACKAGE_FILES`) — and the versions of the
+  libraries that draw and compute;
 * an assembly (one language × format): the chapter outputs, ``survey.json``, the templates, the
   editors' commentary, the whole package (renderers and every catalog) and the build date;
-* validation: the raw data, the codebooks, the package and the filters.
+* validation: the raw data, the codebooks, the chapters' part of the package and the filters.
+
+So a template, a message catalog of the report, a renderer, the view model or the text stage
+re-renders the report from the cached chapters, while an edit of the survey, analysis or charts
+stage (or of the build folder's writer, or of how a notebook is run) executes them again.
 
 Keys are hex digests of canonical JSON, so a key can be recomputed and compared in a test.
 Computing them imports nothing heavier than ``hashlib`` and ``json``: a no-op rebuild decides it
@@ -36,10 +41,22 @@ from typing import Any
 CACHE_FORMAT = 1
 CACHE_DIR_NAME = ".hakusho-cache"
 
-# Package files no notebook reads: the assembly's own message catalogs. Editing one re-renders
-# the report but keeps every executed chapter. (Anything not listed counts for both, which can
-# only cost a needless re-execution, never a stale chapter.)
-ASSEMBLY_ONLY_PACKAGE_FILES = ("locale/*/LC_MESSAGES/report.po",)
+# Package files no notebook reads (paths relative to the package): the renderers and the view
+# model, the text stage's prose and commentary, the KPI tools of the glossary, the build's own
+# planning and assembly, the headline rules and the renderers' message catalogs. Editing one
+# re-renders the report but keeps every executed chapter. Anything not listed counts for both,
+# which can only cost a needless re-execution, never a stale chapter; tests/test_cache.py checks
+# that nothing a notebook imports, however late, is listed here.
+ASSEMBLY_ONLY_PACKAGE_FILES = (
+    "cli.py",
+    "render/*",
+    "text/prose.py", "text/commentary.py", "text/commentary_lint.py", "text/figure_diff.py", "text/glossary.py",
+    "kpi/*",
+    "pipeline/assemble.py", "pipeline/build.py", "pipeline/options.py", "pipeline/plan.py",
+    "pipeline/progress.py", "pipeline/render_pool.py", "pipeline/verify.py",
+    "spec/headlines.yml",
+    "locale/*/LC_MESSAGES/report.po", "locale/*/LC_MESSAGES/commentary.po", "locale/*/LC_MESSAGES/kpi.po",
+)
 
 # Libraries whose version changes what a chapter computes or draws, or how a notebook is run.
 CHAPTER_LIBRARIES = ("numpy", "pandas", "scipy", "matplotlib", "seaborn", "matplotlib-fontja",

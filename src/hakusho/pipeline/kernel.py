@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from hakusho.errors import BuildError
-from hakusho.messages import Msg
+from hakusho.messages import Msg, language
 
 KERNEL_NAME = "hakusho-python"
 ENGINE_NAME = "hakusho-pool"
@@ -147,8 +147,9 @@ __hakusho_reset(__CWD__)
 
 
 def notebook_imports(paths: Iterable[Path]) -> list[str]:
-    """Top-level modules imported by the code cells of the notebooks (``from a.b import c`` →
-    ``a.b``), in first-seen order. Lines that are not Python (magics) are ignored."""
+    """What the code cells of the notebooks import at their top level, in first-seen order:
+    modules (``import a.b`` → ``a.b``) and names (``from a.b import c`` → ``a.b:c``, so that a
+    name a package exports lazily is loaded too). Lines that are not Python (magics) are ignored."""
     seen: dict[str, None] = {}
     for path in paths:
         try:
@@ -170,20 +171,38 @@ def notebook_imports(paths: Iterable[Path]) -> list[str]:
                     for alias in node.names:
                         seen.setdefault(alias.name, None)
                 elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    seen.setdefault(node.module, None)
+                    for alias in node.names:
+                        seen.setdefault(node.module if alias.name == "*" else f"{node.module}:{alias.name}", None)
     return list(seen)
 
 
+# What chapter code (hakusho.analysis) imports the first time it draws a chart or tests a
+# difference: warmed with the notebooks' own imports when they import chapter code, so that the
+# first chapter a kernel runs does not pay for them.
+FIRST_USE_IMPORTS = ("hakusho.charts.draw", "hakusho.charts.svg", "seaborn", "scipy.stats")
+
+
+def warm_imports(paths: Iterable[Path]) -> list[str]:
+    """What a kernel running the notebooks at ``paths`` imports before the first one."""
+    found = notebook_imports(paths)
+    if any(m.startswith("hakusho.analysis") for m in found):
+        found += [m for m in FIRST_USE_IMPORTS if m not in found]
+    return found
+
+
 def warm_code(modules: Iterable[str]) -> str:
-    """Silent cell importing ``modules`` (a module that fails to import is left for the notebook
-    to fail on, with its own traceback)."""
-    names = [m for m in modules if re.fullmatch(r"[A-Za-z_][\w.]*", m)]
+    """Silent cell importing ``modules`` and names (``a.b:c``, see :func:`notebook_imports`); one
+    that fails to import is left for the notebook to fail on, with its own traceback."""
+    names = [m for m in modules if re.fullmatch(r"[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?", m)]
     return (
         "def __hakusho_warm(names):\n"
         "    import importlib\n"
         "    for name in names:\n"
+        "        module, _, attr = name.partition(':')\n"
         "        try:\n"
-        "            importlib.import_module(name)\n"
+        "            loaded = importlib.import_module(module)\n"
+        "            if attr:\n"
+        "                getattr(loaded, attr)\n"
         "        except Exception:\n"
         "            pass\n"
         f"__hakusho_warm({names!r})\n"
@@ -369,5 +388,6 @@ def kernel_env(run_dir: Path, extra: Mapping[str, str] | None = None) -> dict[st
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     })
     env.pop("JUPYTER_RUNTIME_DIR", None)
+    env["HAKUSHO_LANG"] = language()  # errors raised in a notebook read in the user's language
     env.update(extra or {})
     return env

@@ -19,17 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hakusho.build_folder import MANIFEST
 from hakusho.messages import Msg
 from hakusho.pipeline.cache import sha256_file, tree_hashes
 
-MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 
 
 def output_hashes(tree: Path) -> dict[str, str]:
     """sha256 of every file of a report tree except the manifest itself."""
     hashes = tree_hashes(tree)
-    hashes.pop(MANIFEST_NAME, None)
+    hashes.pop(MANIFEST, None)
     return hashes
 
 
@@ -49,7 +49,7 @@ def manifest_document(*, build_key: str, options: Mapping[str, Any], source_date
 
 
 def write_manifest(tree: Path, document: Mapping[str, Any]) -> Path:
-    path = Path(tree) / MANIFEST_NAME
+    path = Path(tree) / MANIFEST
     text = json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
@@ -59,7 +59,7 @@ def write_manifest(tree: Path, document: Mapping[str, Any]) -> Path:
 def read_manifest(tree: Path) -> dict[str, Any] | None:
     """The manifest of a report folder, or None when there is none (or it is unreadable)."""
     try:
-        doc = json.loads((Path(tree) / MANIFEST_NAME).read_text(encoding="utf-8"))
+        doc = json.loads((Path(tree) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return doc if isinstance(doc, dict) and doc.get("format") == MANIFEST_FORMAT else None
@@ -80,7 +80,7 @@ def outputs_intact(tree: Path, manifest: Mapping[str, Any]) -> bool:
 def _files(tree: Path) -> list[tuple[str, Path]]:
     from hakusho.pipeline.cache import tree_files
 
-    return [(rel, p) for rel, p in tree_files(tree) if rel != MANIFEST_NAME]
+    return [(rel, p) for rel, p in tree_files(tree) if rel != MANIFEST]
 
 
 @dataclass

@@ -16,7 +16,8 @@ delete whatever was there. So before a command creates anything — ``build`` (i
 * :func:`claim_folder` — may the folder be replaced? Only when it is absent, empty, or a previous
   output of the *same* command that its ``manifest.json`` describes exactly: every file listed
   there, byte for byte, and nothing else (no extra file, folder or symlink). The name of a folder
-  proves nothing; its manifest and its contents do.
+  proves nothing; its manifest and its contents do. Never the folder the command runs in (or
+  one around it): swapped away, it would leave the shell in a deleted folder.
 * :func:`claim_file` — the same for a single file: absent, or one that hakusho wrote.
 * :func:`check_keeps_selection` — a report is replaced only by one that rebuilds every language
   and format it holds, so no build silently drops another's pages.
@@ -43,11 +44,13 @@ from pathlib import Path
 from typing import Any
 
 from hakusho import __version__, config
+from hakusho.build_folder import MANIFEST
+from hakusho.config import display_path
 from hakusho.errors import OutputError
 from hakusho.messages import Msg
 from hakusho.pipeline.cache import CACHE_DIR_NAME
-from hakusho.pipeline.manifest import MANIFEST_FORMAT, MANIFEST_NAME, read_manifest
-from hakusho.pipeline.publish import Staging, current_umask, describe_os_error, display, locked
+from hakusho.pipeline.manifest import MANIFEST_FORMAT, read_manifest
+from hakusho.pipeline.publish import Staging, current_umask, describe_os_error, locked
 
 BUILD = "build"  # the command whose manifests carry no "command" key (report folders)
 _SHOWN = 5  # names listed in a refusal before "… and N more"
@@ -92,15 +95,15 @@ def guarded_locations(*, inputs: Iterable[Path | str] = (), caches: Iterable[Pat
         project = None
     if project is not None:
         named = [
-            ("RAW_DIR", "the project's raw survey exports"),
-            ("CODEBOOK_DIR", "the project's codebooks"),
-            ("CROSSWALK_DIR", "the project's crosswalks"),
-            ("COMMENTARY_DIR", "the editors' commentary"),
-            ("EDITIONS_DIR", "the project's editions"),
-            ("SYNTHETIC_DIR", "the synthetic sample's calibration"),
-            ("DATA_DIR", "the project's data folder (raw exports, codebooks, commentary)"),
-            ("NOTEBOOKS_DIR", "the project's chapter notebooks"),
-            ("TEMPLATES_DIR", "the project's templates"),
+            ("RAW_DIR", Msg("outputs.what.raw")),
+            ("CODEBOOK_DIR", Msg("outputs.what.codebooks")),
+            ("CROSSWALK_DIR", Msg("outputs.what.crosswalks")),
+            ("COMMENTARY_DIR", Msg("outputs.what.commentary")),
+            ("EDITIONS_DIR", Msg("outputs.what.editions")),
+            ("SYNTHETIC_DIR", Msg("outputs.what.synthetic")),
+            ("DATA_DIR", Msg("outputs.what.data")),
+            ("NOTEBOOKS_DIR", Msg("outputs.what.notebooks")),
+            ("TEMPLATES_DIR", Msg("outputs.what.templates")),
         ]
         for attribute, what in named:
             path = getattr(config, attribute, None)
@@ -145,8 +148,10 @@ def _relation(target: Path, guarded: Guarded) -> str | None:
 
 def _named(path: Path | str, real: Path) -> str:
     """The destination as the person typed it, and where it really leads when that differs."""
-    shown = display(Path(path).absolute())
-    return shown if Path(os.path.abspath(path)) == real else Msg("outputs.leads_to", path=shown, real=display(real))
+    shown = display_path(Path(path).absolute())
+    if Path(os.path.abspath(path)) == real:
+        return shown
+    return Msg("outputs.leads_to", path=shown, real=display_path(real))
 
 
 def check_location(path: Path | str, *, inputs: Iterable[Path | str] = (),
@@ -169,7 +174,7 @@ def check_location(path: Path | str, *, inputs: Iterable[Path | str] = (),
         raise OutputError(Msg("outputs.inside_cache", path=_named(path, real), cache=CACHE_DIR_NAME))
     for parent in real.parents:
         if _is_output(parent):
-            raise OutputError(Msg("outputs.inside_report", path=_named(path, real), report=display(parent)))
+            raise OutputError(Msg("outputs.inside_report", path=_named(path, real), report=display_path(parent)))
     return real
 
 
@@ -238,7 +243,7 @@ def manifest_differences(folder: Path, manifest: Mapping[str, Any]) -> list[str]
     if not isinstance(listed, dict):
         return ["the manifest lists no outputs"]
     files, others = folder_entries(folder)
-    files.pop(MANIFEST_NAME, None)
+    files.pop(MANIFEST, None)
     lines = [f"changed: {rel}" for rel in sorted(set(files) & set(listed)) if _sha256(files[rel]) != listed[rel]]
     lines += [f"missing: {rel}" for rel in sorted(set(listed) - set(files))]
     lines += [f"not in the manifest: {rel}" for rel in sorted((set(files) - set(listed)) | set(others))]
@@ -260,9 +265,9 @@ def _check_parent(real: Path, named: str) -> None:
     while not os.path.lexists(parent):
         parent = parent.parent
     if not parent.is_dir():
-        raise OutputError(Msg("outputs.parent_is_file", path=named, parent=display(parent)))
+        raise OutputError(Msg("outputs.parent_is_file", path=named, parent=display_path(parent)))
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(Msg("outputs.not_writable", path=named, blocked=display(parent)))
+        raise OutputError(Msg("outputs.not_writable", path=named, blocked=display_path(parent)))
 
 
 @dataclass(frozen=True)
@@ -280,6 +285,13 @@ def claim_folder(path: Path | str, *, command: str = BUILD, inputs: Iterable[Pat
     say what is there. Touches nothing; raises :class:`OutputError` with one message."""
     real = check_location(path, inputs=inputs, caches=caches)
     named = _named(path, real)
+    try:
+        here = Path(os.getcwd()).resolve()
+    except OSError:
+        here = None
+    if here is not None and (here == real or real in here.parents):
+        # Replaced whole, the folder would leave the shell standing in a deleted copy of it.
+        raise OutputError(Msg("outputs.working_inside", path=named, here=display_path(here)))
     if not os.path.lexists(real):
         _check_parent(real, named)
         return Claim(real, "absent")
@@ -302,7 +314,7 @@ def claim_folder(path: Path | str, *, command: str = BUILD, inputs: Iterable[Pat
     _check_parent(real, named)
     blocked = _unwritable(real, recursive=True)
     if blocked is not None:
-        raise OutputError(Msg("outputs.cannot_replace", path=named, blocked=display(blocked)))
+        raise OutputError(Msg("outputs.cannot_replace", path=named, blocked=display_path(blocked)))
     return state
 
 
@@ -318,7 +330,7 @@ def check_keeps_selection(claim: Claim, record: Mapping[str, Any], *, suggestion
     old = _selection(claim.manifest.get("options") or {})
     dropped = sorted(old - _selection(record))
     if dropped:
-        path, held = display(claim.path), ", ".join(dropped)
+        path, held = display_path(claim.path), ", ".join(dropped)
         raise OutputError(Msg("outputs.thinner_to", path=path, held=held, suggestion=suggestion) if suggestion
                           else Msg("outputs.thinner", path=path, held=held))
 
@@ -345,7 +357,7 @@ def claim_file(path: Path | str, *, recognise: Callable[[Path], bool], what: str
         if not real.is_file() or not recognise(real):
             raise OutputError(Msg("outputs.not_our_file", path=named, what=what))
         if not os.access(real.parent, os.W_OK | os.X_OK):
-            raise OutputError(Msg("outputs.not_writable", path=named, blocked=display(real.parent)))
+            raise OutputError(Msg("outputs.not_writable", path=named, blocked=display_path(real.parent)))
     return real
 
 
@@ -403,9 +415,10 @@ def write_files(folder: Path | str, files: Mapping[str, bytes], *, command: str,
                     (staging.tree / rel).write_bytes(data)
                 document = {"format": MANIFEST_FORMAT, "command": command, "hakusho": __version__,
                             "outputs": {rel: hashlib.sha256(data).hexdigest() for rel, data in sorted(outputs.items())}}
-                (staging.tree / MANIFEST_NAME).write_text(
+                (staging.tree / MANIFEST).write_text(
                     json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
                 staging.publish()
         except OSError as exc:
-            raise OutputError(Msg("os.nothing_changed", message=describe_os_error(exc, display(claim.path)))) from None
+            message = describe_os_error(exc, display_path(claim.path))
+            raise OutputError(Msg("os.nothing_changed", message=message)) from None
     return [Path(folder) / rel for rel in files]

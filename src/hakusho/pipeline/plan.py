@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from hakusho import __version__, config
+from hakusho.config import display_path
 from hakusho.errors import BuildError
 from hakusho.i18n import LANGS
 from hakusho.messages import Msg
-from hakusho.pipeline import publish
 from hakusho.pipeline.cache import (
     CACHE_FORMAT,
     Cache,
@@ -88,7 +88,7 @@ def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
     if folder is not None:
         folder = Path(folder)
         if not folder.is_dir():
-            raise BuildError(Msg("plan.no_notebooks_folder", path=publish.display(folder)))
+            raise BuildError(Msg("plan.no_notebooks_folder", path=display_path(folder)))
         candidates = sorted(folder.iterdir())
     else:
         folder = config.NOTEBOOKS_DIR
@@ -114,7 +114,7 @@ def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
             raise BuildError(Msg("plan.same_chapter", name=path.name, other=found[chapter].name, chapter=chapter))
         found[chapter] = path
     if not found:
-        raise BuildError(Msg("plan.no_notebooks", path=publish.display(folder)))
+        raise BuildError(Msg("plan.no_notebooks", path=display_path(folder)))
     return found
 
 
@@ -200,7 +200,7 @@ def make_plan(options: BuildOptions) -> Plan:
     for w in waves:
         raw.update(tree_hashes(data_root / w, prefix=f"{data_label}/{w}/"))
     if not any(k.startswith(f"{data_label}/{options.wave}/") for k in raw):
-        raise BuildError(Msg("plan.no_raw_data", wave=options.wave, path=publish.display(data_root / options.wave)))
+        raise BuildError(Msg("plan.no_raw_data", wave=options.wave, path=display_path(data_root / options.wave)))
     codebooks = tree_hashes(config.CODEBOOK_DIR, prefix="data/codebook/")
     # The edition's own content contract (chapters, crosses, headlines) feeds the chapters too.
     # (Its released record is the output of an earlier build, never an input.)
@@ -242,10 +242,10 @@ def make_plan(options: BuildOptions) -> Plan:
     record = options_record(options, list(notebooks))
     validate_key = digest({
         "stage": "validate", "cache": CACHE_FORMAT, "waves": waves, "raw": raw, "codebooks": codebooks,
-        "package": package, "libraries": libs,
+        "package": chapter_package, "libraries": libs,
     })
     filters_key = digest({"stage": "filters", "cache": CACHE_FORMAT, "wave": options.wave, "codebooks": codebooks,
-                          "package": package, "filters": record["filters"]}) if options.filters else ""
+                          "package": chapter_package, "filters": record["filters"]}) if options.filters else ""
     # A renderer's output depends on what the report contains, not on which other languages or
     # formats are built alongside it.
     contents = {k: v for k, v in record.items() if k not in ("langs", "formats")}

@@ -33,6 +33,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from hakusho.config import display_path
 from hakusho.errors import BuildError, OutputError
 from hakusho.messages import Msg
 
@@ -71,7 +72,7 @@ def locked(target: Path) -> Iterator[None]:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
-                raise BuildError(Msg("publish.locked", path=display(target), lock=display(path))) from None
+                raise BuildError(Msg("publish.locked", path=display_path(target), lock=display_path(path))) from None
             try:
                 current = os.stat(path).st_ino
             except FileNotFoundError:
@@ -80,7 +81,7 @@ def locked(target: Path) -> Iterator[None]:
                 break
             os.close(fd)
     except OSError as exc:
-        raise OutputError(describe_os_error(exc, display(target))) from None
+        raise OutputError(describe_os_error(exc, display_path(target))) from None
     try:
         yield
     finally:
@@ -208,7 +209,8 @@ class Staging:
             self.root = Path(tempfile.mkdtemp(prefix=f"{_tmp_prefix(self.target)}{os.getpid()}-",
                                               dir=self.target.parent))
         except OSError as exc:
-            raise OutputError(Msg("os.nothing_changed", message=describe_os_error(exc, display(self.target)))) from None
+            message = describe_os_error(exc, display_path(self.target))
+            raise OutputError(Msg("os.nothing_changed", message=message)) from None
         self.tree = self.root / "tree"
         self.work = self.root / "work"
         self.tree.mkdir()
@@ -226,8 +228,8 @@ class Staging:
             swap_in(self.tree, self.target)
         except OSError as exc:
             self._release()
-            raise OutputError(Msg("os.nothing_published", message=describe_os_error(exc, display(self.target)),
-                                  path=display(self.target))) from None
+            raise OutputError(Msg("os.nothing_published", message=describe_os_error(exc, display_path(self.target)),
+                                  path=display_path(self.target))) from None
         except BaseException:
             self._release()
             raise
@@ -281,20 +283,5 @@ def describe_os_error(exc: OSError, what: str | Msg) -> Msg:
         number = int(found.group(1)) if found else None
     reason = reasons.get(number or 0, exc.strerror or (os.strerror(number) if number else Msg("os.failed")))
     if filename:
-        return Msg("os.cannot_write_at", what=what, reason=reason, path=display(Path(filename)))
+        return Msg("os.cannot_write_at", what=what, reason=reason, path=display_path(Path(filename)))
     return Msg("os.cannot_write", what=what, reason=reason)
-
-
-def display(path: Path) -> str:
-    """A path as a person would type it: relative to the working directory when inside it."""
-    path = Path(path)
-    try:
-        cwd = Path(os.getcwd())
-    except OSError:  # the working directory itself was removed
-        return str(path)
-    if path == cwd:
-        return "."
-    try:
-        return os.path.relpath(path, cwd) if path.is_absolute() and cwd in path.parents else str(path)
-    except ValueError:
-        return str(path)

@@ -75,13 +75,18 @@ def render_tasks(todo: Sequence[Task], build_dir: Path, placed: Path, *, epoch: 
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    # fork: a render process starts at once, with the package already imported.
-    context = multiprocessing.get_context("fork")
+    # fork: a render process starts at once, with the package already imported. But a process
+    # that has typeset a deck itself (a test worker, anything long-lived) holds Typst's thread
+    # pool, which a forked child inherits without the threads and waits on for ever: such a
+    # process starts fresh render processes instead, telling them which renderers to use.
+    deck = sys.modules.get("hakusho.render.deck")
+    fresh = deck is not None and deck.has_typeset()
+    context = multiprocessing.get_context("spawn" if fresh else "fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_child_init) as pool:
         futures = {}
         for a in args:
             reporter.start(f"task:{a[0].name}")
-            futures[pool.submit(_render_one, *a)] = a[0]
+            futures[pool.submit(_render_one, *a, RENDERERS[a[0].fmt], QUARTO_RUNNER)] = a[0]
         try:
             for future in as_completed(futures):
                 task = futures[future]
@@ -112,16 +117,20 @@ def _child_init() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _renderer(fmt: str) -> Callable[..., Any]:
-    module, name = RENDERERS[fmt]
+def _renderer(fmt: str, where: tuple[str, str] | None = None) -> Callable[..., Any]:
+    module, name = where or RENDERERS[fmt]
     try:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError) as exc:
         raise BuildError(Msg("render.unavailable", format=fmt, name=f"{module}.{name}", detail=exc)) from None
 
 
-def _render_one(task: Task, build_dir: str, out_dir: str, epoch: int, engine: str) -> None:
+def _render_one(task: Task, build_dir: str, out_dir: str, epoch: int, engine: str,
+                renderer: tuple[str, str] | None = None, quarto_runner: tuple[str, str] | None = None) -> None:
     """Run one renderer into an empty folder and lay its output out as the report expects.
+
+    ``renderer`` and ``quarto_runner`` name the functions to run (module, function) when the
+    caller's choice must reach a freshly started process; by default they are the module's own.
 
     Per-language renderers may write ``<out>/index.html`` or ``<out>/<lang>/index.html``; either
     way the files end up under ``<lang>/`` of the report. The Quarto project goes to ``quarto/``.
@@ -132,12 +141,12 @@ def _render_one(task: Task, build_dir: str, out_dir: str, epoch: int, engine: st
     shutil.rmtree(raw, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     raw.mkdir(parents=True)
-    fn = _renderer(task.fmt)
+    fn = _renderer(task.fmt, renderer)
     try:
         if task.fmt == "quarto":
             produced = Path(fn(Path(build_dir), raw))
             if engine == "quarto":
-                module, name = QUARTO_RUNNER
+                module, name = quarto_runner or QUARTO_RUNNER
                 try:
                     runner = getattr(importlib.import_module(module), name)
                 except (ImportError, AttributeError) as exc:

@@ -101,6 +101,11 @@ class KernelPool:
         for t in self._threads:
             t.start()
 
+    @property
+    def closed(self) -> bool:
+        """Whether the pool was closed or killed (a killed pool takes no more work)."""
+        return self._closed.is_set()
+
     def submit(self, job: NotebookJob) -> Future[JobResult]:
         future: Future[JobResult] = Future()
         self._jobs.put((job, future))

@@ -7,9 +7,9 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from hakusho.config import display_path
 from hakusho.errors import BuildError, Problem
 from hakusho.messages import Msg
-from hakusho.pipeline import publish
 from hakusho.pipeline.build import build
 from hakusho.pipeline.manifest import changed_inputs, compare_trees, compare_with_manifest, read_manifest
 from hakusho.pipeline.options import options_from_manifest
@@ -39,7 +39,7 @@ def verify(folder: Path, *, data_dir: Path | None = None, jobs: int = 0,
     folder = Path(folder).absolute()
     manifest = read_manifest(folder)
     if manifest is None:
-        raise BuildError(Msg("verify.no_manifest", path=publish.display(folder)))
+        raise BuildError(Msg("verify.no_manifest", path=display_path(folder)))
     options = options_from_manifest(manifest, data_dir=data_dir)
     tampered = compare_with_manifest(folder, manifest).lines()
     # The rebuild goes to a scratch folder of the system's, never next to the report: a killed
@@ -61,5 +61,5 @@ def verify(folder: Path, *, data_dir: Path | None = None, jobs: int = 0,
 
 def verify_error(result: VerifyResult) -> BuildError:
     problems = [Problem(line) for line in result.differences + result.changed_inputs]
-    return BuildError(Msg("verify.differs", path=publish.display(result.folder), n=len(result.differences)),
+    return BuildError(Msg("verify.differs", path=display_path(result.folder), n=len(result.differences)),
                       problems)

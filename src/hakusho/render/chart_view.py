@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hakusho.analysis.compare import ALPHA, CHI2_TEST, Z_TEST
-from hakusho.build_folder import Build
+from hakusho.build_folder import Build, series_value, tests_by_key
 from hakusho.charts.view import bar_gid
 from hakusho.errors import BuildError
 from hakusho.render.wording import Wording, period
@@ -15,11 +15,6 @@ from hakusho.text import numbers
 
 TEST_KEYS = {Z_TEST: "test.z", CHI2_TEST: "test.chi2"}
 ALT_VALUES = 6  # values read out in a chart's alt text per series; the data table holds them all
-
-
-def series_value(row: Mapping[str, Any], series_id: str) -> Mapping[str, Any]:
-    """A row's value in one series; empty where the series' wave did not offer the choice."""
-    return row["values"].get(series_id) or {"count": None, "base": None, "pct": None}
 
 
 def _series_base(series: Mapping[str, Any], tx: Wording) -> str:
@@ -51,10 +46,6 @@ def _alt_text(chart: Mapping[str, Any], tx: Wording) -> str:
         parts.append(tx("ui.alt_series", series=tx.label(series["label"]), values=text) if len(chart["series"]) > 1
                      else text)
     return tx("ui.chart_alt", title=tx.label(chart["title"]), base=_base_line(chart, tx), values=tx.join(parts))
-
-
-def tests_by_key(chart: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    return {t["key"]: t for t in chart.get("tests") or []}
 
 
 def _test_name(test: str | None, tx: Wording) -> str:
@@ -234,13 +225,8 @@ def chart_view(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str,
         badges.append({"kind": "suppressed", "text": tx("ui.suppressed")})
     elif chart["disclosure"] == "empty":
         badges.append({"kind": "empty", "text": tx("ui.empty")})
-    svg = None  # an empty base has no drawing: its notes stand in the chart's place
-    if chart.get("svg"):
-        svg_path = build.chart_file(chart["id"], chart["svg"][lang])
-        try:
-            svg = svg_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise BuildError(f"chart {chart['id']}: {chart['svg'][lang]} is missing from the build") from None
+    svg = build.chart_svg(chart, lang)  # None for an empty base: its notes stand in the chart's place
+    svg_phone = build.chart_svg(chart, lang, phone=True)
     csv_name = f"{chart['id']}.csv"
     compare, steps = _compare(chart, build, tx), _steps(chart, build, tx)
     return {
@@ -253,6 +239,7 @@ def chart_view(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str,
         "badges": badges,
         "reference": reference,
         "svg": svg,
+        "svg_phone": svg_phone,  # the drawing for narrow screens, where the build has one
         "alt": _alt_text(chart, tx),
         "tooltips": _tooltips(chart, tx),
         "notes": [str(n[lang]) for n in chart.get("notes") or []],

@@ -122,11 +122,7 @@ def _cross_view(doc: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, 
     badges = []
     if doc["disclosure"] in ("indicative", "suppressed"):
         badges.append({"kind": doc["disclosure"], "text": tx(f"ui.{doc['disclosure']}")})
-    svg_path = build.part_dir(CROSS_PART) / doc["svg"][lang]
-    try:
-        svg = svg_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BuildError(f"cross {cross_id}: {doc['svg'][lang]} is missing from the build") from None
+    svg, svg_phone = build.cross_svg(doc, lang), build.cross_svg(doc, lang, phone=True)
     csv_name = f"{cross_id}.csv"
     return {
         "id": cross_id,
@@ -143,6 +139,7 @@ def _cross_view(doc: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, 
         if stats is not None else tx("ui.cross.untested"),
         "trend": trend,
         "svg": svg,
+        "svg_phone": svg_phone,  # the drawing for narrow screens, where the build has one
         "alt": _cross_alt(doc, base, tx),
         "tooltips": _cross_tooltips(doc, tx),
         "notes": [str(n[lang]) for n in doc.get("notes") or [] if n.get("key") not in CROSS_QUIET_NOTES],

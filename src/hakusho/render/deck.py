@@ -29,6 +29,7 @@ import typst
 from hakusho import config
 from hakusho.charts import fonts
 from hakusho.errors import BuildError, Problem
+from hakusho.i18n import LANGS
 from hakusho.render.viewmodel import report_model
 
 DECK = "templates/typst/deck.typ"  # the project's own copy, else the package's
@@ -47,7 +48,7 @@ def deck_fonts(lang: str) -> list[str]:
     fallbacks so that a Japanese name on an English page still has glyphs.
     """
     first = list(fonts.FAMILIES[lang])
-    rest = [f for other in fonts.LANGS for f in fonts.FAMILIES[other] if f not in first]
+    rest = [f for other in LANGS for f in fonts.FAMILIES[other] if f not in first]
     return first + list(dict.fromkeys(rest))
 
 
@@ -61,10 +62,21 @@ def expected_pages(model: dict[str, Any]) -> int:
     return FRONT_PAGES + summary + len(chapters) + slides + cross + METHODOLOGY_PAGES + glossary + BACK_PAGES
 
 
+_typeset_here = False  # set once this process has run Typst
+
+
+def has_typeset() -> bool:
+    """Whether this process has run Typst. Its thread pool then exists, and a process forked from
+    this one would wait on it for ever (see :mod:`hakusho.pipeline.render_pool`)."""
+    return _typeset_here
+
+
 def compile_deck(model: dict[str, Any]) -> bytes:
     """The PDF of one language's view model; raises BuildError on any Typst error or warning."""
+    global _typeset_here
     data = json.dumps({"report": model, "fonts": deck_fonts(model["lang"])}, ensure_ascii=False, sort_keys=True)
     deck = config.resource(DECK)
+    _typeset_here = True
     try:
         pdf, warnings = typst.compile_with_warnings(
             str(deck),

@@ -26,15 +26,16 @@ from typing import Any
 
 from markupsafe import Markup
 
+from hakusho import build_folder
 from hakusho.analysis.compare import ALPHA
 from hakusho.analysis.explore import EXPLORE_ID, SEGMENT_BREAKDOWN, TOTAL
 from hakusho.analysis.population import population_label, report_base
 from hakusho.analysis.spec import Spec
-from hakusho.errors import BuildError, Problem
-from hakusho.i18n import LANGS, Translator
+from hakusho.i18n import Translator
+from hakusho.messages import Msg
+from hakusho.render.wording import other_lang
 from hakusho.text import numbers
 
-EXPLORE_FILE = "explore.json"
 LEVELS = ("ok", "indicative", "suppressed", "empty")
 NOT_TESTED, NOT_SIGNIFICANT, HIGHER, LOWER, DIFFERS = range(5)
 MEASURES = ("pct", "count")
@@ -49,19 +50,12 @@ SCRIPT_TEXTS = ("n", "indicative", "suppressed", "empty", "higher", "lower", "di
                 "csv.answer", "csv.count", "csv.share", "csv.significance")
 
 
-def _other(lang: str) -> str:
-    return next(x for x in LANGS if x != lang)
-
-
 def load_explore(build_dir: Path | str) -> Mapping[str, Any] | None:
     """The explorer's document of a build, or None when the build did not compute it."""
-    path = Path(build_dir) / "parts" / EXPLORE_ID / EXPLORE_FILE
+    path = build_folder.output_folder(Path(build_dir), EXPLORE_ID, part=True) / build_folder.EXPLORE_DOC
     if not path.is_file():
         return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BuildError("the explorer's tables cannot be read", [Problem(str(exc), file=EXPLORE_FILE)]) from None
+    return build_folder.read_json(path, Msg("folder.what.explore"))
 
 
 def _colors(question: Mapping[str, Any]) -> tuple[list[str | None], list[str | None]]:
@@ -240,7 +234,7 @@ def explore_part(build_dir: Path | str, lang: str, *, segment: str, chapter_titl
         "default": default,
         "segment_breakdown": SEGMENT_BREAKDOWN,
         "data": script_json(data),
-        "other_href": f"../{_other(lang)}/index.html#{EXPLORE_ID}",
+        "other_href": f"../{other_lang(lang)}/index.html#{EXPLORE_ID}",
     }
 
 

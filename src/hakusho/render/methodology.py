@@ -8,8 +8,7 @@ from typing import Any
 from hakusho.analysis.compare import ALPHA
 from hakusho.analysis.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW
 from hakusho.analysis.spec import Spec
-from hakusho.build_folder import Build
-from hakusho.render.chart_view import series_value
+from hakusho.build_folder import Build, series_value
 from hakusho.render.wording import Wording, period
 from hakusho.survey.codebook import Codebook
 from hakusho.text import numbers

@@ -39,6 +39,11 @@ PAGE = "base.html.j2"
 SVG_ID = re.compile(r'\bid="([^"]+)"')
 SVG_ROOT = re.compile(r"<svg\b([^>]*)>", re.S)
 SVG_PROLOGUE = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->|<metadata>.*?</metadata>", re.S)
+# Geometry attributes, whose numbers matplotlib writes to six decimals of a point: two are a
+# hundredth of a point, finer than any screen shows. Text is never touched.
+SVG_GEOMETRY = re.compile(r'\b(d|transform|x|y|x1|x2|y1|y2|width|height|points|viewBox)="([^"]*)"')
+SVG_FINE_NUMBER = re.compile(r"(-?\d+\.\d\d)\d+")
+SVG_INDENT = re.compile(r"\n[ \t]+")
 
 
 def html_environment() -> Environment:
@@ -59,6 +64,11 @@ def _environment(folders: tuple[Path, ...]) -> Environment:
     )
 
 
+def _coarse(attribute: re.Match[str]) -> str:
+    value = SVG_FINE_NUMBER.sub(r"\1", attribute.group(2))
+    return f'{attribute.group(1)}="{value}"'
+
+
 def inline_svg(svg: str, prefix: str, label: str, tooltips: Mapping[str, str] | None = None) -> Markup:
     """A chart SVG ready to sit inside the page.
 
@@ -72,6 +82,14 @@ def inline_svg(svg: str, prefix: str, label: str, tooltips: Mapping[str, str] | 
     root = SVG_ROOT.search(body)
     if root is None:
         raise BuildError(f"chart {prefix}: the SVG has no <svg> element")
+    # Lighter for the page, drawn the same: no indentation, geometry to a hundredth of a point,
+    # and only the ids something points to (clip paths, glyphs, the bars that carry a tooltip).
+    body = SVG_INDENT.sub("\n", body)
+    body = SVG_GEOMETRY.sub(_coarse, body)
+    kept = set(tooltips or {})
+    for old in set(SVG_ID.findall(body)) - kept:
+        if f"#{old}" not in body:
+            body = body.replace(f' id="{old}"', "")
     ids = sorted(set(SVG_ID.findall(body)), key=len, reverse=True)
     for old in ids:
         new = f"{prefix}-{old}"
@@ -149,14 +167,23 @@ def font_face_css(text: str) -> str:
     return "\n".join(rules)
 
 
+def _inlined(chart: Mapping[str, Any], anchor: str) -> dict[str, Any]:
+    """A chart's drawings ready for the page: ``svg_html`` and, where the build drew one for
+    narrow screens, ``svg_phone_html`` (its ids prefixed apart, so the two never collide)."""
+    def inline(key: str, prefix: str) -> Markup | None:
+        svg = chart.get(key)
+        return inline_svg(svg, prefix, chart["alt"], chart["tooltips"]) if svg is not None else None
+
+    return {"svg_html": inline("svg", anchor), "svg_phone_html": inline("svg_phone", f"{anchor}-phone")}
+
+
 def _prepare(model: dict[str, Any]) -> dict[str, Any]:
     """The model with each chart's SVG made ready for inlining (a new dict; the model is untouched)."""
     chapters = []
     for chapter in model["chapters"]:
         slides = []
         for slide in chapter["slides"]:
-            charts = [{**chart, "svg_html": inline_svg(chart["svg"], chart["anchor"], chart["alt"], chart["tooltips"])
-                       if chart["svg"] is not None else None} for chart in slide["charts"]]
+            charts = [{**chart, **_inlined(chart, chart["anchor"])} for chart in slide["charts"]]
             slides.append({**slide, "charts": charts})
         discussion = [Markup(block) for block in chapter["discussion_html"]]
         chapters.append({**chapter, "slides": slides, "discussion_html": discussion})
@@ -165,8 +192,7 @@ def _prepare(model: dict[str, Any]) -> dict[str, Any]:
         summary = {**summary, "discussion_html": [Markup(block) for block in summary["discussion_html"]]}
     cross = model.get("cross")
     if cross:
-        crosses = [{**c, "svg_html": inline_svg(c["svg"], c["figure_anchor"], c["alt"], c["tooltips"])}
-                   for c in cross["crosses"]]
+        crosses = [{**c, **_inlined(c, c["figure_anchor"])} for c in cross["crosses"]]
         cross = {**cross, "crosses": crosses}
     return {**model, "chapters": chapters, "summary": summary, "cross": cross}
 

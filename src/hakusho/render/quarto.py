@@ -116,13 +116,12 @@ def _copy_assets(build_dir: Path, out: Path) -> tuple[dict[str, str], dict[str, 
         if chart.get("svg"):
             figures[chart_id] = f"../figures/{chart_id}.{{lang}}.svg"
         tables[chart_id] = f"../data/{chart_id}.csv"
-    part = build_dir / "parts" / "cross"
     for cross in (build.cross or {}).get("crosses", []):
         cross_id = cross["id"]
         for lang in LANGS:
             (out / "figures").mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(part / cross["svg"][lang], out / "figures" / f"{cross_id}.{lang}.svg")
-        table = part / cross["table"]
+            shutil.copyfile(build.cross_file(cross["svg"][lang]), out / "figures" / f"{cross_id}.{lang}.svg")
+        table = build.cross_file(cross["table"])
         if not table.is_file():
             raise BuildError(f"cross {cross_id}: {cross['table']} is missing from the build")
         (out / "data").mkdir(parents=True, exist_ok=True)

@@ -36,10 +36,10 @@ from hakusho.analysis.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW
 from hakusho.analysis.explore import TOTAL
 from hakusho.analysis.population import segment_name
 from hakusho.analysis.spec import Spec, default_spec
-from hakusho.build_folder import Build
+from hakusho.build_folder import Build, tests_by_key
 from hakusho.i18n import Translator
 from hakusho.render import sheets
-from hakusho.render.chart_view import chart_view, difference, tests_by_key
+from hakusho.render.chart_view import chart_view, difference
 from hakusho.render.cross_view import cross_part
 from hakusho.render.explore_view import base_label, load_explore
 from hakusho.render.methodology import methodology

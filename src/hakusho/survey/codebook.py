@@ -9,8 +9,7 @@ reported with its location instead of surfacing later as a KeyError.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from hakusho import config
 from hakusho.errors import CodebookError, Problem
-from hakusho.messages import Msg, has, tr
+from hakusho.messages import Msg, pydantic_message
 
 CODEBOOK_FORMAT = 1
 AnswerType = Literal["single", "multi", "ordinal", "numeric", "text"]
@@ -253,27 +252,33 @@ def pydantic_problems(path: Path, exc: ValidationError) -> list[Problem]:
                         message=pydantic_message(err)), file=str(path)) for err in exc.errors()]
 
 
-def pydantic_message(err: Mapping[str, Any]) -> dict[str, str]:
-    """What is wrong with one field, per language: pydantic's own words in English; in Japanese
-    our validators' messages as raised, pydantic's common checks from the catalogs
-    (``pydantic.<type>``), and pydantic's words only for a check the catalogs do not know."""
-    english = str(err.get("msg", ""))
-    cause = (err.get("ctx") or {}).get("error")
-    if isinstance(cause, Exception) and cause.args and isinstance(cause.args[0], Msg):
-        return {"en": english, "ja": cause.args[0].tr("ja")}
-    key = f"pydantic.{err.get('type')}"
-    if has(key):
-        ctx = err.get("ctx") or {}
-        return {"en": english, "ja": tr(key, "ja", expected=ctx.get("expected", ""), pattern=ctx.get("pattern", ""))}
-    return {"en": english, "ja": english}
-
-
 def load_codebook(wave_or_path: str | Path) -> Codebook:
-    """Load and check a wave's codebook (``"2025"`` or a path to a YAML file)."""
+    """Load and check a wave's codebook (``"2025"`` or a path to a YAML file).
+
+    A codebook is read once per process for as long as its bytes stay the same (every stage of
+    a build and every renderer asks for it; the model is frozen, so sharing it is safe).
+    """
     path = Path(wave_or_path)
     if path.suffix not in (".yml", ".yaml"):
         path = config.codebook_path(str(wave_or_path))
-    data = read_yaml(path)
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        raise CodebookError(Msg("codebook.file_not_found", path=path)) from None
+    return _codebook(str(path), content)
+
+
+@lru_cache(maxsize=16)
+def _codebook(source: str, content: bytes) -> Codebook:
+    path = Path(source)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CodebookError(Msg("codebook.not_utf8", path=path, reason=exc.reason)) from None
+    try:
+        data = parse_yaml(text)
+    except yaml.YAMLError as exc:
+        raise CodebookError(Msg("codebook.unreadable", path=path), [_yaml_error_problem(path, exc)]) from None
     if not isinstance(data, dict):
         raise CodebookError(Msg("codebook.not_a_codebook", path=path))
     if data.get("format", CODEBOOK_FORMAT) != CODEBOOK_FORMAT:

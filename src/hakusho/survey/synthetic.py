@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from hakusho import config
+from hakusho.config import display_path
 from hakusho.errors import CodebookError, HakushoError, Problem
 from hakusho.messages import Msg
 from hakusho.survey.codebook import Codebook, Question, load_codebook, read_yaml
@@ -673,16 +674,14 @@ def write(wave: str, out_dir: Path | None = None, *, seed: int = DEFAULT_SEED, s
 def _check_raw_folder(wave: str, folder: Path, *, force: bool) -> None:
     """The project's raw folder of ``wave`` may receive the synthetic sample only while it holds
     nothing but an earlier one (see :func:`write`)."""
-    from hakusho.pipeline.publish import display
-
     if not folder.exists():
         return
     others = sorted(p.name for p in folder.iterdir()
                     if p.suffix.lower() in (".csv", ".xlsx", ".sav") and p.name != RESPONSES_FILE)
     if others:
-        raise HakushoError(Msg("synthetic.other_export", path=display(folder), names=", ".join(others)))
+        raise HakushoError(Msg("synthetic.other_export", path=display_path(folder), names=", ".join(others)))
     if force and (folder / RESPONSES_FILE).exists():
         survey = (read_yaml(config.codebook_path(wave)) or {}).get("survey") or {}
         if not survey.get("synthetic"):
-            raise HakushoError(Msg("synthetic.real_data", path=display(folder / RESPONSES_FILE),
+            raise HakushoError(Msg("synthetic.real_data", path=display_path(folder / RESPONSES_FILE),
                                    codebook=config.codebook_path(wave).name, wave=wave))

@@ -28,11 +28,12 @@ import numpy as np
 import pandas as pd
 
 from hakusho import config
+from hakusho.config import display_path
 from hakusho.errors import CodebookError, DataError, FilterError, HakushoError, Problem
 from hakusho.messages import Listed, Msg
 from hakusho.survey.codebook import Codebook, Question, load_codebook
 from hakusho.survey.filters import conditions_mask
-from hakusho.survey.load import cell_numbers, display_path, find_raw_file, read_raw
+from hakusho.survey.raw import cell_numbers, find_raw_file, read_raw
 
 MAX_LISTED_KEYS = 6
 WAVE_FOLDER = re.compile(r"\d{4}")
@@ -617,7 +618,7 @@ def _code_message(question: Question, value: str) -> Msg:
 
 def find_problems(raw: pd.DataFrame, codebook: Codebook, path: Path, *, wave: str | None = None,
                   others: Sequence[Codebook] | None = None) -> list[Problem]:
-    """Every problem of ``raw`` (as :func:`hakusho.survey.load.read_raw` returns it) against ``codebook``.
+    """Every problem of ``raw`` (as :func:`hakusho.survey.raw.read_raw` returns it) against ``codebook``.
 
     ``wave`` is the wave the file is meant to be (default: its folder's name, when it names one);
     ``others`` the other waves' codebooks, used to recognise a file from another wave (default:

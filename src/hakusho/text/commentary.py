@@ -17,9 +17,8 @@ The stale-number lint (:mod:`hakusho.text.commentary_lint`) finds numbers typed 
 from __future__ import annotations
 
 import difflib
-import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,16 +32,16 @@ from markdown_it.rules_inline.state_inline import Scanned, StateInline
 from markdown_it.token import Token
 
 from hakusho import config
+from hakusho.build_folder import Figure, Figures, read_figures
+from hakusho.config import display_path
 from hakusho.errors import BuildError, Problem
-from hakusho.i18n import LANGS, translator
+from hakusho.i18n import LANGS
 from hakusho.messages import Msg
-from hakusho.text import numbers
+from hakusho.text.numbers import format_figure
 
 SUMMARY = "summary"  # the report's opening summary, written like a chapter
 FRONT_MATTER_KEYS = ("summary",)
 
-Figure = Mapping[str, Any]
-Figures = Mapping[str, Figure]
 
 # ${chart.key.pct}: lowercase ids joined by dots, optional spaces inside the braces.
 REFERENCE = re.compile(r"\$\{(?P<body>[^{}\n]*)\}")
@@ -54,10 +53,7 @@ HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 # counts, bases, choices, changes in points, test results (flag), and the statistics of a test —
 # chi-square, degrees of freedom, Cramér's V (``statistic``, printed with ``digits`` decimals)
 # and ``p_value``.
-FIGURE_KINDS = ("pct", "count", "n", "choice", "points", "flag", "statistic", "p_value")
 JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e\uff61-\uff9f]")
-
-
 
 # --------------------------------------------------------------------------- files
 
@@ -69,20 +65,6 @@ def commentary_dir(wave: str, root: Path | None = None) -> Path:
 
 def commentary_path(wave: str, chapter: str, lang: str, root: Path | None = None) -> Path:
     return commentary_dir(wave, root) / f"{chapter}.{lang}.md"
-
-
-def display_path(path: Path) -> str:
-    """A path as people and outputs see it: relative to the project, never a machine path."""
-    from hakusho.project import NoProjectError
-
-    path = Path(path)
-    try:
-        return path.resolve().relative_to(config.PROJECT_ROOT).as_posix()
-    except (ValueError, NoProjectError):
-        pass
-    if not path.is_absolute():
-        return path.as_posix()
-    return "/".join(path.parts[1:][-2:]) or path.name
 
 
 @dataclass(frozen=True)
@@ -238,81 +220,6 @@ def missing_commentary(
 
 
 # --------------------------------------------------------------------------- figures
-
-
-def load_figures(source: Path | str | Figures) -> dict[str, dict[str, Any]]:
-    """The flat ``{figure_id: figure}`` map of a build or a published report.
-
-    ``source`` may be a mapping already, a ``figures.json`` file, or a folder holding either a
-    merged ``figures.json``, per-chapter ``figures/<chapter>.json`` files (a published report),
-    or ``chapters/<chapter>/figures.json`` (a build directory).
-    """
-    if isinstance(source, Mapping):
-        return {str(k): dict(v) for k, v in source.items()}
-    path = Path(source)
-    if path.is_file():
-        files = [path]
-    elif (path / "figures.json").is_file():
-        files = [path / "figures.json"]
-    elif sorted((path / "figures").glob("*.json")):
-        files = sorted((path / "figures").glob("*.json"))
-    elif sorted(path.glob("chapters/*/figures.json")):
-        files = sorted(path.glob("chapters/*/figures.json"))
-    else:
-        raise BuildError(
-            Msg("commentary.no_figures", path=display_path(path)),
-            [Problem(Msg("commentary.problem.figure_files"), file=display_path(path))],
-        )
-    merged: dict[str, dict[str, Any]] = {}
-    origin: dict[str, str] = {}
-    problems: list[Problem] = []
-    for file in files:
-        name = display_path(file)
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BuildError(Msg("commentary.figures_unreadable", name=name, detail=exc)) from None
-        if not isinstance(data, dict):
-            raise BuildError(Msg("commentary.figures_not_object", name=name))
-        for fid, figure in data.items():
-            if not isinstance(figure, dict) or "value" not in figure or figure.get("kind") not in FIGURE_KINDS:
-                problems.append(Problem(Msg("commentary.problem.not_a_figure"), file=name, column=fid,
-                                        expected=Msg("commentary.expected.figure", kinds=", ".join(FIGURE_KINDS))))
-                continue
-            if fid in merged and merged[fid] != figure:
-                problems.append(Problem(Msg("commentary.problem.defined_twice", other=origin[fid]), file=name,
-                                        column=fid))
-                continue
-            merged[fid], origin[fid] = figure, name
-    if problems:
-        raise BuildError(Msg("commentary.figures_malformed", path=display_path(path)), problems)
-    return dict(sorted(merged.items()))
-
-
-def format_figure(figure: Figure, lang: str) -> str:
-    """One figure's value as the report prints it in ``lang`` ("86.0%", "221", a choice label).
-
-    Shares, counts and changes go through :mod:`hakusho.text.numbers`, the report's one formatter.
-    """
-    kind, value = figure["kind"], figure["value"]
-    if value is None:
-        raise ValueError("a figure without a value cannot be formatted")
-    if kind == "pct":
-        return numbers.pct(float(value), lang)
-    if kind in ("count", "n"):
-        return numbers.count(int(value), lang)
-    if kind == "points":
-        return numbers.points(float(value), lang)
-    if kind == "choice":
-        label = figure.get("label") or {}
-        return str(label.get(lang) or value)
-    if kind == "flag":
-        return translator(lang, "commentary")("flag.significant" if value else "flag.not_significant")
-    if kind == "statistic":
-        return numbers.decimal(float(value), int(figure.get("digits", 1)))
-    if kind == "p_value":
-        return numbers.p_value(float(value), lang)
-    raise ValueError(f"unknown figure kind {kind!r}")
 
 
 def closest_ids(figure_id: str, figures: Figures, n: int = 3) -> list[str]:
@@ -633,7 +540,7 @@ def commentary_model(
     doc = read_commentary(path)
     if doc.unwritten:
         return None
-    figures = load_figures(build_dir_or_figures)
+    figures = read_figures(build_dir_or_figures)
     problems = check_document(doc, figures)
     if problems:
         raise BuildError(Msg("commentary.cannot_build", name=doc.name), problems)
@@ -657,7 +564,7 @@ def check_commentary(
 
         chapters = [SUMMARY, *(ch.id for ch in default_spec(wave).chapters)]
     known = set(chapters)
-    figures = load_figures(figures)
+    figures = read_figures(figures)
     docs: list[CommentaryFile] = []
     problems: list[Problem] = []
     for path in commentary_files(wave, root):

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from hakusho.build_folder import read_figures
 from hakusho.errors import BuildError, Problem
 from hakusho.messages import Listed, Msg
 from hakusho.text.commentary import (
@@ -43,11 +44,10 @@ from hakusho.text.commentary import (
     CommentaryFile,
     Figures,
     commentary_files,
-    format_figure,
-    load_figures,
     read_commentary,
     scan_references,
 )
+from hakusho.text.numbers import format_figure
 
 _D = "0-9０-９"
 NUMBER = re.compile(
@@ -309,7 +309,7 @@ def lint_commentary(
 
     Files that cannot be read raise the BuildError of :func:`hakusho.text.commentary.read_commentary`.
     """
-    figures = load_figures(figures)
+    figures = read_figures(figures)
     chapters = chart_chapters(wave) if chapter_of_chart is None else chapter_of_chart
     findings = [f for path in commentary_files(wave, root)
                 for f in lint_document(read_commentary(path), figures, chapters)]

@@ -5,7 +5,7 @@ An editor who receives a corrected data export rebuilds the report and runs
 change (in points for percentages), the slide that shows it (figure id → chart → slide of the
 spec) and the commentary lines that reference it — the places to re-read.
 
-A report is read through :func:`hakusho.text.commentary.load_figures`: a merged ``figures.json`` at
+A report is read through :func:`hakusho.build_folder.read_figures`: a merged ``figures.json`` at
 its root (``report/<wave>/figures.json``), per-chapter ``figures/<chapter>.json`` — the cross
 analysis's ``figures/cross.json`` with its chi-square, p-values and Cramér's V included — or a
 build directory's ``chapters/<chapter>/figures.json``. A test statistic that moved is a change
@@ -23,11 +23,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from hakusho import config
-from hakusho.build_folder import CROSS_PART
+from hakusho import build_folder, config
+from hakusho.build_folder import CROSS_PART, Figures, read_figures
 from hakusho.errors import BuildError
 from hakusho.messages import Listed, Msg
-from hakusho.text.commentary import Figures, load_figures, quotes_by_figure
+from hakusho.text.commentary import quotes_by_figure
 
 Status = Literal["changed", "added", "removed"]
 FORMATS = ("text", "csv", "json")
@@ -119,16 +119,11 @@ def locate(
 
 
 def report_wave(path: Path) -> str:
-    """The wave of a built report: its manifest or survey.json, else a folder named like a year."""
-    for name in ("manifest.json", "survey.json"):
-        file = path / name
-        if file.is_file():
-            try:
-                wave = json.loads(file.read_text(encoding="utf-8")).get("wave")
-            except (ValueError, AttributeError):
-                wave = None
-            if wave:
-                return str(wave)
+    """The wave of a built report (its manifest) or build folder (its survey.json), else a
+    folder named like a year, else the default wave."""
+    wave = build_folder.report_wave(path)
+    if wave:
+        return wave
     if path.name.isdigit() and len(path.name) == 4:
         return path.name
     return config.DEFAULT_WAVE
@@ -138,7 +133,7 @@ def diff_reports(
     old_report: Path, new_report: Path, *, wave: str | None = None, commentary_root: Path | None = None
 ) -> list[FigureChange]:
     """Changed figures between two built reports, located in the spec and the new commentary."""
-    old, new = load_figures(old_report), load_figures(new_report)
+    old, new = read_figures(old_report), read_figures(new_report)
     wave = wave or report_wave(Path(new_report))
     return locate(diff_figures(old, new), slides_by_chart(wave), quotes_by_figure(wave, commentary_root))
 

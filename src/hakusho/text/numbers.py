@@ -22,11 +22,13 @@ share raise ``ValueError`` on ``None``; tables use :func:`pct_cell`, which print
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from babel.dates import format_interval
 
-from hakusho.i18n import LANGS
+from hakusho.i18n import LANGS, translator
 
 MINUS = "\u2212"
 DASH = "\u2014"  # a cell without a value (suppressed share, choice outside the base)
@@ -122,3 +124,29 @@ def date_range(start: str, end: str, lang: str) -> str:
     _check_lang(lang)
     first, last = date.fromisoformat(start), date.fromisoformat(end)
     return format_interval(first, last, skeleton="yMMMd", locale=lang)
+
+
+def format_figure(figure: Mapping[str, Any], lang: str, *, signed: bool = True) -> str:
+    """One figure of figures.json as the report prints it in ``lang`` ("86.0%", "221", a choice's
+    label, "+4.0 pt"). Prose that says which way a change went quotes it ``signed=False``
+    ("rose by 4.0 points"); the editors' references print the sign.
+    """
+    kind, value = figure["kind"], figure["value"]
+    if value is None:
+        raise ValueError("a figure without a value cannot be formatted")
+    if kind == "pct":
+        return pct(float(value), lang)
+    if kind in ("count", "n"):
+        return count(int(value), lang)
+    if kind == "points":
+        return points(float(value), lang) if signed else magnitude(float(value), lang)
+    if kind == "choice":
+        label = figure.get("label") or {}
+        return str(label.get(lang) or value)
+    if kind == "flag":
+        return translator(lang, "commentary")("flag.significant" if value else "flag.not_significant")
+    if kind == "statistic":
+        return decimal(float(value), int(figure.get("digits", 3)))
+    if kind == "p_value":
+        return p_value(float(value), lang)
+    raise ValueError(f"unknown figure kind {kind!r}")

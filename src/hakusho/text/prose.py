@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hakusho import config
+from hakusho.build_folder import Chart, Figure, ranked_keys
 from hakusho.errors import BuildError, CodebookError, Problem
 from hakusho.i18n import Translator
 from hakusho.messages import Msg
@@ -35,8 +36,6 @@ PLACEHOLDER = re.compile(r"\{([a-z0-9_@]+)\}")
 CLAUSE_TESTS = ("equals", "not_equals", "same_as", "differs_from", "above", "below", "at_least",
                 "greater_than", "disclosure", "missing")
 
-Figure = Mapping[str, Any]
-Chart = Mapping[str, Any]
 
 
 # ------------------------------------------------------------------------------ the rules
@@ -161,13 +160,6 @@ class ProseContext:
         object.__setattr__(self, "t", Translator(self.lang))
 
 
-def _series_ranking(chart: Chart, series_id: str) -> list[str]:
-    """Keys of a series by count, largest first, ties in questionnaire order; shown shares only."""
-    rows = [r for r in chart["rows"] if r["in_base"] and series_id in r["values"]
-            and r["values"][series_id]["pct"] is not None]
-    return [r["key"] for r in sorted(rows, key=lambda r: -r["values"][series_id]["count"])]
-
-
 def _largest_change(chart: Chart, sign: int) -> str | None:
     """The answer with the largest significant change in the given direction (questionnaire order on ties)."""
     best: tuple[float, str] | None = None
@@ -190,7 +182,7 @@ def _placeholder(ctx: ProseContext, chart_id: str, name: str) -> str | None:
         if series_id is None:
             figure = ctx.figures.get(f"{chart_id}.top{rank}")
             return None if figure is None or figure["value"] is None else str(figure["value"])
-        ranked = _series_ranking(chart, series_id)
+        ranked = ranked_keys(chart, series_id)
         return ranked[rank - 1] if len(ranked) >= rank else None
     if name == "compare":
         series = chart["series"]
@@ -238,7 +230,7 @@ def lookup(ctx: ProseContext, figure_id: str) -> Figure | None:
     series = next((s for s in chart["series"] if s["id"] == m.group("series")), None)
     if series is None:
         return None
-    ranked = _series_ranking(chart, series["id"])
+    ranked = ranked_keys(chart, series["id"])
     rank = int(m.group("rank"))
     key = ranked[rank - 1] if len(ranked) >= rank else None
     row = next((r for r in chart["rows"] if r["key"] == key), None)
@@ -251,20 +243,6 @@ def _figure(ctx: ProseContext, template: str) -> Figure | None:
         return {"value": ctx.segment, "kind": "choice", "disclosure": "ok"}
     figure_id = resolve_id(ctx, template)
     return None if figure_id is None else lookup(ctx, figure_id)
-
-
-def format_figure(figure: Figure, lang: str) -> str:
-    """A figure's value as prose quotes it; changes lose their sign (the sentence says which way)."""
-    kind, value = figure["kind"], figure["value"]
-    if kind == "pct":
-        return numbers.pct(value, lang)
-    if kind in ("count", "n"):
-        return numbers.count(value, lang)
-    if kind == "points":
-        return numbers.magnitude(value, lang)
-    if kind == "choice":
-        return str(figure["label"][lang])
-    raise BuildError(Msg("prose.kind", kind=kind))
 
 
 @dataclass
@@ -311,7 +289,7 @@ def _source(ctx: ProseContext, source: str, used: list[str], levels: list[str]) 
         return None
     used.append(figure_id)  # type: ignore[arg-type]
     levels.append(str(figure.get("disclosure", "ok")))
-    return format_figure(figure, ctx.lang)
+    return numbers.format_figure(figure, ctx.lang, signed=False)
 
 
 def _number(value: Any) -> float | None:
