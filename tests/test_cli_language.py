@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hakusho.survey.codebook import load_codebook
 
@@ -28,11 +29,11 @@ NAMES = {
     "internal", "includes", "excludes", "not", "table", "csv", "json", "text", "nps", "mrr", "customer_id",
     "month", "YYYY", "ledger", "breakdown", "asked", "doing", "planning", "not_doing", "unknown", "summary",
     "wave", "compare", "languages", "formats", "period_start", "period_end", "survey", "chapter", "lang",
-    "HAKUSHO_LANG", "LANG", "CPU",
+    "HAKUSHO_LANG", "LANG", "CPU", "Ctrl",
 }
 # The command names themselves.
 COMMAND_NAMES = {"init", "lint", "commentary", "diff", "kpi", "synthesize", "crosswalk", "build", "verify",
-                 "notebook", "validate", "edition", "new", "release", "check"}
+                 "notebook", "validate", "edition", "new", "release", "check", "preview"}
 
 
 @pytest.fixture(scope="module")
@@ -53,18 +54,35 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run(cwd: Path, lang: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    variables = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES", "HAKUSHO_LANG")}
+    # The project is the one the command runs in (the suite points HAKUSHO_PROJECT at the repository).
+    unset = ("LANG", "LC_ALL", "LC_MESSAGES", "HAKUSHO_LANG", "HAKUSHO_PROJECT")
+    variables = {k: v for k, v in os.environ.items() if k not in unset}
     variables.update({"LANG": "ja_JP.UTF-8" if lang == "ja" else "C.UTF-8", "COLUMNS": "120", **env})
     return subprocess.run([sys.executable, "-m", "hakusho.cli", *args], cwd=cwd, env=variables, capture_output=True,
                           text=True, timeout=600)
 
 
 def _ids() -> set[str]:
-    book = load_codebook(Path(__file__).resolve().parents[1] / "data" / "codebook" / "2025.yml")
-    out = {book.id_column}
-    for q in book.questions:
-        out |= {q.id, q.column, *q.choice_keys}
+    """Ids, columns and keys of both waves' codebooks, and the words their Japanese labels quote
+    (NRR, ARR …): data the command line shows as it is."""
+    out: set[str] = set()
+    for wave in ("2025", "2023"):
+        path = Path(__file__).resolve().parents[1] / "data" / "codebook" / f"{wave}.yml"
+        book = load_codebook(path)
+        out.add(book.id_column)
+        for q in book.questions:
+            out |= {q.id, q.column, *q.choice_keys}
+        out |= set(ENGLISH_WORD.findall(" ".join(_japanese(yaml.safe_load(path.read_text(encoding="utf-8"))))))
     return out
+
+
+def _japanese(node: object) -> list[str]:
+    if isinstance(node, dict):
+        own = [str(node["ja"])] if "ja" in node else []
+        return own + [t for v in node.values() for t in _japanese(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in _japanese(v)]
+    return []
 
 
 def english_left(text: str, ids: set[str], typed: list[str] = ()) -> list[str]:
@@ -72,7 +90,7 @@ def english_left(text: str, ids: set[str], typed: list[str] = ()) -> list[str]:
     what the person typed (``typed``: the command's arguments)."""
     ids = ids | COMMAND_NAMES | set(ENGLISH_WORD.findall(" ".join(typed)))
     text = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`", " ", text)  # quoted values and commands
-    text = re.sub(r"\S*[/\\]\S*|\S+\.(csv|yml|yaml|toml|json|md|xlsx|pdf|sav|ipynb)\b", " ", text)  # paths
+    text = re.sub(r"\S*[/\\]\S*|\S+\.(csv|yml|yaml|toml|json|md|txt|xlsx|pdf|sav|ipynb)\b", " ", text)  # paths
     text = re.sub(r"--?[a-z][\w-]*|<[^>]*>|\$\{[^}]*\}", " ", text)  # options, placeholders, references
     return [w for w in ENGLISH_WORD.findall(text) if w not in ids and w not in NAMES]
 
@@ -94,6 +112,13 @@ COMMANDS = [
     (["frob"], 2),
     (["lint-commentary", "--figures", "nowhere"], 4),
     (["diff", "nowhere", "nothing"], 4),
+    (["preview", "--help"], 0),
+    (["build", "--out", "data/raw"], 5),  # the output guard: what the place is, in words
+    (["build", "--out", "notes"], 5),
+    (["crosswalk", "2023", "2025"], 0),
+    (["crosswalk", "2025", "2099"], 2),
+    (["verify", "nowhere"], 4),
+    (["edition", "check", "2025"], 4),
 ]
 
 
