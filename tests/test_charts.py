@@ -153,6 +153,41 @@ def yoy_ordinal_chart() -> dict[str, Any]:
                       compare="yoy", title=("社内への浸透度", "How far CS has spread"), tests=tests)
 
 
+def trend_multi_chart() -> dict[str, Any]:
+    """A question asked in three waves: 2026 against 2025 (its tests) and 2025 against 2023 (a step)."""
+    tests = [{"key": "retention", "series": ["2026", "2025"], "change_pt": -1.0, "p_value": 0.8,
+              "significant": False, "test": Z},
+             {"key": "expansion", "series": ["2026", "2025"], "change_pt": 12.0, "p_value": 0.01,
+              "significant": True, "test": Z}]
+    step = [{"key": "retention", "series": ["2025", "2023"], "change_pt": 10.9, "p_value": 0.02,
+             "significant": True, "test": Z},
+            {"key": "expansion", "series": ["2025", "2023"], "change_pt": -8.3, "p_value": 0.3,
+             "significant": False, "test": Z}]
+    chart = make_chart("kpis_trend", "multi", [*PURPOSE[:4], ("none", "特に追っていない", "None in particular")],
+                       [("2026", "2026", "2026年調査", "2026 survey", 169, [83, 88, 50, 40, 5]),
+                        ("2025", "2025", "2025年調査", "2025 survey", 221, [110, 80, 70, 55, 10]),
+                        ("2023", "2023", "2023年調査", "2023 survey", 180, [70, 80, 55, 50, None])],
+                       compare="yoy", wave="2026", title=("CS部門が追っている指標", "KPIs the CS team tracks"),
+                       tests=tests)
+    chart["steps"] = [{"pair": ["2025", "2023"], "tests": step}]
+    return chart
+
+
+def trend_ordinal_chart() -> dict[str, Any]:
+    """Three waves of an ordinal question: only distribution tests, so no point is marked."""
+    chart = make_chart("penetration_trend", "ordinal", PENETRATION,
+                       [("2026", "2026", "2026年調査", "2026 survey", 150, [50, 70, 20, 6, 4]),
+                        ("2025", "2025", "2025年調査", "2025 survey", 221, [60, 113, 38, 7, 3]),
+                        ("2023", "2023", "2023年調査", "2023 survey", 180, [40, 90, 40, 6, 4])],
+                       compare="yoy", wave="2026", title=("社内への浸透度", "How far CS has spread"),
+                       tests=[{"key": key, "series": ["2026", "2025"], "change_pt": 1.0, "p_value": 0.03,
+                               "significant": True, "test": "chi-square test"} for key, _, _ in PENETRATION])
+    chart["steps"] = [{"pair": ["2025", "2023"], "tests": [
+        {"key": key, "series": ["2025", "2023"], "change_pt": 1.0, "p_value": 0.01, "significant": True,
+         "test": "chi-square test"} for key, _, _ in PENETRATION]}]
+    return chart
+
+
 def ref_2023_chart() -> dict[str, Any]:
     chart = make_chart(
         "nrr_2023", "ordinal",
@@ -200,6 +235,8 @@ CHARTS = {
     "practising_vs_planning": (purpose_by_status_chart, "grouped"),
     "yoy_multi": (yoy_multi_chart, "grouped"),
     "yoy_ordinal": (yoy_ordinal_chart, "grouped"),
+    "trend_multi": (trend_multi_chart, "trend"),
+    "trend_ordinal": (trend_ordinal_chart, "trend"),
     "ref_2023": (ref_2023_chart, "stacked"),
     "suppressed_multi": (suppressed_multi_chart, "bars"),
     "suppressed_single": (suppressed_single_chart, "bars"),
@@ -519,6 +556,42 @@ def test_distribution_tests_get_a_note_not_marks(tmp_path: Path) -> None:
     texts = svg_texts(svg_bytes(yoy_ordinal_chart(), "ja", tmp_path))
     assert not [t for t in texts if "▲" in t or "▼" in t]
     assert any("カイ二乗検定" in t and "有意に変化" in t for t in texts)
+
+
+def test_three_waves_are_a_trend_with_each_significant_step_marked(tmp_path: Path) -> None:
+    chart = trend_multi_chart()
+    texts = svg_texts(svg_bytes(chart, "en", tmp_path))
+    # retention: up 2023 → 2025 (significant, marked on 2025's point), not 2025 → 2026
+    assert "49.8% ▲" in texts and "49.1%" in texts and "49.1% ▼" not in texts
+    # expansion: up 2025 → 2026 (significant, on 2026's point); the 2023 → 2025 drop is not marked
+    assert "52.1% ▲" in texts and "36.2%" in texts and "36.2% ▼" not in texts
+    assert any(t.startswith("▲▼ Statistically significant") and "wave before" in t for t in texts)
+    assert not any("since 2025" in t for t in texts)  # the marks are not about one comparison wave
+    ja = svg_texts(svg_bytes(chart, "ja", tmp_path))
+    assert any(t.startswith("▲▼ 前回調査から") for t in ja)
+    # two waves stay bars side by side
+    two = yoy_multi_chart()
+    assert charts.chart_kind(two) == "grouped"
+    two["compare"] = None
+    two["series"].append({**two["series"][0], "id": "x"})
+    assert charts.chart_kind(two) == "grouped"  # three populations, not waves
+
+
+def test_a_trend_reads_left_to_right_on_one_scale() -> None:
+    ax = charts.PLOTTERS["trend"](trend_multi_chart(), lang="en", size="full")
+    panels = ax.child_axes
+    assert len(panels) == 5
+    for panel in panels:
+        assert [t.get_text() for t in panel.get_xticklabels()] == ["2023", "2025", "2026"]
+    assert len({panel.get_ylim() for panel in panels}) == 1  # one share scale for every choice
+    none = next(p for p in panels if p.get_title(loc="left") == "None in particular")
+    assert len([t for t in none.texts if t.get_text()]) == 2  # not offered in 2023: no point there
+
+
+def test_a_trend_of_distribution_tests_marks_no_point(tmp_path: Path) -> None:
+    texts = svg_texts(svg_bytes(trend_ordinal_chart(), "en", tmp_path))
+    assert not [t for t in texts if "▲" in t or "▼" in t]
+    assert any("distribution" in t for t in texts)
 
 
 def test_yoy_draws_the_comparison_wave_first() -> None:

@@ -14,6 +14,8 @@ What is drawn (:func:`chart_kind`):
   in order, in a sequential palette; the median bucket is named in the legend).
 - ``grouped``: several series side by side (SaaS vs non-SaaS, practising vs about to start,
   2023 vs 2025 with ▲▼ on significant changes from ``chart["tests"]``).
+- ``trend``: a question asked in three or more waves, one small panel per choice with every wave
+  on a time axis and ▲▼ on each significant step (:mod:`hakusho.charts.trend`).
 
 Every figure carries its title, "multiple answers" where it applies, the source for charts of the
 2023 edition, a mark for indicative bases (n<30), and under the plot n and the base.
@@ -64,7 +66,7 @@ from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Affine2D, ScaledTranslation, blended_transform_factory
 
 from hakusho.build_folder import check_chart
-from hakusho.charts import fonts
+from hakusho.charts import fonts, trend
 from hakusho.charts.fonts import text_width, wrap_label
 from hakusho.charts.style import (
     WIDTHS,
@@ -94,7 +96,7 @@ from hakusho.errors import BuildError
 from hakusho.i18n import LANGS, Translator, translator
 from hakusho.text import numbers
 
-KINDS = ("bars", "stacked", "grouped")
+KINDS = ("bars", "stacked", "grouped", "trend")
 
 # Widest a row label may grow before it wraps, per figure width.
 LABEL_WIDTHS = {"half": 2.1, "full": 3.2, "phone": 1.35}
@@ -419,7 +421,8 @@ def _stack_legend(ax: Axes, labels: Sequence[str], colors: Sequence[str], family
               ncols=ncols, borderaxespad=0.9)
 
 
-PLOTTERS: dict[str, Callable[..., Axes]] = {"bars": plot_bars, "stacked": plot_stacked, "grouped": plot_grouped}
+PLOTTERS: dict[str, Callable[..., Axes]] = {"bars": plot_bars, "stacked": plot_stacked, "grouped": plot_grouped,
+                                             "trend": trend.plot_trend}
 
 
 # --------------------------------------------------------------------------- the figure
@@ -474,7 +477,10 @@ def _header(fig: Figure, view: ChartView, t: Translator, width: float, title: bo
     return blocks
 
 
-def _footer_lines(view: ChartView, t: Translator, filter_text: str | None, notes: bool) -> list[str]:
+def _footer_lines(view: ChartView, t: Translator, filter_text: str | None, notes: bool,
+                  *, steps: bool | None = None) -> list[str]:
+    """The lines under the plot. ``steps`` is given for a trend: whether any step is marked (its
+    marks then speak of the wave before each point, not of one comparison wave)."""
     lang = view.lang
     sep = t("footer.separator")
     if len(view.series) == 1:
@@ -498,7 +504,9 @@ def _footer_lines(view: ChartView, t: Translator, filter_text: str | None, notes
     segments = view.compare == "by_segment"
     first, second = (view.series_label(sid) for sid in view.tested_series()) if segments else ("", "")
     prefix = "note.segment_" if segments else "note."
-    if any(view.marker(r, s) for r in view.rows for s in view.series):
+    if steps:
+        lines.append(t("note.trend_significant", test=t("test." + _slug(test_names()[0]))))
+    elif steps is None and any(view.marker(r, s) for r in view.rows for s in view.series):
         lines.append(t(prefix + "significant", wave=compare_wave, first=first, second=second,
                        test=t("test." + _slug(test_names()[0]))))
     distribution = view.distribution_test()
@@ -555,11 +563,14 @@ def draw_chart(
         footer = [
             _Block(fig.text(0, 0, wrap_label(line, width - 2 * MARGIN, family=family, size=NOTE_SIZE), ha="left",
                             va="top", fontsize=NOTE_SIZE, color=muted()), space=0.03)
-            for line in _footer_lines(view, t, _in_lang(filter_text, lang), notes)
+            for line in _footer_lines(view, t, _in_lang(filter_text, lang), notes,
+                                      steps=trend.marked_steps(chart, lang) if kind == "trend" else None)
         ]
         _check_glyphs(view, [b.text.get_text() for b in header + footer])
         if kind == "stacked":
             left, content = MARGIN, STACK_HEIGHTS[size]
+        elif kind == "trend":
+            left, content = MARGIN, trend.content_height(view, size)
         else:
             labels = _row_labels(view, view.ordered_rows(), size)
             left = MARGIN + max(text_width(s, family, mpl.rcParams["ytick.labelsize"]) for s in labels) + 0.1

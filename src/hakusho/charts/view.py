@@ -236,8 +236,11 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
 
 
 def chart_kind(chart: Mapping[str, Any]) -> str:
-    """``bars``, ``stacked`` or ``grouped``: how :func:`draw_chart` draws this chart."""
+    """``bars``, ``stacked``, ``grouped`` or ``trend``: how :func:`draw_chart` draws this chart.
+    A question asked in three or more waves is a trend; two series stand side by side."""
     series = chart.get("series") or []
+    if len(series) > 2 and chart.get("compare") == "yoy":
+        return "trend"
     if len(series) > 1:
         return "grouped"
     if chart.get("disclosure") == "suppressed" or (series and series[0].get("disclosure") == "suppressed"):
