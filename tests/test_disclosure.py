@@ -44,13 +44,23 @@ def test_suppress_shares_blanks_only_small_bases_and_keeps_counts() -> None:
     assert table["pct"].notna().all(), "the input table must not be changed"
 
 
+@pytest.mark.parametrize("base", [SUPPRESS_BELOW - 1, SUPPRESS_BELOW, SUPPRESS_BELOW + 1])
+def test_the_suppression_line_is_the_first_base_shown(base: int) -> None:
+    out = suppress_shares(pd.DataFrame({"count": [1], "base": [base], "pct": [100.0 / base]}))
+    assert out["pct"].isna().tolist() == [base < SUPPRESS_BELOW]
+    assert disclosure_level(base) == ("suppressed" if base < SUPPRESS_BELOW else "indicative")
+
+
 @given(st.lists(st.tuples(st.integers(0, 500), st.integers(0, 500)), min_size=1, max_size=20))
-def test_suppressed_rows_never_show_a_share(pairs: list[tuple[int, int]]) -> None:
+def test_suppressed_rows_never_show_a_share_and_other_rows_keep_theirs(pairs: list[tuple[int, int]]) -> None:
     rows = [(min(c, b), b, 100.0 * min(c, b) / b if b else math.nan) for c, b in pairs]
     out = suppress_shares(pd.DataFrame(rows, columns=["count", "base", "pct"]))
-    for (_, base, _), pct in zip(rows, out["pct"], strict=True):
+    assert out["count"].tolist() == [c for c, _, _ in rows]
+    for (_, base, share), pct in zip(rows, out["pct"], strict=True):
         if base < SUPPRESS_BELOW:
             assert math.isnan(pct)
+        else:
+            assert pct == share
 
 
 def test_small_base_note_says_no_trend_can_be_read_in_both_languages() -> None:
@@ -71,6 +81,10 @@ def test_indicative_note_and_no_note_for_a_large_base() -> None:
 def test_bilingual_parameters_are_filled_per_language() -> None:
     n = note("note.series_indicative", series={"ja": "これから取り組む", "en": "About to start"}, n=24)
     assert "これから取り組む" in n["ja"] and "About to start" in n["en"]
+    assert "About to start" not in n["ja"] and "これから" not in n["en"], "each language gets its own label only"
+    assert n["params"]["series"] == {"ja": "これから取り組む", "en": "About to start"}
+    plain = note("note.series_indicative", series="S1", n=24)
+    assert "S1" in plain["ja"] and "S1" in plain["en"], "a parameter that is not a label is used as it is"
 
 
 def test_notes_catalogs_have_the_same_keys() -> None:
