@@ -461,11 +461,13 @@ def tests_by_key(chart: Chart | Mapping[str, Any]) -> dict[str, Mapping[str, Any
     return {str(t["key"]): t for t in chart.get("tests") or []}
 
 
-def drawings_missing(document: Mapping[str, Any], folder: Path, langs: Sequence[str]) -> bool:
-    """Whether a chapter.json (or cross.json) in ``folder`` lacks the SVG of an item in one of ``langs``."""
+def drawings_missing(document: Mapping[str, Any], folder: Path, langs: Sequence[str],
+                     keys: Sequence[str] = DRAWINGS) -> bool:
+    """Whether a chapter.json (or cross.json) in ``folder`` lacks a drawing (of ``keys``) of an
+    item in one of ``langs``."""
     items = [c for s in document.get("slides", []) for c in s.get("charts", [])] + list(document.get("crosses", []))
     return any(c.get(key) and not (Path(folder) / c[key][lang]).is_file()
-               for c in items for lang in langs for key in DRAWINGS)
+               for c in items for lang in langs for key in keys)
 
 
 # ------------------------------------------------------------------------------ writing
@@ -611,6 +613,9 @@ class Build:
     chapters: tuple[ChapterDoc, ...]
     cross: CrossDoc | None = None  # parts/cross/cross.json, when the build has the part
     cross_figures: Mapping[str, Figure] = field(default_factory=dict)  # its figures.json
+    # False for a renderer that shows no phone drawings (the PDF deck): they are then neither read
+    # nor required, and a build that renders no HTML page does not draw them.
+    phone_drawings: bool = True
 
     @cached_property
     def figures(self) -> dict[str, Figure]:
@@ -638,18 +643,19 @@ class Build:
 
     def chart_svg(self, chart: Chart, lang: str, *, phone: bool = False) -> str | None:
         """A chart's drawing in ``lang`` (``phone``: the one for narrow screens); None for a chart
-        with nobody in its base, or for a phone's drawing a build without one lacks."""
+        with nobody in its base, or for a phone's drawing a build without one lacks (or one read
+        without phone drawings)."""
         files = chart.get("svg_phone" if phone else "svg")
-        if not files:
+        if not files or (phone and not self.phone_drawings):
             return None
         return _drawing(self.chart_file(chart["id"], files[lang]), Msg("folder.what.chart", id=chart["id"]),
                         files[lang])
 
     def cross_svg(self, cross: Cross, lang: str, *, phone: bool = False) -> str | None:
         """A cross's drawing in ``lang`` (``phone``: the one for narrow screens, None when the
-        build has none)."""
+        build has none, or it is read without phone drawings)."""
         files = cross.get("svg_phone" if phone else "svg")
-        if not files:
+        if not files or (phone and not self.phone_drawings):
             return None
         return _drawing(self.cross_file(files[lang]), Msg("folder.what.cross_item", id=cross["id"]), files[lang])
 

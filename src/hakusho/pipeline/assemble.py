@@ -59,7 +59,8 @@ def assemble(plan: Plan, *, build_dir: Path, outputs: Mapping[str, Path], tree: 
             done.reused.append(task.name)
             reporter.done(f"task:{task.name}", cached=True)
     if todo:
-        complete_charts(outputs, sorted({lang for t in todo for lang in ([t.lang] if t.lang else LANGS)}))
+        complete_charts(outputs, sorted({lang for t in todo for lang in ([t.lang] if t.lang else LANGS)}),
+                        sorted({t.lang for t in todo if t.fmt == "html" and t.lang}))
         rendered = render_tasks(todo, build_dir, placed, epoch=plan.epoch, engine=options.engine,
                                 jobs=options.jobs or os.cpu_count() or 1, reporter=reporter)
         order = [t.name for t in plan.tasks]
@@ -78,19 +79,26 @@ def assemble(plan: Plan, *, build_dir: Path, outputs: Mapping[str, Path], tree: 
     return done
 
 
-def complete_charts(outputs: Mapping[str, Path], langs: list[str]) -> None:
+def complete_charts(outputs: Mapping[str, Path], langs: list[str], page_langs: list[str]) -> None:
     """Draw the charts the renderers need that the chapters did not draw: a chapter executed for a
-    report in fewer languages, reused from the cache by one in more. (Each is drawn once: the
-    content store remembers it for later builds.)"""
+    report in fewer languages, or without an HTML page (whose phone drawings, in ``page_langs``,
+    are then missing), reused from the cache by one in more. (Each is drawn once: the content
+    store remembers it for later builds.)"""
     for folder in outputs.values():
         for name in (build_folder.CHAPTER_DOC, build_folder.CROSS_DOC):
             path = folder / name
-            if path.is_file() and build_folder.drawings_missing(build_folder.read_json(path, name), folder, langs):
+            if not path.is_file():
+                continue
+            document = build_folder.read_json(path, name)
+            wanted = [(langs, ("svg",)), (page_langs, build_folder.DRAWINGS)]
+            if any(build_folder.drawings_missing(document, folder, ls, keys) for ls, keys in wanted if ls):
                 from hakusho.analysis.chapter import ChapterResult  # pandas: only when something is drawn
                 from hakusho.analysis.cross import CrossResult
 
-                {build_folder.CHAPTER_DOC: ChapterResult, build_folder.CROSS_DOC: CrossResult}[name].complete_charts(
-                    folder, langs)
+                result = {build_folder.CHAPTER_DOC: ChapterResult, build_folder.CROSS_DOC: CrossResult}[name]
+                result.complete_charts(folder, langs, phones=False)
+                if page_langs:
+                    result.complete_charts(folder, page_langs)
 
 
 def check_commentary(options: BuildOptions, build_dir: Path) -> None:

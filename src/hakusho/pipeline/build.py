@@ -190,13 +190,16 @@ def build_tree(options: BuildOptions, root: Path, *, reporter: Reporter | None =
     return result
 
 
-def kernel_pool(plan: Plan, size: int, *, reporter: Reporter | None = None) -> KernelPool:
+def kernel_pool(plan: Plan, size: int, *, reporter: Reporter | None = None, render: bool = True) -> KernelPool:
     """A pool of ``size`` kernels started for ``plan``'s chapters: warmed with what their notebooks
-    import, told the build's cache and chart languages, reproducible (:mod:`hakusho.pipeline.kernel`)."""
+    import, told the build's cache, chart languages and whether an HTML page will show phone
+    drawings (not when nothing is ``render``-ed), reproducible (:mod:`hakusho.pipeline.kernel`)."""
+    phones = render and any(t.fmt == "html" for t in plan.tasks)
     return KernelPool(size, warm=warm_imports(plan.notebooks.values()), reuse=plan.options.reuse_kernels,
                       env={"SOURCE_DATE_EPOCH": str(FIXED_EPOCH), PROJECT_ENV: str(config.PROJECT_ROOT),
                            config.CACHE_ENV: str(plan.cache.root),
-                           config.CHART_LANGS_ENV: ",".join(chart_langs(plan.options))},
+                           config.CHART_LANGS_ENV: ",".join(chart_langs(plan.options)),
+                           config.PHONE_DRAWINGS_ENV: "1" if phones else "0"},
                       on_start=(reporter or Reporter()).start)
 
 
@@ -238,7 +241,7 @@ class _Build:
             if todo and self.given_pool is not None:
                 self.given_pool.on_start = self.reporter.start
             elif todo:
-                pool = self._pool(len(todo))  # kernels warm up while the data is validated
+                pool = self._pool(len(todo), render=and_publish)  # kernels warm up while the data is validated
             if and_publish:  # renderers are imported while the chapters run
                 warm_renderers(t.fmt for t in self.plan.tasks
                                if self.options.force or not self.plan.cache.get("assembly", t.key))
@@ -280,8 +283,9 @@ class _Build:
         fn()
         self.result.stages[name] = time.perf_counter() - started
 
-    def _pool(self, n: int) -> KernelPool:
-        return kernel_pool(self.plan, min(self.options.jobs or os.cpu_count() or 1, n), reporter=self.reporter)
+    def _pool(self, n: int, *, render: bool) -> KernelPool:
+        return kernel_pool(self.plan, min(self.options.jobs or os.cpu_count() or 1, n), reporter=self.reporter,
+                           render=render)
 
     # -- stages
 
