@@ -6,6 +6,7 @@ Planning is cheap (no pandas, no kernels): a rebuild with nothing to do stops af
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from hakusho import __version__, config
 from hakusho.config import display_path
 from hakusho.errors import BuildError
 from hakusho.i18n import LANGS
+from hakusho.messages import Msg
 from hakusho.pipeline.cache import (
     CACHE_FORMAT,
     Cache,
@@ -42,7 +44,7 @@ from hakusho.pipeline.options import (
 
 # Folders of data/ that are not assembly inputs: raw exports and codebooks are hashed on their
 # own (chapters and validation read them), the synthetic generator's targets feed no build.
-_NOT_ASSEMBLY_DATA = ("raw/*", "codebook/*", "synthetic/*", "editions/*/released/*")
+_NOT_ASSEMBLY_DATA = ("raw/*", "codebook/*", "synthetic/*", "editions/*", "README*.md", "*/README*.md")
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
     if folder is not None:
         folder = Path(folder)
         if not folder.is_dir():
-            raise BuildError(f"no notebooks folder at {display_path(folder)}")
+            raise BuildError(Msg("plan.no_notebooks_folder", path=display_path(folder)))
         candidates = sorted(folder.iterdir())
     else:
         folder = config.NOTEBOOKS_DIR
@@ -99,7 +101,7 @@ def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise BuildError(f"{path.name}: not a readable notebook ({exc})") from None
+            raise BuildError(Msg("plan.bad_notebook", name=path.name, detail=exc)) from None
         chapter = None
         for cell in doc.get("cells", []):
             if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
@@ -108,12 +110,12 @@ def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
                 chapter = m.group(1) if m else None
                 break
         if chapter is None:
-            raise BuildError(f"{path.name}: no cell tagged 'parameters' setting chapter = \"...\"")
+            raise BuildError(Msg("plan.no_parameters", name=path.name))
         if chapter in found:
-            raise BuildError(f"{path.name} and {found[chapter].name} both compute chapter {chapter}")
+            raise BuildError(Msg("plan.same_chapter", name=path.name, other=found[chapter].name, chapter=chapter))
         found[chapter] = path
     if not found:
-        raise BuildError(f"no chapter notebooks (NN_name.ipynb) in {display_path(folder)}")
+        raise BuildError(Msg("plan.no_notebooks", path=display_path(folder)))
     return found
 
 
@@ -127,7 +129,7 @@ def report_chapters(wave: str | None = None) -> list[str]:
         doc = yaml.load(config.edition_file("chapters.yml", wave).read_text(encoding="utf-8"), Loader=loader)
         return [str(c["id"]) for c in doc["chapters"]]
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise BuildError(f"cannot read the chapter list of edition {wave or config.DEFAULT_WAVE}: {exc}") from None
+        raise BuildError(Msg("plan.no_chapter_list", wave=wave or config.DEFAULT_WAVE, detail=exc)) from None
 
 
 def default_target(options: BuildOptions, all_chapters: Sequence[str], chapters: Sequence[str]) -> Path:
@@ -186,6 +188,34 @@ def chart_langs(options: BuildOptions) -> list[str]:
     return [lang for lang in options.langs if lang in LANGS] or list(LANGS)
 
 
+def _codebook_hashes(waves: Sequence[str]) -> dict[str, str]:
+    """The codebooks and crosswalks a build reads: those of its waves (and of the project's
+    default pair, which reference charts may quote) — never another edition's. Starting the next
+    edition must not change what an earlier report was built from (``hakusho verify``)."""
+    read = sorted({*waves, config.DEFAULT_WAVE, config.DEFAULT_COMPARE_WAVE} - {""})
+    hashes = {}
+    for wave in read:
+        path = config.CODEBOOK_DIR / f"{wave}.yml"
+        if path.is_file():
+            hashes[f"data/codebook/{wave}.yml"] = sha256_file(path)
+        for other in read:
+            pair = config.crosswalk_path(wave, other)
+            if pair.is_file():
+                hashes[f"data/codebook/crosswalk/{pair.name}"] = sha256_file(pair)
+    return hashes
+
+
+def _not_assembly_data(wave: str) -> tuple[str, ...]:
+    """What of the data folder the renderers never read: the exports, codebooks and editions
+    (hashed where the chapters read them), the guides, and other editions' commentary."""
+    others: list[str] = []
+    commentary = Path(config.COMMENTARY_DIR)
+    with contextlib.suppress(OSError, ValueError):
+        rel = commentary.resolve().relative_to(Path(config.DATA_DIR).resolve()).as_posix()
+        others = [f"{rel}/{d.name}/*" for d in sorted(commentary.iterdir()) if d.is_dir() and d.name != wave]
+    return (*_NOT_ASSEMBLY_DATA, *others)
+
+
 def make_plan(options: BuildOptions) -> Plan:
     """Everything a build will do, decided from hashes alone (cheap: no pandas, no kernels)."""
     check_options(options)
@@ -198,7 +228,7 @@ def make_plan(options: BuildOptions) -> Plan:
     chosen = options.chapters or tuple(every)
     unknown = [c for c in chosen if c not in every]
     if unknown:
-        raise BuildError(f"unknown chapter '{unknown[0]}' (valid: {', '.join(every)})")
+        raise BuildError(Msg("plan.unknown_chapter", name=unknown[0], valid=", ".join(every)))
     notebooks = {c: every[c] for c in every if c in chosen}
     parts = [c for c in notebooks if c not in in_report]
     target = default_target(options, list(every), list(notebooks))
@@ -212,8 +242,8 @@ def make_plan(options: BuildOptions) -> Plan:
     for w in waves:
         raw.update(tree_hashes(data_root / w, prefix=f"{data_label}/{w}/"))
     if not any(k.startswith(f"{data_label}/{options.wave}/") for k in raw):
-        raise BuildError(f"no raw data for wave {options.wave} in {display_path(data_root / options.wave)}")
-    codebooks = tree_hashes(config.CODEBOOK_DIR, prefix="data/codebook/")
+        raise BuildError(Msg("plan.no_raw_data", wave=options.wave, path=display_path(data_root / options.wave)))
+    codebooks = _codebook_hashes(waves)
     # The edition's own content contract (chapters, crosses, headlines) feeds the chapters too.
     # (Its released record is the output of an earlier build, never an input.)
     codebooks.update(tree_hashes(config.current_project().edition_dir(options.wave), prefix="edition/",
@@ -226,7 +256,7 @@ def make_plan(options: BuildOptions) -> Plan:
         if not rel.startswith(("notebooks/", "templates/")):
             package[f"hakusho/{rel}"] = sha256_file(path)
     chapter_package = {k: v for k, v in package.items() if not is_assembly_only(k[len("hakusho/"):])}
-    extra_data = tree_hashes(config.DATA_DIR, prefix="data/", exclude=_NOT_ASSEMBLY_DATA)
+    extra_data = tree_hashes(config.DATA_DIR, prefix="data/", exclude=_not_assembly_data(options.wave))
     nb_hashes = {f"notebooks/{p.name}": sha256_file(p) for p in notebooks.values()}
 
     params: dict[str, dict[str, Any]] = {}
