@@ -138,7 +138,12 @@ def _discover_notebooks() -> dict[str, Path]:
 
 
 def _notebook_imports(paths: Any) -> list[str]:
-    return _find("notebook_imports", "hakusho.pipeline.kernel", "hakusho.pipeline.runner")(paths)
+    """The modules a warm kernel imports for ``paths`` (``module:name`` entries name the module)."""
+    try:
+        found = _find("warm_imports", "hakusho.pipeline.kernel")(paths)
+    except ImportError:
+        found = _find("notebook_imports", "hakusho.pipeline.kernel", "hakusho.pipeline.runner")(paths)
+    return list(dict.fromkeys(m.partition(":")[0] for m in found))
 
 
 def _make_plan(**options: Any) -> Any:
@@ -146,23 +151,28 @@ def _make_plan(**options: Any) -> Any:
     return _find("make_plan", "hakusho.pipeline.plan", "hakusho.pipeline.build")(options_type(**options))
 
 
+def _notebook_code(notebook: Path) -> list[str]:
+    """The code cells of a notebook, its parameters cell first, as the kernel runs them."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in cells if c["cell_type"] == "code"]
+
+
 def _unit_chapter(name: str, timers: Timers, work: Path) -> None:
+    """Run the chapter's notebook code in this process, as a kernel runs it: the parameters cell,
+    the build's overrides (an output folder of the profile's own), then every other cell."""
     notebook = _discover_notebooks()[name]
     with timers.timing("import"):
         for module in _notebook_imports([notebook]):
             importlib.import_module(module)
     timers.install("hakusho.survey", "hakusho.analysis", "hakusho.charts", "hakusho.build_folder")
-    out = work / name
-    if name == "cross":
-        from hakusho.analysis.cross import run_crosses
-        from hakusho.survey.load import load_waves
-
-        survey, _ = load_waves("2025")
-        run_crosses(survey, output_dir=out)
-    else:
-        from hakusho.analysis.chapter import run_chapter
-
-        run_chapter(name, output_dir=out)
+    cells = _notebook_code(notebook)
+    namespace: dict[str, Any] = {}
+    exec(cells[0], namespace)
+    namespace["output_dir"] = str(work / name)
+    with contextlib.redirect_stdout(None):  # what a kernel would send to the notebook
+        for source in cells[1:]:
+            exec(compile(source, f"{notebook.name}", "exec"), namespace)
 
 
 def _unit_validate(timers: Timers, cache: Path) -> None:

@@ -114,13 +114,48 @@ def test_the_renderers_get_the_languages_a_chapter_did_not_draw(result, store: P
     written = result.write(tmp_path / "t1", langs=["ja"])
     assert not any(name.endswith(".en.svg") for name in svgs(written.output_dir))
     drawn = count_draws(monkeypatch)
-    complete_charts({"t1": written.output_dir}, ["ja", "en"])
+    complete_charts({"t1": written.output_dir}, ["ja", "en"], ["ja", "en"])
     assert {d.rsplit(".", 1)[1] for d in drawn} == {"en"}  # the Japanese ones are there already
     both = result.write(tmp_path / "both", langs=["ja", "en"])
     assert svgs(written.output_dir) == svgs(both.output_dir)
     drawn.clear()
-    complete_charts({"t1": written.output_dir}, ["ja", "en"])
+    complete_charts({"t1": written.output_dir}, ["ja", "en"], ["ja", "en"])
     assert drawn == []
+
+
+def test_phone_drawings_are_made_only_for_a_page(result, store: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.PHONE_DRAWINGS_ENV, "0")  # a build rendering no HTML page
+    drawn = count_draws(monkeypatch)
+    written = result.write(tmp_path / "t1")
+    assert svgs(written.output_dir) == sorted(f"{c}.{lang}.svg" for c in written.chart_ids for lang in ("ja", "en"))
+    assert len(drawn) == 2 * len(written.chart_ids)
+    # A PDF or workbook later asks for nothing more; an English page for its phone drawings only.
+    complete_charts({"t1": written.output_dir}, ["ja", "en"], [])
+    assert len(drawn) == 2 * len(written.chart_ids)
+    complete_charts({"t1": written.output_dir}, ["ja", "en"], ["en"])
+    assert sorted(set(svgs(written.output_dir)) - {f"{c}.{lang}.svg" for c in written.chart_ids
+                                                     for lang in ("ja", "en")}) == sorted(
+        f"{c}.en.phone.svg" for c in written.chart_ids)
+    # The same bytes as a chapter that drew everything at once.
+    monkeypatch.delenv(config.PHONE_DRAWINGS_ENV)
+    both = result.write(tmp_path / "both")
+    for name in svgs(written.output_dir):
+        assert (written.output_dir / "charts" / name).read_bytes() == (both.output_dir / "charts" / name).read_bytes()
+
+
+def test_text_sizes_shared_between_charts_change_no_byte(result, tmp_path: Path) -> None:
+    """Labels measured for one chart are reused by the next (charts.style): each drawing equals
+    the one made in a process that measured nothing before it."""
+    from hakusho.charts import style
+
+    together = result.write(tmp_path / "together").output_dir
+    for name in svgs(together):
+        chart_id, lang = name.split(".")[:2]
+        style._METRICS.clear()
+        alone = result.draw_svg(chart_id, lang, tmp_path / name, phone=".phone." in name)
+        assert alone is not None
+        assert alone.read_bytes() == (together / "charts" / name).read_bytes(), name
 
 
 def test_the_default_languages_follow_the_build(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -213,3 +213,22 @@ def test_every_bar_has_a_tooltip_with_its_value_and_base(models) -> None:
     assert status["tooltips"][bar_gid("saas", "doing")].startswith("Already practising: ")
     reasons = _chart(models["en"], "reasons_not")  # a base under 10: the tooltip gives the count
     assert all(re.search(r": \d+ \(n=4\)$", t) for t in reasons["tooltips"].values())
+
+
+def test_only_the_page_reads_the_drawings_for_phones(build: Path, tmp_path: Path) -> None:
+    """A build rendering no HTML page draws no phone drawings: the deck's and the workbook's
+    model neither need nor read them; the page's names the one missing."""
+    def phones(model: dict[str, Any]) -> list[Any]:
+        return [c["svg_phone"] for ch in model["chapters"] for s in ch["slides"] for c in s["charts"]]
+
+    page = report_model(build, "en", commentary_root=build / "no-commentary", phone_drawings=True)
+    assert all(isinstance(svg, str) and "<svg" in svg for svg in phones(page) if svg is not None)
+    assert any(svg is not None for svg in phones(page))
+    copy = tmp_path / "build"
+    shutil.copytree(build, copy)
+    for path in copy.rglob("*.phone.svg"):
+        path.unlink()
+    deck = report_model(copy, "en", commentary_root=build / "no-commentary")
+    assert phones(deck) == [None] * len(phones(deck))
+    with pytest.raises(BuildError, match=r"\.en\.phone\.svg is missing from the build"):
+        report_model(copy, "en", commentary_root=build / "no-commentary", phone_drawings=True)

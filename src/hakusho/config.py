@@ -90,6 +90,17 @@ def chart_langs() -> tuple[str, ...]:
     return tuple(lang for lang in LANGS if lang in asked) or LANGS
 
 
+# Set by a build for its notebook kernels: "0" when nothing it renders shows the drawings made
+# for a phone's width (only the HTML page does), so chapters draw their slides' alone; the page
+# asks for the rest when it is rendered. Unset: chapters draw both.
+PHONE_DRAWINGS_ENV = "HAKUSHO_PHONE_DRAWINGS"
+
+
+def phone_drawings() -> bool:
+    """Whether chapters in this process draw their charts for a phone's width too."""
+    return os.environ.get(PHONE_DRAWINGS_ENV, "").strip() != "0"
+
+
 def shared_cache(kind: str) -> Path | None:
     """``<cache>/<kind>`` of the build this process works for (``waves``, ``charts``, ``fonts``),
     or None when no build set one."""

@@ -18,6 +18,7 @@ import pandas as pd
 
 from hakusho import build_folder, config
 from hakusho.i18n import Translator
+from hakusho.messages import Msg
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,10 @@ class PartResult:
         """Write the document, figures.json, ``tables/<id>.csv`` and (unless ``draw_charts`` is
         false, for quick checks of the numbers) ``charts/<id>.<lang>.svg`` into ``output_dir``;
         returns the result with ``output_dir`` set. The same result gives the same bytes. Charts
-        are drawn in ``langs`` (default: the report's, :func:`hakusho.config.chart_langs`); one in
-        another language is drawn when it is shown (:meth:`svg_path`) or rendered
-        (:meth:`complete_charts`)."""
+        are drawn in ``langs`` (default: the report's, :func:`hakusho.config.chart_langs`), at a
+        phone's width too unless the build renders no page showing those
+        (:func:`hakusho.config.phone_drawings`); one in another language, or at the other size, is
+        drawn when it is shown (:meth:`svg_path`) or rendered (:meth:`complete_charts`)."""
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)
         build_folder.write_document(out / self.document_name, self.document)
@@ -132,7 +134,8 @@ class PartResult:
         for item_id, table in self.tables.items():
             build_folder.write_text(out / build_folder.table_file(item_id), self.csv_text(table))
         if draw_charts:
-            self.draw_charts(out, config.chart_langs() if langs is None else langs)
+            self.draw_charts(out, config.chart_langs() if langs is None else langs,
+                             phones=config.phone_drawings())
         return replace(self, output_dir=out)
 
     def draw_svg(self, item_id: str, lang: str, out: Path, inputs: Mapping[str, Any] | None = None,
@@ -149,26 +152,31 @@ class PartResult:
             options["size"] = "phone"
         return write_svg(self.svg_kind, self.item(item_id), lang, out / svg[lang], inputs=inputs, **options)
 
-    def draw_charts(self, out: Path, langs: Sequence[str], *, missing_only: bool = False) -> None:
-        """Draw every item in each of ``langs`` (only those not drawn yet, with ``missing_only``)."""
+    def draw_charts(self, out: Path, langs: Sequence[str], *, missing_only: bool = False,
+                    phones: bool = True) -> None:
+        """Draw every item in each of ``langs`` at its slide's size and (with ``phones``) a
+        phone's width; only those not drawn yet, with ``missing_only``."""
         from hakusho.charts.svg import drawing_inputs
         from hakusho.i18n import LANGS
 
         inputs = drawing_inputs()
+        keys = build_folder.DRAWINGS if phones else ("svg",)
         for item in self.items():
             for lang in (lang for lang in LANGS if lang in langs):
-                for key in build_folder.DRAWINGS:
+                for key in keys:
                     files = item.get(key)
                     if files and not (missing_only and (out / files[lang]).is_file()):
                         self.draw_svg(str(item["id"]), lang, out, inputs, phone=key == "svg_phone")
 
     @classmethod
-    def complete_charts(cls, output_dir: Path, langs: Sequence[str]) -> None:
-        """Draw the charts a written chapter (or part) lacks in ``langs``: one drawn for a report
-        in fewer languages, reused by one in more."""
+    def complete_charts(cls, output_dir: Path, langs: Sequence[str], *, phones: bool = True) -> None:
+        """Draw the charts a written chapter (or part) lacks in ``langs`` (with ``phones``, at a
+        phone's width too): one drawn for a report in fewer languages or without a page, reused
+        by one in more or with a page."""
         out = Path(output_dir)
-        document = build_folder.read_document(out / cls.document_name, f"{out.name}'s {cls.document_name}")
-        cls(document=document, tables={}, figures={}).draw_charts(out, langs, missing_only=True)
+        document = build_folder.read_document(out / cls.document_name,
+                                              Msg("folder.what.document", folder=out.name, name=cls.document_name))
+        cls(document=document, tables={}, figures={}).draw_charts(out, langs, missing_only=True, phones=phones)
 
 
 def tidy_csv(table: pd.DataFrame, columns: list[str], formats: Mapping[str, Callable[[Any], str]]) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 import matplotlib as mpl
 import matplotlib.style  # mpl.style is not loaded by ``import matplotlib``
+import matplotlib.text
 from matplotlib.axis import Axis
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
@@ -55,11 +56,46 @@ def _style(*extra: tuple[str, Any]) -> Iterator[None]:
     params = mpl.rcParams
     update = getattr(params, "_update_raw", None) or functools.partial(dict.update, params)
     before = dict(dict.items(params))
-    update(_style_values(str(sheet), sheet.read_bytes(), extra))
+    values = _style_values(str(sheet), sheet.read_bytes(), extra)
+    update(values)
+    try:
+        with _shared_text_metrics(id(values)):
+            yield
+    finally:
+        update(before)
+
+
+# Text sizes measured under one style, shared by every figure drawn under it: matplotlib keeps
+# them per renderer, that is per figure, and measuring a label (FreeType setting the string in
+# IPAexGothic) was a third of a chart's drawing. A size is a function of the key alone — the
+# style's parameters (the scope, fixed while its context is open), the kind of renderer, the
+# string, the font properties, math or not, and the dots per inch — so sharing it changes no byte.
+_METRICS: dict[tuple[Any, ...], Any] = {}
+_METRICS_LIMIT = 200_000  # a long ``hakusho preview`` starts again rather than growing for ever
+
+
+@contextmanager
+def _shared_text_metrics(scope: int) -> Iterator[None]:
+    original = getattr(matplotlib.text, "_get_text_metrics_with_cache", None)
+    if original is None:  # a matplotlib without the hook measures per figure, as before
+        yield
+        return
+
+    def shared(renderer: Any, text: str, fontprop: Any, ismath: Any, dpi: float) -> Any:
+        inner = getattr(renderer, "_renderer", renderer)  # a vector backend's mixed-mode wrapper
+        key = (scope, type(renderer), type(inner), getattr(inner, "dpi", None), text, fontprop, ismath, dpi)
+        found = _METRICS.get(key)
+        if found is None:
+            if len(_METRICS) >= _METRICS_LIMIT:
+                _METRICS.clear()
+            found = _METRICS[key] = original(renderer, text, fontprop.copy(), ismath, dpi)
+        return found
+
+    matplotlib.text._get_text_metrics_with_cache = shared
     try:
         yield
     finally:
-        update(before)
+        matplotlib.text._get_text_metrics_with_cache = original
 
 
 @cache

@@ -19,6 +19,7 @@ from typing import Any
 from hakusho import __version__, build_folder, config
 from hakusho.errors import BuildError
 from hakusho.i18n import LANGS
+from hakusho.messages import Msg, say
 from hakusho.pipeline.cache import assembly_library_versions
 from hakusho.pipeline.manifest import manifest_document, output_hashes, write_manifest
 from hakusho.pipeline.options import DEFAULT_SEGMENT, BuildOptions
@@ -58,7 +59,8 @@ def assemble(plan: Plan, *, build_dir: Path, outputs: Mapping[str, Path], tree: 
             done.reused.append(task.name)
             reporter.done(f"task:{task.name}", cached=True)
     if todo:
-        complete_charts(outputs, sorted({lang for t in todo for lang in ([t.lang] if t.lang else LANGS)}))
+        complete_charts(outputs, sorted({lang for t in todo for lang in ([t.lang] if t.lang else LANGS)}),
+                        sorted({t.lang for t in todo if t.fmt == "html" and t.lang}))
         rendered = render_tasks(todo, build_dir, placed, epoch=plan.epoch, engine=options.engine,
                                 jobs=options.jobs or os.cpu_count() or 1, reporter=reporter)
         order = [t.name for t in plan.tasks]
@@ -77,19 +79,26 @@ def assemble(plan: Plan, *, build_dir: Path, outputs: Mapping[str, Path], tree: 
     return done
 
 
-def complete_charts(outputs: Mapping[str, Path], langs: list[str]) -> None:
+def complete_charts(outputs: Mapping[str, Path], langs: list[str], page_langs: list[str]) -> None:
     """Draw the charts the renderers need that the chapters did not draw: a chapter executed for a
-    report in fewer languages, reused from the cache by one in more. (Each is drawn once: the
-    content store remembers it for later builds.)"""
+    report in fewer languages, or without an HTML page (whose phone drawings, in ``page_langs``,
+    are then missing), reused from the cache by one in more. (Each is drawn once: the content
+    store remembers it for later builds.)"""
     for folder in outputs.values():
         for name in (build_folder.CHAPTER_DOC, build_folder.CROSS_DOC):
             path = folder / name
-            if path.is_file() and build_folder.drawings_missing(build_folder.read_json(path, name), folder, langs):
+            if not path.is_file():
+                continue
+            document = build_folder.read_json(path, name)
+            wanted = [(langs, ("svg",)), (page_langs, build_folder.DRAWINGS)]
+            if any(build_folder.drawings_missing(document, folder, ls, keys) for ls, keys in wanted if ls):
                 from hakusho.analysis.chapter import ChapterResult  # pandas: only when something is drawn
                 from hakusho.analysis.cross import CrossResult
 
-                {build_folder.CHAPTER_DOC: ChapterResult, build_folder.CROSS_DOC: CrossResult}[name].complete_charts(
-                    folder, langs)
+                result = {build_folder.CHAPTER_DOC: ChapterResult, build_folder.CROSS_DOC: CrossResult}[name]
+                result.complete_charts(folder, langs, phones=False)
+                if page_langs:
+                    result.complete_charts(folder, page_langs)
 
 
 def check_commentary(options: BuildOptions, build_dir: Path) -> None:
@@ -104,12 +113,12 @@ def check_commentary(options: BuildOptions, build_dir: Path) -> None:
     missing = commentary.missing_commentary(o.wave, langs=o.langs)
     if missing:
         names = ", ".join(f"{m.chapter} ({m.lang})" for m in missing)
-        print(f"note: no editorial text for {names}; the generated headlines stand in", file=sys.stderr)
+        print(say(Msg("assemble.no_commentary", names=names)), file=sys.stderr)
     if not commentary.commentary_files(o.wave):
         return
     commentary.check_commentary(build_dir, o.wave)
     for finding in commentary_lint.lint_commentary(build_dir, o.wave, strict=o.strict):
-        print(f"warning: {finding}", file=sys.stderr)
+        print(say(Msg("cli.warning", message=finding)), file=sys.stderr)
 
 
 def write_survey_json(options: BuildOptions, build_dir: Path, first_chapter: Path) -> None:
@@ -146,7 +155,7 @@ def survey_info(wave: str) -> dict[str, Any]:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         return SurveyInfo.model_validate(doc["survey"]).model_dump(mode="json")
     except Exception as exc:  # the full check (validation stage) says what exactly is wrong
-        raise BuildError(f"cannot read the survey description of {path.name}: {exc}") from None
+        raise BuildError(Msg("assemble.no_survey", name=path.name, detail=exc)) from None
 
 
 def copy_tables_and_notebooks(plan: Plan, outputs: Mapping[str, Path], tree: Path) -> None:
@@ -159,7 +168,7 @@ def copy_tables_and_notebooks(plan: Plan, outputs: Mapping[str, Path], tree: Pat
         for table in build_folder.tables_of(out):
             dest = data / table.name
             if dest.exists() and dest.read_bytes() != table.read_bytes():
-                raise BuildError(f"two chapters wrote different tables named {table.name}")
+                raise BuildError(Msg("assemble.table_clash", name=table.name))
             data.mkdir(exist_ok=True)
             shutil.copyfile(table, dest)
         figures = out / build_folder.FIGURES
@@ -168,6 +177,6 @@ def copy_tables_and_notebooks(plan: Plan, outputs: Mapping[str, Path], tree: Pat
             shutil.copyfile(figures, tree / build_folder.REPORT_FIGURES / f"{chapter}.json")
         executed = out / nb.name
         if not executed.is_file():
-            raise BuildError(f"{chapter}: the executed notebook {nb.name} is missing")
+            raise BuildError(Msg("assemble.no_notebook", chapter=chapter, name=nb.name))
         notebooks.mkdir(exist_ok=True)
         shutil.copyfile(executed, notebooks / nb.name)

@@ -216,7 +216,7 @@ def render_page(model: dict[str, Any]) -> str:
 def render_html(build_dir: Path | str, out_dir: Path | str, lang: str, *,
                 commentary_root: Path | None = None) -> Path:
     """Write ``out_dir/<lang>/index.html`` for the build in ``build_dir``; returns its path."""
-    model = report_model(build_dir, lang, commentary_root=commentary_root)
+    model = report_model(build_dir, lang, commentary_root=commentary_root, phone_drawings=True)
     page = render_page(model)
     target = Path(out_dir) / lang / "index.html"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,14 @@ UI_KEYS = (
 )
 
 
-def load_build(build_dir: Path | str, spec: Spec | None = None) -> Build:
-    """Read a build folder; chapters come in the spec's order, unknown ones are an error."""
+def load_build(build_dir: Path | str, spec: Spec | None = None, *, phone_drawings: bool = False) -> Build:
+    """Read a build folder; chapters come in the spec's order, unknown ones are an error. Only
+    the HTML page shows the drawings made for a phone's width (``phone_drawings``): other
+    renderers neither read nor need them, and a build without a page does not draw them."""
     if spec is None:  # the build's own edition
         spec = default_spec(build_folder.build_wave(build_dir))
-    return build_folder.load_build(build_dir, [ch.id for ch in spec.chapters])
+    build = build_folder.load_build(build_dir, [ch.id for ch in spec.chapters])
+    return replace(build, phone_drawings=phone_drawings)
 
 
 def chapter_label(chapter_id: str, tx: Wording) -> str:
@@ -138,18 +142,19 @@ def _report_summary(build: Build, tx: Wording, commentary_root: Path | None) -> 
 
 
 def report_model(build_dir: Path | str, lang: str, *, commentary_root: Path | None = None,
-                 spec: Spec | None = None) -> dict[str, Any]:
+                 spec: Spec | None = None, phone_drawings: bool = False) -> dict[str, Any]:
     """The whole report in ``lang``: cover, contents, summary, chapters with slides, the special-analysis
     part (cross analysis, when the build ran it), the Explore part (HTML only; when the build computed
     it), methods, colophon.
 
     ``commentary_root`` replaces data/commentary (tests); editors' files, where present, supply
     the report's opening summary and a chapter's summary points and discussion; generated
-    headlines the rest (the opening summary is then left out).
+    headlines the rest (the opening summary is then left out). The charts carry their drawing
+    for a phone's width (``svg_phone``) with ``phone_drawings`` only (see :func:`load_build`).
     """
     if lang not in LANGS:
         raise BuildError(f"unknown language '{lang}' (valid: {', '.join(LANGS)})")
-    build = load_build(build_dir, spec)
+    build = load_build(build_dir, spec, phone_drawings=phone_drawings)
     spec = spec or default_spec(build.wave)
     tx = Wording(lang)
     book = load_codebook(build.wave)
