@@ -255,3 +255,122 @@ def test_a_distribution_test_keeps_every_answered_bucket_and_needs_two() -> None
 def test_a_distribution_against_a_series_of_nobody_is_not_tested() -> None:
     assert distribution_chi2_test([0, 0, 0], [5, 6, 7]) == 1.0
     assert distribution_chi2_test([5, 6, 7], [0, 0, 0]) == 1.0
+
+
+# --- the entries a chart's tests hand to every output
+
+
+UNTESTED = {"test": None, "p_value": None, "significant": None}
+ADJUSTED = {"p_family", "p_report", "p_adjusted"}
+
+
+def test_every_entry_says_what_it_compares_and_how() -> None:
+    table = _yoy([("crm", 45), ("sheet", 20), ("ai", 10)], 60, [("crm", 50), ("sheet", 40)], 70)
+    found = series_tests(table, answer="multi", first="2025", second="2023", keys=["crm", "sheet", "ai"])
+    crm, sheet, ai = found.choices
+    assert ai == {"key": "ai", "series": ["2025", "2023"], "scope": "choice", "change_pt": None, **UNTESTED}
+    assert set(crm) == {"key", "series", "scope", "change_pt", "test", "p_value", "sparse", "significant", *ADJUSTED}
+    assert (crm["key"], crm["series"], crm["scope"], crm["test"], crm["sparse"]) == (
+        "crm", ["2025", "2023"], "choice", Z_TEST, False)
+    assert crm["significant"] is (crm["p_adjusted"] < 0.05) and sheet["change_pt"] == round(33.3 - 57.1, 1)
+    assert found.distribution is None and found.family == "chart" and found.route_raw is None
+    assert found.tested() == [crm, sheet]
+
+
+def test_an_ordinal_chart_has_bucket_changes_and_one_distribution_entry() -> None:
+    table = _yoy([("low", 10), ("mid", 20), ("high", 25)], 55, [("low", 30), ("mid", 20), ("high", 20)], 70)
+    found = series_tests(table, answer="ordinal", first="2025", second="2023", keys=["low", "mid", "high"],
+                         family="satisfaction")
+    assert found.choices[0] == {"key": "low", "series": ["2025", "2023"], "scope": "bucket",
+                                "change_pt": round(18.2 - 42.9, 1), **UNTESTED}
+    assert all(e["scope"] == "bucket" and e["test"] is None for e in found.choices)
+    d = found.distribution
+    assert d is not None and set(d) == {"key", "series", "scope", "test", "p_value", "sparse", "significant", *ADJUSTED}
+    assert (d["key"], d["series"], d["scope"], d["test"], d["sparse"]) == (
+        "distribution", ["2025", "2023"], "distribution", CHI2_TEST, False)
+    assert found.family == "satisfaction" and found.tested() == [d]
+
+
+def test_when_nothing_varies_the_test_is_named_and_finds_nothing() -> None:
+    table = _yoy([("a", 0), ("b", 12)], 12, [("a", 0), ("b", 20)], 20)
+    a = series_tests(table, answer="multi", first="2025", second="2023", keys=["a", "b"]).choices[0]
+    assert (a["test"], a["p_value"], a["sparse"], a["significant"]) == (Z_TEST, 1.0, False, False)
+    one_bucket = _yoy([("lo", 0), ("hi", 12)], 12, [("lo", 0), ("hi", 20)], 20)
+    d = series_tests(one_bucket, answer="ordinal", first="2025", second="2023", keys=["lo", "hi"]).distribution
+    assert d is not None and (d["test"], d["p_value"], d["sparse"], d["significant"]) == (CHI2_TEST, 1.0, False, False)
+
+
+@pytest.mark.parametrize(("base_a", "base_b", "tested"), [(10, 10, True), (9, 40, False), (40, 9, False)])
+def test_the_suppression_line_decides_what_is_tested(base_a: int, base_b: int, tested: bool) -> None:
+    table = _yoy([("a", 5), ("b", base_a - 5)], base_a, [("a", 3), ("b", base_b - 3)], base_b)
+    multi = series_tests(table, answer="multi", first="2025", second="2023", keys=["a", "b"])
+    assert [e["p_value"] is not None for e in multi.choices] == [tested, tested]
+    assert [e["change_pt"] is not None for e in multi.choices] == [tested, tested]
+    ordinal = series_tests(table, answer="ordinal", first="2025", second="2023", keys=["a", "b"])
+    assert (ordinal.distribution is not None) is tested
+    assert [e["change_pt"] is not None for e in ordinal.choices] == [tested, tested]
+    strata = {"sns": table}
+    routed = series_tests(table, answer="multi", first="2025", second="2023", keys=["a", "b"], strata=strata)
+    assert bool(routed.route_raw) is tested
+
+
+def test_a_choice_missing_from_the_second_series_is_not_tested() -> None:
+    table = _yoy([("a", 30), ("b", 20), ("new", 9)], 50, [("a", 20), ("b", 40)], 60)
+    found = series_tests(table, answer="single", first="2025", second="2023", keys=["a", "b", "new"])
+    assert [e["p_value"] is None for e in found.choices] == [False, False, True]
+    only = _yoy([("x", 30)], 50, [("x", 20)], 60)  # a chart of one choice
+    assert series_tests(only, answer="multi", first="2025", second="2023", keys=["x"]).choices[0]["p_value"] is not None
+    apart = _yoy([("x", 30)], 50, [("z", 20)], 60)  # nothing in common
+    assert series_tests(apart, answer="multi", first="2025", second="2023", keys=["x"]).choices[0]["p_value"] is None
+
+
+def _strata_table(saas: list[tuple[str, int]], base_s: int, other: list[tuple[str, int]], base_o: int) -> pd.DataFrame:
+    return stack_series({"saas": _table(saas, base_s), "non_saas": _table(other, base_o)})
+
+
+def test_an_ordinal_comparison_within_strata_is_the_generalized_cmh_test() -> None:
+    from hakusho.analysis.contingency import stratified_test
+
+    keys = ["lo", "mid", "hi"]
+    table = _strata_table([("lo", 20), ("mid", 30), ("hi", 25)], 75, [("lo", 30), ("mid", 30), ("hi", 10)], 70)
+    strata = {
+        "only_saas": stack_series({"saas": _table([("lo", 3), ("mid", 4), ("hi", 5)], 12)}),
+        "sns": _strata_table([("lo", 10), ("mid", 15), ("hi", 15)], 40, [("lo", 20), ("mid", 10), ("hi", 5)], 35),
+        "panel": _strata_table([("lo", 10), ("mid", 15), ("hi", 10)], 35, [("lo", 10), ("mid", 20), ("hi", 5)], 35),
+    }
+    found = series_tests(table, answer="ordinal", first="saas", second="non_saas", keys=keys, strata=strata)
+    expected = stratified_test([np.array([[10, 15, 15], [20, 10, 5]]), np.array([[10, 15, 10], [10, 20, 5]])])
+    assert expected is not None and found.route_raw == {"distribution": pytest.approx(expected.p_value, rel=1e-9)}
+    route = found.distribution["route"]
+    assert route["test"] == CMH_TEST and route["p_value"] == pytest.approx(expected.p_value, rel=1e-9)
+    assert route["significant"] is (route["p_adjusted"] < 0.05)
+
+
+def test_strata_that_never_hold_both_series_give_no_route_test() -> None:
+    table = _strata_table([("a", 40), ("b", 10)], 50, [("a", 30), ("b", 40)], 70)
+    strata = {"sns": stack_series({"saas": _table([("a", 40), ("b", 10)], 50)}),
+              "panel": stack_series({"non_saas": _table([("a", 30), ("b", 40)], 70)})}
+    found = series_tests(table, answer="single", first="saas", second="non_saas", keys=["a", "b"], strata=strata)
+    assert found.route_raw == {}
+    assert [e["route"] for e in found.choices] == [None, None]
+    assert all(e["p_value"] is not None for e in found.choices)
+
+
+def test_readjusting_keeps_the_chart_and_adjusts_route_tests_across_the_report() -> None:
+    table = _strata_table([("a", 40), ("b", 10)], 50, [("a", 30), ("b", 40)], 70)
+    strata = {"sns": _strata_table([("a", 30), ("b", 7)], 37, [("a", 5), ("b", 4)], 9),
+              "panel": _strata_table([("a", 10), ("b", 3)], 13, [("a", 25), ("b", 36)], 61)}
+    chart = series_tests(table, answer="single", first="saas", second="non_saas", keys=["a", "b"], strata=strata,
+                         family="tools")
+    plain, route = raw_families({"tools": chart})
+    others = {"other": {"x": 0.01, "y": 0.02, "z": 0.03}}
+    wide = readjust({"tools": chart}, report={**plain, **others}, report_route={**route, **others})["tools"]
+    assert (wide.family, wide.route_raw, wide.distribution) == ("tools", chart.route_raw, None)
+    order = [(fam, k) for fam in sorted({**route, **others}) for k in sorted({**route, **others}[fam])]
+    raw = [{**route, **others}[fam][k] for fam, k in order]
+    bh = dict(zip(order, multipletests(raw, method="fdr_bh")[1], strict=True))
+    a = wide.choices[0]
+    assert a["route"]["p_report"] == pytest.approx(bh[("tools", "a")])
+    assert a["route"]["p_report"] != chart.choices[0]["route"]["p_report"]
+    with pytest.raises(ValueError, match="not those the report"):
+        readjust({"tools": chart}, report=others)

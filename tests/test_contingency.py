@@ -115,3 +115,136 @@ def test_a_stratum_without_both_groups_says_nothing() -> None:
     assert stratified_test([np.array([[5, 5], [0, 0]])]) is None
     with pytest.raises(ValueError):
         stratified_test([np.array([[1, 2, 3]])])
+
+
+# --- each number a test reports, at the edges of Cochran's rule and of the strata
+
+
+def test_expected_counts_are_row_total_times_column_total_over_n() -> None:
+    assert contingency.expected_counts([[1, 0], [0, 0]]).tolist() == [[1.0, 0.0], [0.0, 0.0]]
+    assert contingency.expected_counts([[2, 6], [2, 0]]).tolist() == [[3.2, 4.8], [0.8, 1.2]]
+    nobody = contingency.expected_counts([[0, 0], [0, 0]])
+    assert nobody.tolist() == [[0.0, 0.0], [0.0, 0.0]], "a table of nobody expects nobody, not NaN"
+
+
+def test_an_expected_count_of_exactly_five_is_not_small() -> None:
+    assert contingency.small_expected_share([[5.0, 5.0], [4.99, 6.0]]) == 0.25
+    assert contingency.small_expected_share(np.zeros((0, 0))) == 0.0
+
+
+def test_a_table_of_exactly_a_fifth_small_expected_counts_gets_the_chi_square_test() -> None:
+    table = [[20, 20, 20, 20, 2], [20, 20, 20, 20, 2]]
+    result = table_test(table)
+    assert result is not None and result.test == CHI2_TEST and result.expected_small_share == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize(("table", "shape", "dof"), [
+    ([[10, 20, 30], [30, 20, 10]], (2, 3), 2),
+    ([[10, 20, 30, 12], [30, 20, 10, 12], [9, 9, 9, 9]], (3, 4), 6),
+    ([[10, 1, 30], [30, 0, 10]], (2, 3), 2),  # a column of one answer still counts
+    ([[10, 20], [0, 1], [30, 20]], (3, 2), 2),  # so does a row of one respondent
+])
+def test_a_test_reports_the_table_it_tested(table: list[list[int]], shape: tuple[int, int], dof: int) -> None:
+    result = table_test(table)
+    assert result is not None
+    assert (result.shape, result.dof, result.n) == (shape, dof, int(np.sum(table)))
+    expected = contingency.expected_counts(np.asarray(table, dtype=float))
+    assert result.expected_min == pytest.approx(expected.min())
+    if result.test != FISHER_TEST:
+        assert result.statistic == pytest.approx(stats.chi2_contingency(table, correction=False).statistic)
+
+
+def test_a_monte_carlo_test_reports_the_chi_square_statistic() -> None:
+    table = np.array([[1, 2, 9, 0], [3, 20, 20, 4]])
+    result = table_test(table)
+    assert result is not None and result.test == MONTE_CARLO_TEST
+    assert result.statistic == pytest.approx(stats.chi2_contingency(table, correction=False).statistic)
+    assert result.shape == (2, 4) and result.dof == 3 and result.n == 59
+
+
+def test_the_two_by_two_name_is_only_for_two_by_two_tables() -> None:
+    assert table_test([[40, 30, 20], [20, 35, 45]], two_by_two=Z_TEST).test == CHI2_TEST
+    assert table_test([[40, 30], [20, 35]], two_by_two=Z_TEST).test == Z_TEST
+    assert table_test([[40, 30], [20, 35]]).test == CHI2_TEST
+
+
+@pytest.mark.parametrize("table", [[[1, 2, 3]], [[1], [2], [3]], [[0, 0], [0, 0]], [[4, 0, 0], [0, 0, 0]]])
+def test_a_table_without_two_informative_rows_and_columns_has_no_test(table: list[list[int]]) -> None:
+    assert table_test(table) is None
+
+
+def test_a_table_of_nobody_is_not_sparse() -> None:
+    assert contingency.is_sparse([[0, 0], [0, 0]]) is False
+    assert contingency.is_sparse(np.zeros((2, 3), dtype=int)) is False
+
+
+@pytest.mark.parametrize(("base_a", "base_b"), [(0, 10), (10, 0), (-2, 10), (10, -1)])
+def test_two_proportions_refuse_a_base_of_nobody(base_a: int, base_b: int) -> None:
+    with pytest.raises(ValueError, match=r"^both bases must be positive$"):
+        two_proportions(0, base_a, 0, base_b)
+
+
+def test_a_stratified_test_takes_two_rows_per_stratum() -> None:
+    for tables in ([np.array([[1, 2, 3]])], [np.array([[1, 2], [3, 4], [5, 6]])], [np.array([1, 2])], []):
+        with pytest.raises(ValueError, match=r"^a stratified test takes one 2×c table per stratum$"):
+            stratified_test(tables)
+
+
+def test_uninformative_strata_are_dropped_and_counted_out() -> None:
+    informative = [np.array([[30, 10], [20, 25]]), np.array([[5, 15], [8, 40]])]
+    expected = StratifiedTable(informative).test_null_odds(correction=False)
+    for extra in (np.array([[5, 5], [0, 0]]), np.array([[5, 0], [7, 0]]), np.array([[0, 0], [0, 0]])):
+        result = stratified_test([*informative, extra])
+        assert result is not None and result.strata == 2
+        assert result.p_value == pytest.approx(expected.pvalue)
+        assert result.statistic == pytest.approx(float(expected.statistic))
+    tiny = np.array([[1, 0], [0, 2]])  # one respondent in a row, and in a column: still a stratum
+    both = stratified_test([*informative, tiny])
+    assert both is not None and both.strata == 3
+    assert both.p_value == pytest.approx(StratifiedTable([*informative, tiny]).test_null_odds(correction=False).pvalue)
+
+
+def test_the_generalized_cmh_of_one_stratum_among_empty_ones_is_the_scaled_chi_square() -> None:
+    single = np.array([[10, 20, 30, 0], [30, 20, 10, 0]])
+    chi2 = stats.chi2_contingency(single[:, :3], correction=False).statistic
+    scaled = chi2 * (single.sum() - 1) / single.sum()
+    useless = [np.array([[4, 0, 3, 0], [0, 0, 0, 0]]),  # one group only
+               np.array([[0, 0, 3, 0], [0, 0, 5, 0]]),  # one column only
+               np.array([[1, 0, 0, 0], [0, 0, 0, 0]])]  # one respondent
+    for strata in ([single], [single, *useless], [*useless, single]):
+        result = stratified_test(strata)
+        assert result is not None and (result.dof, result.strata) == (2, 1)
+        assert result.statistic == pytest.approx(scaled)
+        assert result.p_value == pytest.approx(stats.chi2.sf(scaled, 2))
+
+
+def test_the_generalized_cmh_counts_every_informative_stratum_and_every_answered_column() -> None:
+    # The last column is answered only in the first stratum; it is still one of the columns.
+    strata = [np.array([[10, 20, 5], [30, 20, 9]]), np.array([[5, 5, 0], [6, 5, 0]]), np.array([[7, 3, 0], [2, 8, 0]])]
+    result = stratified_test(strata)
+    assert result is not None and (result.dof, result.strata) == (2, 3)
+    reversed_order = stratified_test(strata[::-1])
+    assert reversed_order is not None and reversed_order.statistic == pytest.approx(result.statistic)
+
+
+def test_strata_answering_different_columns_still_give_a_test() -> None:
+    # Each stratum's answers fall in columns the other does not use: the covariance is singular.
+    # With these margins the singular covariance is exact, so the pseudo-inverse takes over.
+    for strata in ([np.array([[10, 5, 0, 0], [4, 12, 0, 0]]), np.array([[0, 0, 8, 3], [0, 0, 2, 9]])],
+                   [np.array([[6, 2, 0, 0], [2, 6, 0, 0]]), np.array([[0, 0, 5, 3], [0, 0, 3, 5]])]):
+        result = stratified_test(strata)
+        assert result is not None and result.dof == 2 and result.strata == 2
+        # Strata sharing no column add up: the statistic is the sum of each stratum's own.
+        alone = [stratified_test([s[:, s.sum(axis=0) > 0]]) for s in strata]
+        assert result.statistic == pytest.approx(sum(a.statistic for a in alone))
+        assert result.p_value == pytest.approx(stats.chi2.sf(result.statistic, 2))
+
+
+def test_small_strata_count_when_both_groups_and_two_columns_are_there() -> None:
+    wide = np.array([[10, 20, 30], [30, 20, 10]])
+    for small in (np.array([[1, 0, 0], [0, 1, 0]]), np.array([[1, 1, 0], [0, 1, 0]])):
+        result = stratified_test([wide, small])
+        assert result is not None and result.strata == 2
+    once = np.array([[10, 20, 30, 1], [30, 20, 10, 0]])  # a column answered once is a column
+    result = stratified_test([once])
+    assert result is not None and result.dof == 3

@@ -261,3 +261,132 @@ def test_an_unpublished_segment_is_perturbed(waves, tmp_path, monkeypatch) -> No
     result = compute_chapter("ch2", survey, compare, spec=hidden)
     assert result.chapter["counts"] == "perturbed" and secret_path(tmp_path).is_file()
     assert os.stat(secret_path(tmp_path)).st_size > 0
+
+
+# ------------------------------------------------------------------------------ exact promises
+# The derivations below are fixed: a researcher's perturbed tables must not change when hakusho
+# is upgraded, and cache keys of earlier builds stay valid.
+
+
+def _hmac_key(secret: bytes, purpose: str, wave: str, record_id: str) -> int:
+    import hashlib
+    import hmac
+
+    digest = hmac.new(secret, f"{purpose}\0{wave}\0{record_id}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") % KEY_RANGE
+
+
+def test_record_keys_are_hmac_sha256_of_purpose_wave_and_id() -> None:
+    secret = bytes(range(32))
+    keys = RecordKeys(secret, "2025")
+    for rid in ("R0001", "R0405", "x"):
+        assert keys.cell_key(rid) == _hmac_key(secret, "cell", "2025", rid)
+        assert keys.population_key(rid) == _hmac_key(secret, "population", "2025", rid)
+        assert keys.cell_key(rid) == keys.cell_key(rid), "the same key every time it is asked for"
+    assert keys.cell_key(7) == keys.cell_key("7") and keys.population_key(7) == keys.population_key("7")
+
+
+def test_a_cell_key_sums_its_records_and_the_population_modulo_the_key_range() -> None:
+    keys = RecordKeys(b"\x05" * 32, "2025")
+    records = [f"R{i:04d}" for i in range(40)]
+    population = [f"R{i:04d}" for i in range(100)]
+    key = perturbation.cell_key(records, population, keys)
+    total = sum(keys.cell_key(r) for r in records) + sum(keys.population_key(r) for r in population)
+    assert total > KEY_RANGE and key == total % KEY_RANGE and isinstance(key, int)
+
+
+def test_protected_counts_add_the_noise_of_each_cells_key() -> None:
+    keys = RecordKeys(b"\x09" * 32, "2023")
+    population = [f"R{i:03d}" for i in range(60)]
+    cells = {f"c{j}": population[j:j + 1 + 3 * j] for j in range(12)}
+    out = protect_counts(cells, population, keys)
+    for cell, records in cells.items():
+        assert out[cell] == len(records) + noise(len(records), perturbation.cell_key(records, population, keys))
+    assert any(out[c] != len(r) for c, r in cells.items()), "some cell must be perturbed"
+
+
+def test_protection_perturbs_with_the_keys_of_the_wave_asked_for() -> None:
+    secret = b"\x03" * 32
+    protection = Protection(secret)
+    population = [f"R{i:03d}" for i in range(50)]
+    cells = {f"c{j}": population[: 2 + 4 * j] for j in range(10)}
+    for wave in ("2025", "2023"):
+        expected = protect_counts(cells, population, RecordKeys(secret, wave))
+        assert protection.counts(wave, cells, population) == expected
+        assert [protection.count(wave, r, population) for r in cells.values()] == [
+            protect_counts({"n": r}, population, RecordKeys(secret, wave))["n"] for r in cells.values()]
+    assert protection.keys(2025) is protection.keys("2025")
+    assert protection.keys("2025").wave == "2025"
+    assert protection.counts("2025", cells, population) != protection.counts("2023", cells, population)
+
+
+def test_the_fingerprint_tells_secrets_apart_and_stays_the_same_across_versions() -> None:
+    assert perturbation.secret_fingerprint(bytes(32)) == "e5d33beed033912e"
+    assert perturbation.secret_fingerprint(b"\x01" * 32) == "31b565aa5bd4b75b"
+    assert Protection(bytes(32)).fingerprint == "e5d33beed033912e"
+
+
+def test_ids_are_the_selected_respondents_as_text_and_a_missing_answer_selects_nobody() -> None:
+    import pandas as pd
+
+    mask = pd.Series(pd.array([True, pd.NA, False, True], dtype="boolean"), index=[101, 102, 103, 104])
+    assert perturbation.ids(mask) == ["101", "104"]
+
+
+@pytest.mark.parametrize("content", [b"not hex\n", b"ab" * 16 + b"\n", b"\xff\xfe" * 40])
+def test_a_malformed_secret_names_the_file_and_what_it_should_hold(tmp_path: Path, content: bytes) -> None:
+    from hakusho.errors import Problem
+
+    path = secret_path(tmp_path)
+    path.parent.mkdir()
+    path.write_bytes(content)
+    with pytest.raises(BuildError) as caught:
+        ensure_secret(tmp_path)
+    message = caught.value.message
+    assert message.startswith(f"{path}: not a perturbation secret (expected 64 hexadecimal characters); restore it")
+    assert message.endswith("or move it away to have a new one generated (outputs will change)")
+    assert caught.value.problems == [Problem("malformed secret", file=str(path), expected="64 hex digits")]
+    assert path.read_bytes() == content
+
+
+def test_the_secret_is_made_in_a_project_folder_that_does_not_exist_yet(tmp_path: Path) -> None:
+    root = tmp_path / "new" / "project"
+    secret = ensure_secret(root)
+    assert secret_path(root).is_file() and ensure_secret(root) == secret
+
+
+def test_the_secret_is_made_in_an_existing_secret_folder_keeping_what_is_there(tmp_path: Path) -> None:
+    folder = secret_path(tmp_path).parent
+    folder.mkdir()
+    (folder / ".gitignore").write_text("secret\n", encoding="utf-8")
+    secret = ensure_secret(tmp_path)
+    assert len(secret) == perturbation.SECRET_BYTES
+    assert (folder / ".gitignore").read_text(encoding="utf-8") == "secret\n"
+
+
+def test_a_secret_made_meanwhile_by_another_process_is_used_not_replaced(tmp_path: Path, monkeypatch) -> None:
+    theirs = "ab" * perturbation.SECRET_BYTES + "\n"
+    real_link = os.link
+
+    def link_after_another_process(src, dst) -> None:
+        Path(dst).write_text(theirs, encoding="ascii")
+        real_link(src, dst)
+
+    monkeypatch.setattr(os, "link", link_after_another_process)
+    assert ensure_secret(tmp_path) == bytes.fromhex(theirs)
+    assert secret_path(tmp_path).read_text(encoding="ascii") == theirs
+    assert sorted(p.name for p in secret_path(tmp_path).parent.iterdir()) == [".gitignore", "secret"]
+
+
+def test_an_ignore_file_made_meanwhile_by_another_process_is_kept(tmp_path: Path, monkeypatch) -> None:
+    import builtins
+
+    def open_after_another_process(file, mode="r", *args, **kwargs):
+        if mode == "x" and Path(file).name == ".gitignore":
+            Path(file).write_text("theirs\n", encoding="utf-8")
+        return builtins.open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(perturbation, "open", open_after_another_process, raising=False)
+    secret = ensure_secret(tmp_path)
+    assert len(secret) == perturbation.SECRET_BYTES
+    assert (secret_path(tmp_path).parent / ".gitignore").read_text(encoding="utf-8") == "theirs\n"
