@@ -183,6 +183,7 @@ def fake_validate(plan) -> None:
     """Stands in for the real validation: a raw file containing BAD is invalid data."""
     from hakusho import config
     from hakusho.errors import DataError, Problem
+    from hakusho.messages import Msg
 
     if os.environ.get("FAKE_SLOW_VALIDATE"):
         Path(os.environ["FAKE_MARKER"]).write_text(f"validating {os.getpid()}", encoding="utf-8")
@@ -192,8 +193,8 @@ def fake_validate(plan) -> None:
         path = raw_root / wave / "responses.csv"
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if "BAD" in line:
-                raise DataError(f"{path.name} does not match codebook {wave}",
-                                [Problem("not a choice code", file=path.name, row=number, column="size",
+                raise DataError(Msg("validate.mismatch.one", path=path.name, wave=wave, n=1),
+                                [Problem(Msg("validate.not_a_code"), file=path.name, row=number, column="size",
                                          value="BAD", expected="0-3")])
     _log("validate")
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from fake_project import REAL_ROOT, point, prepare, snapshot
 
+from hakusho.messages import text
 from hakusho.pipeline.options import BuildOptions
 from hakusho.pipeline.preview import EVENTS, Preview
 
@@ -104,9 +105,14 @@ def test_a_failed_build_shows_its_problem_not_the_stale_report(preview: Preview,
     shown = preview.rebuild([raw])
     assert shown.error is not None
     status, page = get(preview.url + "ja/")
-    assert status == 200 and "レポートを作成できませんでした" in page and "not a choice code" in page
-    assert "row 3" in page and "BAD" in page and "<html lang='ja'>" not in page
-    assert "The report could not be built" in get(preview.url + "en/index.html")[1]
+    assert status == 200 and "レポートを作成できませんでした" in page and "選択肢の番号ではありません" in page
+    assert "3行目" in page and "BAD" in page and "<html lang='ja'>" not in page
+    english = get(preview.url + "en/index.html")[1]  # the problem in the page's language, same location
+    assert "The report could not be built" in english and "not a choice code" in english
+    assert "row 3" in english and "BAD" in english
+    failed = preview.lines[-1]  # the log line, in the command line's language
+    assert text(failed, "en").startswith("build failed (") and text(failed, "ja").startswith("ビルドできませんでした（")
+    assert text(failed, "en").split(": ", 1)[1] == text(shown.error.message, "en")
     assert EVENTS in page  # and it reloads when the data is fixed
     raw.write_text(good, encoding="utf-8")
     assert preview.rebuild([raw]).error is None
@@ -171,7 +177,8 @@ def test_a_commentary_edit_shows_in_the_open_page(tmp_path: Path) -> None:
     commentary = project / "data" / "commentary" / "2025" / "ch1.ja.md"
     port = _free_port()
     env = {**os.environ, "HAKUSHO_PROJECT": str(project), "SOURCE_DATE_EPOCH": "1700000000"}
-    server = subprocess.Popen([sys.executable, "-m", "hakusho.cli", "preview", "--port", str(port), "--lang", "ja"],
+    server = subprocess.Popen([sys.executable, "-m", "hakusho.cli", "--ui-lang", "ja", "preview", "--port", str(port),
+                               "--lang", "ja"],
                               cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}/ja/"
@@ -192,7 +199,7 @@ def test_a_commentary_edit_shows_in_the_open_page(tmp_path: Path) -> None:
         server.send_signal(signal.SIGINT)
         out, _ = server.communicate(timeout=120)
     assert server.returncode == 0, out
-    assert "preview stopped" in out
+    assert "で表示します" in out and "プレビューを終えました" in out  # the editor's language
     commentary.write_text(commentary.read_text(encoding="utf-8").replace("\nプレビューで確かめる一文です。\n", ""),
                           encoding="utf-8")
     assert snapshot(project, skip=("report",)) == before

@@ -41,6 +41,7 @@ from typing_extensions import TypedDict
 
 from hakusho.config import display_path
 from hakusho.errors import BuildError, Problem
+from hakusho.messages import Msg, pydantic_message
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter, ValidationError
@@ -402,13 +403,14 @@ def _problems(exc: ValidationError, file: str) -> list[Problem]:
     for e in exc.errors():
         where = ".".join(str(p) for p in e["loc"]) or "(document)"
         if e["type"] == "missing":
-            out.append(Problem(f"key '{where}' is missing", file=file))
+            out.append(Problem(Msg("folder.key_missing", where=where), file=file))
         else:
-            out.append(Problem(f"{where}: {e['msg']}", file=file, value=e.get("input")))
+            out.append(Problem(Msg("codebook.at_field", field=where, message=pydantic_message(e)), file=file,
+                               value=e.get("input")))
     return out
 
 
-def check(schema: Any, doc: Any, *, what: str, file: str) -> Any:
+def check(schema: Any, doc: Any, *, what: str | Msg, file: str) -> Any:
     """``doc`` checked against a document schema (a BuildError naming the field otherwise). The
     survey descriptions of survey.json are checked by the codebook's own model (one schema)."""
     try:
@@ -421,7 +423,7 @@ def check(schema: Any, doc: Any, *, what: str, file: str) -> Any:
                     SurveyInfo.model_validate(info)
         return checked
     except _validation_error() as exc:
-        raise BuildError(f"{what} does not fit its schema", _problems(exc, file)) from None
+        raise BuildError(Msg("folder.schema", what=what), _problems(exc, file)) from None
 
 
 def check_chart(chart: Mapping[str, Any]) -> Chart:
@@ -434,8 +436,9 @@ def check_chart(chart: Mapping[str, Any]) -> Chart:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         if first["type"] == "missing":
-            raise BuildError(f"chart {cid}: key '{where}' is missing from the chart dict") from None
-        raise BuildError(f"chart {cid}: {where} {first.get('input')!r} ({first['msg']})") from None
+            raise BuildError(Msg("folder.chart_key_missing", id=cid, where=where)) from None
+        raise BuildError(Msg("folder.chart_field", id=cid, where=where, value=repr(first.get("input")),
+                             message=pydantic_message(first))) from None
 
 
 # ------------------------------------------------------------------------------ reading a chart
@@ -505,29 +508,29 @@ def write_document(path: Path, doc: Any) -> None:
 # ------------------------------------------------------------------------------ reading
 
 
-def read_json(path: Path, what: str) -> Any:
+def read_json(path: Path, what: str | Msg) -> Any:
     """A JSON file of a build or a report; a missing or unreadable one is a BuildError naming it."""
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BuildError(f"{what} is missing: {path.name} not found in {path.parent.name}/") from None
+        raise BuildError(Msg("folder.missing", what=what, name=path.name, folder=path.parent.name)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BuildError(f"{what} cannot be read", [Problem(str(exc), file=path.name)]) from None
+        raise BuildError(Msg("folder.unreadable", what=what), [Problem(str(exc), file=path.name)]) from None
 
 
-def read_document(path: Path, what: str) -> Any:
+def read_document(path: Path, what: str | Msg) -> Any:
     """A document of the build folder, read and checked against its schema."""
     path = Path(path)
     return check(DOCUMENTS[path.name], read_json(path, what), what=what, file=display_path(path))
 
 
 def read_survey(build_dir: Path) -> SurveyDoc:
-    return read_document(Path(build_dir) / SURVEY, "the survey description")
+    return read_document(Path(build_dir) / SURVEY, Msg("folder.what.survey"))
 
 
 def read_chapter(folder: Path) -> ChapterDoc:
     """The chapter.json of one chapter's output folder."""
-    return read_document(Path(folder) / CHAPTER_DOC, f"chapter {Path(folder).name}")
+    return read_document(Path(folder) / CHAPTER_DOC, Msg("folder.what.chapter", id=Path(folder).name))
 
 
 def read_figures(source: Path | str | Mapping[str, Any]) -> dict[str, Figure]:
@@ -551,9 +554,8 @@ def read_figures(source: Path | str | Mapping[str, Any]) -> dict[str, Figure]:
         files = sorted(path.glob(f"{CHAPTERS}/*/{FIGURES}"))
     else:
         raise BuildError(
-            f"no figures found in {display_path(path)}",
-            [Problem(f"expected {FIGURES}, {REPORT_FIGURES}/<chapter>.json or {CHAPTERS}/<chapter>/{FIGURES}",
-                     file=display_path(path))],
+            Msg("commentary.no_figures", path=display_path(path)),
+            [Problem(Msg("commentary.problem.figure_files"), file=display_path(path))],
         )
     merged: dict[str, Figure] = {}
     origin: dict[str, str] = {}
@@ -563,22 +565,23 @@ def read_figures(source: Path | str | Mapping[str, Any]) -> dict[str, Figure]:
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BuildError(f"cannot read figures from {name}: {exc}") from None
+            raise BuildError(Msg("commentary.figures_unreadable", name=name, detail=exc)) from None
         if not isinstance(data, dict):
-            raise BuildError(f"figures file {name} must hold an object {{figure_id: figure}}")
+            raise BuildError(Msg("commentary.figures_not_object", name=name))
         for fid, figure in data.items():
             try:
                 checked = _adapter(Figure).validate_python(figure)
             except _validation_error():
-                problems.append(Problem("not a figure", file=name, column=fid,
-                                        expected=f"an object with value and kind ({', '.join(FIGURE_KINDS)})"))
+                problems.append(Problem(Msg("commentary.problem.not_a_figure"), file=name, column=fid,
+                                        expected=Msg("commentary.expected.figure", kinds=", ".join(FIGURE_KINDS))))
                 continue
             if fid in merged and merged[fid] != checked:
-                problems.append(Problem(f"figure also defined differently in {origin[fid]}", file=name, column=fid))
+                problems.append(Problem(Msg("commentary.problem.defined_twice", other=origin[fid]), file=name,
+                                        column=fid))
                 continue
             merged[fid], origin[fid] = checked, name
     if problems:
-        raise BuildError(f"figures in {display_path(path)} are malformed", problems)
+        raise BuildError(Msg("commentary.figures_malformed", path=display_path(path)), problems)
     return dict(sorted(merged.items()))
 
 
@@ -645,7 +648,8 @@ class Build:
         files = chart.get("svg_phone" if phone else "svg")
         if not files or (phone and not self.phone_drawings):
             return None
-        return _drawing(self.chart_file(chart["id"], files[lang]), f"chart {chart['id']}", files[lang])
+        return _drawing(self.chart_file(chart["id"], files[lang]), Msg("folder.what.chart", id=chart["id"]),
+                        files[lang])
 
     def cross_svg(self, cross: Cross, lang: str, *, phone: bool = False) -> str | None:
         """A cross's drawing in ``lang`` (``phone``: the one for narrow screens, None when the
@@ -653,7 +657,7 @@ class Build:
         files = cross.get("svg_phone" if phone else "svg")
         if not files or (phone and not self.phone_drawings):
             return None
-        return _drawing(self.cross_file(files[lang]), f"cross {cross['id']}", files[lang])
+        return _drawing(self.cross_file(files[lang]), Msg("folder.what.cross_item", id=cross["id"]), files[lang])
 
     @property
     def wave(self) -> str:
@@ -664,11 +668,11 @@ class Build:
         return str(self.survey.get("compare_wave") or "")
 
 
-def _drawing(path: Path, what: str, relative: str) -> str:
+def _drawing(path: Path, what: Msg, relative: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise BuildError(f"{what}: {relative} is missing from the build") from None
+        raise BuildError(Msg("folder.drawing_missing", what=what, path=relative)) from None
 
 
 def build_wave(build_dir: Path | str) -> str | None:
@@ -689,15 +693,15 @@ def load_build(build_dir: Path | str, chapter_ids: Sequence[str]) -> Build:
     known = list(chapter_ids)
     unknown = [c for c in present if c not in known]
     if unknown:
-        raise BuildError(f"the build holds chapters the spec does not know: {', '.join(unknown)}",
-                         [Problem("unknown chapter folder", file=f"{CHAPTERS}/", value=c, expected=", ".join(known))
-                          for c in unknown])
+        raise BuildError(Msg("folder.unknown_chapters", chapters=", ".join(unknown)),
+                         [Problem(Msg("folder.problem.unknown_chapter"), file=f"{CHAPTERS}/", value=c,
+                                  expected=", ".join(known)) for c in unknown])
     if not present:
-        raise BuildError(f"the build holds no chapters (expected {CHAPTERS}/<id>/{CHAPTER_DOC})")
+        raise BuildError(Msg("folder.no_chapters"))
     chapters = tuple(read_chapter(folder / c) for c in known if c in present)
     for doc in chapters:
         if doc["wave"] != survey["wave"]:
-            raise BuildError(f"chapter {doc['chapter']} is of wave {doc['wave']}, the build of wave {survey['wave']}")
+            raise BuildError(Msg("folder.chapter_wave", chapter=doc["chapter"], wave=doc["wave"], build=survey["wave"]))
     cross, cross_figures = _load_cross(root, survey)
     return Build(root, survey, chapters, cross, cross_figures)
 
@@ -707,9 +711,9 @@ def _load_cross(root: Path, survey: SurveyDoc) -> tuple[CrossDoc | None, dict[st
     folder = output_folder(root, CROSS_PART, part=True)
     if not (folder / CROSS_DOC).is_file():
         return None, {}
-    doc: CrossDoc = read_document(folder / CROSS_DOC, "the cross-analysis part")
+    doc: CrossDoc = read_document(folder / CROSS_DOC, Msg("folder.what.cross"))
     if doc["wave"] != survey["wave"] or doc["segment"] != survey["segment"]:
-        raise BuildError(f"the cross-analysis part is of wave {doc['wave']} ({doc['segment']}), the build "
-                         f"of wave {survey['wave']} ({survey['segment']})")
-    figures = read_document(folder / FIGURES, "the figures of the cross-analysis part")
+        raise BuildError(Msg("folder.cross_wave", wave=doc["wave"], segment=doc["segment"],
+                             build=survey["wave"], build_segment=survey["segment"]))
+    figures = read_document(folder / FIGURES, Msg("folder.what.cross_figures"))
     return doc, figures

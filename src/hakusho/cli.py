@@ -1,10 +1,15 @@
 """The ``hakusho`` command line: thin wrappers that turn arguments into calls and errors into
 one-line messages. The work itself lives in the stage modules.
+
+Everything it prints — messages, errors, progress, ``--help`` — is in the user's language
+(:func:`hakusho.messages.choose_language`: ``--ui-lang``, ``HAKUSHO_LANG``, the locale), from the
+``cli`` catalogs; help texts live only there (:mod:`hakusho.ui`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -14,10 +19,10 @@ import typer
 
 from hakusho.config import display_path
 from hakusho.errors import HakushoError
+from hakusho.messages import Msg, choose_language, language, say, set_language, tr
 
 app = typer.Typer(
     name="hakusho",
-    help="Rebuild the Customer Success White Paper from respondent-level survey data.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -26,13 +31,21 @@ app = typer.Typer(
 _state = {"debug": False}
 
 
+def _echo(message: object, *, err: bool = False) -> None:
+    """One line (a message or a value) in the user's language."""
+    typer.echo(say(message), err=err)
+
+
 @app.callback()
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks instead of one-line errors."),
-    project: Annotated[Path | None, typer.Option(
-        "--project", help="The project folder (holding hakusho.toml). Default: the working directory or the "
-        "nearest folder above it that holds one.")] = None,
+    debug: bool = typer.Option(False, "--debug"),
+    project: Annotated[Path | None, typer.Option("--project")] = None,
+    ui_lang: str | None = typer.Option(None, "--ui-lang", metavar="ja|en"),
 ) -> None:
+    # The language was chosen from the arguments before they were parsed (help texts depend on
+    # it); here a bad value is reported.
+    if ui_lang is not None and ui_lang.strip().lower() not in ("ja", "en"):
+        raise typer.BadParameter(Msg("cli.bad_ui_lang", value=ui_lang), param_hint="--ui-lang")
     _state["debug"] = debug
     if debug:
         logging.basicConfig(level=logging.WARNING)  # the libraries' own log records, to stderr
@@ -44,29 +57,26 @@ def _root(
 
 @app.command("init")
 def init_command(
-    folder: Annotated[Path, typer.Argument(help="The new project's folder (new, or empty).")],
-    sample: bool = typer.Option(False, "--sample", help="Include the synthetic sample (raw data of two waves, "
-                                "codebooks, crosswalk, commentary) so that `hakusho build` works at once."),
+    folder: Annotated[Path, typer.Argument()],
+    sample: bool = typer.Option(False, "--sample"),
 ) -> None:
     """Make a new project: hakusho.toml, the codebook to adapt, .gitignore, commentary stubs, a CI
     workflow (and with --sample the synthetic sample). Never writes over existing files."""
     from hakusho.scaffold import init_project
 
     made = init_project(folder, sample=sample)
-    what = "with the synthetic sample" if sample else "to adapt"
-    typer.echo(f"made a hakusho project in {made.root} ({len(made.files)} files, {what}). Next:")
+    what = Msg("cli.init.with_sample") if sample else Msg("cli.init.to_adapt")
+    _echo(Msg("cli.init.made", path=made.root, n=len(made.files), what=what))
     for step in made.next_steps():
-        typer.echo(f"  {step}")
+        _echo(f"  {say(step)}")
 
 
 @app.command("lint-commentary")
 def lint_commentary_command(
-    wave: str | None = typer.Option(None, "--wave", help="Wave whose commentary (data/commentary/<wave>/) is "
-                                    "checked (default: the report's wave)."),
+    wave: str | None = typer.Option(None, "--wave"),
     figures: Annotated[Path | None, typer.Option(
-        "--figures", help="Built figures: report/<wave>/, a build directory or a figures.json "
-        "(default: report/<wave>/).")] = None,
-    strict: bool = typer.Option(False, "--strict", help="Numbers typed literally are errors, not warnings (CI)."),
+        "--figures")] = None,
+    strict: bool = typer.Option(False, "--strict"),
 ) -> None:
     """Check the editors' commentary: every reference resolves, no number is typed literally."""
     from hakusho import config
@@ -77,41 +87,39 @@ def lint_commentary_command(
     docs = commentary.check_commentary(source, wave)
     findings = commentary_lint.lint_commentary(source, wave, strict=strict)
     for finding in findings:
-        typer.echo(f"warning: {finding}", err=True)
+        _echo(Msg("cli.warning", message=finding), err=True)
     for missing in commentary.missing_commentary(wave):
-        typer.echo(f"note: {missing}", err=True)
-    typer.echo(f"{len(docs)} commentary file(s) checked, {len(findings)} warning(s)")
+        _echo(Msg("cli.note", message=missing), err=True)
+    _echo(Msg("cli.lint.checked", files=len(docs), warnings=len(findings)))
 
 
 @app.command("diff")
 def diff_command(
-    old_report: Annotated[Path, typer.Argument(help="The earlier report (report/<wave>/) or build directory.")],
-    new_report: Annotated[Path, typer.Argument(help="The later report or build directory.")],
-    fmt: str = typer.Option("text", "--format", help="text (for people), csv or json (for tools)."),
-    wave: str | None = typer.Option(None, "--wave", help="Wave of the commentary to scan (default: the new report's)."),
-    exit_code: bool = typer.Option(False, "--exit-code", help="Exit with status 1 when a figure changed."),
+    old_report: Annotated[Path, typer.Argument()],
+    new_report: Annotated[Path, typer.Argument()],
+    fmt: str = typer.Option("text", "--format"),
+    wave: str | None = typer.Option(None, "--wave"),
+    exit_code: bool = typer.Option(False, "--exit-code"),
 ) -> None:
     """List every figure whose value changed between two builds, with the slides and commentary
     lines that quote it."""
     from hakusho.text import figure_diff
 
     changes = figure_diff.diff_reports(old_report, new_report, wave=wave)
-    typer.echo(figure_diff.format_changes(changes, fmt).rstrip("\n"))
+    _echo(say(figure_diff.format_changes(changes, fmt)).rstrip("\n"))
     if exit_code and changes:
         raise SystemExit(1)  # click's own Exit would be swallowed by main()'s standalone_mode=False
 
 
 @app.command("kpi")
 def kpi_command(
-    ledger_csv: Annotated[Path, typer.Argument(help="Customer ledger CSV: customer_id, month (YYYY-MM), mrr (yen), "
-                                               "optional nps (0-10).")],
-    year: int | None = typer.Option(None, "--year", help="Year to report (default: the ledger's latest)."),
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for the CSV and JSON files.")] = None,
-    lang: str = typer.Option("ja", "--lang", help="Language of the printed tables: ja or en."),
-    fmt: str = typer.Option("table", "--format", help="What to print: table, csv (monthly) or json."),
-    benchmark: bool | None = typer.Option(None, "--benchmark/--no-benchmark", help="Compare with the survey's "
-                                          "respondents (default: when the survey data is present)."),
-    html: bool = typer.Option(False, "--html", help="Also write the benchmark as an HTML page into --out."),
+    ledger_csv: Annotated[Path, typer.Argument()],
+    year: int | None = typer.Option(None, "--year"),
+    out: Annotated[Path | None, typer.Option("--out")] = None,
+    lang: str = typer.Option("ja", "--lang"),
+    fmt: str = typer.Option("table", "--format"),
+    benchmark: bool | None = typer.Option(None, "--benchmark/--no-benchmark"),
+    html: bool = typer.Option(False, "--html"),
 ) -> None:
     """Customer-success KPIs per month and for the year from a customer ledger, with a benchmark."""
     from hakusho.kpi.ledger import run_kpi
@@ -121,42 +129,33 @@ def kpi_command(
 
 @app.command("synthesize")
 def synthesize_command(
-    wave: str = typer.Option("2025", "--wave", help="Wave to generate: 2025 or 2023."),
-    scale: int = typer.Option(1, "--scale", min=1, help="Multiply every cell (100 gives 78,100 rows for 2025)."),
+    wave: str = typer.Option("2025", "--wave"),
+    scale: int = typer.Option(1, "--scale", min=1),
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Folder for responses.csv (default: data/raw/<wave>/).")] = None,
-    seed: int | None = typer.Option(None, "--seed", help="Random seed (default: the project's fixed seed)."),
-    force: bool = typer.Option(False, "--force", help="Replace a responses.csv that differs from the result."),
+        "--out")] = None,
+    seed: int | None = typer.Option(None, "--seed"),
+    force: bool = typer.Option(False, "--force"),
 ) -> None:
     """Generate the synthetic respondent data of a wave, calibrated to the published figures."""
     from hakusho.survey import synthetic
 
     path = synthetic.write(wave, out, seed=synthetic.DEFAULT_SEED if seed is None else seed, scale=scale, force=force)
-    typer.echo(f"wrote {path.name} to {path.parent} (wave {wave}, scale {scale})")
+    _echo(Msg("cli.synthesize.wrote", name=path.name, folder=path.parent, wave=wave, scale=scale))
 
 
 # ---------------------------------------------------------------------------- editions and crosswalks
 
-edition_app = typer.Typer(help="Editions of the report: start next year's, record a released one.",
-                          no_args_is_help=True)
+edition_app = typer.Typer(no_args_is_help=True)
 app.add_typer(edition_app, name="edition")
 
-_STATUS = {
-    "identical": "compared (identical in both codebooks)",
-    "mapped": "compared through the crosswalk file",
-    "excluded": "not compared (excluded in the crosswalk file)",
-    "changed": "NOT compared: choices changed, not in the crosswalk file",
-    "new": "new: not asked in the earlier wave",
-    "gone": "gone: not asked in the later wave",
-}
+_STATUS = ("identical", "mapped", "excluded", "changed", "new", "gone")  # crosswalk.status.<status>
 
 
 @app.command("crosswalk")
 def crosswalk_command(
-    earlier: Annotated[str, typer.Argument(help="The earlier wave, e.g. 2025.")],
-    later: Annotated[str, typer.Argument(help="The later wave, e.g. 2026.")],
-    write: bool = typer.Option(False, "--write", help="Write the draft crosswalk file for the editor to finish "
-                               "(data/codebook/crosswalk/EARLIER-LATER.yml; never replaces one)."),
+    earlier: Annotated[str, typer.Argument()],
+    later: Annotated[str, typer.Argument()],
+    write: bool = typer.Option(False, "--write"),
 ) -> None:
     """What two waves have in common: which questions are compared, which changed, which are new."""
     from rich.console import Console
@@ -171,28 +170,29 @@ def crosswalk_command(
     path = crosswalk_path(earlier, later)
     listed = load_crosswalk(path) if path.is_file() else None
     comparison = compare_codebooks(book_from, book_to, listed)
-    table = Table(title=f"crosswalk {earlier} → {later}", title_justify="left")
-    for column in ("question", "status", "text"):
-        table.add_column(column)
+    table = Table(title=say(Msg("crosswalk.title", earlier=earlier, later=later)), title_justify="left")
+    for column in (Msg("crosswalk.column.question"), Msg("crosswalk.column.status"), Msg("crosswalk.column.text")):
+        table.add_column(say(column))
     for var, status in comparison.rows():
         book = book_from if status == "gone" else book_to
-        table.add_row(var, _STATUS[status], book.by_id[var].label("en"))
+        table.add_row(var, say(Msg(f"crosswalk.status.{status}")), book.by_id[var].label(language()))
     Console(width=160).print(table)
-    counts = ", ".join(f"{len(getattr(comparison, k))} {k}" for k in _STATUS)
-    typer.echo(f"{counts}; file: {path.relative_to(config.PROJECT_ROOT) if listed else 'none'}")
+    counts = {k: len(getattr(comparison, k)) for k in _STATUS}
+    file = path.relative_to(config.PROJECT_ROOT) if listed else Msg("crosswalk.no_file")
+    _echo(Msg("crosswalk.counts", file=file, **counts))
     if write:
         if path.exists():
-            raise BuildError(f"{path.name} exists: edit it (hakusho never replaces it)")
+            raise BuildError(Msg("crosswalk.exists", name=path.name))
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "x", encoding="utf-8", newline="\n") as fh:
             fh.write(draft_text(book_from, book_to, comparison))
-        typer.echo(f"wrote {path.relative_to(config.PROJECT_ROOT)}: map or exclude each changed question there")
+        _echo(Msg("crosswalk.wrote", path=path.relative_to(config.PROJECT_ROOT)))
 
 
 @edition_app.command("new")
 def edition_new_command(
-    wave: Annotated[str, typer.Argument(help="The new edition's wave, e.g. 2026.")],
-    source: str = typer.Option(..., "--from", help="The edition to start from, e.g. 2025."),
+    wave: Annotated[str, typer.Argument()],
+    source: str = typer.Option(..., "--from"),
 ) -> None:
     """Start an edition as a copy of another: codebook copy, content contract, commentary stubs,
     crosswalk; then list what is left to do. Never replaces a file."""
@@ -200,31 +200,31 @@ def edition_new_command(
 
     made = new_edition(wave, source)
     for path in made.written:
-        typer.echo(f"wrote {_rel(path)}")
+        _echo(Msg("cli.wrote", path=_rel(path)))
     for path in made.kept:
-        typer.echo(f"kept {_rel(path)} (already there)")
-    typer.echo(f"\nstill to do for the {wave} edition:")
+        _echo(Msg("edition.kept", path=_rel(path)))
+    _echo("")
+    _echo(Msg("edition.todo", wave=wave))
     for item in made.todo:
-        typer.echo(f"  - {item}")
+        _echo(f"  - {say(item)}")
 
 
 @edition_app.command("release")
 def edition_release_command(
-    wave: Annotated[str, typer.Argument(help="The edition, e.g. 2025.")],
-    report: Annotated[Path | None, typer.Option("--report", help="The built report (default: report/<wave>/).")] = None,
-    update: bool = typer.Option(False, "--update", help="Replace the record of an edition released before "
-                                "(a deliberate, reviewed step)."),
+    wave: Annotated[str, typer.Argument()],
+    report: Annotated[Path | None, typer.Option("--report")] = None,
+    update: bool = typer.Option(False, "--update"),
 ) -> None:
     """Record a released edition's figures in the project; later changes that move one are named."""
     from hakusho.edition import _rel, release
 
-    typer.echo(f"recorded the figures of edition {wave} in {_rel(release(wave, report, update=update))}")
+    _echo(Msg("edition.recorded", wave=wave, path=_rel(release(wave, report, update=update))))
 
 
 @edition_app.command("check")
 def edition_check_command(
-    wave: Annotated[str, typer.Argument(help="A released edition, e.g. 2025.")],
-    report: Annotated[Path | None, typer.Argument(help="The built report (default: report/<wave>/).")] = None,
+    wave: Annotated[str, typer.Argument()],
+    report: Annotated[Path | None, typer.Argument()] = None,
 ) -> None:
     """Compare a build of a released edition with its record; exit 1 naming every moved figure."""
     from hakusho import config
@@ -233,17 +233,13 @@ def edition_check_command(
 
     moved = moved_figures(wave, report or config.REPORT_DIR / wave)
     if moved:
-        typer.echo(figure_diff.format_changes(moved, "text").rstrip("\n"))
+        _echo(say(figure_diff.format_changes(moved, "text")).rstrip("\n"))
         raise SystemExit(1)
-    typer.echo(f"edition {wave}: every released figure is as recorded")
+    _echo(Msg("edition.as_recorded", wave=wave))
 
 
 # ---------------------------------------------------------------------------- build, verify, notebook
 
-_FILTER_HELP = ("Keep only respondents meeting VAR OP VALUE (three arguments, e.g. --filter employees '>=' 1000; "
-                "quote the operator for the shell). Repeatable; filters combine with AND. Operators: == != < <= > >= "
-                "in, 'not in' (VALUE a,b,c), includes, excludes. The whole filter may also be one quoted argument: "
-                "--filter 'route == sns'.")
 _EXTRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 
@@ -256,10 +252,11 @@ def _filters(values: list[str] | None, extra: list[str]) -> list:
             out.append(value)
             continue
         if len(rest) < 2:
-            raise typer.BadParameter(f"'{value}' needs two more arguments: VAR OP VALUE", param_hint="--filter")
+            raise typer.BadParameter(Msg("cli.filter_needs_two", value=value), param_hint="--filter")
         out.append((value, rest.pop(0), rest.pop(0)))
     if rest:
-        raise typer.BadParameter(f"no such option or argument: {' '.join(rest)}", param_hint="the command line")
+        raise typer.BadParameter(Msg("cli.no_such_argument", args=" ".join(rest)),
+                                 param_hint=Msg("cli.the_command_line"))
     return out
 
 
@@ -278,36 +275,22 @@ def _build_options(wave: str | None, compare: str | None, segment: str, filters:
 @app.command("build", context_settings=_EXTRA_ARGS)
 def build_command(
     ctx: typer.Context,
-    wave: str | None = typer.Option(None, "--wave", help="Survey wave the report is about (default: the "
-                                    "project's edition, hakusho.toml's wave)."),
-    compare: str | None = typer.Option(None, "--compare", help="Wave to compare with (year-over-year charts; "
-                                       "default: hakusho.toml's compare for its edition, else the wave before); "
-                                       "'none' for no comparison."),
-    segment: str = typer.Option("saas", "--segment", help="saas (the SaaS report), non_saas, or all (the "
-                                "integrated report, both segments side by side)."),
-    chapters: str | None = typer.Option(None, "--chapters", help="Chapters to build, e.g. ch1,ch4 (default: all)."),
-    lang: str | None = typer.Option(None, "--lang", help="Languages: ja, en or ja,en (default: hakusho.toml's "
-                                    "languages)."),
-    fmt: str | None = typer.Option(None, "--format", help="Outputs: html, pdf, xlsx (the tabulation workbook), "
-                                   "quarto (the Quarto project), comma-separated (default: hakusho.toml's formats)."),
-    engine: str = typer.Option("internal", "--engine", help="internal (hakusho's renderers) or quarto (render "
-                               "through Quarto)."),
-    filter_: Annotated[list[str] | None, typer.Option("--filter", metavar="VAR OP VALUE", help=_FILTER_HELP)] = None,
-    allow_small_base: bool = typer.Option(False, "--allow-small-base", help="Build even when a filter leaves "
-                                          "fewer than 30 respondents (small bases are then marked)."),
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder holding <wave>/ raw exports "
-                                                  "(default: data/raw).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Output folder (default: report/<wave>/, or "
-                                             "report/<wave>-<segment>-<what differs>/ for other segments, "
-                                             "filters, chapters, languages or formats). Replaced only when "
-                                             "absent, empty or a report hakusho built there, unchanged.")] = None,
-    force: bool = typer.Option(False, "--force", help="Ignore the cache: validate, execute and render everything."),
-    jobs: int = typer.Option(0, "--jobs", min=0, help="Notebooks run in parallel (default: one per CPU core)."),
-    quiet: bool = typer.Option(False, "--quiet", help="Plain log lines instead of the live progress display."),
-    fresh_kernels: bool = typer.Option(False, "--fresh-kernels", help="Start a new kernel for every notebook "
-                                       "instead of reusing warm ones (slower; same output)."),
-    strict: bool = typer.Option(False, "--strict", help="Numbers typed literally in the editors' commentary "
-                                "are errors, not warnings (CI builds with it)."),
+    wave: str | None = typer.Option(None, "--wave"),
+    compare: str | None = typer.Option(None, "--compare"),
+    segment: str = typer.Option("saas", "--segment"),
+    chapters: str | None = typer.Option(None, "--chapters"),
+    lang: str | None = typer.Option(None, "--lang"),
+    fmt: str | None = typer.Option(None, "--format"),
+    engine: str = typer.Option("internal", "--engine"),
+    filter_: Annotated[list[str] | None, typer.Option("--filter", metavar="VAR OP VALUE")] = None,
+    allow_small_base: bool = typer.Option(False, "--allow-small-base"),
+    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+    out: Annotated[Path | None, typer.Option("--out")] = None,
+    force: bool = typer.Option(False, "--force"),
+    jobs: int = typer.Option(0, "--jobs", min=0),
+    quiet: bool = typer.Option(False, "--quiet"),
+    fresh_kernels: bool = typer.Option(False, "--fresh-kernels"),
+    strict: bool = typer.Option(False, "--strict"),
 ) -> None:
     """Build the report: validate the data, execute the chapter notebooks, render HTML and PDF,
     publish atomically. Only what changed since the last build is redone."""
@@ -328,19 +311,18 @@ def build_command(
     result = build.build(options, reporter=make_reporter(quiet=quiet))
     where = display_path(result.target)
     if result.up_to_date:
-        typer.echo(f"{where} is up to date ({result.seconds:.2f} s)")
+        _echo(Msg("cli.up_to_date", where=where, seconds=f"{result.seconds:.2f}"))
         return
-    typer.echo(f"built {where} in {result.seconds:.1f} s: {len(result.executed)} chapter(s) executed, "
-               f"{len(result.cached)} cached; {len(result.rendered)} render(s), {len(result.reused)} reused")
+    _echo(Msg("cli.built", where=where, seconds=f"{result.seconds:.1f}", executed=len(result.executed),
+              cached=len(result.cached), rendered=len(result.rendered), reused=len(result.reused)))
 
 
 @app.command("verify")
 def verify_command(
-    folder: Annotated[Path, typer.Argument(help="A built report, e.g. report/2025.")],
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="The raw data folder, for a report built "
-                                                  "with --data-dir.")] = None,
-    jobs: int = typer.Option(0, "--jobs", min=0, help="Notebooks run in parallel (default: one per CPU core)."),
-    quiet: bool = typer.Option(False, "--quiet", help="Plain log lines instead of the live progress display."),
+    folder: Annotated[Path, typer.Argument()],
+    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+    jobs: int = typer.Option(0, "--jobs", min=0),
+    quiet: bool = typer.Option(False, "--quiet"),
 ) -> None:
     """Rebuild a report from scratch in a temporary folder and compare it byte for byte; exits
     non-zero listing every file that differs."""
@@ -351,28 +333,24 @@ def verify_command(
     if not result.ok:
         raise verify_error(result)
     for line in result.changed_inputs:
-        typer.echo(f"note: {line}", err=True)
-    typer.echo(f"{display_path(result.folder)}: all {result.files} files identical to a fresh rebuild")
+        _echo(Msg("cli.note", message=line), err=True)
+    _echo(Msg("cli.verify.identical", path=display_path(result.folder), n=result.files))
 
 
 @app.command("notebook", context_settings=_EXTRA_ARGS)
 def notebook_command(
     ctx: typer.Context,
-    chapter: Annotated[str, typer.Argument(help="Chapter id, e.g. ch4.")],
-    filter_: Annotated[list[str] | None, typer.Option("--filter", metavar="VAR OP VALUE", help=_FILTER_HELP)] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Notebook file to write (default: "
-                                             "<NN_name>[-<filter>].ipynb here).")] = None,
-    wave: str | None = typer.Option(None, "--wave", help="Survey wave (default: the project's edition)."),
-    compare: str | None = typer.Option(None, "--compare", help="Wave to compare with (default: the project's); "
-                                       "'none' for no comparison."),
-    segment: str = typer.Option("saas", "--segment", help="saas, non_saas or all."),
-    allow_small_base: bool = typer.Option(False, "--allow-small-base", help="Run even when a filter leaves "
-                                          "fewer than 30 respondents."),
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder holding <wave>/ raw exports.")] = None,
-    lang: str = typer.Option("ja", "--lang", help="Language of the labels and charts the notebook shows (ja or "
-                             "en); its charts are drawn in that language only."),
-    force: bool = typer.Option(False, "--force", help="Execute even when the cache holds this run."),
-    quiet: bool = typer.Option(False, "--quiet", help="Plain log lines instead of the live progress display."),
+    chapter: Annotated[str, typer.Argument()],
+    filter_: Annotated[list[str] | None, typer.Option("--filter", metavar="VAR OP VALUE")] = None,
+    out: Annotated[Path | None, typer.Option("--out")] = None,
+    wave: str | None = typer.Option(None, "--wave"),
+    compare: str | None = typer.Option(None, "--compare"),
+    segment: str = typer.Option("saas", "--segment"),
+    allow_small_base: bool = typer.Option(False, "--allow-small-base"),
+    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+    lang: str = typer.Option("ja", "--lang"),
+    force: bool = typer.Option(False, "--force"),
+    quiet: bool = typer.Option(False, "--quiet"),
 ) -> None:
     """Execute one chapter notebook (with filters) and write it, outputs included, for opening in
     Jupyter."""
@@ -384,24 +362,21 @@ def notebook_command(
     options = _build_options(wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
                              force=force, langs=split_list(lang, valid=LANGS, what="language")[:1] or LANGS[:1])
     path = build.chapter_notebook(options, chapter, out, reporter=make_reporter(quiet=quiet))
-    typer.echo(f"wrote {display_path(path)}")
+    _echo(Msg("cli.wrote", path=display_path(path)))
 
 
 @app.command("preview", context_settings=_EXTRA_ARGS)
 def preview_command(
     ctx: typer.Context,
-    port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free one)."),
-    lang: str | None = typer.Option(None, "--lang", help="Languages: ja, en or ja,en (default: hakusho.toml's "
-                                    "languages)."),
-    fmt: str = typer.Option("html", "--format", help="Outputs besides the pages: html,pdf adds the PDF decks."),
-    wave: str | None = typer.Option(None, "--wave", help="Survey wave (default: the project's edition)."),
-    compare: str | None = typer.Option(None, "--compare", help="Wave to compare with (default: the project's); "
-                                       "'none' for no comparison."),
-    segment: str = typer.Option("saas", "--segment", help="saas, non_saas or all."),
-    filter_: Annotated[list[str] | None, typer.Option("--filter", metavar="VAR OP VALUE", help=_FILTER_HELP)] = None,
-    allow_small_base: bool = typer.Option(False, "--allow-small-base", help="Build even when a filter leaves "
-                                          "fewer than 30 respondents."),
-    jobs: int = typer.Option(0, "--jobs", min=0, help="Kernels kept warm (default: one per CPU core)."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535),
+    lang: str | None = typer.Option(None, "--lang"),
+    fmt: str = typer.Option("html", "--format"),
+    wave: str | None = typer.Option(None, "--wave"),
+    compare: str | None = typer.Option(None, "--compare"),
+    segment: str = typer.Option("saas", "--segment"),
+    filter_: Annotated[list[str] | None, typer.Option("--filter", metavar="VAR OP VALUE")] = None,
+    allow_small_base: bool = typer.Option(False, "--allow-small-base"),
+    jobs: int = typer.Option(0, "--jobs", min=0),
 ) -> None:
     """Serve the report on 127.0.0.1 and rebuild it whenever its inputs change; the open page
     reloads by itself. Nothing is written outside the build cache. Ctrl-C stops."""
@@ -416,21 +391,20 @@ def preview_command(
         langs=split_list(lang or ",".join(project.languages), valid=LANGS, what="language"),
         formats=tuple(f for f in split_list(fmt, valid=FORMATS, what="format") if f in ("html", "pdf")) or ("html",),
         jobs=jobs)
-    preview(options, port=port, log=lambda line: typer.echo(line, err=True))
+    preview(options, port=port, log=lambda line: _echo(line, err=True))
 
 
 @app.command("validate")
 def validate_command(
-    path: Annotated[Path, typer.Argument(help="A wave folder (data/raw/2025) or a raw export file.")],
-    codebook: Annotated[Path | None, typer.Option("--codebook", help="Codebook file (default: "
-                                                  "data/codebook/<wave>.yml).")] = None,
-    wave: str | None = typer.Option(None, "--wave", help="Wave of the data (default: the folder's name)."),
+    path: Annotated[Path, typer.Argument()],
+    codebook: Annotated[Path | None, typer.Option("--codebook")] = None,
+    wave: str | None = typer.Option(None, "--wave"),
 ) -> None:
     """Check a raw export against its codebook: every problem listed (exit code non-zero), or one
     line saying it is fine."""
     from hakusho.survey.validate import validate_path
 
-    typer.echo(validate_path(path, codebook=codebook, wave=wave))
+    _echo(validate_path(path, codebook=codebook, wave=wave))
 
 
 def _terminate_as_interrupt(signum: int, frame: object) -> None:
@@ -455,34 +429,56 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("papermill").removeHandler(quiet)
 
 
+def command(lang: str) -> typer.core.TyperGroup:
+    """The click command tree of the app, its help and the libraries' words in ``lang``."""
+    from typer.main import get_command
+
+    from hakusho.ui import library_wording, localize
+
+    group = get_command(app)
+    localize(group, lang)
+    library_wording(lang)
+    return group
+
+
 def _run(argv: list[str] | None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    lang = choose_language(args, os.environ)
+    set_language(lang)
     try:
-        app(args=argv, standalone_mode=False)
+        command(lang).main(args=args, prog_name="hakusho", standalone_mode=False)
     except HakushoError as exc:
         if _state["debug"]:
             raise
-        print(f"error: {exc.report()}", file=sys.stderr)
+        print(tr("cli.error", lang, message=exc.report(lang=lang)), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted: nothing was written; earlier outputs are unchanged", file=sys.stderr)
+        print(tr("cli.interrupted", lang), file=sys.stderr)
         return 130
     except SystemExit as exc:  # typer/click exits (usage errors, --help)
         return int(exc.code or 0)
     except OSError as exc:  # a full disk, a vanished folder… that no stage turned into a message
         if _state["debug"]:
             raise
-        where = f" ({display_path(exc.filename)})" if exc.filename else ""
-        print(f"error: {exc.strerror or type(exc).__name__}{where}", file=sys.stderr)
+        reason = exc.strerror or type(exc).__name__
+        message = tr("cli.os_error_at", lang, reason=reason, path=display_path(exc.filename)) if exc.filename \
+            else tr("cli.os_error", lang, reason=reason)
+        print(tr("cli.error", lang, message=message), file=sys.stderr)
         return 1
     except Exception as exc:
         # Usage errors arrive as click exceptions; Typer ships its own copy of click, so they are
         # recognised by what they can do rather than by class.
         show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
         if callable(show) and isinstance(code, int):
-            show()
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                show()  # the help of the command, already in the user's language
+            else:
+                from hakusho.ui import usage_error
+
+                print(usage_error(exc, lang), file=sys.stderr)
             return code
         if type(exc).__name__ == "Abort":
-            print("aborted", file=sys.stderr)
+            print(tr("cli.aborted", lang), file=sys.stderr)
             return 130
         raise
     return 0

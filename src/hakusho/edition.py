@@ -31,6 +31,7 @@ import yaml
 
 from hakusho import build_folder, config
 from hakusho.errors import BuildError, Problem
+from hakusho.messages import Msg
 
 RELEASED = "released"
 # The Explore part's tables (every question by every breakdown, about 16 MB) are not recorded:
@@ -87,20 +88,20 @@ def _contract(source: str, book_new: Any, book_from: Any, comparable: set[str]) 
                 var = chart.get("question") or chart["id"]
                 if chart.get("wave") == "compare":
                     if var not in _variables(book_from):
-                        notes.append(f"chart {chart['id']}: its question {var} is not in codebook {source}; removed")
+                        notes.append(Msg("edition.removed.not_in_codebook", chart=chart["id"], var=var, wave=source))
                         continue
                     if var in comparable:
-                        notes.append(f"chart {chart['id']}: drawn from the comparison wave for reference, but the "
-                                     f"{book_new.wave} edition compares {var} year over year; removed")
+                        notes.append(Msg("edition.removed.now_compared", chart=chart["id"], var=var,
+                                         wave=book_new.wave))
                         continue
                 elif var not in _variables(book_new):
-                    notes.append(f"chart {chart['id']}: its question {var} is not in codebook {book_new.wave}; removed")
+                    notes.append(Msg("edition.removed.not_in_codebook", chart=chart["id"], var=var, wave=book_new.wave))
                     continue
                 charts.append(chart)
             if charts:
                 slides.append({**slide, "charts": charts})
             else:
-                notes.append(f"slide {slide['id']}: no chart left; removed")
+                notes.append(Msg("edition.removed.slide", slide=slide["id"]))
         chapter["slides"] = slides
     return doc, notes
 
@@ -127,13 +128,14 @@ def new_edition(wave: str, source: str) -> NewEdition:
     from hakusho.text.commentary import commentary_files, read_commentary
 
     if not re.fullmatch(r"\d{4}", wave) or not re.fullmatch(r"\d{4}", source) or wave == source:
-        raise BuildError(f"an edition is a year other than its source (got {wave!r} from {source!r})")
+        raise BuildError(Msg("edition.bad_wave", wave=repr(wave), source=repr(source)))
     project = config.current_project()
     result = NewEdition(wave=wave, source=source)
     source_book = project.codebook_path(source)
     if not source_book.is_file():
-        raise BuildError(f"no codebook of edition {source}",
-                         [Problem("missing", file=str(source_book), expected=f"the {source} codebook")])
+        raise BuildError(Msg("edition.no_codebook", wave=source),
+                         [Problem(Msg("project.missing"), file=str(source_book),
+                                  expected=Msg("edition.expected.codebook", wave=source))])
 
     # 1. The codebook to edit (an editor's own copy, made first, is kept as it is).
     book_path = project.codebook_path(wave)
@@ -180,19 +182,16 @@ def new_edition(wave: str, source: str) -> NewEdition:
 
     # 5. What is left to do.
     todo = result.todo
-    todo.append(f"check survey.period_start / period_end (and the titles) in {_rel(book_path)}")
+    todo.append(Msg("edition.todo.period", path=_rel(book_path)))
     raw = project.raw_wave_dir(wave)
     if not raw.is_dir() or not any(raw.iterdir()):
-        todo.append(f"put the {wave} raw export into {_rel(raw)}/ and run `hakusho validate {_rel(raw)}`")
+        todo.append(Msg("edition.todo.export", wave=wave, path=_rel(raw)))
     for var in comparison.changed:
-        todo.append(f"question {var}: its choices changed since {source}; it is not compared until "
-                    f"{_rel(pair)} maps them (or excludes it with a note)")
+        todo.append(Msg("edition.todo.changed", var=var, source=source, path=_rel(pair)))
     todo += removed
-    todo += [f"reference no longer resolves: {b}" for b in broken]
-    todo.append(f"write the {wave} commentary in {_rel(project.commentary_dir / wave)}/ (stubs publish nothing "
-                "until they hold text)")
-    todo.append(f"build it: hakusho build --wave {wave} --compare {source}   (set wave = \"{wave}\" in "
-                "hakusho.toml to make it the default)")
+    todo += [Msg("edition.todo.broken", ref=b) for b in broken]
+    todo.append(Msg("edition.todo.commentary", wave=wave, path=_rel(project.commentary_dir / wave)))
+    todo.append(Msg("edition.todo.build", wave=wave, source=source))
     return result
 
 
@@ -218,16 +217,15 @@ def release(wave: str, report: Path | None = None, *, update: bool = False) -> P
         source = source / build_folder.REPORT_FIGURES
     files = sorted(p for p in source.glob("*.json") if p.name not in NOT_RECORDED) if source.is_dir() else []
     if not files:
-        raise BuildError(f"no built figures in {_rel(source)}: build the {wave} edition first")
+        raise BuildError(Msg("edition.no_figures", path=_rel(source), wave=wave))
     target = released_dir(wave)
     if target.is_dir() and any(target.iterdir()) and not update:
-        raise BuildError(f"edition {wave} is already released ({_rel(target)}); updating its record is "
-                         "deliberate: pass --update")
+        raise BuildError(Msg("edition.released", wave=wave, path=_rel(target)))
     for path in files:
         try:
             build_folder.read_figures(path)
         except BuildError:
-            raise BuildError(f"{path.name} is not a figures file") from None
+            raise BuildError(Msg("edition.not_figures", name=path.name)) from None
     if target.is_dir() and update:
         shutil.rmtree(target)  # the record is hakusho's own file set, replaced whole on purpose
     target.mkdir(parents=True, exist_ok=True)
@@ -244,5 +242,5 @@ def moved_figures(wave: str, report: Path) -> list[Any]:
 
     record = released_dir(wave)
     if not record.is_dir():
-        raise BuildError(f"edition {wave} has no released record ({_rel(record)}): `hakusho edition release {wave}`")
+        raise BuildError(Msg("edition.no_record", wave=wave, path=_rel(record)))
     return [c for c in diff_reports(record.parent, Path(report), wave=wave) if c.status != "added"]

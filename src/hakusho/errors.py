@@ -3,11 +3,17 @@
 The CLI prints them one per line and exits non-zero, never with a traceback (unless --debug).
 One family per stage: bad input data, bad filters, bad specs/codebooks, a failed build, an
 output destination that must not be written.
+
+Messages are :class:`hakusho.messages.Msg` values (English as text, translated when printed), so
+``str(error)`` is English and :meth:`HakushoError.report` gives the same lines in the user's
+language, with the location — file, row, respondent, column, value — left as it is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from hakusho.messages import Msg, language, text, tr
 
 
 @dataclass(frozen=True)
@@ -23,23 +29,31 @@ class Problem:
     expected: str | None = None
 
     def __str__(self) -> str:
+        return self.render("en")
+
+    def render(self, lang: str) -> str:
+        """The problem in one line of ``lang``: where, what, the value found and what was expected."""
         where = []
         if self.file:
-            where.append(self.file)
+            where.append(str(self.file))
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(tr("where.row", lang, n=self.row))
         if self.respondent is not None:
-            where.append(f"respondent {self.respondent}")
+            where.append(tr("where.respondent", lang, id=self.respondent))
         if self.column:
-            where.append(f"column {self.column}")
-        text = ", ".join(where)
-        text = f"{text}: {self.message}" if text else self.message
-        if self.value is not None:
-            text += f" (value {self.value!r}"
-            text += f"; expected {self.expected})" if self.expected else ")"
+            where.append(tr("where.column", lang, column=self.column))
+        message = text(self.message, lang)
+        line = tr("problem.at", lang, where=tr("where.separator", lang).join(where), message=message) if where \
+            else message
+        # A value is quoted as found; a value that is a message (all 0) in the reader's language.
+        value = repr(text(self.value, lang)) if isinstance(self.value, Msg) else repr(self.value)
+        if self.value is not None and self.expected:
+            line += tr("problem.value_expected", lang, value=value, expected=text(self.expected, lang))
+        elif self.value is not None:
+            line += tr("problem.value", lang, value=value)
         elif self.expected:
-            text += f" (expected {self.expected})"
-        return text
+            line += tr("problem.expected", lang, expected=text(self.expected, lang))
+        return line
 
 
 class HakushoError(Exception):
@@ -52,13 +66,18 @@ class HakushoError(Exception):
         self.message = message
         self.problems: list[Problem] = list(problems or [])
 
-    def report(self, limit: int = 20) -> str:
-        """The message and its first ``limit`` problems, one per line, then a count of the rest."""
-        lines = [self.message]
-        lines += [f"  - {p}" for p in self.problems[:limit]]
+    def __str__(self) -> str:
+        # What a traceback shows (a notebook's failing cell): the message in the process's language.
+        return text(self.message, language())
+
+    def report(self, limit: int = 20, lang: str = "en") -> str:
+        """The message and its first ``limit`` problems, one per line, then a count of the rest,
+        in ``lang``."""
+        lines = [text(self.message, lang)]
+        lines += [f"  - {p.render(lang)}" for p in self.problems[:limit]]
         hidden = len(self.problems) - limit
         if hidden > 0:
-            lines.append(f"  … and {hidden} more problem(s)")
+            lines.append(tr("problem.more", lang, n=hidden))
         return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from hakusho.errors import BuildError
+from hakusho.messages import Msg
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGS = ("ja", "en")
@@ -43,14 +44,14 @@ def _catalog_in(root: Path | None, locale_dir: Path, lang: str, domain: str) -> 
 def messages(lang: str, domain: str = "report") -> dict[str, str]:
     """All translated messages of one catalog, keyed by message id (empty strings dropped)."""
     if lang not in LANGS:
-        raise BuildError(f"unknown language '{lang}' (valid: {', '.join(LANGS)})")
+        raise BuildError(Msg("options.unknown", what=Msg("options.what.language"), name=lang, valid=", ".join(LANGS)))
     return _read_catalog(catalog_path(lang, domain), lang, domain)
 
 
 @cache
 def _read_catalog(path: Path, lang: str, domain: str) -> dict[str, str]:
     if not path.is_file():
-        raise BuildError(f"message catalog missing: {path.name} for {lang} ({domain})")
+        raise BuildError(Msg("i18n.no_catalog", name=path.name, lang=lang, domain=domain))
     from babel.messages.pofile import read_po  # imported with the first catalog: a no-op build reads none
 
     with path.open("rb") as fh:
@@ -77,13 +78,13 @@ class Translator:
         try:
             text = table[key]
         except KeyError:
-            raise BuildError(f"message '{key}' is missing from the {self.lang} {self.domain} catalog") from None
+            raise BuildError(Msg("i18n.missing_key", key=key, lang=self.lang, domain=self.domain)) from None
         if not params:
             return text
         try:
             return text.format(**params)
         except (KeyError, IndexError) as exc:
-            raise BuildError(f"message '{key}' ({self.lang}) needs placeholder {exc}") from None
+            raise BuildError(Msg("i18n.placeholder", key=key, lang=self.lang, name=exc)) from None
 
     def has(self, key: str) -> bool:
         return key in messages(self.lang, self.domain)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from hakusho.errors import HakushoError, Problem
+from hakusho.messages import Msg
 
 PROJECT_FILE = "hakusho.toml"
 PROJECT_ENV = "HAKUSHO_PROJECT"
@@ -150,9 +151,9 @@ class Project:
         default = default_path(rel)
         if default.is_file():
             return default
-        raise ProjectError(f"no file {rel} in the project nor among hakusho's defaults",
-                           [Problem("missing", file=rel, expected=f"a file in {self.root.name}/{rel} "
-                                    "or a complete hakusho installation")])
+        raise ProjectError(Msg("project.no_file", rel=rel),
+                           [Problem(Msg("project.missing"), file=rel,
+                                    expected=Msg("project.expected.file", path=f"{self.root.name}/{rel}"))])
 
     def edition_file(self, name: str, wave: str | None = None) -> Path:
         """A file of an edition's content contract (``chapters.yml``, ``headlines.yml``,
@@ -207,8 +208,7 @@ def defaults_root() -> Path:
     checkout = PACKAGE_DIR.parents[1]
     if (checkout / "notebooks").is_dir() and (checkout / "templates").is_dir():
         return checkout
-    raise ProjectError("hakusho's default notebooks and templates are missing: the installation is "
-                       "incomplete (reinstall the package)")
+    raise ProjectError(Msg("project.no_defaults"))
 
 
 def default_path(rel: str) -> Path:
@@ -228,14 +228,14 @@ def sample_root() -> Path:
     checkout = PACKAGE_DIR.parents[1] / "data"
     if (checkout / "raw").is_dir() and (checkout / "codebook").is_dir():
         return checkout
-    raise ProjectError("hakusho's synthetic sample is missing: the installation is incomplete")
+    raise ProjectError(Msg("project.no_sample"))
 
 
 # ------------------------------------------------------------------------------ reading hakusho.toml
 
 
-def _problem(path: Path, key: str, value: Any, expected: str) -> Problem:
-    return Problem("not a valid setting", file=path.name, column=key, value=value, expected=expected)
+def _problem(path: Path, key: str, value: Any, expected: str | Msg) -> Problem:
+    return Problem(Msg("project.bad_setting"), file=path.name, column=key, value=value, expected=expected)
 
 
 def _waves(value: Any) -> list[str] | None:
@@ -255,47 +255,49 @@ def read_project(root: Path) -> Project:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ProjectError(f"no {PROJECT_FILE} in {root}") from None
+        raise ProjectError(Msg("project.no_toml_in", file=PROJECT_FILE, path=root)) from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ProjectError(f"cannot read {path.name}", [Problem(f"not valid TOML: {exc}", file=str(path))]) from None
+        raise ProjectError(Msg("codebook.unreadable", path=path.name),
+                           [Problem(Msg("project.bad_toml", detail=exc), file=str(path))]) from None
     problems: list[Problem] = []
     known = {"name", "wave", "compare", "languages", "formats", "paths"}
     for key in sorted(set(doc) - known):
-        problems.append(Problem("unknown setting", file=path.name, column=key, expected=", ".join(sorted(known))))
+        problems.append(Problem(Msg("project.unknown_setting"), file=path.name, column=key,
+                                expected=", ".join(sorted(known))))
     name = doc.get("name", root.name)
     if not isinstance(name, str) or not name.strip():
-        problems.append(_problem(path, "name", name, "a non-empty text"))
+        problems.append(_problem(path, "name", name, Msg("project.expected.name")))
     wave = str(doc.get("wave", ""))
     if not WAVE.match(wave):
-        problems.append(_problem(path, "wave", doc.get("wave"), 'the edition built by default, a year such as "2025"'))
+        problems.append(_problem(path, "wave", doc.get("wave"), Msg("project.expected.wave")))
     compare = _waves(doc.get("compare", []))
     if compare is None:
-        problems.append(_problem(path, "compare", doc.get("compare"), "waves to compare with, e.g. [\"2023\"] or []"))
+        problems.append(_problem(path, "compare", doc.get("compare"), Msg("project.expected.compare")))
     elif wave in compare:
-        problems.append(_problem(path, "compare", doc.get("compare"), f"waves other than the edition's own ({wave})"))
+        problems.append(_problem(path, "compare", doc.get("compare"), Msg("project.expected.other_waves", wave=wave)))
     settings: dict[str, tuple[str, ...]] = {}
     for key, valid, default in (("languages", LANGS, LANGS), ("formats", FORMATS, DEFAULT_FORMATS)):
         value = doc.get(key, list(default))
         if not isinstance(value, list) or not value or any(v not in valid for v in value):
-            problems.append(_problem(path, key, value, "a list of " + ", ".join(valid)))
+            problems.append(_problem(path, key, value, Msg("project.expected.list", valid=", ".join(valid))))
             value = list(default)
         settings[key] = tuple(v for v in valid if v in value)
     paths: dict[str, Path] = {}
     given = doc.get("paths", {})
     if not isinstance(given, dict):
-        problems.append(_problem(path, "paths", given, "a table of folders: " + ", ".join(DEFAULT_PATHS)))
+        problems.append(_problem(path, "paths", given, Msg("project.expected.paths", valid=", ".join(DEFAULT_PATHS))))
         given = {}
     for key in sorted(set(given) - set(DEFAULT_PATHS)):
-        problems.append(Problem("unknown folder", file=path.name, column=f"paths.{key}",
+        problems.append(Problem(Msg("project.unknown_folder"), file=path.name, column=f"paths.{key}",
                                 expected=", ".join(DEFAULT_PATHS)))
     for key, default in DEFAULT_PATHS.items():
         value = given.get(key, default)
         if not isinstance(value, str) or not value.strip():
-            problems.append(_problem(path, f"paths.{key}", value, "a folder, relative to the project"))
+            problems.append(_problem(path, f"paths.{key}", value, Msg("project.expected.folder")))
             value = default
         paths[key] = (root / value).absolute() if not Path(value).is_absolute() else Path(value)
     if problems:
-        raise ProjectError(f"{path.name} in {root} is not usable", problems)
+        raise ProjectError(Msg("project.unusable", name=path.name, path=root), problems)
     return Project(root=root, name=str(name).strip(), wave=wave, compare=tuple(compare or ()),
                    languages=settings["languages"], formats=settings["formats"], paths=paths)
 
@@ -324,14 +326,14 @@ def current() -> Project:
         if given:
             root = Path(given).absolute()
             if not (root / PROJECT_FILE).is_file():
-                raise ProjectError(f"{given} is not a hakusho project: it has no {PROJECT_FILE}",
-                                   [Problem("no project file", file=str(root / PROJECT_FILE),
-                                            expected="a folder made by `hakusho init DIR`")])
+                raise ProjectError(Msg("project.not_a_project", path=given, file=PROJECT_FILE),
+                                   [Problem(Msg("project.no_project_file"), file=str(root / PROJECT_FILE),
+                                            expected=Msg("project.expected.init"))])
         else:
             found = find_root(Path(cwd)) if cwd else None
             if found is None:
-                raise NoProjectError(f"no {PROJECT_FILE} in {cwd or 'the working directory'} or any folder above it: "
-                                   "make a project with `hakusho init DIR`, or name one with --project DIR")
+                raise NoProjectError(Msg("project.none_here", file=PROJECT_FILE, path=cwd) if cwd
+                                     else Msg("project.none_in_cwd", file=PROJECT_FILE))
             root = found
         _located[key] = read_project(root)
     return _located[key]
@@ -359,8 +361,8 @@ def use(root: Path) -> Project:
     """Work on the project at ``root`` from now on, here and in every process started from here."""
     root = Path(root).absolute()
     if not (root / PROJECT_FILE).is_file():
-        raise ProjectError(f"--project {root}: not a hakusho project (no {PROJECT_FILE} there)",
-                           [Problem("no project file", file=str(root / PROJECT_FILE),
-                                    expected="a folder made by `hakusho init DIR`")])
+        raise ProjectError(Msg("project.option_not_a_project", path=root, file=PROJECT_FILE),
+                           [Problem(Msg("project.no_project_file"), file=str(root / PROJECT_FILE),
+                                    expected=Msg("project.expected.init"))])
     os.environ[PROJECT_ENV] = str(root)
     return current()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from hakusho import __version__
 from hakusho.errors import Problem
+from hakusho.messages import Msg
 from hakusho.project import PACKAGE_DIR, PROJECT_FILE, ProjectError, sample_root
 
 SCAFFOLD_DIR = PACKAGE_DIR / "resources" / "project"
@@ -41,29 +42,28 @@ class Scaffold:
     def next_steps(self) -> list[str]:
         """The commands an editor runs next, in order."""
         where = self.root.name
-        steps = [f"cd {where}"]
+        steps: list[str] = [f"cd {where}"]
         if self.sample:
-            steps += ["hakusho build                 # the sample report, ja+en, HTML+PDF, into report/"
-                      f"{self.wave}/"]
+            steps += [Msg("scaffold.step.build_sample", wave=self.wave)]
         else:
-            steps += [f"# put the raw export into data/raw/{self.wave}/ and adapt data/codebook/{self.wave}.yml",
-                      f"hakusho validate data/raw/{self.wave}",
+            steps += [Msg("scaffold.step.export", wave=self.wave), f"hakusho validate data/raw/{self.wave}",
                       "hakusho build"]
-        steps += [f"# write the editors' text in data/commentary/{self.wave}/ (one file per chapter and language)",
+        steps += [Msg("scaffold.step.commentary", wave=self.wave),
                   "git init && git add . && git commit -m 'hakusho project'"]
         return steps
 
 
 def _refuse_if_not_empty(root: Path) -> None:
     if root.exists() and not root.is_dir():
-        raise ProjectError(f"cannot make a project at {root}: a file of that name exists",
-                           [Problem("not a folder", file=str(root), expected="a new or empty folder")])
+        raise ProjectError(Msg("scaffold.is_a_file", path=root),
+                           [Problem(Msg("scaffold.not_a_folder"), file=str(root),
+                                    expected=Msg("scaffold.expected.new"))])
     if root.is_dir() and any(root.iterdir()):
         names = sorted(p.name for p in root.iterdir())
         shown = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
-        raise ProjectError(f"{root} is not empty ({shown}): hakusho init never writes over existing files",
-                           [Problem("folder not empty", file=str(root),
-                                    expected="a new or empty folder (choose another name)")])
+        raise ProjectError(Msg("scaffold.not_empty", path=root, shown=shown),
+                           [Problem(Msg("scaffold.folder_not_empty"), file=str(root),
+                                    expected=Msg("scaffold.expected.other_name"))])
 
 
 def _write(scaffold: Scaffold, rel: str, text: str) -> None:

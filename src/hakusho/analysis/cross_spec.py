@@ -22,6 +22,7 @@ from hakusho import config
 from hakusho.analysis.spec import Spec
 from hakusho.errors import BuildError, CodebookError, Problem
 from hakusho.i18n import LANGS, Translator
+from hakusho.messages import Msg, pydantic_message
 from hakusho.survey.codebook import Bilingual, Codebook, Question, read_yaml
 from hakusho.survey.wave import Survey
 
@@ -67,19 +68,18 @@ class Axis(BaseModel):
     @model_validator(mode="after")
     def _one_source(self) -> Axis:
         if (self.variable is None) == (self.count_of is None):
-            raise ValueError("give exactly one of 'variable' (a question's choices) or 'count_of' (a count)")
+            raise ValueError(Msg("cross.axis.one_source"))
         if self.variable is not None and (self.bins or self.keys is not None or self.exclude is not None):
-            raise ValueError("'bins', 'keys' and 'exclude' belong to 'count_of' axes; a variable axis uses 'fold'")
+            raise ValueError(Msg("cross.axis.bins_on_variable"))
         if self.count_of is not None:
             if self.fold is not None:
-                raise ValueError("'fold' belongs to variable axes; a count uses 'bins'")
+                raise ValueError(Msg("cross.axis.fold_on_count"))
             if not self.bins:
-                raise ValueError("a 'count_of' axis needs 'bins'")
+                raise ValueError(Msg("cross.axis.needs_bins"))
             if self.name is None:
-                raise ValueError("a 'count_of' axis needs a 'name' (its labels are axis.<name> and "
-                                 "band.<name>.<band> in the cross catalog)")
+                raise ValueError(Msg("cross.axis.needs_name"))
             if self.keys is not None and self.exclude is not None:
-                raise ValueError("give 'keys' (count only these) or 'exclude' (count all but these), not both")
+                raise ValueError(Msg("cross.axis.keys_and_exclude"))
         return self
 
     @property
@@ -102,7 +102,7 @@ class CrossDef(BaseModel):
     @model_validator(mode="after")
     def _focus_on_cols(self) -> CrossDef:
         if self.rows.focus is not None:
-            raise ValueError("'focus' names a column band; the rows have none")
+            raise ValueError(Msg("cross.axis.focus_on_rows"))
         return self
 
 
@@ -113,7 +113,7 @@ def parse_crosses(data: Any, *, source: str = "crosses") -> list[CrossDef]:
     """
     items = data.get("crosses") if isinstance(data, Mapping) else data
     if not isinstance(items, list):
-        raise CodebookError(f"{source}: expected a list of crosses under 'crosses'")
+        raise CodebookError(Msg("cross.not_a_list", source=source))
     out: list[CrossDef] = []
     seen: set[str] = set()
     for i, item in enumerate(items):
@@ -121,12 +121,12 @@ def parse_crosses(data: Any, *, source: str = "crosses") -> list[CrossDef]:
         try:
             cross = CrossDef.model_validate({**item, "source": source})
         except ValidationError as exc:
-            problems = [Problem(f"{'.'.join(str(p) for p in e['loc']) or '(cross)'}: {e['msg']}", file=source)
-                        for e in exc.errors()]
+            problems = [Problem(Msg("codebook.at_field", field=".".join(str(p) for p in e["loc"]) or "(cross)",
+                                    message=pydantic_message(e)), file=source) for e in exc.errors()]
             fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})) or "definition"
-            raise CodebookError(f"cross {cid}: malformed {fields} in {source}", problems) from None
+            raise CodebookError(Msg("cross.malformed", id=cid, fields=fields, source=source), problems) from None
         if cross.id in seen:
-            raise CodebookError(f"cross {cross.id}: id used twice in {source}")
+            raise CodebookError(Msg("cross.id_twice", id=cross.id, source=source))
         seen.add(cross.id)
         out.append(cross)
     return out
@@ -197,9 +197,9 @@ class ResolvedAxis:
         return out
 
 
-def _problem(cross_id: str, fld: str, message: str, *, source: str | None, value: object = None,
-             expected: str | None = None) -> CodebookError:
-    return CodebookError(f"cross {cross_id}: {fld}: {message}",
+def _problem(cross_id: str, fld: str, message: Msg, *, source: str | None, value: object = None,
+             expected: str | Msg | None = None) -> CodebookError:
+    return CodebookError(Msg("cross.problem", id=cross_id, field=fld, message=message),
                          [Problem(message, file=source, column=fld, value=value, expected=expected)])
 
 
@@ -210,7 +210,7 @@ def _catalog_label(key: str) -> dict[str, str] | None:
         return None
     if not all(have.values()):
         missing = [lang for lang, ok in have.items() if not ok]
-        raise BuildError(f"message '{key}' is missing from the {', '.join(missing)} {DOMAIN} catalog")
+        raise BuildError(Msg("i18n.missing_key", key=key, lang=", ".join(missing), domain=DOMAIN))
     return {lang: Translator(lang, DOMAIN)(key) for lang in LANGS}
 
 
@@ -218,15 +218,15 @@ def _band_label(cross_id: str, fld: str, name: str, band: str, source: str | Non
     key = f"band.{name}.{band}"
     label = _catalog_label(key)
     if label is None:
-        raise _problem(cross_id, fld, f"band '{band}' has no label", source=source, value=band,
-                       expected=f"message '{key}' in the ja and en {DOMAIN} catalogs")
+        raise _problem(cross_id, fld, Msg("cross.no_band_label", band=band), source=source, value=band,
+                       expected=Msg("cross.expected.message", key=key, domain=DOMAIN))
     return label
 
 
 def _question(cross_id: str, fld: str, qid: str, codebook: Codebook, source: str | None) -> Question:
     if qid not in codebook.by_id:
-        raise _problem(cross_id, fld, f"codebook {codebook.wave} has no variable '{qid}'", source=source,
-                       value=qid, expected="a question id of the codebook")
+        raise _problem(cross_id, fld, Msg("codebook.no_variable", wave=codebook.wave, id=qid), source=source,
+                       value=qid, expected=Msg("cross.expected.question"))
     return codebook.by_id[qid]
 
 
@@ -234,8 +234,8 @@ def _choice_keys(cross_id: str, fld: str, question: Question, keys: Sequence[str
     valid = question.choice_keys
     unknown = [k for k in keys if k not in valid]
     if unknown:
-        raise _problem(cross_id, fld, f"'{unknown[0]}' is not a choice of {question.id}", source=source,
-                       value=unknown[0], expected="one of " + ", ".join(valid))
+        raise _problem(cross_id, fld, Msg("cross.not_a_choice", key=unknown[0], id=question.id), source=source,
+                       value=unknown[0], expected=Msg("filter.expected.one_of", values=", ".join(valid)))
 
 
 def _resolve_choice_axis(cross_id: str, which: str, axis: Axis, codebook: Codebook,
@@ -243,9 +243,10 @@ def _resolve_choice_axis(cross_id: str, which: str, axis: Axis, codebook: Codebo
     qid = str(axis.variable)
     question = _question(cross_id, f"{which}.variable", qid, codebook, source)
     if question.type not in ("single", "ordinal"):
-        hint = "use count_of for a multiple-answer question" if question.type == "multi" else "it has no choices"
-        raise _problem(cross_id, f"{which}.variable", f"{qid} is a {question.type} question; {hint}",
-                       source=source, value=question.type, expected="a single or ordinal question")
+        message = (Msg("cross.multi_variable", id=qid) if question.type == "multi"
+                   else Msg("cross.no_choices", id=qid, type=Msg(f"type.{question.type}")))
+        raise _problem(cross_id, f"{which}.variable", message, source=source, value=question.type,
+                       expected=Msg("cross.expected.single"))
     substantive = [c for c in question.choices if c.in_base]
     name = axis.label_name
     bands: list[Band] = []
@@ -267,28 +268,27 @@ def _resolve_choice_axis(cross_id: str, which: str, axis: Axis, codebook: Codebo
             used += entry.keys
         repeated = sorted({k for k in used if used.count(k) > 1})
         if repeated:
-            raise _problem(cross_id, f"{which}.fold", f"choice '{repeated[0]}' is in two bands", source=source,
-                           value=repeated[0], expected="each choice in one band")
+            raise _problem(cross_id, f"{which}.fold", Msg("cross.two_bands", key=repeated[0]), source=source,
+                           value=repeated[0], expected=Msg("cross.expected.one_band"))
         outside = [k for k in used if not question.choice(k).in_base]
         if outside:
-            raise _problem(cross_id, f"{which}.fold", f"'{outside[0]}' is outside the base of {qid}",
-                           source=source, value=outside[0], expected="substantive choices only")
+            raise _problem(cross_id, f"{which}.fold", Msg("cross.outside_base", key=outside[0], id=qid),
+                           source=source, value=outside[0], expected=Msg("cross.expected.substantive"))
         left = [c.key for c in substantive if c.key not in used]
         if left:
-            raise _problem(cross_id, f"{which}.fold", f"choices of {qid} not in any band: {', '.join(left)}",
-                           source=source, value=left[0], expected="every substantive choice in one band")
+            raise _problem(cross_id, f"{which}.fold", Msg("cross.unbanded", id=qid, keys=", ".join(left)),
+                           source=source, value=left[0], expected=Msg("cross.expected.every_choice"))
         if question.type == "ordinal":
             order = {c.code: i for i, c in enumerate(substantive)}
             positions = [sorted(order[c] for c in b.codes) for b in bands]
             flat = [p for ps in positions for p in ps]
             contiguous = all(ps == list(range(ps[0], ps[-1] + 1)) for ps in positions)
             if flat != sorted(flat) or not contiguous:
-                raise _problem(cross_id, f"{which}.fold", f"bands of the ordinal question {qid} must be runs of "
-                               "neighbouring choices in questionnaire order", source=source,
+                raise _problem(cross_id, f"{which}.fold", Msg("cross.runs", id=qid), source=source,
                                expected=", ".join(c.key for c in substantive))
     keys = [b.key for b in bands]
     if len(set(keys)) != len(keys):
-        raise _problem(cross_id, f"{which}.fold", "a band name is used twice", source=source)
+        raise _problem(cross_id, f"{which}.fold", Msg("cross.band_twice"), source=source)
     label = _catalog_label(f"axis.{name}") or {"ja": question.label("ja"), "en": question.label("en")}
     return ResolvedAxis(which, "choice", qid, name, label, question.type == "ordinal", tuple(bands),
                         focus=axis.focus)
@@ -299,8 +299,9 @@ def _resolve_count_axis(cross_id: str, which: str, axis: Axis, codebook: Codeboo
     qid = str(axis.count_of)
     question = _question(cross_id, f"{which}.count_of", qid, codebook, source)
     if question.type != "multi":
-        raise _problem(cross_id, f"{which}.count_of", f"{qid} is a {question.type} question; a count needs a "
-                       "multiple-answer question", source=source, value=question.type, expected="multi")
+        raise _problem(cross_id, f"{which}.count_of", Msg("cross.count_needs_multi", id=qid,
+                                                           type=Msg(f"type.{question.type}")),
+                       source=source, value=question.type, expected="multi")
     if axis.keys is not None:
         _choice_keys(cross_id, f"{which}.keys", question, axis.keys, source)
         counted = [k for k in question.choice_keys if k in axis.keys]
@@ -308,33 +309,32 @@ def _resolve_count_axis(cross_id: str, which: str, axis: Axis, codebook: Codeboo
         _choice_keys(cross_id, f"{which}.exclude", question, axis.exclude or [], source)
         counted = [k for k in question.choice_keys if k not in (axis.exclude or [])]
     if not counted:
-        raise _problem(cross_id, f"{which}.exclude", f"no choice of {qid} is left to count", source=source)
+        raise _problem(cross_id, f"{which}.exclude", Msg("cross.nothing_to_count", id=qid), source=source)
     bins = list(axis.bins or [])
     expected_min = 0
     for i, b in enumerate(bins):
         fld = f"{which}.bins[{i}]"
         if b.min != expected_min:
-            raise _problem(cross_id, fld, f"bin '{b.band}' starts at {b.min}", source=source, value=b.min,
-                           expected=f"{expected_min} (bins start at 0 and leave no gap or overlap)")
+            raise _problem(cross_id, fld, Msg("cross.bin_start", band=b.band, min=b.min), source=source, value=b.min,
+                           expected=Msg("cross.expected.bin_start", min=expected_min))
         if b.max is None and i != len(bins) - 1:
-            raise _problem(cross_id, fld, f"bin '{b.band}' is open-ended but not the last", source=source)
+            raise _problem(cross_id, fld, Msg("cross.bin_open", band=b.band), source=source)
         if b.max is not None and b.max < b.min:
-            raise _problem(cross_id, fld, f"bin '{b.band}' ends before it starts", source=source, value=b.max)
+            raise _problem(cross_id, fld, Msg("cross.bin_backwards", band=b.band), source=source, value=b.max)
         expected_min = (b.max if b.max is not None else b.min) + 1
     if bins[-1].max is not None and bins[-1].max < len(counted):
-        raise _problem(cross_id, f"{which}.bins", f"the bins stop at {bins[-1].max} but up to {len(counted)} "
-                       "choices can be ticked", source=source, value=bins[-1].max,
-                       expected="an open last bin (no max)")
+        raise _problem(cross_id, f"{which}.bins", Msg("cross.bins_short", max=bins[-1].max, n=len(counted)),
+                       source=source, value=bins[-1].max, expected=Msg("cross.expected.open_bin"))
     keys = [b.band for b in bins]
     if len(set(keys)) != len(keys):
-        raise _problem(cross_id, f"{which}.bins", "a band name is used twice", source=source)
+        raise _problem(cross_id, f"{which}.bins", Msg("cross.band_twice"), source=source)
     name = axis.label_name
     bands = tuple(Band(b.band, _band_label(cross_id, f"{which}.bins[{i}]", name, b.band, source), low=b.min,
                        high=b.max) for i, b in enumerate(bins))
     label = _catalog_label(f"axis.{name}")
     if label is None:
-        raise _problem(cross_id, f"{which}.name", f"axis '{name}' has no label", source=source, value=name,
-                       expected=f"message 'axis.{name}' in the ja and en {DOMAIN} catalogs")
+        raise _problem(cross_id, f"{which}.name", Msg("cross.no_axis_label", name=name), source=source, value=name,
+                       expected=Msg("cross.expected.message", key=f"axis.{name}", domain=DOMAIN))
     return ResolvedAxis(which, "count", qid, name, label, True, bands, tuple(counted), focus=axis.focus)
 
 
@@ -350,15 +350,16 @@ def resolve_axis(cross_id: str, which: str, axis: Axis, codebook: Codebook, *,
     else:
         resolved = _resolve_count_axis(cross_id, which, axis, codebook, source)
     if resolved.focus is not None and resolved.focus not in resolved.keys:
-        raise _problem(cross_id, f"{which}.focus", f"'{resolved.focus}' is not a band of this axis", source=source,
-                       value=resolved.focus, expected="one of " + ", ".join(resolved.keys))
+        raise _problem(cross_id, f"{which}.focus", Msg("cross.not_a_band", band=resolved.focus), source=source,
+                       value=resolved.focus, expected=Msg("filter.expected.one_of", values=", ".join(resolved.keys)))
     return resolved
 
 
 def check_cross(cross: CrossDef, codebook: Codebook, spec: Spec) -> tuple[ResolvedAxis, ResolvedAxis]:
     """The cross's rows and columns, checked; its population must be one of the spec's."""
     if cross.population not in spec.populations:
-        raise _problem(cross.id, "population", f"unknown population '{cross.population}'", source=cross.source,
-                       value=cross.population, expected="one of " + ", ".join(spec.populations))
+        raise _problem(cross.id, "population", Msg("cross.unknown_population", name=cross.population),
+                       source=cross.source, value=cross.population,
+                       expected=Msg("filter.expected.one_of", values=", ".join(spec.populations)))
     return (resolve_axis(cross.id, "rows", cross.rows, codebook, source=cross.source),
             resolve_axis(cross.id, "cols", cross.cols, codebook, source=cross.source))

@@ -61,6 +61,7 @@ from hakusho.analysis.tabulate import shares_by_group
 from hakusho.build_folder import EXPLORE_DOC, FIGURES, write_text
 from hakusho.errors import CodebookError, FilterError
 from hakusho.i18n import Translator
+from hakusho.messages import Msg
 from hakusho.survey.codebook import Codebook
 from hakusho.survey.wave import Survey
 
@@ -124,8 +125,7 @@ def breakdowns(spec: Spec, codebook: Codebook) -> list[Breakdown]:
     """The codebook's breakdown variables in questionnaire order, then the segment breakdown."""
     every_segment = tuple(spec.segments)
     if not any(q.breakdown for q in codebook.questions):
-        raise CodebookError(f"codebook {codebook.wave} marks no variable as a breakdown: the explorer needs at "
-                            "least one (breakdown: true on a profile question such as employees)")
+        raise CodebookError(Msg("explore.no_breakdown", wave=codebook.wave))
     out = []
     for q in codebook.questions:
         if not q.breakdown:
@@ -418,7 +418,7 @@ def compute_explorer(survey: Survey, *, filters: Sequence[Any] = (), segment: st
     segments = list(segments or spec.segments)
     unknown = [s for s in segments if s not in spec.segments]
     if unknown:
-        raise FilterError(f"unknown segment '{unknown[0]}' (valid: {', '.join(spec.segments)})")
+        raise FilterError(Msg("population.unknown_segment", name=unknown[0], valid=", ".join(spec.segments)))
     population = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
     survey, triples, text, label = population.report.survey, population.triples, population.text, population.label
     questions = explore_questions(spec, survey.codebook)

@@ -23,6 +23,7 @@ from hakusho.analysis.disclosure import INDICATIVE_BELOW
 from hakusho.analysis.spec import Spec
 from hakusho.errors import FilterError, Problem
 from hakusho.i18n import LANGS, Translator
+from hakusho.messages import Msg
 from hakusho.survey.codebook import Condition
 from hakusho.survey.filters import describe_filters, filter_label, normalize_filters
 from hakusho.survey.wave import Survey
@@ -63,8 +64,9 @@ class ReportPopulation:
 def check_segment(spec: Spec, segment: str) -> None:
     """An unknown segment is a FilterError naming the valid ones."""
     if segment not in spec.segments:
-        raise FilterError(f"unknown segment '{segment}' (valid: {', '.join(spec.segments)})",
-                          [Problem("unknown segment", value=segment, expected=", ".join(spec.segments))])
+        raise FilterError(Msg("population.unknown_segment", name=segment, valid=", ".join(spec.segments)),
+                          [Problem(Msg("population.problem.unknown_segment"), value=segment,
+                                   expected=", ".join(spec.segments))])
 
 
 def filter_report(survey: Survey, filters: Sequence[Any], *, segment: str, spec: Spec,
@@ -79,15 +81,15 @@ def filter_report(survey: Survey, filters: Sequence[Any], *, segment: str, spec:
     if conditions:
         if filtered.n == 0 or n_segment == 0:
             raise FilterError(
-                f"filter '{text}' leaves no respondents in the {segment} segment of wave {survey.wave}",
-                [Problem("empty result", value=text, expected="a filter that keeps some respondents")],
+                Msg("population.filter_empty", filter=text, segment=segment, wave=survey.wave),
+                [Problem(Msg("population.problem.empty"), value=text, expected=Msg("population.expected.keeps_some"))],
             )
         if n_segment < MIN_FILTERED_SEGMENT and not allow_small_base:
             raise FilterError(
-                f"filter '{text}' leaves {n_segment} respondents in the {segment} segment of wave "
-                f"{survey.wave}, fewer than {MIN_FILTERED_SEGMENT}; pass allow_small_base=True to build "
-                "it anyway (small bases are then marked or shown as counts only)",
-                [Problem("base too small", value=n_segment, expected=f"at least {MIN_FILTERED_SEGMENT}")],
+                Msg("population.filter_small", filter=text, n=n_segment, segment=segment, wave=survey.wave,
+                    minimum=MIN_FILTERED_SEGMENT),
+                [Problem(Msg("population.problem.small"), value=n_segment,
+                         expected=Msg("population.expected.at_least", n=MIN_FILTERED_SEGMENT))],
             )
     return ReportPopulation(FilteredWave(filtered, text), tuple(conditions), triples,
                             filter_label(conditions, survey.codebook), filtered.n, n_segment)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from hakusho import build_folder, config
 from hakusho.i18n import Translator
+from hakusho.messages import Msg
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,8 @@ class PartResult:
         phone's width too): one drawn for a report in fewer languages or without a page, reused
         by one in more or with a page."""
         out = Path(output_dir)
-        document = build_folder.read_document(out / cls.document_name, f"{out.name}'s {cls.document_name}")
+        document = build_folder.read_document(out / cls.document_name,
+                                              Msg("folder.what.document", folder=out.name, name=cls.document_name))
         cls(document=document, tables={}, figures={}).draw_charts(out, langs, missing_only=True, phones=phones)
 
 

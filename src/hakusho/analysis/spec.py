@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from hakusho import config
 from hakusho.errors import CodebookError
+from hakusho.messages import Msg
 from hakusho.survey.codebook import Bilingual, Condition, pydantic_problems, read_yaml
 
 AnswerKind = Literal["single", "multi", "ordinal"]
@@ -98,11 +99,11 @@ class Spec(BaseModel):
         seen: set[str] = set()
         for chart in (c for ch in self.chapters for c in ch.charts):
             if chart.id in seen:
-                raise ValueError(f"chart id {chart.id} is used twice")
+                raise ValueError(Msg("spec.chart_twice", id=chart.id))
             seen.add(chart.id)
             for pop in [chart.base, *chart.series]:
                 if pop not in self.populations:
-                    raise ValueError(f"chart {chart.id} names unknown population {pop}")
+                    raise ValueError(Msg("spec.unknown_population", id=chart.id, population=pop))
         return self
 
     @cached_property
@@ -114,7 +115,7 @@ class Spec(BaseModel):
             if ch.id == chapter_id:
                 return ch
         valid = ", ".join(ch.id for ch in self.chapters)
-        raise CodebookError(f"unknown chapter '{chapter_id}' (valid: {valid})")
+        raise CodebookError(Msg("plan.unknown_chapter", name=chapter_id, valid=valid))
 
     def chapter_of_chart(self, chart_id: str) -> Chapter:
         for ch in self.chapters:
@@ -131,7 +132,7 @@ def load_spec(path: Path | None = None) -> Spec:
     try:
         return Spec.model_validate(data)
     except ValidationError as exc:
-        raise CodebookError(f"chapter spec {path} is malformed", pydantic_problems(path, exc)) from None
+        raise CodebookError(Msg("spec.malformed", path=path), pydantic_problems(path, exc)) from None
 
 
 def default_spec(wave: str | None = None) -> Spec:

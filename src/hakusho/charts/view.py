@@ -16,6 +16,7 @@ from typing import Any
 from hakusho.build_folder import check_chart
 from hakusho.charts.style import house_palette, tint
 from hakusho.errors import BuildError
+from hakusho.messages import Msg
 from hakusho.text import numbers
 
 TESTED_COMPARES = ("yoy", "by_segment")  # comparisons whose tests mark bars ▲/▼
@@ -149,7 +150,7 @@ def test_names() -> tuple[str, str]:
 def _text(chart_id: str, value: Any, lang: str, what: str) -> str:
     if isinstance(value, Mapping) and isinstance(value.get(lang), str) and value[lang].strip():
         return value[lang]
-    raise BuildError(f"chart {chart_id}: {what} has no {lang} text (expected {{ja, en}}, got {value!r})")
+    raise BuildError(Msg("chart.no_text", id=chart_id, what=what, lang=lang, value=repr(value)))
 
 
 def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
@@ -161,13 +162,12 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
     answer = chart["answer"]
     disclosure = chart["disclosure"]
     if disclosure not in DRAWABLE:
-        raise BuildError(f"chart {cid}: disclosure '{disclosure}' cannot be drawn "
-                         f"(expected one of {', '.join(DRAWABLE)})")
+        raise BuildError(Msg("chart.not_drawable", id=cid, disclosure=disclosure, valid=", ".join(DRAWABLE)))
     compare = chart["compare"]
     wave = chart["wave"]
     raw_series = list(chart["series"])
     if not raw_series:
-        raise BuildError(f"chart {cid}: no series to draw")
+        raise BuildError(Msg("chart.no_series", id=cid))
     if compare == "yoy":  # chronological: the comparison wave first
         raw_series.sort(key=lambda s: (str(s.get("wave", wave)) == wave, str(s.get("wave", wave))))
     palette = house_palette()
@@ -177,7 +177,7 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
     for i, raw in enumerate(raw_series):
         s_disclosure = raw.get("disclosure", disclosure)
         if s_disclosure not in DRAWABLE:
-            raise BuildError(f"chart {cid}: series {raw.get('id')} disclosure '{s_disclosure}'")
+            raise BuildError(Msg("chart.series_not_drawable", id=cid, series=raw.get("id"), disclosure=s_disclosure))
         s_wave = str(raw.get("wave", wave))
         is_report = s_wave == wave
         # Year over year: the report wave in navy, the comparison wave in slate.
@@ -208,9 +208,9 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
         if raw.get("in_base", True) and not counts_only:
             for s in series:
                 if s.disclosure != "suppressed" and row.offered(s) and row.pct(s) is None:
-                    raise BuildError(f"chart {cid}: row {row.key} has no pct for series {s.id} (base n={s.base_n})")
+                    raise BuildError(Msg("chart.no_share", id=cid, row=row.key, series=s.id, n=s.base_n))
     if not rows:
-        raise BuildError(f"chart {cid}: no rows in the base to draw")
+        raise BuildError(Msg("chart.no_rows", id=cid))
 
     median = chart.get("median") or {}
     tests = {str(t["key"]): t for t in (chart.get("tests") or [])}
@@ -254,5 +254,5 @@ def chart_kind(chart: Mapping[str, Any]) -> str:
 def format_pct(pct: float, lang: str, chart_id: str = "?") -> str:
     """A share as printed: its one given decimal, never re-rounded (an unrounded value is an error)."""
     if not math.isfinite(pct) or abs(round(pct * 10) - pct * 10) > 1e-6:
-        raise BuildError(f"chart {chart_id}: share {pct!r} is not rounded to one decimal (tabulate rounds it)")
+        raise BuildError(Msg("chart.not_rounded", id=chart_id, value=repr(pct)))
     return numbers.pct(pct, lang)

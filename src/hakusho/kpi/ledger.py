@@ -45,6 +45,7 @@ from hakusho import config
 from hakusho.errors import KpiError, Problem, ProblemCollector
 from hakusho.i18n import LANGS, Translator
 from hakusho.kpi import formulas as kpi
+from hakusho.messages import Listed, Msg
 from hakusho.pipeline import outputs
 from hakusho.text import numbers
 
@@ -52,9 +53,7 @@ REQUIRED_COLUMNS = ("customer_id", "month", "mrr")
 OPTIONAL_COLUMNS = ("nps",)
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 NPS_PATTERN = re.compile(r"^\d{1,2}$")
-MRR_EXPECTED = "a yen amount of 0 or more, digits only (such as 45000)"
-MONTH_EXPECTED = "a month written YYYY-MM (such as 2024-01)"
-NPS_EXPECTED = "blank, or a whole number from 0 to 10"
+
 
 
 @dataclass(frozen=True)
@@ -112,9 +111,9 @@ def _csv_rows(reader: Any, source: str) -> Iterable[list[str]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise KpiError(f"{source}: not a readable CSV file", [Problem(
-                f"cannot split the line into fields ({exc})", file=source, row=reader.line_num,
-                expected="comma-separated values, quotes balanced")]) from None
+            raise KpiError(Msg("ledger.unreadable", source=source), [Problem(
+                Msg("ledger.problem.fields", detail=exc), file=source, row=reader.line_num,
+                expected=Msg("ledger.expected.csv"))]) from None
         yield cells
 
 
@@ -125,15 +124,14 @@ def parse_ledger(text: str, source: str) -> Ledger:
     rows_in_file = iter(_csv_rows(reader, source))
     header = next(rows_in_file, None)
     if header is None or not any(cell.strip() for cell in header):
-        raise KpiError(f"{source}: the ledger is empty", [Problem(
-            "no header line", file=source, row=1,
-            expected="a header customer_id,month,mrr (and optionally nps), then one row per customer and month")])
+        raise KpiError(Msg("ledger.empty", source=source), [Problem(
+            Msg("ledger.problem.no_header"), file=source, row=1, expected=Msg("ledger.expected.header"))])
     names = [cell.strip().lower() for cell in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
-        raise KpiError(f"{source}: the ledger lacks required columns", [
-            Problem("column missing from the header", file=source, row=1, column=col,
-                    value=",".join(header), expected="columns customer_id, month, mrr and optionally nps")
+        raise KpiError(Msg("ledger.missing_columns", source=source), [
+            Problem(Msg("ledger.problem.missing_column"), file=source, row=1, column=col,
+                    value=",".join(header), expected=Msg("ledger.expected.columns"))
             for col in missing])
     at = {name: names.index(name) for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if name in names}
 
@@ -156,28 +154,31 @@ def parse_ledger(text: str, source: str) -> Ledger:
         customer, month, amount, score = cell("customer_id"), cell("month"), cell("mrr"), cell("nps")
         ok = True
         if not customer:
-            problems.add("customer id missing", column="customer_id", expected="an id such as C001", **where)
+            problems.add(Msg("ledger.problem.no_customer"), column="customer_id", expected=Msg("ledger.expected.id"),
+                         **where)
             ok = False
         if not MONTH_PATTERN.match(month):
-            problems.add("month not understood", column="month", value=month, expected=MONTH_EXPECTED, **where)
+            problems.add(Msg("ledger.problem.month"), column="month", value=month,
+                         expected=Msg("ledger.expected.month"), **where)
             ok = False
         value = _parse_mrr(amount)
         if value is None:
             negative = re.fullmatch(r"-\d+(\.\d+)?", amount)
-            message = "negative MRR" if negative else ("MRR missing" if not amount else "MRR is not a number")
-            problems.add(message, column="mrr", value=amount or None, expected=MRR_EXPECTED, **where)
+            message = (Msg("ledger.problem.negative") if negative else Msg("ledger.problem.no_mrr") if not amount
+                       else Msg("ledger.problem.mrr_not_number"))
+            problems.add(message, column="mrr", value=amount or None, expected=Msg("ledger.expected.mrr"), **where)
             ok = False
         answer: int | None = None
         if score:
             if NPS_PATTERN.match(score) and int(score) <= 10:
                 answer = int(score)
             else:
-                problems.add("NPS answer outside 0–10 or not a whole number", column="nps", value=score,
-                             expected=NPS_EXPECTED, **where)
+                problems.add(Msg("ledger.problem.nps"), column="nps", value=score,
+                             expected=Msg("ledger.expected.nps"), **where)
                 ok = False
         if ok and (customer, month) in seen:
-            problems.add(f"customer {customer} appears twice for {month} (first at row {seen[customer, month]})",
-                         column="customer_id", value=customer, expected="one row per customer and month", **where)
+            problems.add(Msg("ledger.problem.twice", customer=customer, month=month, row=seen[customer, month]),
+                         column="customer_id", value=customer, expected=Msg("ledger.expected.one_row"), **where)
             ok = False
         if not ok:
             continue
@@ -188,16 +189,15 @@ def parse_ledger(text: str, source: str) -> Ledger:
             nps.setdefault(month, []).append(answer)
 
     if rows == 0:
-        raise KpiError(f"{source}: the ledger has a header but no rows", [Problem(
-            "no data rows", file=source, row=2, expected="one row per customer and month")])
+        raise KpiError(Msg("ledger.no_rows", source=source), [Problem(
+            Msg("ledger.problem.no_rows"), file=source, row=2, expected=Msg("ledger.expected.one_row"))])
     months = sorted(mrr)
     if months:
         for gap in sorted(set(month_range(months[0], months[-1])) - set(months)):
             after = next(m for m in months if m > gap)
-            problems.add(f"no rows for {gap}; the months must follow one another without a gap",
-                         file=source, row=first_line[after], column="month", value=gap,
-                         expected=f"rows for every month from {months[0]} to {months[-1]}")
-    problems.raise_if_any(KpiError, f"{source}: the ledger cannot be used ({len(problems.problems)} problem(s))")
+            problems.add(Msg("ledger.problem.gap", month=gap), file=source, row=first_line[after], column="month",
+                         value=gap, expected=Msg("ledger.expected.every_month", first=months[0], last=months[-1]))
+    problems.raise_if_any(KpiError, Msg("ledger.unusable", source=source, n=len(problems.problems)))
     return Ledger(
         source=source,
         months=tuple(months),
@@ -213,15 +213,15 @@ def read_ledger(path: Path | str) -> Ledger:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise KpiError(f"{source}: no such file") from None
+        raise KpiError(Msg("ledger.no_file", source=source)) from None
     except IsADirectoryError:
-        raise KpiError(f"{source}: is a folder, not a ledger CSV file") from None
+        raise KpiError(Msg("ledger.is_folder", source=source)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise KpiError(f"{source}: not UTF-8 text", [Problem(
-            "cannot decode the file", file=source, row=line, expected="a CSV saved as UTF-8")]) from None
+        raise KpiError(Msg("ledger.not_utf8", source=source), [Problem(
+            Msg("ledger.problem.decode"), file=source, row=line, expected=Msg("ledger.expected.utf8"))]) from None
     return parse_ledger(text, source)
 
 
@@ -317,9 +317,9 @@ def year_months(ledger: Ledger, year: int | None = None) -> list[str]:
     months = [m for m in ledger.months if int(m[:4]) == chosen]
     if not months:
         listed = ", ".join(str(y) for y in ledger.years)
-        raise KpiError(f"{ledger.source}: no rows for {chosen}", [Problem(
-            "year not in the ledger", file=ledger.source, column="month", value=chosen,
-            expected=f"one of the ledger's years: {listed}")])
+        raise KpiError(Msg("ledger.no_year", source=ledger.source, year=chosen), [Problem(
+            Msg("ledger.problem.year"), file=ledger.source, column="month", value=chosen,
+            expected=Msg("ledger.expected.years", years=listed))])
     return months
 
 
@@ -333,13 +333,13 @@ def year_kpis(ledger: Ledger, year: int | None = None) -> YearKpis:
     first, last = months[0], months[-1]
     start, end = ledger.active(first), ledger.active(last)
     if not start:
-        raise KpiError(f"{ledger.source}: no paying customer in {first}", [Problem(
-            "the year starts with no customers, so no retention can be computed", file=ledger.source,
-            column="mrr", value=first, expected="at least one customer with MRR above 0 in the year's first month")])
+        raise KpiError(Msg("ledger.no_paying", source=ledger.source, month=first), [Problem(
+            Msg("ledger.problem.no_start"), file=ledger.source,
+            column="mrr", value=first, expected=Msg("ledger.expected.first_month"))])
     if not end:
-        raise KpiError(f"{ledger.source}: no paying customer in {last}", [Problem(
-            "the year ends with no customers, so no revenue per customer can be computed", file=ledger.source,
-            column="mrr", value=last, expected="at least one customer with MRR above 0 in the year's last month")])
+        raise KpiError(Msg("ledger.no_paying", source=ledger.source, month=last), [Problem(
+            Msg("ledger.problem.no_end"), file=ledger.source,
+            column="mrr", value=last, expected=Msg("ledger.expected.last_month"))])
     kept = start.keys() & end.keys()
     new = len(end.keys() - start.keys())
     mrr_end = sum(end.values(), Decimal(0))
@@ -636,13 +636,15 @@ def run_kpi(path: Path, *, year: int | None = None, out: Path | None = None, lan
     from hakusho.kpi import benchmark as kpi_benchmark
 
     if lang not in LANGS:
-        raise KpiError(f"unknown language '{lang}'", [Problem("unknown language", column="--lang", value=lang,
-                                                              expected=" or ".join(LANGS))])
+        raise KpiError(Msg("ledger.unknown_language", name=lang),
+                       [Problem(Msg("ledger.problem.language"), column="--lang", value=lang,
+                                expected=Listed(LANGS, "list.or"))])
     if fmt not in FORMATS:
-        raise KpiError(f"unknown format '{fmt}'", [Problem("unknown format", column="--format", value=fmt,
-                                                           expected=", ".join(FORMATS))])
+        raise KpiError(Msg("ledger.unknown_format", name=fmt),
+                       [Problem(Msg("ledger.problem.format"), column="--format", value=fmt,
+                                expected=", ".join(FORMATS))])
     if html and out is None:
-        raise KpiError("--html writes a page into the --out folder; name one with --out DIR")
+        raise KpiError(Msg("ledger.html_needs_out"))
     if out is not None:  # refused before any work: --out must be new, empty or an earlier kpi output
         outputs.claim_folder(out, command="kpi", inputs=[path])
     ledger = read_ledger(path)

@@ -19,6 +19,7 @@ from typing import Any
 from hakusho import __version__, build_folder, config
 from hakusho.errors import BuildError
 from hakusho.i18n import LANGS
+from hakusho.messages import Msg, say
 from hakusho.pipeline.cache import assembly_library_versions
 from hakusho.pipeline.manifest import manifest_document, output_hashes, write_manifest
 from hakusho.pipeline.options import DEFAULT_SEGMENT, BuildOptions
@@ -112,12 +113,12 @@ def check_commentary(options: BuildOptions, build_dir: Path) -> None:
     missing = commentary.missing_commentary(o.wave, langs=o.langs)
     if missing:
         names = ", ".join(f"{m.chapter} ({m.lang})" for m in missing)
-        print(f"note: no editorial text for {names}; the generated headlines stand in", file=sys.stderr)
+        print(say(Msg("assemble.no_commentary", names=names)), file=sys.stderr)
     if not commentary.commentary_files(o.wave):
         return
     commentary.check_commentary(build_dir, o.wave)
     for finding in commentary_lint.lint_commentary(build_dir, o.wave, strict=o.strict):
-        print(f"warning: {finding}", file=sys.stderr)
+        print(say(Msg("cli.warning", message=finding)), file=sys.stderr)
 
 
 def write_survey_json(options: BuildOptions, build_dir: Path, first_chapter: Path) -> None:
@@ -154,7 +155,7 @@ def survey_info(wave: str) -> dict[str, Any]:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         return SurveyInfo.model_validate(doc["survey"]).model_dump(mode="json")
     except Exception as exc:  # the full check (validation stage) says what exactly is wrong
-        raise BuildError(f"cannot read the survey description of {path.name}: {exc}") from None
+        raise BuildError(Msg("assemble.no_survey", name=path.name, detail=exc)) from None
 
 
 def copy_tables_and_notebooks(plan: Plan, outputs: Mapping[str, Path], tree: Path) -> None:
@@ -167,7 +168,7 @@ def copy_tables_and_notebooks(plan: Plan, outputs: Mapping[str, Path], tree: Pat
         for table in build_folder.tables_of(out):
             dest = data / table.name
             if dest.exists() and dest.read_bytes() != table.read_bytes():
-                raise BuildError(f"two chapters wrote different tables named {table.name}")
+                raise BuildError(Msg("assemble.table_clash", name=table.name))
             data.mkdir(exist_ok=True)
             shutil.copyfile(table, dest)
         figures = out / build_folder.FIGURES
@@ -176,6 +177,6 @@ def copy_tables_and_notebooks(plan: Plan, outputs: Mapping[str, Path], tree: Pat
             shutil.copyfile(figures, tree / build_folder.REPORT_FIGURES / f"{chapter}.json")
         executed = out / nb.name
         if not executed.is_file():
-            raise BuildError(f"{chapter}: the executed notebook {nb.name} is missing")
+            raise BuildError(Msg("assemble.no_notebook", chapter=chapter, name=nb.name))
         notebooks.mkdir(exist_ok=True)
         shutil.copyfile(executed, notebooks / nb.name)

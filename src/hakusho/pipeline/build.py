@@ -37,6 +37,7 @@ from typing import Any
 from hakusho import build_folder, config
 from hakusho.config import display_path
 from hakusho.errors import BuildError, HakushoError
+from hakusho.messages import Msg
 from hakusho.pipeline import outputs, publish
 from hakusho.pipeline.assemble import assemble
 from hakusho.pipeline.executed import NotebookFailed, write_notebook
@@ -233,7 +234,7 @@ class _Build:
     def _run_stages(self, *, and_publish: bool) -> None:
         pool = None
         where = display_path(self.plan.target)
-        unchanged = f"{where} is unchanged" if and_publish else "nothing was written"
+        unchanged = Msg("build.unchanged", where=where) if and_publish else Msg("build.nothing_written")
         try:
             todo = [c for c in self.plan.notebooks
                     if self.options.force or not self.plan.cache.get("chapters", self.plan.chapter_keys[c])]
@@ -253,15 +254,17 @@ class _Build:
                 self._stage("assemble", self.assemble)
                 self._stage("publish", self.publish)
         except KeyboardInterrupt:
-            raise BuildInterrupted(f"interrupted during stage '{self.stage_name}': nothing was published; "
-                                   f"{unchanged}") from None
+            raise BuildInterrupted(Msg("build.interrupted", stage=self.stage_name, unchanged=unchanged)) from None
         except OSError as exc:  # a full disk, a folder that became unwritable…
-            raise BuildError(f"stage '{self.stage_name}' failed: "
-                             f"{publish.describe_os_error(exc, 'the build')} ({unchanged})") from None
+            what = Msg("os.what.build")
+            raise BuildError(Msg("build.stage_failed_unchanged", stage=self.stage_name,
+                                 message=publish.describe_os_error(exc, what), unchanged=unchanged)) from None
         except HakushoError as exc:
-            exc.message = f"stage '{self.stage_name}' failed: {exc.message}"
             if self.stage_name != "publish":
-                exc.message += f" ({unchanged})"
+                exc.message = Msg("build.stage_failed_unchanged", stage=self.stage_name, message=exc.message,
+                                  unchanged=unchanged)
+            else:
+                exc.message = Msg("build.stage_failed", stage=self.stage_name, message=exc.message)
             exc.args = (exc.message,)
             raise
         finally:
@@ -327,8 +330,8 @@ class _Build:
             chapter = job_result.name
             out = self.folder(chapter) / chapter
             if chapter not in self.plan.parts and not (out / build_folder.CHAPTER_DOC).is_file():
-                raise BuildError(f"{chapter} ({self.plan.notebooks[chapter].name}) wrote no {build_folder.CHAPTER_DOC} "
-                                 f"into its output_dir")
+                raise BuildError(Msg("build.no_chapter_json", chapter=chapter,
+                                     notebook=self.plan.notebooks[chapter].name))
             key = self.plan.chapter_keys[chapter]
             if self.options.force:
                 shutil.rmtree(self.plan.cache.entry("chapters", key), ignore_errors=True)
@@ -345,7 +348,7 @@ class _Build:
             if exc.executed is not None and failed is not None:
                 kept = self.plan.cache.root / "failed" / failed.notebook.name
                 write_notebook(exc.executed, kept)
-                exc.message += f"; executed notebook kept at {display_path(kept)}"
+                exc.message = Msg("build.notebook_kept", message=exc.message, path=display_path(kept))
                 exc.args = (exc.message,)
             raise
 
@@ -388,7 +391,7 @@ def chapter_notebook(options: BuildOptions, chapter: str, out_file: Path | None 
     shown = Path(out_file)
     # Checked before anything runs: the file may replace only a notebook this command wrote.
     out_file = outputs.claim_file(out_file, recognise=outputs.is_executed_notebook,
-                                  what="a chapter notebook hakusho executed",
+                                  what=Msg("build.what.notebook"),
                                   inputs=[options.data_dir] if options.data_dir else [])
     work = Path(tempfile.mkdtemp(prefix="hakusho-notebook-"))
     try:

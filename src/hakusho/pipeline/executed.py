@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from hakusho.errors import BuildError
+from hakusho.messages import Msg
 
 INJECTED_CELL_ID = "injected-parameters"
 
@@ -73,10 +74,9 @@ def cell_failure(exc: Any, *, name: str, notebook: str | Path, executed: Any = N
     evalue = str(getattr(exc, "evalue", exc))
     exec_count = getattr(exc, "exec_count", None)
     cell = exec_count if exec_count is not None else f"#{int(getattr(exc, 'cell_index', 0)) + 1}"
-    message = f"{name} ({Path(notebook).name}) cell {cell}: {one_line(ename, evalue)}"
+    where = {"name": name, "notebook": Path(notebook).name, "cell": cell, "error": one_line(ename, evalue)}
     code = failing_line(str(getattr(exc, "source", "")), list(getattr(exc, "traceback", []) or []))
-    if code:
-        message += f"; the cell runs: {code}"
+    message = Msg("executed.cell_failed_code", code=code, **where) if code else Msg("executed.cell_failed", **where)
     return NotebookFailed(message, executed=executed)
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from hakusho.errors import BuildError
+from hakusho.messages import Msg, language
 
 KERNEL_NAME = "hakusho-python"
 ENGINE_NAME = "hakusho-pool"
@@ -286,7 +287,7 @@ class Kernel:
         try:
             run_sync(self.kc.wait_for_ready)(timeout=START_TIMEOUT)
         except RuntimeError as exc:
-            raise BuildError(f"a notebook kernel did not start: {exc} (log: {self.log_path.name})") from None
+            raise BuildError(Msg("kernel.no_start", detail=exc, log=self.log_path.name)) from None
         self.kc.allow_stdin = False
 
     @property
@@ -294,22 +295,22 @@ class Kernel:
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
         return getattr(process, "pid", None)
 
-    def silent(self, code: str, *, what: str, timeout: float = START_TIMEOUT) -> None:
+    def silent(self, code: str, *, what: Msg, timeout: float = START_TIMEOUT) -> None:
         """Run code that must leave no trace in any notebook (no output, no execution count)."""
         self._run_sync(self._silent)(code, what, timeout)
 
-    async def _silent(self, code: str, what: str, timeout: float) -> None:
+    async def _silent(self, code: str, what: Msg, timeout: float) -> None:
         msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise BuildError(f"notebook kernel: {what} timed out")
+                raise BuildError(Msg("kernel.timeout", what=what))
             try:
                 reply = await self.kc.get_shell_msg(timeout=remaining)
             except Exception:
                 if not await self.km.is_alive():
-                    raise BuildError(f"notebook kernel died during {what} (log: {self.log_path.name})") from None
+                    raise BuildError(Msg("kernel.died", what=what, log=self.log_path.name)) from None
                 continue
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
                 break
@@ -324,7 +325,7 @@ class Kernel:
                 break
         content = reply["content"]
         if content.get("status") != "ok":
-            raise BuildError(f"notebook kernel: {what} failed: {content.get('ename')}: {content.get('evalue')}")
+            raise BuildError(Msg("kernel.failed", what=what, error=f"{content.get('ename')}: {content.get('evalue')}"))
 
     def shutdown(self) -> None:
         try:
@@ -387,5 +388,6 @@ def kernel_env(run_dir: Path, extra: Mapping[str, str] | None = None) -> dict[st
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     })
     env.pop("JUPYTER_RUNTIME_DIR", None)
+    env["HAKUSHO_LANG"] = language()  # errors raised in a notebook read in the user's language
     env.update(extra or {})
     return env

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hakusho.build_folder import MANIFEST
+from hakusho.messages import Msg
 from hakusho.pipeline.cache import sha256_file, tree_hashes
 
 MANIFEST_FORMAT = 1
@@ -94,8 +95,9 @@ class TreeDiff:
         return bool(self.missing or self.extra or self.differing)
 
     def lines(self) -> list[str]:
-        return ([f"differs: {p}" for p in self.differing] + [f"missing: {p}" for p in self.missing]
-                + [f"unexpected: {p}" for p in self.extra])
+        return ([Msg("manifest.differs", path=p) for p in self.differing]
+                + [Msg("manifest.missing", path=p) for p in self.missing]
+                + [Msg("manifest.unexpected", path=p) for p in self.extra])
 
 
 def compare_trees(folder: Path, reference: Path) -> TreeDiff:
@@ -122,7 +124,8 @@ def compare_with_manifest(folder: Path, manifest: Mapping[str, Any]) -> TreeDiff
 
 def changed_inputs(recorded: Mapping[str, str], current: Mapping[str, str]) -> list[str]:
     """Inputs whose content differs between a manifest and the working tree, as lines."""
-    lines = [f"changed input: {p}" for p in sorted(set(recorded) & set(current)) if recorded[p] != current[p]]
-    lines += [f"removed input: {p}" for p in sorted(set(recorded) - set(current))]
-    lines += [f"new input: {p}" for p in sorted(set(current) - set(recorded))]
+    lines = [Msg("manifest.changed_input", path=p) for p in sorted(set(recorded) & set(current))
+             if recorded[p] != current[p]]
+    lines += [Msg("manifest.removed_input", path=p) for p in sorted(set(recorded) - set(current))]
+    lines += [Msg("manifest.new_input", path=p) for p in sorted(set(current) - set(recorded))]
     return lines

@@ -19,6 +19,7 @@ from typing import Any
 from hakusho import config
 from hakusho.errors import BuildError, FilterError
 from hakusho.i18n import LANGS
+from hakusho.messages import Msg
 from hakusho.project import DEFAULT_FORMATS, FORMATS
 
 SEGMENTS = ("saas", "non_saas", "all")
@@ -52,6 +53,15 @@ class BuildOptions:
     strict: bool = False  # numbers typed literally in the editors' commentary are errors
 
 
+def _what(name: str) -> Msg:
+    """What a list names, in words (split_list's ``what``)."""
+    if name == "language":
+        return Msg("options.what.language")
+    if name == "format":
+        return Msg("options.what.format")
+    return Msg("options.what.value")
+
+
 def split_list(text: str | Sequence[str] | None, *, valid: Sequence[str] | None = None,
                what: str = "value") -> tuple[str, ...]:
     """``"ja,en"`` → ``("ja", "en")``, checked against ``valid`` (order of ``valid`` kept)."""
@@ -62,7 +72,8 @@ def split_list(text: str | Sequence[str] | None, *, valid: Sequence[str] | None 
     if valid is not None:
         unknown = [t for t in items if t not in valid]
         if unknown:
-            raise BuildError(f"unknown {what} '{unknown[0]}' (valid: {', '.join(valid)})")
+            raise BuildError(Msg("options.unknown", what=_what(what), name=unknown[0],
+                                 valid=", ".join(valid)))
         return tuple(v for v in valid if v in items)
     return tuple(dict.fromkeys(items))
 
@@ -109,7 +120,7 @@ def source_date_epoch(explicit: int | None = None) -> int:
     env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if env:
         if not env.isdigit():
-            raise BuildError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{env}'")
+            raise BuildError(Msg("options.bad_epoch", value=env))
         return int(env)
     try:
         out = subprocess.run(["git", "-C", str(config.PROJECT_ROOT), "log", "-1", "--format=%ct"],
@@ -124,29 +135,33 @@ def source_date_epoch(explicit: int | None = None) -> int:
 def check_options(o: BuildOptions) -> None:
     """A bad option is a BuildError naming it and the valid values, before anything runs."""
     if o.segment not in SEGMENTS:
-        raise BuildError(f"unknown segment '{o.segment}' (valid: {', '.join(SEGMENTS)})")
+        raise BuildError(Msg("options.unknown", what=Msg("options.what.segment"), name=o.segment,
+                             valid=", ".join(SEGMENTS)))
     if o.engine not in ENGINES:
-        raise BuildError(f"unknown engine '{o.engine}' (valid: {', '.join(ENGINES)})")
+        raise BuildError(Msg("options.unknown", what=Msg("options.what.engine"), name=o.engine,
+                             valid=", ".join(ENGINES)))
     for lang in o.langs:
         if lang not in LANGS:
-            raise BuildError(f"unknown language '{lang}' (valid: {', '.join(LANGS)})")
+            raise BuildError(Msg("options.unknown", what=Msg("options.what.language"), name=lang,
+                                 valid=", ".join(LANGS)))
     for fmt in o.formats:
         if fmt not in FORMATS:
-            raise BuildError(f"unknown format '{fmt}' (valid: {', '.join(FORMATS)})")
+            raise BuildError(Msg("options.unknown", what=Msg("options.what.format"), name=fmt,
+                                 valid=", ".join(FORMATS)))
     if not o.langs:
-        raise BuildError("no language to build (--lang ja,en)")
+        raise BuildError(Msg("options.no_language"))
     if not o.formats:
-        raise BuildError("no format to build (--format html,pdf)")
+        raise BuildError(Msg("options.no_format"))
     # --compare names one wave, or several for a series across waves (newest first: 2025,2023).
     others = [w.strip() for w in o.compare_wave.split(",")] if o.compare_wave else []
     if not re.fullmatch(r"\d{4}", o.wave) or not all(re.fullmatch(r"\d{4}", w) for w in others):
-        raise BuildError(f"a wave is a year such as 2025 (got '{o.wave}' / '{o.compare_wave}')")
+        raise BuildError(Msg("options.bad_wave", wave=o.wave, compare=o.compare_wave))
     if o.wave in others:
-        raise BuildError(f"--compare {o.compare_wave} names the report wave itself")
+        raise BuildError(Msg("options.compare_self", wave=o.compare_wave))
     if others != sorted(set(others), reverse=True) or any(w > o.wave for w in others):
-        raise BuildError(f"--compare {o.compare_wave}: earlier waves, newest first, each once (e.g. 2025,2023)")
+        raise BuildError(Msg("options.compare_order", waves=o.compare_wave))
     if o.data_dir is not None and not Path(o.data_dir).is_dir():
-        raise BuildError(f"--data-dir {o.data_dir}: no such folder")
+        raise BuildError(Msg("options.no_data_dir", path=o.data_dir))
 
 
 def options_record(o: BuildOptions, chapters: Sequence[str]) -> dict[str, Any]:
@@ -164,7 +179,7 @@ def options_from_manifest(manifest: dict[str, Any], *, data_dir: Path | None = N
     """The options a report was built with, read back from its manifest."""
     o = manifest.get("options") or {}
     if o.get("data_dir") and data_dir is None:
-        raise BuildError("this report was built from another data folder: pass it with --data-dir")
+        raise BuildError(Msg("options.data_dir_needed"))
     return BuildOptions(
         wave=str(o["wave"]), compare_wave=str(o.get("compare_wave", "")),
         segment=str(o.get("segment", DEFAULT_SEGMENT)),

@@ -47,6 +47,7 @@ from hakusho import __version__, config
 from hakusho.build_folder import MANIFEST
 from hakusho.config import display_path
 from hakusho.errors import OutputError
+from hakusho.messages import Msg
 from hakusho.pipeline.cache import CACHE_DIR_NAME
 from hakusho.pipeline.manifest import MANIFEST_FORMAT, read_manifest
 from hakusho.pipeline.publish import Staging, current_umask, describe_os_error, locked
@@ -94,24 +95,24 @@ def guarded_locations(*, inputs: Iterable[Path | str] = (), caches: Iterable[Pat
         project = None
     if project is not None:
         named = [
-            ("RAW_DIR", "the project's raw survey exports"),
-            ("CODEBOOK_DIR", "the project's codebooks"),
-            ("CROSSWALK_DIR", "the project's crosswalks"),
-            ("COMMENTARY_DIR", "the editors' commentary"),
-            ("EDITIONS_DIR", "the project's editions"),
-            ("SYNTHETIC_DIR", "the synthetic sample's calibration"),
-            ("DATA_DIR", "the project's data folder (raw exports, codebooks, commentary)"),
-            ("NOTEBOOKS_DIR", "the project's chapter notebooks"),
-            ("TEMPLATES_DIR", "the project's templates"),
+            ("RAW_DIR", Msg("outputs.what.raw")),
+            ("CODEBOOK_DIR", Msg("outputs.what.codebooks")),
+            ("CROSSWALK_DIR", Msg("outputs.what.crosswalks")),
+            ("COMMENTARY_DIR", Msg("outputs.what.commentary")),
+            ("EDITIONS_DIR", Msg("outputs.what.editions")),
+            ("SYNTHETIC_DIR", Msg("outputs.what.synthetic")),
+            ("DATA_DIR", Msg("outputs.what.data")),
+            ("NOTEBOOKS_DIR", Msg("outputs.what.notebooks")),
+            ("TEMPLATES_DIR", Msg("outputs.what.templates")),
         ]
         for attribute, what in named:
             path = getattr(config, attribute, None)
             if path is not None:
                 guarded.append(Guarded(resolve(path), what))
-        guarded.append(Guarded(resolve(config.REPORT_DIR / CACHE_DIR_NAME), "a build cache"))
-    guarded.append(Guarded(resolve(config.PACKAGE_DIR), "the hakusho package"))
-    guarded += [Guarded(resolve(p), "an input of this command") for p in inputs]
-    guarded += [Guarded(resolve(p), "a build cache") for p in caches]
+        guarded.append(Guarded(resolve(config.REPORT_DIR / CACHE_DIR_NAME), Msg("outputs.what.cache")))
+    guarded.append(Guarded(resolve(config.PACKAGE_DIR), Msg("outputs.what.package")))
+    guarded += [Guarded(resolve(p), Msg("outputs.what.input")) for p in inputs]
+    guarded += [Guarded(resolve(p), Msg("outputs.what.cache")) for p in caches]
     if project is not None:
         root = resolve(project.root)
         report_dir = resolve(config.REPORT_DIR)
@@ -123,15 +124,15 @@ def guarded_locations(*, inputs: Iterable[Path | str] = (), caches: Iterable[Pat
                 real = resolve(entry)
                 if real == report_dir or _is_output(real) or (real.is_dir() and not any(real.iterdir())):
                     continue
-                guarded.append(Guarded(real, f"part of the project ({entry.name})"))
-        guarded.append(Guarded(root, "the project folder", inside=False))
+                guarded.append(Guarded(real, Msg("outputs.what.project_part", name=entry.name)))
+        guarded.append(Guarded(root, Msg("outputs.what.project"), inside=False))
     site = resolve(config.PACKAGE_DIR).parent
     if site.name in ("site-packages", "dist-packages"):
-        guarded.append(Guarded(site, "the Python packages hakusho is installed in"))
+        guarded.append(Guarded(site, Msg("outputs.what.site_packages")))
     for prefix in dict.fromkeys((sys.prefix, sys.exec_prefix, sys.base_prefix)):
-        guarded.append(Guarded(resolve(prefix), "the Python installation running hakusho", inside=False))
-    guarded.append(Guarded(resolve(Path.home()), "your home folder", inside=False))
-    guarded.append(Guarded(Path(os.sep), "the root of the file system", inside=False))
+        guarded.append(Guarded(resolve(prefix), Msg("outputs.what.python"), inside=False))
+    guarded.append(Guarded(resolve(Path.home()), Msg("outputs.what.home"), inside=False))
+    guarded.append(Guarded(Path(os.sep), Msg("outputs.what.root"), inside=False))
     return guarded
 
 
@@ -148,7 +149,9 @@ def _relation(target: Path, guarded: Guarded) -> str | None:
 def _named(path: Path | str, real: Path) -> str:
     """The destination as the person typed it, and where it really leads when that differs."""
     shown = display_path(Path(path).absolute())
-    return shown if Path(os.path.abspath(path)) == real else f"{shown} (which leads to {display_path(real)})"
+    if Path(os.path.abspath(path)) == real:
+        return shown
+    return Msg("outputs.leads_to", path=shown, real=display_path(real))
 
 
 def check_location(path: Path | str, *, inputs: Iterable[Path | str] = (),
@@ -162,17 +165,16 @@ def check_location(path: Path | str, *, inputs: Iterable[Path | str] = (),
         # sits in, else the outermost place it contains (its parent contains "the project").
         relation, guarded = next((f for f in found if f[0] == "is"), None) or next(
             (f for f in found if f[0] == "is inside"), None) or min(found, key=lambda f: len(f[1].path.parts))
-        raise OutputError(f"refusing to write {_named(path, real)}: it {relation} {guarded.what}. "
-                          "hakusho never writes into what it reads or what you keep there; "
-                          "choose a new or empty folder")
+        message = (Msg("outputs.is_guarded", path=_named(path, real), what=guarded.what) if relation == "is"
+                   else Msg("outputs.inside_guarded", path=_named(path, real), what=guarded.what)
+                   if relation == "is inside" else Msg("outputs.contains_guarded", path=_named(path, real),
+                                                       what=guarded.what))
+        raise OutputError(message)
     if CACHE_DIR_NAME in real.parts:
-        raise OutputError(f"refusing to write {_named(path, real)}: it is inside a build cache "
-                          f"({CACHE_DIR_NAME}); choose a new or empty folder")
+        raise OutputError(Msg("outputs.inside_cache", path=_named(path, real), cache=CACHE_DIR_NAME))
     for parent in real.parents:
         if _is_output(parent):
-            raise OutputError(f"refusing to write {_named(path, real)}: it is inside {display_path(parent)}, "
-                              "a report hakusho built (whose manifest lists every file it may hold); "
-                              "choose a folder outside it")
+            raise OutputError(Msg("outputs.inside_report", path=_named(path, real), report=display_path(parent)))
     return real
 
 
@@ -218,7 +220,7 @@ def folder_entries(folder: Path) -> tuple[dict[str, Path], list[str]]:
 
 def _listing(names: list[str]) -> str:
     shown = ", ".join(names[:_SHOWN])
-    return shown + (f" … and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
+    return Msg("outputs.listing_more", shown=shown, n=len(names) - _SHOWN) if len(names) > _SHOWN else shown
 
 
 def _top_level(folder: Path) -> list[str]:
@@ -263,9 +265,9 @@ def _check_parent(real: Path, named: str) -> None:
     while not os.path.lexists(parent):
         parent = parent.parent
     if not parent.is_dir():
-        raise OutputError(f"cannot write {named}: {display_path(parent)} is a file, not a folder")
+        raise OutputError(Msg("outputs.parent_is_file", path=named, parent=display_path(parent)))
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write {named}: {display_path(parent)} is not writable (permission denied)")
+        raise OutputError(Msg("outputs.not_writable", path=named, blocked=display_path(parent)))
 
 
 @dataclass(frozen=True)
@@ -289,37 +291,30 @@ def claim_folder(path: Path | str, *, command: str = BUILD, inputs: Iterable[Pat
         here = None
     if here is not None and (here == real or real in here.parents):
         # Replaced whole, the folder would leave the shell standing in a deleted copy of it.
-        raise OutputError(f"refusing to replace {named}: you are working inside it ({display_path(here)}); "
-                          "run the command from outside that folder")
+        raise OutputError(Msg("outputs.working_inside", path=named, here=display_path(here)))
     if not os.path.lexists(real):
         _check_parent(real, named)
         return Claim(real, "absent")
     if not real.is_dir():
-        raise OutputError(f"refusing to write {named}: it is a file, not a folder; "
-                          "name a new or empty folder")
+        raise OutputError(Msg("outputs.is_a_file", path=named))
     top = _top_level(real)
     if not top:
         state = Claim(real, "empty")
     else:
         manifest = read_manifest(real)
         if manifest is None:
-            raise OutputError(f"refusing to replace {named}: it holds {_listing(top)}, which hakusho did not "
-                              "write (no manifest.json of a hakusho output). hakusho replaces only an empty "
-                              "folder or one it wrote itself; choose a new or empty folder")
+            raise OutputError(Msg("outputs.not_ours", path=named, listing=_listing(top)))
         made_by = str(manifest.get("command") or BUILD)
         if made_by != command:
-            raise OutputError(f"refusing to replace {named}: it holds the output of 'hakusho {made_by}', "
-                              f"not of 'hakusho {command}'; choose a new or empty folder")
+            raise OutputError(Msg("outputs.other_command", path=named, made_by=made_by, command=command))
         differences = manifest_differences(real, manifest)
         if differences:
-            raise OutputError(f"refusing to replace {named}: its files no longer match its manifest.json "
-                              f"({_listing(differences)}). hakusho replaces only what it wrote, unchanged; "
-                              "move those files away, delete the folder yourself, or choose another folder")
+            raise OutputError(Msg("outputs.changed", path=named, listing=_listing(differences)))
         state = Claim(real, "previous", manifest)
     _check_parent(real, named)
     blocked = _unwritable(real, recursive=True)
     if blocked is not None:
-        raise OutputError(f"cannot replace {named}: {display_path(blocked)} is not writable (permission denied)")
+        raise OutputError(Msg("outputs.cannot_replace", path=named, blocked=display_path(blocked)))
     return state
 
 
@@ -335,9 +330,9 @@ def check_keeps_selection(claim: Claim, record: Mapping[str, Any], *, suggestion
     old = _selection(claim.manifest.get("options") or {})
     dropped = sorted(old - _selection(record))
     if dropped:
-        where = f" (by default it goes to {suggestion})" if suggestion else ""
-        raise OutputError(f"refusing to replace {display_path(claim.path)}: it holds {', '.join(dropped)}, which this "
-                          f"build would not rebuild; build into a folder of its own{where} or include them")
+        path, held = display_path(claim.path), ", ".join(dropped)
+        raise OutputError(Msg("outputs.thinner_to", path=path, held=held, suggestion=suggestion) if suggestion
+                          else Msg("outputs.thinner", path=path, held=held))
 
 
 def _selection(options: Mapping[str, Any]) -> set[str]:
@@ -358,12 +353,11 @@ def claim_file(path: Path | str, *, recognise: Callable[[Path], bool], what: str
     _check_parent(real, named)
     if os.path.lexists(real):
         if real.is_dir():
-            raise OutputError(f"refusing to write {named}: it is a folder; name a file")
+            raise OutputError(Msg("outputs.is_a_folder", path=named))
         if not real.is_file() or not recognise(real):
-            raise OutputError(f"refusing to replace {named}: it is not {what}, so hakusho did not write it; "
-                              "choose another file name")
+            raise OutputError(Msg("outputs.not_our_file", path=named, what=what))
         if not os.access(real.parent, os.W_OK | os.X_OK):
-            raise OutputError(f"cannot write {named}: {display_path(real.parent)} is not writable (permission denied)")
+            raise OutputError(Msg("outputs.not_writable", path=named, blocked=display_path(real.parent)))
     return real
 
 
@@ -425,5 +419,6 @@ def write_files(folder: Path | str, files: Mapping[str, bytes], *, command: str,
                     json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
                 staging.publish()
         except OSError as exc:
-            raise OutputError(describe_os_error(exc, display_path(claim.path)) + "; nothing was changed") from None
+            message = describe_os_error(exc, display_path(claim.path))
+            raise OutputError(Msg("os.nothing_changed", message=message)) from None
     return [Path(folder) / rel for rel in files]

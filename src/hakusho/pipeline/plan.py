@@ -17,6 +17,7 @@ from hakusho import __version__, config
 from hakusho.config import display_path
 from hakusho.errors import BuildError
 from hakusho.i18n import LANGS
+from hakusho.messages import Msg
 from hakusho.pipeline.cache import (
     CACHE_FORMAT,
     Cache,
@@ -87,7 +88,7 @@ def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
     if folder is not None:
         folder = Path(folder)
         if not folder.is_dir():
-            raise BuildError(f"no notebooks folder at {display_path(folder)}")
+            raise BuildError(Msg("plan.no_notebooks_folder", path=display_path(folder)))
         candidates = sorted(folder.iterdir())
     else:
         folder = config.NOTEBOOKS_DIR
@@ -99,7 +100,7 @@ def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise BuildError(f"{path.name}: not a readable notebook ({exc})") from None
+            raise BuildError(Msg("plan.bad_notebook", name=path.name, detail=exc)) from None
         chapter = None
         for cell in doc.get("cells", []):
             if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
@@ -108,12 +109,12 @@ def discover_notebooks(folder: Path | None = None) -> dict[str, Path]:
                 chapter = m.group(1) if m else None
                 break
         if chapter is None:
-            raise BuildError(f"{path.name}: no cell tagged 'parameters' setting chapter = \"...\"")
+            raise BuildError(Msg("plan.no_parameters", name=path.name))
         if chapter in found:
-            raise BuildError(f"{path.name} and {found[chapter].name} both compute chapter {chapter}")
+            raise BuildError(Msg("plan.same_chapter", name=path.name, other=found[chapter].name, chapter=chapter))
         found[chapter] = path
     if not found:
-        raise BuildError(f"no chapter notebooks (NN_name.ipynb) in {display_path(folder)}")
+        raise BuildError(Msg("plan.no_notebooks", path=display_path(folder)))
     return found
 
 
@@ -127,7 +128,7 @@ def report_chapters(wave: str | None = None) -> list[str]:
         doc = yaml.load(config.edition_file("chapters.yml", wave).read_text(encoding="utf-8"), Loader=loader)
         return [str(c["id"]) for c in doc["chapters"]]
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise BuildError(f"cannot read the chapter list of edition {wave or config.DEFAULT_WAVE}: {exc}") from None
+        raise BuildError(Msg("plan.no_chapter_list", wave=wave or config.DEFAULT_WAVE, detail=exc)) from None
 
 
 def default_target(options: BuildOptions, all_chapters: Sequence[str], chapters: Sequence[str]) -> Path:
@@ -185,7 +186,7 @@ def make_plan(options: BuildOptions) -> Plan:
     chosen = options.chapters or tuple(every)
     unknown = [c for c in chosen if c not in every]
     if unknown:
-        raise BuildError(f"unknown chapter '{unknown[0]}' (valid: {', '.join(every)})")
+        raise BuildError(Msg("plan.unknown_chapter", name=unknown[0], valid=", ".join(every)))
     notebooks = {c: every[c] for c in every if c in chosen}
     parts = [c for c in notebooks if c not in in_report]
     target = default_target(options, list(every), list(notebooks))
@@ -199,7 +200,7 @@ def make_plan(options: BuildOptions) -> Plan:
     for w in waves:
         raw.update(tree_hashes(data_root / w, prefix=f"{data_label}/{w}/"))
     if not any(k.startswith(f"{data_label}/{options.wave}/") for k in raw):
-        raise BuildError(f"no raw data for wave {options.wave} in {display_path(data_root / options.wave)}")
+        raise BuildError(Msg("plan.no_raw_data", wave=options.wave, path=display_path(data_root / options.wave)))
     codebooks = tree_hashes(config.CODEBOOK_DIR, prefix="data/codebook/")
     # The edition's own content contract (chapters, crosses, headlines) feeds the chapters too.
     # (Its released record is the output of an earlier build, never an input.)

@@ -44,6 +44,7 @@ from urllib.parse import unquote, urlsplit
 from hakusho import config
 from hakusho.errors import HakushoError
 from hakusho.i18n import LANGS, Translator
+from hakusho.messages import Listed, Msg
 from hakusho.pipeline.build import BuildInterrupted, build_tree, kernel_pool
 from hakusho.pipeline.options import BuildOptions
 from hakusho.pipeline.plan import make_plan
@@ -67,14 +68,14 @@ class Shown:
 
     version: int
     tree: Path | None
-    error: str | None = None
+    error: HakushoError | None = None
     seconds: float = 0.0
 
 
 class Preview:
     """A preview of one report: its builds, its kernels, its server and its watcher."""
 
-    def __init__(self, options: BuildOptions, *, port: int = 8000, log: Callable[[str], None] = print,
+    def __init__(self, options: BuildOptions, *, port: int = 8000, log: Callable[[Msg], None] = print,
                  reporter: Reporter | None = None) -> None:
         self.options = options
         self.log = log
@@ -135,10 +136,9 @@ class Preview:
             raise KeyboardInterrupt from None
         except HakushoError as exc:
             shutil.rmtree(folder, ignore_errors=True)
-            shown = Shown(self._shown.version + 1, self._shown.tree, exc.report(),
-                          time.perf_counter() - started)
+            shown = Shown(self._shown.version + 1, self._shown.tree, exc, time.perf_counter() - started)
             self._show(shown)
-            self.log(f"build failed ({shown.seconds:.2f} s): {exc.message}")
+            self.log(Msg("cli.preview.failed", seconds=f"{shown.seconds:.2f}", message=exc.message))
             return shown
         shown = Shown(self._shown.version + 1, result.target, None, time.perf_counter() - started)
         self._show(shown)
@@ -146,9 +146,9 @@ class Preview:
         while len(self._folders) > 2:  # the one shown and the one before (a page may still load from it)
             shutil.rmtree(self._folders.pop(0), ignore_errors=True)
         ran = [*result.executed, *result.rendered]
-        reused = f"{len(result.reused)} page(s) as built before" if result.reused else ""
-        done = ", ".join([*ran, reused] if reused else ran) or "nothing to redo"
-        self.log(f"rebuilt in {shown.seconds:.2f} s: {done}")
+        done: list[Any] = [*ran, Msg("cli.preview.reused", n=len(result.reused))] if result.reused else ran
+        self.log(Msg("cli.preview.rebuilt", seconds=f"{shown.seconds:.2f}",
+                     done=Listed(done) if done else Msg("cli.preview.nothing_to_redo")))
         return shown
 
     def watch(self) -> None:
@@ -158,7 +158,8 @@ class Preview:
         for changes in watchfiles.watch(config.PROJECT_ROOT, watch_filter=InputFilter(self._ignored()),
                                         stop_event=self._stopping, step=30, raise_interrupt=True):
             paths = sorted({Path(p) for _, p in changes})
-            self.log(f"changed: {', '.join(_display(p) for p in paths[:3])}{' …' if len(paths) > 3 else ''}")
+            shown = ", ".join(_display(p) for p in paths[:3]) + (" …" if len(paths) > 3 else "")
+            self.log(Msg("cli.preview.changed", paths=shown))
             self.rebuild(paths)
 
     def close(self) -> None:
@@ -312,7 +313,7 @@ def error_page(shown: Shown, lang: str) -> str:
     t = Translator(lang, CATALOG)
     body = (f"<main><h1>{html.escape(t('preview.failed'))}</h1>"
             f"<p>{html.escape(t('preview.failed_hint'))}</p>"
-            f"<pre>{html.escape(shown.error or '')}</pre></main>")
+            f"<pre>{html.escape(shown.error.report(lang=lang) if shown.error else '')}</pre></main>")
     return _page(lang, t("preview.failed"), body, shown.version)
 
 
@@ -350,16 +351,16 @@ def _terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def preview(options: BuildOptions, *, port: int = 8000, log: Callable[[str], None] = print) -> None:
+def preview(options: BuildOptions, *, port: int = 8000, log: Callable[[Msg], None] = print) -> None:
     """Serve the report and rebuild it as its inputs change, until Ctrl-C."""
     session = Preview(options, port=port, log=log)
     with _terminate_as_interrupt():
         try:
-            log(f"serving {session.url} — building; Ctrl-C stops")
+            log(Msg("cli.preview.serving", url=session.url))
             session.start()
             session.watch()
         except KeyboardInterrupt:
             pass
         finally:
             session.close()
-            log("preview stopped")
+            log(Msg("cli.preview.stopped"))

@@ -1,4 +1,9 @@
-"""Progress of a build on the terminal: a live display, or plain log lines when piped."""
+"""Progress of a build on the terminal: a live display, or plain log lines when piped.
+
+Stage names, the words of a step's state and the notes stages pass (``executed``, ``rendered``
+…) are shown in the user's language (``progress.*`` in the cli catalogs); chapter ids, task names
+and paths as they are.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import sys
 import threading
 import time
 from typing import Any
+
+from hakusho.messages import Msg, has, pad, say
 
 
 class Reporter:
@@ -38,10 +45,10 @@ class PlainReporter(Reporter):
 
     def stage(self, name: str) -> None:
         if self.verbose:
-            self._line(f"{name} …")
+            self._line(f"{word('stage', name)} …")
 
     def step(self, key: str, label: str) -> None:
-        self.labels[key] = label
+        self.labels[key] = word("step", label)
 
     def start(self, key: str) -> None:
         self.started[key] = time.perf_counter()
@@ -49,13 +56,17 @@ class PlainReporter(Reporter):
     def done(self, key: str, *, cached: bool = False, note: str = "") -> None:
         label = self.labels.get(key, key)
         if cached:
-            self._line(f"  {label:<12} cached{(' ' + note) if note else ''}")
+            state = say(Msg("progress.cached_note", note=word("note", note))) if note else say(Msg("progress.cached"))
+            self._line(f"  {pad(label, 12)} {state}")
         else:
             took = time.perf_counter() - self.started.get(key, time.perf_counter())
-            self._line(f"  {label:<12} {note or 'done'} in {took:.2f}s")
+            state = word("note", note) if note else say(Msg("progress.done"))
+            took_text = say(Msg("progress.took", state=state, seconds=f"{took:.2f}"))
+            self._line(f"  {pad(label, 12)} {took_text}")
 
     def fail(self, key: str) -> None:
-        self._line(f"  {self.labels.get(key, key):<12} FAILED")
+        failed = say(Msg("progress.failed_plain"))
+        self._line(f"  {pad(self.labels.get(key, key), 12)} {failed}")
 
     def message(self, text: str) -> None:
         self._line(text)
@@ -91,23 +102,31 @@ class RichReporter(Reporter):
     def stage(self, name: str) -> None:
         self._finish_stage()
         self.current_stage = name
-        self.tasks[f"stage:{name}"] = self.progress.add_task(f"[bold]{name:<24}[/bold]", total=1, status="")
+        self.tasks[f"stage:{name}"] = self.progress.add_task(f"[bold]{pad(word('stage', name), 24)}[/bold]", total=1,
+                                                             status="")
 
     def step(self, key: str, label: str) -> None:
-        self.tasks[key] = self.progress.add_task(f"  {label:<22}", total=1, start=False, status="[dim]waiting")
+        waiting = say(Msg("progress.waiting"))
+        self.tasks[key] = self.progress.add_task(f"  {pad(word('step', label), 22)}", total=1, start=False,
+                                                 status=f"[dim]{waiting}")
 
     def start(self, key: str) -> None:
         self.progress.start_task(self.tasks[key])
-        self.progress.update(self.tasks[key], status="running")
+        self.progress.update(self.tasks[key], status=say(Msg("progress.running")))
 
     def done(self, key: str, *, cached: bool = False, note: str = "") -> None:
         task = self.tasks[key]
-        status = f"[cyan]cached{(' ' + note) if note else ''}" if cached else (note or "done")
+        if cached:
+            status = "[cyan]" + (say(Msg("progress.cached_note", note=word("note", note))) if note
+                                 else say(Msg("progress.cached")))
+        else:
+            status = word("note", note) if note else say(Msg("progress.done"))
         self.progress.update(task, completed=1, status=status)
         self.progress.stop_task(task)
 
     def fail(self, key: str) -> None:
-        self.progress.update(self.tasks[key], status="[red]failed")
+        failed = say(Msg("progress.failed"))
+        self.progress.update(self.tasks[key], status=f"[red]{failed}")
         self.progress.stop_task(self.tasks[key])
 
     def message(self, text: str) -> None:
@@ -116,6 +135,13 @@ class RichReporter(Reporter):
     def close(self) -> None:
         self._finish_stage()
         self.progress.stop()
+
+
+def word(kind: str, name: str) -> str:
+    """A stage name, step label or note in the user's language, when the catalogs know it
+    (``progress.stage.validate``, ``progress.note.executed``); else as it is (a chapter id)."""
+    key = f"progress.{kind}.{name}"
+    return say(Msg(key)) if name and has(key) else name
 
 
 def make_reporter(*, quiet: bool = False) -> Reporter:

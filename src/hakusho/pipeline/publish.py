@@ -35,6 +35,7 @@ from pathlib import Path
 
 from hakusho.config import display_path
 from hakusho.errors import BuildError, OutputError
+from hakusho.messages import Msg
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -71,8 +72,7 @@ def locked(target: Path) -> Iterator[None]:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
-                raise BuildError(f"another hakusho command is writing {display_path(target)} (it holds "
-                                 f"{display_path(path)}); wait for it to finish, then run this one again") from None
+                raise BuildError(Msg("publish.locked", path=display_path(target), lock=display_path(path))) from None
             try:
                 current = os.stat(path).st_ino
             except FileNotFoundError:
@@ -209,7 +209,8 @@ class Staging:
             self.root = Path(tempfile.mkdtemp(prefix=f"{_tmp_prefix(self.target)}{os.getpid()}-",
                                               dir=self.target.parent))
         except OSError as exc:
-            raise OutputError(describe_os_error(exc, display_path(self.target)) + "; nothing was changed") from None
+            message = describe_os_error(exc, display_path(self.target))
+            raise OutputError(Msg("os.nothing_changed", message=message)) from None
         self.tree = self.root / "tree"
         self.work = self.root / "work"
         self.tree.mkdir()
@@ -227,8 +228,8 @@ class Staging:
             swap_in(self.tree, self.target)
         except OSError as exc:
             self._release()
-            raise OutputError(describe_os_error(exc, display_path(self.target))
-                              + f"; nothing was published, {display_path(self.target)} is unchanged") from None
+            raise OutputError(Msg("os.nothing_published", message=describe_os_error(exc, display_path(self.target)),
+                                  path=display_path(self.target))) from None
         except BaseException:
             self._release()
             raise
@@ -260,19 +261,19 @@ def current_umask() -> int:
     return mask
 
 
-def describe_os_error(exc: OSError, what: str) -> str:
+def describe_os_error(exc: OSError, what: str | Msg) -> Msg:
     """A failure of the operating system while writing ``what``, in words: no traceback, no
     errno number."""
     reasons = {
-        errno.ENOSPC: "no space left on the device",
-        errno.EDQUOT: "the disk quota is exhausted",
-        errno.EACCES: "permission denied",
-        errno.EPERM: "operation not permitted",
-        errno.EROFS: "the file system is read-only",
-        errno.EXDEV: "it is on another file system",
-        errno.ENOTDIR: "a part of the path is a file, not a folder",
-        errno.EBUSY: "the folder is in use (a mount point?)",
-        errno.EIO: "an input/output error on the device",
+        errno.ENOSPC: Msg("os.enospc"),
+        errno.EDQUOT: Msg("os.edquot"),
+        errno.EACCES: Msg("os.eacces"),
+        errno.EPERM: Msg("os.eperm"),
+        errno.EROFS: Msg("os.erofs"),
+        errno.EXDEV: Msg("os.exdev"),
+        errno.ENOTDIR: Msg("os.enotdir"),
+        errno.EBUSY: Msg("os.ebusy"),
+        errno.EIO: Msg("os.eio"),
     }
     number, filename = exc.errno, exc.filename
     if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
@@ -280,6 +281,7 @@ def describe_os_error(exc: OSError, what: str) -> str:
         _, filename, why = exc.args[0][0]
         found = re.search(r"\[Errno (\d+)\]", str(why))
         number = int(found.group(1)) if found else None
-    reason = reasons.get(number or 0, exc.strerror or (os.strerror(number) if number else "it failed"))
-    where = f" ({display_path(Path(filename))})" if filename else ""
-    return f"cannot write {what}: {reason}{where}"
+    reason = reasons.get(number or 0, exc.strerror or (os.strerror(number) if number else Msg("os.failed")))
+    if filename:
+        return Msg("os.cannot_write_at", what=what, reason=reason, path=display_path(Path(filename)))
+    return Msg("os.cannot_write", what=what, reason=reason)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hakusho.errors import BuildError, HakushoError
+from hakusho.messages import Msg
 from hakusho.pipeline.plan import Task
 from hakusho.pipeline.progress import Reporter
 from hakusho.pipeline.publish import describe_os_error
@@ -92,7 +93,7 @@ def render_tasks(todo: Sequence[Task], build_dir: Path, placed: Path, *, epoch: 
                 try:
                     future.result()
                 except BrokenProcessPool:
-                    raise BuildError(f"{task.name}: the renderer crashed") from None
+                    raise BuildError(Msg("render.crashed", task=task.name)) from None
                 rendered.append(task.name)
                 reporter.done(f"task:{task.name}", note="rendered")
         except BaseException:
@@ -121,7 +122,7 @@ def _renderer(fmt: str, where: tuple[str, str] | None = None) -> Callable[..., A
     try:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError) as exc:
-        raise BuildError(f"the {fmt} renderer {module}.{name} is not available ({exc})") from None
+        raise BuildError(Msg("render.unavailable", format=fmt, name=f"{module}.{name}", detail=exc)) from None
 
 
 def _render_one(task: Task, build_dir: str, out_dir: str, epoch: int, engine: str,
@@ -149,7 +150,7 @@ def _render_one(task: Task, build_dir: str, out_dir: str, epoch: int, engine: st
                 try:
                     runner = getattr(importlib.import_module(module), name)
                 except (ImportError, AttributeError) as exc:
-                    raise BuildError(f"the Quarto engine {module}.{name} is not available ({exc})") from None
+                    raise BuildError(Msg("render.no_quarto", name=f"{module}.{name}", detail=exc)) from None
                 runner(produced if produced.is_dir() else produced.parent)
             prefix = Path("quarto")
         else:
@@ -157,16 +158,17 @@ def _render_one(task: Task, build_dir: str, out_dir: str, epoch: int, engine: st
             try:
                 rel = produced.resolve().relative_to(raw.resolve())
             except ValueError:
-                raise BuildError(f"{task.name}: the renderer wrote {produced.name} outside its output folder") from None
+                raise BuildError(Msg("render.outside", task=task.name, name=produced.name)) from None
             prefix = Path() if rel.parts and rel.parts[0] == task.lang else Path(str(task.lang))
         if not produced.exists():
-            raise BuildError(f"{task.name}: the renderer returned {produced.name}, which does not exist")
+            raise BuildError(Msg("render.missing", task=task.name, name=produced.name))
     except HakushoError:
         raise
     except OSError as exc:
-        raise BuildError(f"{task.name}: {describe_os_error(exc, 'the rendered files')}") from None
+        what = Msg("os.what.rendered")
+        raise BuildError(Msg("render.failed", task=task.name, detail=describe_os_error(exc, what))) from None
     except Exception as exc:
-        raise BuildError(f"{task.name}: {type(exc).__name__}: {exc}") from None
+        raise BuildError(Msg("render.failed", task=task.name, detail=f"{type(exc).__name__}: {exc}")) from None
     if prefix == Path():
         os.rename(raw, out)
     else:
@@ -183,7 +185,7 @@ def merge_tree(source: Path, tree: Path) -> None:
         dest = tree / rel
         if dest.exists():
             if dest.read_bytes() != path.read_bytes():
-                raise BuildError(f"two renderers wrote different files at {rel.as_posix()}")
+                raise BuildError(Msg("render.clash", path=rel.as_posix()))
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, dest)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from hakusho.errors import BuildError
+from hakusho.messages import Msg
 from hakusho.pipeline.executed import cell_failure, normalise_notebook, one_line, write_notebook
 from hakusho.pipeline.kernel import (
     ENGINE_NAME,
@@ -115,8 +116,8 @@ class KernelPool:
         self._kernels[index] = kernel
         if self._closed.is_set():
             return kernel
-        kernel.silent(self.warm, what="warming up")
-        kernel.silent(SNAPSHOT, what="recording the clean state")
+        kernel.silent(self.warm, what=Msg("kernel.what.warm"))
+        kernel.silent(SNAPSHOT, what=Msg("kernel.what.snapshot"))
         return kernel
 
     def _worker(self, index: int) -> None:
@@ -173,7 +174,7 @@ class KernelPool:
             self.on_start(job.name)
         started = time.perf_counter()
         job.cwd.mkdir(parents=True, exist_ok=True)
-        kernel.silent(RESET.replace("__CWD__", repr(str(job.cwd))), what=f"resetting before {job.name}")
+        kernel.silent(RESET.replace("__CWD__", repr(str(job.cwd))), what=Msg("kernel.what.reset", name=job.name))
         kernel.last_nb = None
         try:
             nb = papermill.execute_notebook(
@@ -190,10 +191,10 @@ class KernelPool:
             raise
         except Exception as exc:
             if not self._kernel_alive(kernel):
-                raise BuildError(f"{job.name} ({job.notebook.name}): the kernel died while running "
-                                 f"(out of memory?)") from None
+                raise BuildError(Msg("runner.kernel_died", name=job.name, notebook=job.notebook.name)) from None
             what = one_line(type(exc).__name__, str(exc))
-            raise BuildError(f"{job.name} ({job.notebook.name}) could not run: {what}") from None
+            raise BuildError(Msg("runner.could_not_run", name=job.name, notebook=job.notebook.name,
+                                 detail=what)) from None
         nb = normalise_notebook(nb, source=job.notebook, scrub=self._scrub(job))
         write_notebook(nb, job.output)
         return JobResult(job.name, time.perf_counter() - started, job.output)

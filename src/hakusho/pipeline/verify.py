@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hakusho.config import display_path
 from hakusho.errors import BuildError, Problem
+from hakusho.messages import Msg
 from hakusho.pipeline.build import build
 from hakusho.pipeline.manifest import changed_inputs, compare_trees, compare_with_manifest, read_manifest
 from hakusho.pipeline.options import options_from_manifest
@@ -38,7 +39,7 @@ def verify(folder: Path, *, data_dir: Path | None = None, jobs: int = 0,
     folder = Path(folder).absolute()
     manifest = read_manifest(folder)
     if manifest is None:
-        raise BuildError(f"{display_path(folder)} has no readable manifest.json: is it a hakusho report?")
+        raise BuildError(Msg("verify.no_manifest", path=display_path(folder)))
     options = options_from_manifest(manifest, data_dir=data_dir)
     tampered = compare_with_manifest(folder, manifest).lines()
     # The rebuild goes to a scratch folder of the system's, never next to the report: a killed
@@ -53,12 +54,12 @@ def verify(folder: Path, *, data_dir: Path | None = None, jobs: int = 0,
         diff = compare_trees(folder, rebuilt)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    lines = [f"does not match its manifest: {line}" for line in tampered] + diff.lines()
+    lines = [Msg("verify.tampered", line=line) for line in tampered] + diff.lines()
     files = len(manifest.get("outputs") or {}) + 1
     return VerifyResult(folder=folder, files=files, differences=lines, changed_inputs=inputs)
 
 
 def verify_error(result: VerifyResult) -> BuildError:
     problems = [Problem(line) for line in result.differences + result.changed_inputs]
-    return BuildError(f"{display_path(result.folder)} differs from a fresh rebuild "
-                      f"({len(result.differences)} difference(s))", problems)
+    return BuildError(Msg("verify.differs", path=display_path(result.folder), n=len(result.differences)),
+                      problems)

@@ -32,6 +32,7 @@ from hakusho.analysis.explore import EXPLORE_ID, SEGMENT_BREAKDOWN, TOTAL
 from hakusho.analysis.population import population_label, report_base
 from hakusho.analysis.spec import Spec
 from hakusho.i18n import Translator
+from hakusho.messages import Msg
 from hakusho.render.wording import other_lang
 from hakusho.text import numbers
 
@@ -54,7 +55,7 @@ def load_explore(build_dir: Path | str) -> Mapping[str, Any] | None:
     path = build_folder.output_folder(Path(build_dir), EXPLORE_ID, part=True) / build_folder.EXPLORE_DOC
     if not path.is_file():
         return None
-    return build_folder.read_json(path, "the explorer's tables")
+    return build_folder.read_json(path, Msg("folder.what.explore"))
 
 
 def _colors(question: Mapping[str, Any]) -> tuple[list[str | None], list[str | None]]:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from hakusho import config
 from hakusho.errors import CodebookError, Problem
+from hakusho.messages import Msg, pydantic_message
 
 CODEBOOK_FORMAT = 1
 AnswerType = Literal["single", "multi", "ordinal", "numeric", "text"]
@@ -101,15 +102,15 @@ class Question(BaseModel):
     @model_validator(mode="after")
     def _check_choices(self) -> Question:
         if self.type in ("single", "multi", "ordinal") and not self.choices:
-            raise ValueError(f"question {self.id} ({self.type}) needs choices")
+            raise ValueError(Msg("codebook.needs_choices", id=self.id, type=self.type))
         codes = [c.code for c in self.choices]
         keys = [c.key for c in self.choices]
         if len(set(codes)) != len(codes):
-            raise ValueError(f"question {self.id} repeats a choice code")
+            raise ValueError(Msg("codebook.repeated_code", id=self.id))
         if len(set(keys)) != len(keys):
-            raise ValueError(f"question {self.id} repeats a choice key")
+            raise ValueError(Msg("codebook.repeated_key", id=self.id))
         if self.breakdown and self.type not in ("single", "multi", "ordinal"):
-            raise ValueError(f"question {self.id} ({self.type}) cannot be a breakdown: its answers form no groups")
+            raise ValueError(Msg("codebook.no_breakdown", id=self.id, type=self.type))
         return self
 
     def label(self, lang: str) -> str:
@@ -170,16 +171,16 @@ class Codebook(BaseModel):
         ids = [q.id for q in self.questions]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise ValueError(f"question ids repeated: {', '.join(dupes)}")
+            raise ValueError(Msg("codebook.repeated_ids", ids=", ".join(dupes)))
         cols = [c for q in self.questions for c in q.raw_columns()]
         dupes = sorted({c for c in cols if cols.count(c) > 1})
         if dupes:
-            raise ValueError(f"raw columns used by two questions: {', '.join(dupes)}")
+            raise ValueError(Msg("codebook.shared_columns", columns=", ".join(dupes)))
         known = set(ids)
         for q in self.questions:
             for cond in q.asked:
                 if cond.var not in known:
-                    raise ValueError(f"question {q.id} is routed on unknown variable {cond.var}")
+                    raise ValueError(Msg("codebook.unknown_routing", id=q.id, var=cond.var))
         return self
 
     @cached_property
@@ -191,9 +192,9 @@ class Codebook(BaseModel):
             return self.by_id[qid]
         except KeyError:
             raise CodebookError(
-                f"codebook {self.wave} has no variable '{qid}'",
-                [Problem("unknown variable", file=self.source, value=qid,
-                         expected="one of " + ", ".join(sorted(self.by_id)))],
+                Msg("codebook.no_variable", wave=self.wave, id=qid),
+                [Problem(Msg("filter.problem.unknown_variable"), file=self.source, value=qid,
+                         expected=Msg("filter.expected.one_of", values=", ".join(sorted(self.by_id))))],
             ) from None
 
     def expected_columns(self) -> list[str]:
@@ -203,7 +204,7 @@ class Codebook(BaseModel):
 def _yaml_error_problem(path: Path, exc: yaml.YAMLError) -> Problem:
     mark = getattr(exc, "problem_mark", None)
     row = mark.line + 1 if mark is not None else None
-    return Problem(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path), row=row)
+    return Problem(Msg("codebook.bad_yaml", detail=getattr(exc, "problem", exc)), file=str(path), row=row)
 
 
 # libyaml's parser, when PyYAML was built with it, reads a codebook eight times faster than the
@@ -236,22 +237,19 @@ def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CodebookError(f"file not found: {path}") from None
+        raise CodebookError(Msg("codebook.file_not_found", path=path)) from None
     except UnicodeDecodeError as exc:
-        raise CodebookError(f"{path} is not UTF-8 text ({exc.reason})") from None
+        raise CodebookError(Msg("codebook.not_utf8", path=path, reason=exc.reason)) from None
     try:
         return parse_yaml(text)
     except yaml.YAMLError as exc:
-        raise CodebookError(f"cannot read {path}", [_yaml_error_problem(path, exc)]) from None
+        raise CodebookError(Msg("codebook.unreadable", path=path), [_yaml_error_problem(path, exc)]) from None
 
 
 def pydantic_problems(path: Path, exc: ValidationError) -> list[Problem]:
     """One Problem per pydantic error, located by its path inside the YAML document."""
-    problems = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        problems.append(Problem(f"{loc}: {err['msg']}", file=str(path)))
-    return problems
+    return [Problem(Msg("codebook.at_field", field=".".join(str(p) for p in err["loc"]),
+                        message=pydantic_message(err)), file=str(path)) for err in exc.errors()]
 
 
 def load_codebook(wave_or_path: str | Path) -> Codebook:
@@ -266,7 +264,7 @@ def load_codebook(wave_or_path: str | Path) -> Codebook:
     try:
         content = path.read_bytes()
     except FileNotFoundError:
-        raise CodebookError(f"file not found: {path}") from None
+        raise CodebookError(Msg("codebook.file_not_found", path=path)) from None
     return _codebook(str(path), content)
 
 
@@ -276,20 +274,18 @@ def _codebook(source: str, content: bytes) -> Codebook:
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CodebookError(f"{path} is not UTF-8 text ({exc.reason})") from None
+        raise CodebookError(Msg("codebook.not_utf8", path=path, reason=exc.reason)) from None
     try:
         data = parse_yaml(text)
     except yaml.YAMLError as exc:
-        raise CodebookError(f"cannot read {path}", [_yaml_error_problem(path, exc)]) from None
+        raise CodebookError(Msg("codebook.unreadable", path=path), [_yaml_error_problem(path, exc)]) from None
     if not isinstance(data, dict):
-        raise CodebookError(f"{path} does not hold a codebook (expected a mapping at the top)")
+        raise CodebookError(Msg("codebook.not_a_codebook", path=path))
     if data.get("format", CODEBOOK_FORMAT) != CODEBOOK_FORMAT:
-        raise CodebookError(
-            f"{path} is codebook format {data.get('format')!r}; this hakusho reads format "
-            f"{CODEBOOK_FORMAT}"
-        )
+        raise CodebookError(Msg("codebook.format", path=path, format=repr(data.get("format")),
+                                supported=CODEBOOK_FORMAT))
     try:
         book = Codebook.model_validate({**data, "source": str(path)})
     except ValidationError as exc:
-        raise CodebookError(f"codebook {path} is malformed", pydantic_problems(path, exc)) from None
+        raise CodebookError(Msg("codebook.malformed", path=path), pydantic_problems(path, exc)) from None
     return book

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from hakusho import config
 from hakusho.analysis.tabulate import TABLE_COLUMNS, percent
 from hakusho.errors import CodebookError, Problem, ProblemCollector
+from hakusho.messages import Msg
 from hakusho.survey.codebook import Bilingual, Codebook, Question, compose_yaml, parse_yaml, pydantic_problems
 from hakusho.survey.wave import Survey
 
@@ -50,9 +51,9 @@ class VariableMap(BaseModel):
     @model_validator(mode="after")
     def _choices_or_exclusion(self) -> VariableMap:
         if self.exclude and self.choices:
-            raise ValueError(f"{self.to_var}: an excluded question maps no choices")
+            raise ValueError(Msg("crosswalk.excluded_maps", var=self.to_var))
         if self.exclude and self.note is None:
-            raise ValueError(f"{self.to_var}: say why it is excluded, in a note (ja and en)")
+            raise ValueError(Msg("crosswalk.excluded_note", var=self.to_var))
         return self
 
     def sources(self, to_key: str) -> list[str]:
@@ -108,17 +109,17 @@ def load_crosswalk(path: Path | None = None) -> Crosswalk:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CodebookError(f"crosswalk not found: {path}") from None
+        raise CodebookError(Msg("crosswalk.not_found", path=path)) from None
     try:
         data: Any = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
-        raise CodebookError(f"cannot read {path}",
-                            [Problem(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path), row=row)]
-                            ) from None
+        raise CodebookError(Msg("codebook.unreadable", path=path),
+                            [Problem(Msg("codebook.bad_yaml", detail=getattr(exc, "problem", exc)), file=str(path),
+                                     row=row)]) from None
     if not isinstance(data, dict):
-        raise CodebookError(f"{path} does not hold a crosswalk (expected a mapping at the top)")
+        raise CodebookError(Msg("crosswalk.not_a_crosswalk", path=path))
     lines = _entry_lines(text)
     entries = data.get("variables")
     if isinstance(entries, list):
@@ -129,7 +130,7 @@ def load_crosswalk(path: Path | None = None) -> Crosswalk:
     try:
         return Crosswalk.model_validate({**data, "source": str(path)})
     except ValidationError as exc:
-        raise CodebookError(f"crosswalk {path} is malformed", pydantic_problems(path, exc)) from None
+        raise CodebookError(Msg("crosswalk.malformed", path=path), pydantic_problems(path, exc)) from None
 
 
 def _check_variable(found: ProblemCollector, where: dict[str, Any], vm: VariableMap,
@@ -137,30 +138,32 @@ def _check_variable(found: ProblemCollector, where: dict[str, Any], vm: Variable
     q_from = book_from.by_id.get(vm.from_var)
     q_to = book_to.by_id.get(vm.to_var)
     if q_from is None:
-        found.add(f"no variable '{vm.from_var}' in codebook {book_from.wave}", **where, column="from",
-                  value=vm.from_var, expected="one of " + ", ".join(sorted(book_from.by_id)))
+        found.add(Msg("crosswalk.no_variable", var=vm.from_var, wave=book_from.wave), **where, column="from",
+                  value=vm.from_var, expected=Msg("filter.expected.one_of", values=", ".join(sorted(book_from.by_id))))
     if q_to is None:
-        found.add(f"no variable '{vm.to_var}' in codebook {book_to.wave}", **where, column="to",
-                  value=vm.to_var, expected="one of " + ", ".join(sorted(book_to.by_id)))
+        found.add(Msg("crosswalk.no_variable", var=vm.to_var, wave=book_to.wave), **where, column="to",
+                  value=vm.to_var, expected=Msg("filter.expected.one_of", values=", ".join(sorted(book_to.by_id))))
     if q_from is None or q_to is None:
         return
     kinds = {q_from.type, q_to.type}
     if not (kinds <= _CHOICE_TYPES or kinds == {"multi"}):
-        found.add(f"{vm.from_var} ({q_from.type}) cannot be compared with {vm.to_var} ({q_to.type})",
-                  **where, expected="both multiple-answer, or both single / ordinal")
+        found.add(Msg("crosswalk.incomparable", var=vm.from_var, type=q_from.type, other=vm.to_var,
+                      other_type=q_to.type), **where, expected=Msg("crosswalk.expected.same_kind"))
         return
     if not vm.choices:
-        found.add(f"{vm.to_var}: no choices mapped", **where, column="choices",
-                  expected="a map of choice keys, or exclude: true with a note")
+        found.add(Msg("crosswalk.no_choices", var=vm.to_var), **where, column="choices",
+                  expected=Msg("crosswalk.expected.map"))
         return
     from_keys, to_keys = q_from.choice_keys, q_to.choice_keys
     for src, dst in vm.choices.items():
         if src not in from_keys:
-            found.add(f"{vm.from_var} has no choice '{src}' in codebook {book_from.wave}", **where,
-                      column=f"choices.{src}", value=src, expected="one of " + ", ".join(from_keys))
+            found.add(Msg("crosswalk.no_choice", var=vm.from_var, key=src, wave=book_from.wave), **where,
+                      column=f"choices.{src}", value=src,
+                      expected=Msg("filter.expected.one_of", values=", ".join(from_keys)))
         if dst not in to_keys:
-            found.add(f"{vm.to_var} has no choice '{dst}' in codebook {book_to.wave}", **where,
-                      column=f"choices.{src}", value=dst, expected="one of " + ", ".join(to_keys))
+            found.add(Msg("crosswalk.no_choice", var=vm.to_var, key=dst, wave=book_to.wave), **where,
+                      column=f"choices.{src}", value=dst,
+                      expected=Msg("filter.expected.one_of", values=", ".join(to_keys)))
     if q_from.type == "ordinal" and q_to.type == "ordinal":
         # Folding buckets must keep their order, or a comparison would reshuffle the scale.
         pairs = [(from_keys.index(s), to_keys.index(d)) for s, d in vm.choices.items()
@@ -168,9 +171,9 @@ def _check_variable(found: ProblemCollector, where: dict[str, Any], vm: Variable
         pairs.sort()
         for (s1, d1), (s2, d2) in pairwise(pairs):
             if d2 < d1:
-                found.add(f"{vm.from_var}: '{from_keys[s2]}' comes after '{from_keys[s1]}' but maps to an "
-                          f"earlier bucket", **where, column=f"choices.{from_keys[s2]}",
-                          value=to_keys[d2], expected=f"'{to_keys[d1]}' or a later bucket")
+                found.add(Msg("crosswalk.order", var=vm.from_var, later=from_keys[s2], earlier=from_keys[s1]),
+                          **where, column=f"choices.{from_keys[s2]}", value=to_keys[d2],
+                          expected=Msg("crosswalk.expected.later", key=to_keys[d1]))
 
 
 def validate_crosswalk(crosswalk: Crosswalk, codebook_from: Codebook, codebook_to: Codebook) -> None:
@@ -178,27 +181,28 @@ def validate_crosswalk(crosswalk: Crosswalk, codebook_from: Codebook, codebook_t
     found = ProblemCollector()
     src = crosswalk.source
     if crosswalk.from_wave != codebook_from.wave:
-        found.add("crosswalk starts from another wave", file=src, value=crosswalk.from_wave,
-                  expected=f"the wave of the earlier codebook, {codebook_from.wave}")
+        found.add(Msg("crosswalk.from_other"), file=src, value=crosswalk.from_wave,
+                  expected=Msg("crosswalk.expected.earlier", wave=codebook_from.wave))
     if crosswalk.to_wave != codebook_to.wave:
-        found.add("crosswalk leads to another wave", file=src, value=crosswalk.to_wave,
-                  expected=f"the wave of the later codebook, {codebook_to.wave}")
+        found.add(Msg("crosswalk.to_other"), file=src, value=crosswalk.to_wave,
+                  expected=Msg("crosswalk.expected.later_wave", wave=codebook_to.wave))
     seen: set[str] = set()
     for i, vm in enumerate(crosswalk.variables):
         where: dict[str, Any] = {"file": src, "row": vm.line}
         if vm.to_var in seen:
-            found.add(f"variables[{i}]: {vm.to_var} is mapped twice", **where, value=vm.to_var,
-                      expected=f"one entry per {codebook_to.wave} variable")
+            found.add(Msg("crosswalk.twice", i=i, var=vm.to_var), **where, value=vm.to_var,
+                      expected=Msg("crosswalk.expected.once", wave=codebook_to.wave))
         seen.add(vm.to_var)
         if vm.exclude:
             for var, book, column in ((vm.from_var, codebook_from, "from"), (vm.to_var, codebook_to, "to")):
                 if var not in book.by_id:
-                    found.add(f"no variable '{var}' in codebook {book.wave}", **where, column=column, value=var,
-                              expected="one of " + ", ".join(sorted(book.by_id)))
+                    found.add(Msg("crosswalk.no_variable", var=var, wave=book.wave), **where, column=column, value=var,
+                              expected=Msg("filter.expected.one_of", values=", ".join(sorted(book.by_id))))
             continue
         _check_variable(found, where, vm, codebook_from, codebook_to)
     name = Path(src).name if src else "crosswalk"
-    found.raise_if_any(CodebookError, f"{name} does not match codebooks {codebook_from.wave} and {codebook_to.wave}")
+    found.raise_if_any(CodebookError, Msg("crosswalk.mismatch", name=name, earlier=codebook_from.wave,
+                                          later=codebook_to.wave))
 
 
 def share_in_target_terms(survey_from: Survey, population: pd.Series, variable_to: str,
@@ -214,9 +218,9 @@ def share_in_target_terms(survey_from: Survey, population: pd.Series, variable_t
     vm = crosswalk.variable(variable_to)
     if vm is None:
         raise CodebookError(
-            f"{variable_to} has no counterpart in wave {crosswalk.from_wave}",
-            [Problem("not in the crosswalk", file=crosswalk.source, value=variable_to,
-                     expected="one of " + ", ".join(v.to_var for v in crosswalk.variables))],
+            Msg("crosswalk.no_counterpart", var=variable_to, wave=crosswalk.from_wave),
+            [Problem(Msg("crosswalk.problem.not_listed"), file=crosswalk.source, value=variable_to,
+                     expected=Msg("filter.expected.one_of", values=", ".join(v.to_var for v in crosswalk.variables)))],
         )
     validate_crosswalk(
         Crosswalk(from_wave=crosswalk.from_wave, to_wave=crosswalk.to_wave, variables=[vm],

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from hakusho.errors import FilterError, Problem
 from hakusho.i18n import LANGS, Translator
+from hakusho.messages import Listed, Msg, tr
 from hakusho.survey.codebook import Codebook, Condition, Question
 
 if TYPE_CHECKING:
@@ -32,12 +33,26 @@ MULTI_OPS = {"includes", "excludes"}
 ALL_OPS = CHOICE_OPS | ORDER_OPS | MULTI_OPS
 
 
-def _closest(word: str, options: Iterable[str]) -> str:
+def _closest(word: str, options: Iterable[str]) -> Msg:
     options = list(options)
     near = difflib.get_close_matches(word, options, n=3)
     listing = ", ".join(options[:40]) + (" …" if len(options) > 40 else "")
-    hint = f"did you mean {' or '.join(near)}? " if near else ""
-    return f"{hint}valid: {listing}"
+    if near:
+        return Msg("filter.closest.near", near=Listed(near, "list.or"), valid=listing)
+    return Msg("filter.closest.valid", valid=listing)
+
+
+def _where(source: str) -> Msg:
+    """Where a condition comes from, in words: a researcher's filter, a question's routing, a
+    population or a segment of the spec (the forms callers give ``source``)."""
+    head, _, name = source.partition(" ")
+    if source.startswith("routing of "):
+        return Msg("filter.source.routing", name=source.removeprefix("routing of "))
+    if head == "population":
+        return Msg("filter.source.population", name=name)
+    if head == "segment":
+        return Msg("filter.source.segment", name=name)
+    return Msg("filter.source.filter") if source == "filter" else Msg("filter.source.other", name=source)
 
 
 def _as_list(value: object) -> list[object]:
@@ -55,8 +70,9 @@ def resolve_choice(question: Question, value: object, *, source: str = "filter")
             return choice.code
     names = [c.key for c in question.choices]
     raise FilterError(
-        f"{source}: '{value}' is not a choice of {question.id}",
-        [Problem("unknown choice", column=question.id, value=value, expected=_closest(str(value), names))],
+        Msg("filter.not_a_choice", source=_where(source), value=value, id=question.id),
+        [Problem(Msg("filter.problem.unknown_choice"), column=question.id, value=value,
+                 expected=_closest(str(value), names))],
     )
 
 
@@ -82,18 +98,20 @@ def _ordinal_codes(question: Question, op: str, value: object, source: str) -> l
         pos = {c.code: i for i, c in enumerate(substantive)}
         code = resolve_choice(question, value, source=source)
         if code not in pos:
-            raise FilterError(f"{source}: '{value}' has no place in the order of {question.id}")
+            raise FilterError(Msg("filter.no_order_place", source=_where(source), value=value, id=question.id))
         ref = pos[code]
         test = {"<": lambda i: i < ref, "<=": lambda i: i <= ref,
                 ">": lambda i: i > ref, ">=": lambda i: i >= ref}[op]
         return [c.code for c, i in ((c, pos[c.code]) for c in substantive) if test(i)]
     bounds = sorted({b for c in substantive for b in (c.lower, c.upper) if b is not None})
     if number not in bounds:
-        unit = f" {question.unit.en}" if question.unit else ""
+        units = {lang: (f" {question.unit.en}" if lang == "en" else question.unit.ja) if question.unit else ""
+                 for lang in LANGS}
+        listed = {lang: tr("list.separator", lang).join(f"{b:g}{units[lang]}" for b in bounds) for lang in LANGS}
         raise FilterError(
-            f"{source}: {value} is not a bucket boundary of {question.id}",
-            [Problem("a number must fall between buckets", column=question.id, value=value,
-                     expected="one of " + ", ".join(f"{b:g}{unit}" for b in bounds))],
+            Msg("filter.not_a_bound", source=_where(source), value=value, id=question.id),
+            [Problem(Msg("filter.problem.between_buckets"), column=question.id, value=value,
+                     expected=Msg("filter.expected.one_of", values=listed))],
         )
     out = []
     for c in substantive:
@@ -110,17 +128,19 @@ def condition_mask(codebook: Codebook, responses: pd.DataFrame, cond: Condition,
     """Boolean mask of respondents meeting one condition (missing answers never match)."""
     if cond.var not in codebook.by_id:
         raise FilterError(
-            f"{source}: unknown variable '{cond.var}'",
-            [Problem("unknown variable", value=cond.var, expected=_closest(cond.var, codebook.by_id))],
+            Msg("filter.unknown_variable", source=_where(source), name=cond.var),
+            [Problem(Msg("filter.problem.unknown_variable"), value=cond.var,
+                     expected=_closest(cond.var, codebook.by_id))],
         )
     question = codebook.by_id[cond.var]
     if cond.op not in ALL_OPS:
-        raise FilterError(f"{source}: unknown operator '{cond.op}' (valid: {', '.join(sorted(ALL_OPS))})")
+        raise FilterError(Msg("filter.unknown_operator", source=_where(source), op=cond.op,
+                              valid=", ".join(sorted(ALL_OPS))))
     if question.type == "multi":
         if cond.op not in MULTI_OPS | {"==", "in", "!=", "not in"}:
             raise FilterError(
-                f"{source}: {cond.var} is a multiple-answer question; use includes / excludes",
-                [Problem("wrong operator for a multiple-answer question", column=cond.var,
+                Msg("filter.multi_operator", source=_where(source), name=cond.var),
+                [Problem(Msg("filter.problem.multi_operator"), column=cond.var,
                          value=cond.op, expected="includes, excludes, in, not in")],
             )
         codes = [resolve_choice(question, v, source=source) for v in _as_list(cond.value)]
@@ -134,8 +154,9 @@ def condition_mask(codebook: Codebook, responses: pd.DataFrame, cond: Condition,
         number = _number(cond.value)
         if number is None and cond.op not in ("in", "not in"):
             raise FilterError(
-                f"{source}: {cond.var} is numeric; '{cond.value}' is not a number",
-                [Problem("wrong type", column=cond.var, value=cond.value, expected="a number")],
+                Msg("filter.not_a_number", source=_where(source), name=cond.var, value=cond.value),
+                [Problem(Msg("filter.problem.wrong_type"), column=cond.var, value=cond.value,
+                         expected=Msg("filter.expected.number"))],
             )
         col = responses[question.id].astype("Float64")
         ops = {"==": col.eq, "!=": col.ne, "<": col.lt, "<=": col.le, ">": col.gt, ">=": col.ge}
@@ -145,26 +166,27 @@ def condition_mask(codebook: Codebook, responses: pd.DataFrame, cond: Condition,
         mask = col.isin(values).fillna(False).astype(bool)
         return mask if cond.op == "in" else col.notna() & ~mask
     if question.type == "text":
-        raise FilterError(f"{source}: {cond.var} is free text and cannot be filtered on")
+        raise FilterError(Msg("filter.free_text", source=_where(source), name=cond.var))
     col = responses[question.id]
     if cond.op in MULTI_OPS:
         raise FilterError(
-            f"{source}: includes / excludes apply to multiple-answer questions; {cond.var} is "
-            f"{question.type}",
-            [Problem("wrong operator", column=cond.var, value=cond.op, expected="==, !=, in, not in")],
+            Msg("filter.includes_on_single", source=_where(source), name=cond.var,
+                type=Msg(f"type.{question.type}")),
+            [Problem(Msg("filter.problem.wrong_operator"), column=cond.var, value=cond.op,
+                     expected="==, !=, in, not in")],
         )
     if cond.op in ORDER_OPS:
         if question.type != "ordinal":
             raise FilterError(
-                f"{source}: {cond.var} has no order; use == / != / in / not in",
-                [Problem("wrong operator for an unordered question", column=cond.var,
+                Msg("filter.no_order", source=_where(source), name=cond.var),
+                [Problem(Msg("filter.problem.unordered_operator"), column=cond.var,
                          value=cond.op, expected="==, !=, in, not in")],
             )
         codes = _ordinal_codes(question, cond.op, cond.value, source)
         return col.isin(codes).fillna(False).astype(bool)
     codes = [resolve_choice(question, v, source=source) for v in _as_list(cond.value)]
     if cond.op in ("==", "!=") and len(codes) != 1:
-        raise FilterError(f"{source}: {cond.op} takes one value; use in / not in for a list")
+        raise FilterError(Msg("filter.one_value", source=_where(source), op=cond.op))
     mask = col.isin(codes).fillna(False).astype(bool)
     if cond.op in ("==", "in"):
         return mask
@@ -199,21 +221,20 @@ def parse_filter(text: str | Sequence[str]) -> Condition:
         m = _FILTER_RE.match(text)
         if not m:
             raise FilterError(
-                f"cannot read filter '{text}'",
-                [Problem("expected VARIABLE OPERATOR VALUE", value=text,
-                         expected="e.g. employees >= 1000, route == sns, industry includes saas")],
+                Msg("filter.unreadable", text=text),
+                [Problem(Msg("filter.problem.three_parts"), value=text, expected=Msg("filter.expected.examples"))],
             )
         var, op, raw = m.groups()
         op = op.strip()
     else:
         if len(text) != 3:
-            raise FilterError(f"a filter has three parts (variable, operator, value), got {list(text)}")
+            raise FilterError(Msg("filter.parts", got=list(text)))
         var, op, raw = (str(t) for t in text)
         op = op.strip()
     if op not in ALL_OPS:
-        raise FilterError(f"unknown operator '{op}' in filter (valid: {', '.join(sorted(ALL_OPS))})")
+        raise FilterError(Msg("filter.unknown_operator_in", op=repr(op), valid=", ".join(sorted(ALL_OPS))))
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
-        raise FilterError(f"'{var}' is not a variable name", [Problem("bad variable name", value=var)])
+        raise FilterError(Msg("filter.bad_name", name=var), [Problem(Msg("filter.problem.bad_name"), value=var)])
     raw = raw.strip()
     value: object
     if op in ("in", "not in"):
@@ -264,9 +285,9 @@ def normalize_filters(filters: Sequence[Any],
     if isinstance(filters, str):
         filters = [filters] if filters.strip() else []
     elif isinstance(filters, Mapping) or not isinstance(filters, Sequence):
-        raise FilterError(f"filters must be a list of [variable, operator, value] triples, got "
-                          f"{type(filters).__name__}",
-                          [Problem("wrong type", value=repr(filters)[:80], expected="a list of filters")])
+        raise FilterError(Msg("filter.not_a_list", got=type(filters).__name__),
+                          [Problem(Msg("filter.problem.wrong_type"), value=repr(filters)[:80],
+                                   expected=Msg("filter.expected.list"))])
     for item in filters:
         if isinstance(item, str):
             cond = _text_filter(item, codebook)
@@ -275,8 +296,8 @@ def normalize_filters(filters: Sequence[Any],
             var, op, value = item
             cond = _triple_filter(var, op, value)
         else:
-            raise FilterError(f"a filter has three parts (variable, operator, value), got {item!r}"[:200],
-                              [Problem("expected VARIABLE OPERATOR VALUE", value=repr(item)[:80])])
+            raise FilterError(Msg("filter.parts", got=repr(item)[:120]),
+                              [Problem(Msg("filter.problem.three_parts"), value=repr(item)[:80])])
         if codebook is not None:
             cond = Condition(var=resolve_variable(codebook, cond.var), op=cond.op, value=cond.value)
         conditions.append(cond)
@@ -310,26 +331,28 @@ def _scalar_ok(value: object) -> bool:
 def _triple_filter(var: object, op: object, value: object) -> Condition:
     """A condition from a triple whose parts are checked for type, never interpreted as code."""
     if not isinstance(var, str) or not var.strip():
-        raise FilterError(f"a filter's variable must be a name, got {var!r}"[:200],
-                          [Problem("wrong type", value=repr(var)[:80], expected="a variable name")])
+        raise FilterError(Msg("filter.variable_not_a_name", got=repr(var)[:120]),
+                          [Problem(Msg("filter.problem.wrong_type"), value=repr(var)[:80],
+                                   expected=Msg("filter.expected.name"))])
     if not isinstance(op, str) or op.strip() not in ALL_OPS:
-        raise FilterError(f"unknown operator {op!r} in filter (valid: {', '.join(sorted(ALL_OPS))})"[:300],
-                          [Problem("unknown operator", column=var, value=repr(op)[:80],
+        raise FilterError(Msg("filter.unknown_operator_in", op=repr(op)[:80], valid=", ".join(sorted(ALL_OPS))),
+                          [Problem(Msg("filter.problem.unknown_operator"), column=var, value=repr(op)[:80],
                                    expected=", ".join(sorted(ALL_OPS)))])
     op = op.strip()
     listed = isinstance(value, list | tuple)
     items = list(value) if listed else [value]  # type: ignore[call-overload]
     if not items or not all(_scalar_ok(v) for v in items):
-        raise FilterError(f"filter on '{var}': {value!r} is not a value a filter can take"[:200],
-                          [Problem("wrong type", column=var, value=repr(value)[:80],
-                                   expected="a text, a number, or a list of them")])
+        raise FilterError(Msg("filter.bad_value", name=var, value=repr(value)[:120]),
+                          [Problem(Msg("filter.problem.wrong_type"), column=var, value=repr(value)[:80],
+                                   expected=Msg("filter.expected.value"))])
     if op in ("in", "not in") and not listed and isinstance(value, str):
         # A text list as the command line writes it: "doing,planning".
         items = [v.strip() for v in value.split(",") if v.strip()]
         listed = True
     if listed and op in ORDER_OPS:
-        raise FilterError(f"filter on '{var}': {op} takes one value, got a list",
-                          [Problem("wrong type", column=var, value=repr(value)[:80], expected="one value")])
+        raise FilterError(Msg("filter.list_for_order", name=var, op=op),
+                          [Problem(Msg("filter.problem.wrong_type"), column=var, value=repr(value)[:80],
+                                   expected=Msg("filter.expected.one_value"))])
     return Condition(var=var.strip(), op=op, value=items if listed else value)  # type: ignore[arg-type]
 
 

@@ -30,13 +30,13 @@ import pandas as pd
 
 from hakusho.config import display_path
 from hakusho.errors import DataError, Problem
+from hakusho.messages import Msg
 
 RAW_SUFFIXES = (".csv", ".xlsx", ".sav")
 # Besides UTF-8 (tried first, because it almost never decodes by accident): Excel's Japanese
 # default and the older Unix one. charset-normalizer picks between them by how readable the
 # result is, so a UTF-8 file with a damaged byte is refused instead of being read as mojibake.
 LEGACY_ENCODINGS = ("cp932", "euc_jp")
-ENCODING_NAMES = "UTF-8, CP932 (Shift_JIS) or EUC-JP"
 ROW_INDEX = "row"
 TEXT = "str"  # pandas' text dtype; every raw column has it
 
@@ -47,13 +47,13 @@ def find_raw_file(path: Path) -> Path:
     if path.is_file():
         return path
     if not path.exists():
-        raise DataError(f"{display_path(path)}: no such file or folder")
+        raise DataError(Msg("load.no_such_path", path=display_path(path)))
     candidates = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in RAW_SUFFIXES)
     if not candidates:
-        raise DataError(f"{display_path(path)}: no raw export found (expected a .csv, .xlsx or .sav file)")
+        raise DataError(Msg("load.no_export", path=display_path(path)))
     if len(candidates) > 1:
         names = ", ".join(p.name for p in candidates)
-        raise DataError(f"{display_path(path)}: more than one raw export ({names}); keep one per wave folder")
+        raise DataError(Msg("load.several_exports", path=display_path(path), names=names))
     return candidates[0]
 
 
@@ -74,7 +74,7 @@ def read_raw(path: Path, *, id_column: str | None = None) -> pd.DataFrame:
     elif suffix == ".sav":
         frame = _read_sav(path)
     else:
-        raise DataError(f"{display_path(path)}: cannot read '{path.suffix}' files (expected .csv, .xlsx or .sav)")
+        raise DataError(Msg("load.unknown_suffix", path=display_path(path), suffix=path.suffix))
     return _drop_blank_rows(frame, path)
 
 
@@ -87,8 +87,7 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
         try:
             return data.decode("utf-8-sig"), "utf-8-sig"
         except UnicodeDecodeError as exc:  # offsets count from after the mark
-            raise _undecodable(data, path, exc.start + len(codecs.BOM_UTF8), "UTF-8",
-                               " although it starts with a UTF-8 byte-order mark") from None
+            raise _undecodable(data, path, exc.start + len(codecs.BOM_UTF8), "UTF-8", bom=True) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -101,23 +100,24 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
             return data.decode(best.encoding), best.encoding
         except UnicodeDecodeError:  # the detector samples; a later byte may still be bad
             pass
-    raise _undecodable(data, path, utf8_error, ENCODING_NAMES)
+    raise _undecodable(data, path, utf8_error, Msg("load.encodings"))  # UTF-8, CP932 (Shift_JIS) or EUC-JP
 
 
-def _undecodable(data: bytes, path: Path, offset: int, expected: str, note: str = "") -> DataError:
+def _undecodable(data: bytes, path: Path, offset: int, expected: str | Msg, *, bom: bool = False) -> DataError:
     line = data.count(b"\n", 0, offset) + 1
     name = display_path(path)
     return DataError(
-        f"{name}: cannot read the text; it is not {expected}{note}",
-        [Problem(f"undecodable byte at byte offset {offset}", file=name, row=line,
-                 value=f"0x{data[offset]:02X}", expected=f"{expected} text")],
+        Msg("load.undecodable_bom", path=name, expected=expected) if bom
+        else Msg("load.undecodable", path=name, expected=expected),
+        [Problem(Msg("load.bad_byte", offset=offset), file=name, row=line,
+                 value=f"0x{data[offset]:02X}", expected=Msg("load.expected.text", encoding=expected))],
     )
 
 
 def _read_csv(path: Path, id_column: str | None) -> pd.DataFrame:
     data = path.read_bytes()
     if not data.replace(codecs.BOM_UTF8, b"", 1).strip():
-        raise _empty(path, "a header line and one line per respondent")
+        raise _empty(path, Msg("load.expected.csv_lines"))
     text, _ = decode_text(data, path)
     records = _scan_records(data.removeprefix(codecs.BOM_UTF8))
     if records is None:
@@ -206,11 +206,11 @@ def _read_csv_slowly(text: str, path: Path, id_column: str | None) -> pd.DataFra
             break
         except csv.Error as exc:
             if reader.line_num <= previous_line or "end of data" in str(exc):
-                problems.append(Problem("a quoted value is never closed", file=name, row=start,
-                                        expected='a closing quote (") before the end of the file'))
+                problems.append(Problem(Msg("load.unclosed_quote"), file=name, row=start,
+                                        expected=Msg("load.expected.closing_quote")))
                 break
-            problems.append(Problem(f"malformed quoting ({exc})", file=name, row=reader.line_num,
-                                    expected='a quoted value followed directly by a comma or a line end'))
+            problems.append(Problem(Msg("load.bad_quoting", detail=str(exc)), file=name, row=reader.line_num,
+                                    expected=Msg("load.expected.quoting")))
             previous_line = reader.line_num
             continue
         previous_line = reader.line_num
@@ -219,7 +219,7 @@ def _read_csv_slowly(text: str, path: Path, id_column: str | None) -> pd.DataFra
         rows.append(row)
         lines.append(start)
     if not rows:
-        raise _empty(path, "a header line and one line per respondent")
+        raise _empty(path, Msg("load.expected.csv_lines"))
     header = rows[0]
     _check_header(header, lines[0], path)
     id_position = header.index(id_column) if id_column in header else None
@@ -228,11 +228,12 @@ def _read_csv_slowly(text: str, path: Path, id_column: str | None) -> pd.DataFra
             respondent = None
             if id_position is not None and id_position < len(row):
                 respondent = row[id_position].strip() or None
-            problems.append(Problem(f"the row has {len(row)} fields; the header has {len(header)}", file=name,
-                                    row=line, respondent=respondent, expected=f"{len(header)} comma-separated fields"))
+            problems.append(Problem(Msg("load.ragged_row", n=len(row), header=len(header)), file=name,
+                                    row=line, respondent=respondent,
+                                    expected=Msg("load.expected.fields", n=len(header))))
     if problems:
         problems.sort(key=lambda p: p.row or 0)
-        raise DataError(f"{name}: cannot read the file as a table", problems)
+        raise DataError(Msg("load.not_a_table", path=name), problems)
     if len(rows) == 1:
         raise _header_only(path)
     columns = list(zip(*rows[1:], strict=True))
@@ -248,26 +249,26 @@ def _check_header(header: list[str], line: int, path: Path) -> None:
     seen: dict[str, int] = {}
     for position, column in enumerate(header, start=1):
         if not column.strip():
-            problems.append(Problem(f"column {position} of the header has no name", file=name, row=line,
-                                    value=column, expected="a column name"))
+            problems.append(Problem(Msg("load.unnamed_column", position=position), file=name, row=line,
+                                    value=column, expected=Msg("load.expected.column_name")))
         elif column in seen:
-            problems.append(Problem(f"column name repeated (columns {seen[column]} and {position})", file=name,
-                                    row=line, column=column, expected="each column name once"))
+            problems.append(Problem(Msg("load.repeated_column", first=seen[column], position=position), file=name,
+                                    row=line, column=column, expected=Msg("load.expected.unique_names")))
         else:
             seen[column] = position
     if problems:
-        raise DataError(f"{name}: the header is not usable", problems)
+        raise DataError(Msg("load.bad_header", path=name), problems)
 
 
-def _empty(path: Path, expected: str) -> DataError:
+def _empty(path: Path, expected: Msg) -> DataError:
     name = display_path(path)
-    return DataError(f"{name}: the file is empty", [Problem("empty file", file=name, expected=expected)])
+    return DataError(Msg("load.empty", path=name), [Problem(Msg("load.empty_file"), file=name, expected=expected)])
 
 
 def _header_only(path: Path) -> DataError:
     name = display_path(path)
-    return DataError(f"{name}: no respondents, only a header",
-                     [Problem("header only", file=name, expected="one row per respondent below the header")])
+    return DataError(Msg("load.header_only", path=name),
+                     [Problem(Msg("load.header_only_file"), file=name, expected=Msg("load.expected.rows"))])
 
 
 # --- Excel and SPSS ------------------------------------------------------------------------------
@@ -278,9 +279,10 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     try:
         cells = pd.read_excel(path, sheet_name=0, header=None, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise DataError(f"{display_path(path)}: cannot open the workbook ({type(exc).__name__}: {exc})") from None
+        raise DataError(Msg("load.bad_workbook", path=display_path(path),
+                            detail=f"{type(exc).__name__}: {exc}")) from None
     if cells.empty:
-        raise _empty(path, "a header row and one row per respondent")
+        raise _empty(path, Msg("load.expected.sheet_rows"))
     header = [_cell_text(v) for v in cells.iloc[0]]
     _check_header(header, 1, path)
     body = cells.iloc[1:]
@@ -298,9 +300,9 @@ def _read_sav(path: Path) -> pd.DataFrame:
     try:
         cells, _ = pyreadstat.read_sav(str(path), apply_value_formats=False, dates_as_pandas_datetime=False)
     except Exception as exc:  # pyreadstat.ReadstatError and friends
-        raise DataError(f"{display_path(path)}: cannot open the SPSS file ({exc})") from None
+        raise DataError(Msg("load.bad_sav", path=display_path(path), detail=str(exc))) from None
     if cells.columns.empty:
-        raise _empty(path, "variables and cases")
+        raise _empty(path, Msg("load.expected.cases"))
     if cells.empty:
         raise _header_only(path)
     frame = pd.DataFrame({str(col): _text_column(cells[col]) for col in cells.columns})
@@ -355,7 +357,7 @@ def _drop_blank_rows(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     return frame
 
 
-# --- numbers in text cells -----------------------------------------------------------------------
+# --- numbers in text cells -----------------------------------------------------------------------------
 
 
 def cell_numbers(cells: pd.Series | np.ndarray) -> np.ndarray:

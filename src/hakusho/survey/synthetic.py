@@ -32,6 +32,7 @@ import pandas as pd
 from hakusho import config
 from hakusho.config import display_path
 from hakusho.errors import CodebookError, HakushoError, Problem
+from hakusho.messages import Msg
 from hakusho.survey.codebook import Codebook, Question, load_codebook, read_yaml
 
 DEFAULT_SEED = 20241201
@@ -50,9 +51,9 @@ def load_targets(wave: str, path: Path | None = None) -> dict[str, Any]:
     path = path or targets_path(wave)
     data = read_yaml(path)
     if not isinstance(data, dict) or "frame" not in data or "questions" not in data:
-        raise CodebookError(f"{path} is not a calibration file (expected 'frame' and 'questions')")
+        raise CodebookError(Msg("synthetic.not_calibration", path=path))
     if str(data.get("wave")) != str(wave):
-        raise CodebookError(f"{path} calibrates wave {data.get('wave')!r}, not {wave!r}")
+        raise CodebookError(Msg("synthetic.other_wave", path=path, found=repr(data.get("wave")), wave=repr(wave)))
     data["_source"] = str(path)
     return data
 
@@ -555,7 +556,7 @@ def generate(wave: str, *, seed: int = DEFAULT_SEED, scale: int = 1,
     every calibrated percentage exactly as at scale 1.
     """
     if scale < 1:
-        raise HakushoError(f"scale must be a whole number of at least 1 (got {scale})")
+        raise HakushoError(Msg("synthetic.bad_scale", scale=scale))
     wave = str(wave)
     codebook = codebook or load_codebook(wave)
     targets = targets or load_targets(wave)
@@ -563,9 +564,9 @@ def generate(wave: str, *, seed: int = DEFAULT_SEED, scale: int = 1,
     specs: dict[str, Any] = targets["questions"] or {}
     unknown = sorted(set(specs) - set(codebook.by_id))
     if unknown:
-        raise CodebookError(f"{src} names questions the codebook {wave} lacks",
-                            [Problem("unknown question", file=src, value=u, expected="a codebook variable")
-                             for u in unknown])
+        raise CodebookError(Msg("synthetic.unknown_questions", path=src, wave=wave),
+                            [Problem(Msg("synthetic.problem.unknown_question"), file=src, value=u,
+                                     expected=Msg("synthetic.expected.variable")) for u in unknown])
     frame = _frame(targets, scale, _qrng(seed, wave, "__frame__"))
     ctx = _Context(codebook=codebook, n=len(next(iter(frame.values()))), frame=frame)
     _set_frame_answers(ctx)
@@ -664,8 +665,7 @@ def write(wave: str, out_dir: Path | None = None, *, seed: int = DEFAULT_SEED, s
     if path.is_file() and path.read_bytes() == data:
         return path
     if path.exists() and not force:
-        raise HakushoError(f"{path} exists and differs from what would be generated; "
-                           "pass --force to replace it")
+        raise HakushoError(Msg("synthetic.differs", path=path))
     path.parent.mkdir(parents=True, exist_ok=True)
     outputs.write_file(path, data)
     return path
@@ -679,11 +679,9 @@ def _check_raw_folder(wave: str, folder: Path, *, force: bool) -> None:
     others = sorted(p.name for p in folder.iterdir()
                     if p.suffix.lower() in (".csv", ".xlsx", ".sav") and p.name != RESPONSES_FILE)
     if others:
-        raise HakushoError(f"{display_path(folder)} already holds an export ({', '.join(others)}); "
-                           "write the synthetic data elsewhere with --out")
+        raise HakushoError(Msg("synthetic.other_export", path=display_path(folder), names=", ".join(others)))
     if force and (folder / RESPONSES_FILE).exists():
         survey = (read_yaml(config.codebook_path(wave)) or {}).get("survey") or {}
         if not survey.get("synthetic"):
-            raise HakushoError(f"refusing to replace {display_path(folder / RESPONSES_FILE)}: the codebook "
-                               f"{config.codebook_path(wave).name} says the {wave} data is real "
-                               "(survey.synthetic is false); write the synthetic data elsewhere with --out")
+            raise HakushoError(Msg("synthetic.real_data", path=display_path(folder / RESPONSES_FILE),
+                                   codebook=config.codebook_path(wave).name, wave=wave))

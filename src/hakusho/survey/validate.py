@@ -30,6 +30,7 @@ import pandas as pd
 from hakusho import config
 from hakusho.config import display_path
 from hakusho.errors import CodebookError, DataError, FilterError, HakushoError, Problem
+from hakusho.messages import Listed, Msg
 from hakusho.survey.codebook import Codebook, Question, load_codebook
 from hakusho.survey.filters import conditions_mask
 from hakusho.survey.raw import cell_numbers, find_raw_file, read_raw
@@ -63,21 +64,21 @@ def code_span(codes: Sequence[int]) -> str:
     return ", ".join(str(c) for c in codes)
 
 
-def expected_codes(question: Question) -> str:
+def expected_codes(question: Question) -> Msg:
     """``one of 1–4 (sns, panel, event, other)``: the codes and, to read them by, their keys."""
     keys = question.choice_keys
     listed = ", ".join(keys[:MAX_LISTED_KEYS]) + (" …" if len(keys) > MAX_LISTED_KEYS else "")
-    return f"one of {code_span([c.code for c in question.choices])} ({listed})"
+    return Msg("validate.expected.codes", codes=code_span([c.code for c in question.choices]), keys=listed)
 
 
-def routing_text(question: Question) -> str:
-    return " and ".join(c.describe() for c in question.asked)
+def routing_text(question: Question) -> Listed:
+    return Listed([c.describe() for c in question.asked], "list.and")
 
 
-def _asked_phrase(question: Question) -> str:
+def _asked_phrase(question: Question) -> Msg:
     if question.asked:
-        return f"{question.column} is asked when {routing_text(question)}"
-    return f"everyone is asked {question.column}"
+        return Msg("validate.asked.when", column=question.column, routing=routing_text(question))
+    return Msg("validate.asked.everyone", column=question.column)
 
 
 def _column_range(question: Question) -> str:
@@ -273,7 +274,7 @@ def check_routing_rules(codebook: Codebook) -> None:
         except FilterError as exc:
             problems.append(Problem(exc.message, file=codebook.source))
     if problems:
-        raise CodebookError(f"codebook {codebook.wave}: a routing rule cannot be evaluated", problems)
+        raise CodebookError(Msg("validate.routing_unusable", wave=codebook.wave), problems)
 
 
 def routing(codebook: Codebook, frame: pd.DataFrame) -> Routing:
@@ -477,9 +478,9 @@ def wrong_codebook(raw: pd.DataFrame, codebook: Codebook, path: Path, *, wave: s
     name = display_path(path)
     declared = wave or wave_of_path(path)
     if declared and declared != codebook.wave:
-        where = f"wave {declared}" if wave else f"folder {declared}"
-        return Problem(f"codebook {codebook.wave} does not describe this file; expected codebook {declared}",
-                       file=name, expected=f"the codebook of {where}")
+        where = Msg("validate.of_wave", name=declared) if wave else Msg("validate.of_folder", name=declared)
+        return Problem(Msg("validate.other_codebook", wave=codebook.wave, other=declared),
+                       file=name, expected=Msg("validate.expected.codebook_of", where=where))
     columns = set(map(str, raw.columns))
     own = _fit(columns, codebook)
     if own == 1.0:
@@ -489,13 +490,13 @@ def wrong_codebook(raw: pd.DataFrame, codebook: Codebook, path: Path, *, wave: s
                     reverse=True)
     if scored and scored[0][0] >= OTHER_WAVE_FIT and scored[0][0] - own >= OTHER_WAVE_MARGIN:
         other = scored[0][1]
-        return Problem(f"codebook {codebook.wave} does not describe this file; expected codebook {other}",
-                       file=name, expected=f"columns of wave {codebook.wave}; the file has those of wave {other}")
+        return Problem(Msg("validate.other_codebook", wave=codebook.wave, other=other),
+                       file=name, expected=Msg("validate.expected.columns_of", wave=codebook.wave, other=other))
     if own < POOR_FIT:
         present = len(columns & set(codebook.expected_columns()))
-        return Problem(f"codebook {codebook.wave} does not describe this file", file=name,
-                       expected=f"its {len(codebook.expected_columns())} columns; "
-                                f"the file has {present} of them and {len(columns) - present} others")
+        return Problem(Msg("validate.not_this_file", wave=codebook.wave), file=name,
+                       expected=Msg("validate.expected.its_columns", n=len(codebook.expected_columns()),
+                                    present=present, others=len(columns) - present))
     return None
 
 
@@ -528,7 +529,7 @@ class _Reporter:
         rid = self.ids.at[row]
         return rid or None
 
-    def cell(self, where: _Where, message: str, expected: str, *, column: str | None = None,
+    def cell(self, where: _Where, message: Msg, expected: Msg, *, column: str | None = None,
              value: object = ...) -> tuple[tuple, Problem]:
         problem = Problem(message, file=self.file, row=where.row, respondent=self.respondent(where.row),
                           column=column or where.column, value=where.value if value is ... else value,
@@ -539,13 +540,14 @@ class _Reporter:
         col = failure.column
         if failure.check == MISSING_COLUMN:
             q = self.owner.get(col)
-            what = f"the {q.type}-answer question {q.id}" if q else "the respondent id"
+            what = Msg(f"validate.what.{q.type}", id=q.id) if q else Msg("validate.what.id")
             if q and col == q.other_column:
-                what = f"the free text of {q.id}"
-            return (0, 0, order), Problem("missing column", file=self.file, column=col, expected=f"a column for {what}")
+                what = Msg("validate.what.free_text", id=q.id)
+            return (0, 0, order), Problem(Msg("validate.missing_column"), file=self.file, column=col,
+                                          expected=Msg("validate.expected.column_for", what=what))
         return (0, 1, self.position.get(col, order)), Problem(
-            "unexpected column", file=self.file, column=col,
-            expected=f"only the columns codebook {self.codebook.wave} describes")
+            Msg("validate.unexpected_column"), file=self.file, column=col,
+            expected=Msg("validate.expected.described_columns", wave=self.codebook.wave))
 
     def problems(self, failures: Sequence[Failure]) -> list[Problem]:
         """Problems in the order a person fixes them: missing columns, unexpected columns, then
@@ -563,48 +565,52 @@ class _Reporter:
     def describe(self, check: str | None, where: _Where) -> tuple[tuple, Problem]:
         q = self.owner.get(where.column)
         if check == CHECK_ID_BLANK:
-            return self.cell(where, "blank respondent id", "a respondent id")
+            return self.cell(where, Msg("validate.blank_id"), Msg("validate.expected.id"))
         if check == CHECK_ID_UNIQUE:
             assert self.ids is not None
             if self._first_rows is None:
                 firsts = self.ids.drop_duplicates(keep="first")
                 self._first_rows = dict(zip(firsts.to_numpy(), firsts.index, strict=True))
             first = self._first_rows[where.value.strip()]
-            return self.cell(where, "duplicate respondent id", f"an id used once (also on row {first})")
+            return self.cell(where, Msg("validate.duplicate_id"), Msg("validate.expected.unique_id", row=first))
         assert q is not None, f"check {check} failed on column {where.column} outside the codebook"
         if check == CHECK_CODE:
             return self.cell(where, _code_message(q, where.value), expected_codes(q))
         if check == CHECK_BINARY:
-            return self.cell(where, "not 0 or 1", "0 or 1")
+            return self.cell(where, Msg("validate.not_binary"), Msg("validate.expected.binary"))
         if check == CHECK_NUMBER:
-            return self.cell(where, "not a number", "a number")
+            return self.cell(where, Msg("validate.not_number"), Msg("validate.expected.number"))
         if check == CHECK_NOT_ASKED:
-            return self.cell(where, "answer where the question was not asked",
-                             f"blank: {q.column} is asked only when {routing_text(q)}")
+            return self.cell(where, Msg("validate.not_asked"),
+                             Msg("validate.expected.blank_unless", column=q.column, routing=routing_text(q)))
         if check == CHECK_REQUIRED:
             if q.type == "multi":
-                return self.cell(where, "required answer missing", f"0 or 1: {_asked_phrase(q)}")
-            return self.cell(where, "required answer missing", f"an answer: {_asked_phrase(q)}")
+                return self.cell(where, Msg("validate.required"), Msg("validate.expected.binary_because",
+                                                                      asked=_asked_phrase(q)))
+            return self.cell(where, Msg("validate.required"), Msg("validate.expected.answer_because",
+                                                                  asked=_asked_phrase(q)))
         if check == CHECK_NO_CHOICE:
-            return self.cell(where, "no choice ticked", f"at least one 1: {_asked_phrase(q)}",
-                             column=_column_range(q), value="all 0")
+            return self.cell(where, Msg("validate.no_choice"),
+                             Msg("validate.expected.one_ticked", asked=_asked_phrase(q)),
+                             column=_column_range(q), value=Msg("validate.value.all_zero"))
         if check == CHECK_OTHER_TEXT:
             other = _other_choice(q)
             assert other is not None
-            chosen = (f"{q.multi_column(other)} is 1" if q.type == "multi"
-                      else f"{q.column} is {other.code} ({other.key})")
-            return self.cell(where, "free text without its choice", f"blank: filled only when {chosen}")
+            chosen = (Msg("validate.chosen.multi", column=q.multi_column(other)) if q.type == "multi"
+                      else Msg("validate.chosen.single", column=q.column, code=other.code, key=other.key))
+            return self.cell(where, Msg("validate.free_text_alone"),
+                             Msg("validate.expected.filled_when", chosen=chosen))
         raise RuntimeError(f"validation check {check} has no wording")
 
 
-def _code_message(question: Question, value: str) -> str:
+def _code_message(question: Question, value: str) -> Msg:
     number = pd.to_numeric(pd.Series([value.strip()]), errors="coerce").iloc[0]
     if pd.isna(number) or not float(number).is_integer():
-        return "not a choice code"
+        return Msg("validate.not_a_code")
     codes = [c.code for c in question.choices]
     if number < min(codes) or number > max(codes):
-        return "code out of range"
-    return "unknown code"
+        return Msg("validate.code_out_of_range")
+    return Msg("validate.unknown_code")
 
 
 # --- entry points ------------------------------------------------------------------------------------
@@ -631,9 +637,10 @@ def validate_raw(raw: pd.DataFrame, codebook: Codebook, path: Path, *, wave: str
     """Raise a DataError listing every problem :func:`find_problems` finds."""
     problems = find_problems(raw, codebook, path, wave=wave, others=others)
     if problems:
-        noun = "problem" if len(problems) == 1 else "problems"
-        raise DataError(f"{display_path(path)} does not match codebook {codebook.wave}: {len(problems)} {noun}",
-                        problems)
+        params = {"path": display_path(path), "wave": codebook.wave, "n": len(problems)}
+        message = (Msg("validate.mismatch.one", **params) if len(problems) == 1
+                   else Msg("validate.mismatch.many", **params))
+        raise DataError(message, problems)
 
 
 
@@ -646,13 +653,11 @@ def validate_path(path: Path, *, codebook: Path | None = None, wave: str | None 
     file = find_raw_file(Path(path))
     wave_name = wave or wave_of_path(file)
     if codebook is None and not wave_name:
-        raise DataError(f"{display_path(file)}: cannot tell the wave from the folder name; "
-                        "pass --wave or --codebook")
+        raise DataError(Msg("validate.wave_unknown", path=display_path(file)))
     codebook = Path(codebook) if codebook is not None else config.codebook_path(str(wave_name))
     if not codebook.is_file():
-        raise CodebookError(f"no codebook {display_path(codebook)} for {display_path(file)}; pass --codebook")
+        raise CodebookError(Msg("validate.no_codebook", codebook=display_path(codebook), path=display_path(file)))
     book = load_codebook(codebook)
     raw = read_raw(file, id_column=book.id_column)
     validate_raw(raw, book, file, wave=wave)
-    return (f"OK  {display_path(file)}: {len(raw)} respondents, {len(raw.columns)} columns, "
-            f"codebook {book.wave}")
+    return Msg("validate.ok", path=display_path(file), n=len(raw), columns=len(raw.columns), wave=book.wave)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from hakusho.analysis.spec import Spec, default_spec
 from hakusho.errors import FilterError
+from hakusho.messages import Msg
 from hakusho.survey.codebook import Codebook, Condition, Question
 from hakusho.survey.filters import conditions_mask
 
@@ -85,7 +86,7 @@ class Survey:
             pop = spec.populations[pop_id]
         except KeyError:
             raise FilterError(
-                f"unknown population '{pop_id}' (valid: {', '.join(spec.populations)})"
+                Msg("wave.unknown_population", id=pop_id, valid=", ".join(spec.populations))
             ) from None
         mask = self.where(pop.where, source=f"population {pop_id}")
         if pop.segment:

@@ -36,6 +36,7 @@ from hakusho.build_folder import Figure, Figures, read_figures
 from hakusho.config import display_path
 from hakusho.errors import BuildError, Problem
 from hakusho.i18n import LANGS
+from hakusho.messages import Msg
 from hakusho.text.numbers import format_figure
 
 SUMMARY = "summary"  # the report's opening summary, written like a chapter
@@ -104,30 +105,29 @@ def read_commentary(path: Path) -> CommentaryFile:
     parts = path.name.split(".")
     if len(parts) != 3 or parts[2] != "md" or parts[1] not in LANGS:
         raise BuildError(
-            f"commentary file {name} is misnamed",
-            [Problem("a commentary file is named <chapter>.<lang>.md", file=name, value=path.name,
-                     expected=f"e.g. ch3.ja.md; languages {', '.join(LANGS)}")],
+            Msg("commentary.misnamed", name=name),
+            [Problem(Msg("commentary.problem.naming"), file=name, value=path.name,
+                     expected=Msg("commentary.expected.name", langs=", ".join(LANGS)))],
         )
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise BuildError(f"commentary file {name} is not UTF-8 text ({exc.reason})") from None
+        raise BuildError(Msg("commentary.not_utf8", name=name, reason=exc.reason)) from None
     lines = tuple(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     if not lines or lines[0].strip() != "---":
         raise BuildError(
-            f"commentary file {name} has no front matter",
-            [Problem("the file must start with a line '---', the summary points, and another '---'",
-                     file=name, row=1)],
+            Msg("commentary.no_front_matter", name=name),
+            [Problem(Msg("commentary.problem.front_matter_shape"), file=name, row=1)],
         )
     end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
     if end is None:
-        raise BuildError(f"commentary file {name}: front matter is not closed",
-                         [Problem("no closing '---' line after the summary points", file=name, row=1)])
+        raise BuildError(Msg("commentary.front_matter_open", name=name),
+                         [Problem(Msg("commentary.problem.no_closing"), file=name, row=1)])
     summary = _front_matter_summary("\n".join(lines[1:end]), name)
     doc = CommentaryFile(path, parts[0], parts[1], lines, end, summary)
     if not summary and not doc.unwritten:
-        raise BuildError(f"commentary file {name}: front matter is malformed",
-                         [Problem("'summary' must be a list of one or more points ('- text' lines)", file=name)])
+        raise BuildError(Msg("commentary.front_matter_malformed", name=name),
+                         [Problem(Msg("commentary.problem.summary_list"), file=name)])
     return doc
 
 
@@ -140,29 +140,28 @@ def _front_matter_summary(front: str, name: str) -> tuple[str, ...]:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 2 if mark is not None else None
         raise BuildError(
-            f"commentary file {name}: front matter is not valid YAML (quote a point that starts with "
-            "[ or {, or contains ': ')", [Problem(str(getattr(exc, "problem", exc)), file=name, row=row)]) from None
+            Msg("commentary.front_matter_yaml", name=name),
+            [Problem(Msg("codebook.bad_yaml", detail=getattr(exc, "problem", exc)), file=name, row=row)]) from None
     if not isinstance(data, dict):
-        raise BuildError(f"commentary file {name}: front matter must be a mapping",
-                         [Problem("expected 'summary:' followed by a list of points", file=name, row=2)])
+        raise BuildError(Msg("commentary.front_matter_mapping", name=name),
+                         [Problem(Msg("commentary.problem.expected_summary"), file=name, row=2)])
     problems = [
-        Problem("unknown front matter key", file=name, value=key, expected=", ".join(FRONT_MATTER_KEYS))
+        Problem(Msg("commentary.problem.unknown_key"), file=name, value=key, expected=", ".join(FRONT_MATTER_KEYS))
         for key in sorted(set(map(str, data)) - set(FRONT_MATTER_KEYS))
     ]
     points = data.get("summary")
     if points == [] and not problems:
         return ()  # a stub, if its body is empty too (checked by read_commentary)
     if not isinstance(points, list) or not points:
-        problems.append(Problem("'summary' must be a list of one or more points ('- text' lines)", file=name))
+        problems.append(Problem(Msg("commentary.problem.summary_list"), file=name))
     else:
         items = next(v.value for k, v in node.value if k.value == "summary")
         for i, (point, item) in enumerate(zip(points, items, strict=True), start=1):
             if not isinstance(point, str) or not point.strip():
-                problems.append(Problem(
-                    f"summary point {i} is not plain text; quote it (\"…\") when it starts with [ or {{ "
-                    "or contains ': '", file=name, row=item.start_mark.line + 2))
+                problems.append(Problem(Msg("commentary.problem.point_not_text", n=i), file=name,
+                                        row=item.start_mark.line + 2))
     if problems:
-        raise BuildError(f"commentary file {name}: front matter is malformed", problems)
+        raise BuildError(Msg("commentary.front_matter_malformed", name=name), problems)
     return tuple(" ".join(p.split()) if "\n" in p else p.strip() for p in points)
 
 
@@ -183,8 +182,11 @@ class MissingCommentary(NamedTuple):
     stub: bool = False  # the file exists but holds no text yet
 
     def __str__(self) -> str:
-        why = "holds no text yet" if self.stub else "does not exist"
-        return f"{self.chapter} ({self.lang}): no editorial text ({self.path} {why})"
+        return self.message()
+
+    def message(self) -> Msg:
+        where = {"chapter": self.chapter, "lang": self.lang, "path": self.path}
+        return Msg("commentary.missing_stub", **where) if self.stub else Msg("commentary.missing_file", **where)
 
 
 def _is_stub(path: Path) -> bool:
@@ -256,12 +258,11 @@ def scan_references(doc: CommentaryFile) -> tuple[list[Reference], list[Problem]
             if FIGURE_ID.fullmatch(body):
                 refs.append(Reference(body, doc.name, number, m.start() + 1))
                 continue
-            hint = "drop the 'fig.' prefix: " if body.startswith("fig.") else ""
-            problems.append(Problem(
-                f"malformed reference {m.group(0)!r}: {hint}write a figure id such as ${{cs_status.doing.pct}}",
-                file=doc.name, row=number, column=str(m.start() + 1)))
+            message = (Msg("commentary.problem.fig_prefix", ref=repr(m.group(0))) if body.startswith("fig.")
+                       else Msg("commentary.problem.malformed_ref", ref=repr(m.group(0))))
+            problems.append(Problem(message, file=doc.name, row=number, column=str(m.start() + 1)))
         for m in UNCLOSED_REFERENCE.finditer(line):
-            problems.append(Problem("reference '${' is not closed by '}' on the same line",
+            problems.append(Problem(Msg("commentary.problem.unclosed_ref"),
                                     file=doc.name, row=number, column=str(m.start() + 1)))
     return refs, problems
 
@@ -281,20 +282,20 @@ def check_references(doc: CommentaryFile, figures: Figures) -> list[Problem]:
         figure = figures.get(ref.figure_id)
         if figure is None:
             nearest = closest_ids(ref.figure_id, figures)
-            hint = f"; closest valid ids: {', '.join(nearest)}" if nearest else ""
-            problems.append(Problem(f"unknown figure '{ref.figure_id}'{hint}", **where))
+            message = (Msg("commentary.problem.unknown_figure_near", id=ref.figure_id, near=", ".join(nearest))
+                       if nearest else Msg("commentary.problem.unknown_figure", id=ref.figure_id))
+            problems.append(Problem(message, **where))
         elif figure.get("value") is None:
             problems.append(Problem(_null_message(ref.figure_id, figure), **where))
     return problems
 
 
-def _null_message(figure_id: str, figure: Figure) -> str:
+def _null_message(figure_id: str, figure: Figure) -> Msg:
     base = figure.get("base")
     if figure.get("disclosure") == "suppressed" or (isinstance(base, int) and 0 < base < 10):
         count_id = figure_id.rsplit(".", 1)[0] + ".count"
-        return (f"figure '{figure_id}' is suppressed (base n={base} < 10): the report does not publish "
-                f"percentages of fewer than 10 respondents; quote the count (${{{count_id}}}) or rephrase")
-    return f"figure '{figure_id}' has no value (base n={base}); it cannot be quoted"
+        return Msg("commentary.problem.suppressed", id=figure_id, base=base, count="${" + count_id + "}")
+    return Msg("commentary.problem.no_value", id=figure_id, base=base)
 
 
 def fill_references(text: str, figures: Figures, lang: str, *, markdown: bool = True) -> str:
@@ -322,7 +323,7 @@ def check_language(doc: CommentaryFile) -> list[Problem]:
     for number, line in _content_lines(doc):
         m = JAPANESE.search(REFERENCE.sub("", line))
         if m:
-            problems.append(Problem("Japanese text in English commentary", file=doc.name, row=number,
+            problems.append(Problem(Msg("commentary.problem.japanese"), file=doc.name, row=number,
                                     value=m.group(0)))
     return problems
 
@@ -398,9 +399,7 @@ def check_markdown(doc: CommentaryFile) -> list[Problem]:
         if token.type == "inline":
             bad = next((c.type for c in token.children or [] if c.type not in _INLINE_TOKENS), None)
         if bad:
-            problems.append(Problem(
-                f"unsupported Markdown ({_describe(bad)}): commentary uses paragraphs, lists, *emphasis* "
-                "and **bold** only", file=doc.name, row=row))
+            problems.append(Problem(Msg("commentary.problem.markdown", what=_describe(bad)), file=doc.name, row=row))
     return problems
 
 
@@ -544,7 +543,7 @@ def commentary_model(
     figures = read_figures(build_dir_or_figures)
     problems = check_document(doc, figures)
     if problems:
-        raise BuildError(f"commentary {doc.name} cannot be built", problems)
+        raise BuildError(Msg("commentary.cannot_build", name=doc.name), problems)
     return render_document(doc, figures)
 
 
@@ -575,13 +574,13 @@ def check_commentary(
             problems += exc.problems or [Problem(exc.message, file=display_path(path))]
             continue
         if doc.chapter not in known:
-            problems.append(Problem("no such chapter", file=doc.name, value=doc.chapter,
+            problems.append(Problem(Msg("commentary.problem.no_chapter"), file=doc.name, value=doc.chapter,
                                     expected=", ".join(sorted(known))))
             continue
         problems += check_document(doc, figures)
         docs.append(doc)
     if problems:
-        raise BuildError(f"commentary for {wave} has {len(problems)} problem(s)", problems)
+        raise BuildError(Msg("commentary.problems", wave=wave, n=len(problems)), problems)
     return docs
 
 

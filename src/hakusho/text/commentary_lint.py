@@ -36,6 +36,7 @@ from pathlib import Path
 
 from hakusho.build_folder import read_figures
 from hakusho.errors import BuildError, Problem
+from hakusho.messages import Listed, Msg
 from hakusho.text.commentary import (
     HTML_COMMENT,
     REFERENCE,
@@ -89,7 +90,7 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        return Msg("lint.finding", file=self.file, line=self.line, column=self.column, message=self.message)
 
     def problem(self) -> Problem:
         return Problem(self.message, file=self.file, row=self.line, column=str(self.column))
@@ -193,17 +194,18 @@ class _Matcher:
 # --------------------------------------------------------------------------- the lint
 
 
-def _message(literal: str, ids: list[str], figures: Figures, lang: str) -> str:
+def _message(literal: str, ids: list[str], figures: Figures, lang: str) -> Msg:
     if not ids:
-        return (f"'{literal}' is typed as a number; write it as a figure reference ${{chart.key.pct}} "
-                "(no computed figure has this value — check the text against the data)")
+        return Msg("lint.typed_number", literal=literal)
     first = ids[0]
-    text = f"'{literal}' looks like {first} ({format_figure(figures[first], lang)}); write ${{{first}}}"
+    found = {"literal": literal, "id": first, "value": format_figure(figures[first], lang), "ref": "${" + first + "}"}
     others = ids[1:3]
-    if others:
-        more = f", +{len(ids) - 3} more" if len(ids) > 3 else ""
-        text += f" (also matches {', '.join(others)}{more})"
-    return text
+    if not others:
+        return Msg("lint.looks_like", **found)
+    if len(ids) > 3:
+        others.append(Msg("lint.more", n=len(ids) - 3))
+    also = Listed(others)
+    return Msg("lint.looks_like_also", also=also, **found)
 
 
 def _chart_keys(figure_id: str) -> set[tuple[str, str]]:
@@ -313,8 +315,7 @@ def lint_commentary(
                 for f in lint_document(read_commentary(path), figures, chapters)]
     if strict and findings:
         raise BuildError(
-            f"{len(findings)} number(s) typed literally in the commentary for {wave}; "
-            "write them as figure references",
+            Msg("lint.strict", n=len(findings), wave=wave),
             [f.problem() for f in findings],
         )
     return findings

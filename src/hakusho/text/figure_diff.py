@@ -26,6 +26,7 @@ from typing import Any, Literal
 from hakusho import build_folder, config
 from hakusho.build_folder import CROSS_PART, Figures, read_figures
 from hakusho.errors import BuildError
+from hakusho.messages import Listed, Msg
 from hakusho.text.commentary import quotes_by_figure
 
 Status = Literal["changed", "added", "removed"]
@@ -169,23 +170,24 @@ def show_change(change: FigureChange) -> str:
     return f"{change.change:+,d}"
 
 
-def format_text(changes: list[FigureChange]) -> str:
-    """For editors: one line per figure, then where it appears, indented."""
+def format_text(changes: list[FigureChange]) -> Msg:
+    """For editors: one line per figure, then where it appears, indented (a message: English as
+    text, printed in the user's language)."""
     if not changes:
-        return "No figure changed."
+        return Msg("diff.none")
     rows = [(c.figure_id, show_value(c.kind, c.old), show_value(c.kind, c.new), show_change(c)) for c in changes]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = [f"{len(changes)} figure(s) changed:", ""]
+    lines: list[str] = [Msg("diff.changed", n=len(changes)), ""]
     for c, (fid, old, new, delta) in zip(changes, rows, strict=True):
         lines.append(f"  {fid:<{widths[0]}}  {old:>{widths[1]}} → {new:<{widths[2]}}  {delta}".rstrip())
         where = []
         if c.slides:
-            where.append("slide " + ", ".join(c.slides))
+            where.append(Msg("diff.slides", slides=", ".join(c.slides)))
         if c.quoted_in:
-            where.append("quoted in " + ", ".join(c.quoted_in))
+            where.append(Msg("diff.quoted", places=", ".join(c.quoted_in)))
         if where:
-            lines.append("      " + "; ".join(where))
-    return "\n".join(lines)
+            lines.append(Msg("diff.where", where=Listed(where, "list.semicolon")))
+    return Msg("diff.text", lines=Listed(lines, "list.newline"))
 
 
 CSV_COLUMNS = ["figure_id", "kind", "status", "old", "new", "change", "slides", "quoted_in"]
@@ -221,5 +223,5 @@ def format_json(changes: list[FigureChange]) -> str:
 
 def format_changes(changes: list[FigureChange], fmt: str = "text") -> str:
     if fmt not in FORMATS:
-        raise BuildError(f"unknown diff format '{fmt}' (valid: {', '.join(FORMATS)})")
+        raise BuildError(Msg("diff.unknown_format", name=fmt, valid=", ".join(FORMATS)))
     return {"text": format_text, "csv": format_csv, "json": format_json}[fmt](changes)

@@ -27,6 +27,7 @@ from hakusho import config
 from hakusho.build_folder import Chart, Figure, ranked_keys
 from hakusho.errors import BuildError, CodebookError, Problem
 from hakusho.i18n import Translator
+from hakusho.messages import Msg
 from hakusho.survey.codebook import pydantic_problems, read_yaml
 from hakusho.text import numbers
 
@@ -60,7 +61,7 @@ class Clause(BaseModel):
     def _one_test(self) -> Clause:
         tests = [name for name in CLAUSE_TESTS if name in self.model_fields_set]
         if len(tests) != 1:
-            raise ValueError(f"a clause on {self.figure} needs exactly one test of {', '.join(CLAUSE_TESTS)}")
+            raise ValueError(Msg("prose.one_test", figure=self.figure, tests=", ".join(CLAUSE_TESTS)))
         return self
 
     @property
@@ -126,7 +127,7 @@ def load_rules(path: Path | None = None) -> Rules:
     try:
         return Rules.model_validate(read_yaml(path))
     except ValidationError as exc:
-        raise CodebookError(f"headline rules {path.name} are malformed", pydantic_problems(path, exc)) from None
+        raise CodebookError(Msg("prose.malformed", name=path.name), pydantic_problems(path, exc)) from None
 
 
 def default_rules(wave: str | None = None) -> Rules:
@@ -189,7 +190,7 @@ def _placeholder(ctx: ProseContext, chart_id: str, name: str) -> str | None:
         return others[0] if others else None
     if name in ("sig_rise", "sig_fall"):
         return _largest_change(chart, 1 if name == "sig_rise" else -1)
-    raise BuildError(f"unknown placeholder {{{name}}} in headline rules (chart {chart_id})")
+    raise BuildError(Msg("prose.placeholder", name="{" + name + "}", chart=chart_id))
 
 
 def resolve_id(ctx: ProseContext, template: str) -> str | None:
@@ -281,7 +282,7 @@ def _source(ctx: ProseContext, source: str, used: list[str], levels: list[str]) 
     if source.startswith("@msg:"):
         return ctx.t(source.removeprefix("@msg:"))
     if source.startswith("@"):
-        raise BuildError(f"unknown source '{source}' in headline rules")
+        raise BuildError(Msg("prose.source", source=source))
     figure_id = resolve_id(ctx, source)
     figure = lookup(ctx, figure_id) if figure_id else None
     if figure is None or figure["value"] is None:
@@ -394,7 +395,7 @@ def slide_prose(ctx: ProseContext, slide: Mapping[str, Any], rules: Rules | None
     rules = rules or default_rules(ctx.wave)
     slide_id = slide["id"]
     if slide_id not in rules.slides:
-        raise BuildError(f"slide {slide_id} has no headline rules in {Path(RULES_FILE).name}")
+        raise BuildError(Msg("prose.no_rules", slide=slide_id, name=Path(RULES_FILE).name))
     first = slide["charts"][0]
     # No respondents at all (non-SaaS in a wave that surveyed SaaS only): say so, as for a small base.
     empty = first["disclosure"] == "empty" and rules.empty_base is not None
