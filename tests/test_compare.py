@@ -124,3 +124,78 @@ def test_series_tests_compare_any_two_series_first_minus_second() -> None:
     swapped = series_tests(table, answer="single", first="non_saas", second="saas", keys=["a", "b"])
     assert [t["change_pt"] for t in swapped] == [-t["change_pt"] for t in tests]
     assert [t["p_value"] for t in swapped] == [t["p_value"] for t in tests]
+
+
+# --- what each function promises at its edges: labels per language, missing rows, refused bases
+
+
+def _labelled(rows: list[tuple[str, int, str, str]], base: int) -> pd.DataFrame:
+    out = [(code, key, ja, en, count, base, percent(count, base))
+           for code, (key, count, ja, en) in enumerate(rows, start=1)]
+    return pd.DataFrame(out, columns=TABLE_COLUMNS)
+
+
+def test_side_by_side_labels_choices_in_the_language_asked_for() -> None:
+    table = stack_series({"2025": _labelled([("a", 3, "はい", "Yes"), ("b", 9, "いいえ", "No")], 12)})
+    assert side_by_side(table)["choice"].tolist() == ["はい", "いいえ"], "Japanese by default"
+    assert side_by_side(table, lang="ja")["choice"].tolist() == ["はい", "いいえ"]
+    assert side_by_side(table, lang="en")["choice"].tolist() == ["Yes", "No"]
+
+
+def test_side_by_side_rows_are_the_first_series_choices_and_a_missing_count_stays_empty() -> None:
+    table = stack_series({"2025": _labelled([("a", 3, "甲", "A"), ("b", 9, "乙", "B")], 12),
+                          "2023": _labelled([("a", 5, "甲", "A")], 20)})
+    wide = side_by_side(table, lang="en")
+    assert wide.index.name == "key" and wide.index.tolist() == ["a", "b"]
+    assert str(wide["2025 n"].dtype) == "Int64" and str(wide["2023 n"].dtype) == "Int64"
+    assert wide["2025 n"].tolist() == [3, 9]
+    assert wide.loc["a", "2023 n"] == 5 and pd.isna(wide.loc["b", "2023 n"])
+    assert wide.loc["a", "2023 %"] == 25.0 and pd.isna(wide.loc["b", "2023 %"])
+
+
+def test_side_by_side_of_an_empty_table_is_empty() -> None:
+    wide = side_by_side(stack_series({}))
+    assert len(wide) == 0 and wide.columns.tolist() == ["choice"]
+
+
+@pytest.mark.parametrize(("base_a", "base_b"), [(0, 10), (10, 0), (-1, 10), (10, -3), (0, 0)])
+def test_a_z_test_refuses_a_base_of_nobody(base_a: int, base_b: int) -> None:
+    from hakusho.analysis.compare import proportion_z_tests
+
+    with pytest.raises(ValueError, match=r"^both bases must be positive$"):
+        proportion_z_test(0, base_a, 0, base_b)
+    with pytest.raises(ValueError, match=r"^both bases must be positive$"):
+        proportion_z_tests([1, 0], [5, base_a], [1, 0], [5, base_b])
+
+
+def test_z_tests_over_arrays_equal_the_single_tests() -> None:
+    from hakusho.analysis.compare import proportion_z_tests
+
+    counts_a, bases_a, counts_b, bases_b = [45, 0, 7, 30], [60, 12, 7, 31], [50, 0, 3, 2], [70, 9, 9, 40]
+    many = proportion_z_tests(counts_a, bases_a, counts_b, bases_b)
+    singles = [proportion_z_test(*args) for args in zip(counts_a, bases_a, counts_b, bases_b, strict=True)]
+    assert many.tolist() == singles
+    assert many[1] == 1.0 and many[0] < 1.0
+
+
+def test_a_change_needs_both_shares() -> None:
+    table = _yoy([("x", 1), ("y", None), ("z", 2)], 4, [("x", None), ("y", 1), ("z", 1)], 4)
+    assert change_points(table, "2025", "2023") == {"x": None, "y": None, "z": 25.0}
+    assert change_points(table, "2025", "2023")["x"] is None
+    fewer = _yoy([("x", 1), ("new", 2)], 4, [("x", 2)], 4)  # a choice the earlier wave did not offer
+    assert change_points(fewer, "2025", "2023") == {"x": -25.0, "new": None}
+
+
+def test_a_distribution_test_keeps_every_answered_bucket_and_needs_two() -> None:
+    # two buckets: the uncorrected chi-square test (no Yates correction)
+    assert distribution_chi2_test([12, 30], [25, 20]) == pytest.approx(
+        stats.chi2_contingency([[12, 30], [25, 20]], correction=False).pvalue)
+    # a bucket chosen once is still a bucket
+    once = [[1, 30, 20, 25, 22, 30, 28, 26, 24, 21], [0, 25, 20, 31, 20, 26, 30, 22, 25, 28]]
+    assert distribution_chi2_test(*once) == pytest.approx(stats.chi2_contingency(once, correction=False).pvalue)
+    assert distribution_chi2_test([0, 9, 0], [0, 12, 0]) == 1.0, "one bucket: nothing to compare"
+
+
+def test_a_distribution_against_a_series_of_nobody_is_not_tested() -> None:
+    assert distribution_chi2_test([0, 0, 0], [5, 6, 7]) == 1.0
+    assert distribution_chi2_test([5, 6, 7], [0, 0, 0]) == 1.0

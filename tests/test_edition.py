@@ -180,3 +180,25 @@ def test_release_records_once_and_names_moved_figures(project: Path, tmp_path: P
     assert [m.figure_id for m in moved] == ["cross.nrr_by_tools.chi2", "cs_status.doing.pct"]
     edition.release("2025", report, update=True)
     assert edition.moved_figures("2025", report) == []
+
+
+def test_starting_the_next_edition_changes_nothing_an_earlier_report_was_built_from(project: Path) -> None:
+    """A 2025 report's inputs (its cache keys and its manifest, which ``hakusho verify`` compares)
+    are the 2025 edition's files only: ``edition new 2026`` adds files, never inputs of 2025."""
+    from hakusho.pipeline.options import BuildOptions
+    from hakusho.pipeline.plan import make_plan
+
+    options = BuildOptions(wave="2025", compare_wave="2023")
+    before = make_plan(options)
+    assert "data/codebook/2025.yml" in before.inputs and "data/codebook/crosswalk/2023-2025.yml" in before.inputs
+    assert any(k.startswith("data/commentary/2025/") for k in before.inputs)
+    (project / "data/raw/2026").mkdir(parents=True)
+    shutil.copyfile(project / "data/raw/2025/responses.csv", project / "data/raw/2026/responses.csv")
+    assert main(["edition", "new", "2026", "--from", "2025"]) == 0
+    (project / "data/README.md").write_text("notes for the editors\n", encoding="utf-8")
+    after = make_plan(options)
+    assert after.inputs == before.inputs
+    assert (after.chapter_keys, after.build_key) == (before.chapter_keys, before.build_key)
+    # The 2025 edition's own files still count.
+    (project / "data/commentary/2025/ch1.en.md").write_text("# Changed\n", encoding="utf-8")
+    assert make_plan(options).inputs != before.inputs

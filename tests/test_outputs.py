@@ -109,6 +109,30 @@ def test_another_part_of_the_project_is_refused_but_a_new_folder_in_it_is_not(pr
     assert outputs.claim_folder("report/2025").state == "absent"
 
 
+def test_what_a_running_build_makes_in_the_project_is_not_the_users(project):
+    """A build with --out notes or --out sub/notes stages next to its target, locks it and keeps a
+    cache beside it: its chapters, writing there, must not take those folders for the user's."""
+    staging = project / "sub" / ".notes.tmp-123-ab_c9"
+    (staging / "tree" / "chapters").mkdir(parents=True)
+    (staging / "work").mkdir()
+    (project / "sub" / ".notes.lock").write_text("", encoding="utf-8")
+    (project / "sub" / CACHE_DIR_NAME / "chapters").mkdir(parents=True)
+    (project / ".other.tmp-9-x").mkdir()
+    (project / ".other.tmp-9-x" / "tree").mkdir()
+    assert outputs.claim_folder("sub/notes").state == "absent"
+    assert outputs.claim_folder(staging / "tree" / "chapters" / "ch1").state == "absent"
+    assert outputs.claim_folder(project / ".other.tmp-9-x" / "tree" / "x").state == "absent"
+    # The same names holding a user's file, or shaped otherwise, are the user's.
+    (project / "sub" / "draft.md").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"part of the project \(sub\)"):
+        outputs.claim_folder("sub/notes")
+    (project / ".mine.tmp-1-a").mkdir()
+    (project / ".mine.tmp-1-a" / "thesis.docx").write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"part of the project"):
+        outputs.claim_folder(project / ".mine.tmp-1-a" / "new")
+    assert (project / "sub" / "draft.md").read_text(encoding="utf-8") == "mine"
+
+
 def test_a_folder_inside_a_report_is_refused(project):
     report(project / "report" / "2025", FILES, options=FULL)
     with pytest.raises(OutputError, match=r"inside report/2025, a report hakusho built"):

@@ -40,7 +40,7 @@ _COMPUTED: dict[str, Callable[[_project.Project], Any]] = {
     "CODEBOOK_DIR": lambda p: p.codebook_dir,
     "CROSSWALK_DIR": lambda p: p.crosswalk_dir,
     # The crosswalk of the default edition and its comparison wave (one file per pair of waves).
-    "CROSSWALK_PATH": lambda p: p.crosswalk_dir / f"{p.compare_wave}-{p.wave}.yml",
+    "CROSSWALK_PATH": lambda p: crosswalk_path(p.compare_wave, p.wave, p.crosswalk_dir),
     "SYNTHETIC_DIR": lambda p: p.synthetic_dir,
     "COMMENTARY_DIR": lambda p: p.commentary_dir,  # editors' text, one folder per wave
     "EDITIONS_DIR": lambda p: p.editions_dir,
@@ -136,6 +136,12 @@ def search_path(folder: str) -> list[Path]:
         return _project.current().search_path(folder)
     except _project.NoProjectError:
         return [_project.default_path(folder)]
+
+
+def crosswalk_path(from_wave: str, to_wave: str, folder: Path | None = None) -> Path:
+    """The file of one pair of waves: ``<folder>/<from>-<to>.yml`` (folder: the project's
+    ``data/codebook/crosswalk/``)."""
+    return Path(folder or _project.current().crosswalk_dir) / f"{from_wave}-{to_wave}.yml"
 
 
 def display_path(path: Path | str) -> str:

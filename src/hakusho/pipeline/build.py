@@ -119,8 +119,8 @@ def shared_cache(root: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _interrupts() -> Iterator[None]:
-    """SIGTERM behaves like Ctrl-C, so either way the staged build is removed."""
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM behaves like Ctrl-C (a build's staged folder is removed either way; a preview stops)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -155,7 +155,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
             if not options.force and up_to_date(plan):
                 result.up_to_date = True
             else:
-                with _interrupts(), publish.Staging(plan.target) as staging:
+                with sigterm_as_interrupt(), publish.Staging(plan.target) as staging:
 
                     def publish_checked() -> None:  # a file may have appeared in the folder meanwhile
                         outputs.claim_folder(plan.target, **guard)
@@ -182,7 +182,7 @@ def build_tree(options: BuildOptions, root: Path, *, reporter: Reporter | None =
     root = Path(root)
     result = BuildResult(target=root / "tree")
     try:
-        with _interrupts():
+        with sigterm_as_interrupt():
             _Build(plan, root, root / "tree", reporter, result, publish=lambda: None, pool=pool).run()
     finally:
         reporter.close()
@@ -396,7 +396,7 @@ def chapter_notebook(options: BuildOptions, chapter: str, out_file: Path | None 
     work = Path(tempfile.mkdtemp(prefix="hakusho-notebook-"))
     try:
         run = _Build(plan, work, work / "tree", reporter, BuildResult(target=plan.target))
-        with _interrupts():
+        with sigterm_as_interrupt():
             run.run_stages(and_publish=False)
         out_file.parent.mkdir(parents=True, exist_ok=True)
         outputs.write_file(out_file, (run.folder(chapter) / chapter / nb.name).read_bytes())

@@ -50,7 +50,7 @@ from hakusho.errors import OutputError
 from hakusho.messages import Msg
 from hakusho.pipeline.cache import CACHE_DIR_NAME
 from hakusho.pipeline.manifest import MANIFEST_FORMAT, read_manifest
-from hakusho.pipeline.publish import Staging, current_umask, describe_os_error, locked
+from hakusho.pipeline.publish import Staging, current_umask, describe_os_error, is_staging, locked
 
 BUILD = "build"  # the command whose manifests carry no "command" key (report folders)
 _SHOWN = 5  # names listed in a refusal before "… and N more"
@@ -76,6 +76,18 @@ class Guarded:
 
 def _is_output(folder: Path) -> bool:
     return folder.is_dir() and read_manifest(folder) is not None
+
+
+def _made_by_hakusho(folder: Path, depth: int = 4) -> bool:
+    """Whether a folder holds only what builds make: a report (its manifest), a running build's
+    staging folder and lock, a build cache, or folders holding nothing else (``--out sub/notes``
+    makes ``sub``). Any file of another kind makes it the user's; the walk stops there."""
+    if folder.is_symlink() or not folder.is_dir():
+        name = folder.name  # a build's lock file, .<target>.lock
+        return folder.is_file() and len(name) > 6 and name.startswith(".") and name.endswith(".lock")
+    if _is_output(folder) or is_staging(folder) or folder.name == CACHE_DIR_NAME:
+        return True
+    return depth > 0 and all(_made_by_hakusho(child, depth - 1) for child in folder.iterdir())
 
 
 def guarded_locations(*, inputs: Iterable[Path | str] = (), caches: Iterable[Path | str] = ()) -> list[Guarded]:
@@ -119,10 +131,10 @@ def guarded_locations(*, inputs: Iterable[Path | str] = (), caches: Iterable[Pat
         with contextlib.suppress(OSError):
             # Everything else in the project folder is the project's too, except the report
             # folder and what hakusho wrote there (a report built with --out, an empty folder
-            # made for one).
+            # made for one, the staging folder a running build of one writes into).
             for entry in sorted(root.iterdir()):
                 real = resolve(entry)
-                if real == report_dir or _is_output(real) or (real.is_dir() and not any(real.iterdir())):
+                if real == report_dir or _made_by_hakusho(real):
                     continue
                 guarded.append(Guarded(real, Msg("outputs.what.project_part", name=entry.name)))
         guarded.append(Guarded(root, Msg("outputs.what.project"), inside=False))

@@ -6,6 +6,7 @@ Planning is cheap (no pandas, no kernels): a rebuild with nothing to do stops af
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Sequence
@@ -43,7 +44,7 @@ from hakusho.pipeline.options import (
 
 # Folders of data/ that are not assembly inputs: raw exports and codebooks are hashed on their
 # own (chapters and validation read them), the synthetic generator's targets feed no build.
-_NOT_ASSEMBLY_DATA = ("raw/*", "codebook/*", "synthetic/*", "editions/*/released/*")
+_NOT_ASSEMBLY_DATA = ("raw/*", "codebook/*", "synthetic/*", "editions/*", "README*.md", "*/README*.md")
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,34 @@ def chart_langs(options: BuildOptions) -> list[str]:
     return [lang for lang in options.langs if lang in LANGS] or list(LANGS)
 
 
+def _codebook_hashes(waves: Sequence[str]) -> dict[str, str]:
+    """The codebooks and crosswalks a build reads: those of its waves (and of the project's
+    default pair, which reference charts may quote) — never another edition's. Starting the next
+    edition must not change what an earlier report was built from (``hakusho verify``)."""
+    read = sorted({*waves, config.DEFAULT_WAVE, config.DEFAULT_COMPARE_WAVE} - {""})
+    hashes = {}
+    for wave in read:
+        path = config.CODEBOOK_DIR / f"{wave}.yml"
+        if path.is_file():
+            hashes[f"data/codebook/{wave}.yml"] = sha256_file(path)
+        for other in read:
+            pair = config.crosswalk_path(wave, other)
+            if pair.is_file():
+                hashes[f"data/codebook/crosswalk/{pair.name}"] = sha256_file(pair)
+    return hashes
+
+
+def _not_assembly_data(wave: str) -> tuple[str, ...]:
+    """What of the data folder the renderers never read: the exports, codebooks and editions
+    (hashed where the chapters read them), the guides, and other editions' commentary."""
+    others: list[str] = []
+    commentary = Path(config.COMMENTARY_DIR)
+    with contextlib.suppress(OSError, ValueError):
+        rel = commentary.resolve().relative_to(Path(config.DATA_DIR).resolve()).as_posix()
+        others = [f"{rel}/{d.name}/*" for d in sorted(commentary.iterdir()) if d.is_dir() and d.name != wave]
+    return (*_NOT_ASSEMBLY_DATA, *others)
+
+
 def make_plan(options: BuildOptions) -> Plan:
     """Everything a build will do, decided from hashes alone (cheap: no pandas, no kernels)."""
     check_options(options)
@@ -201,7 +230,7 @@ def make_plan(options: BuildOptions) -> Plan:
         raw.update(tree_hashes(data_root / w, prefix=f"{data_label}/{w}/"))
     if not any(k.startswith(f"{data_label}/{options.wave}/") for k in raw):
         raise BuildError(Msg("plan.no_raw_data", wave=options.wave, path=display_path(data_root / options.wave)))
-    codebooks = tree_hashes(config.CODEBOOK_DIR, prefix="data/codebook/")
+    codebooks = _codebook_hashes(waves)
     # The edition's own content contract (chapters, crosses, headlines) feeds the chapters too.
     # (Its released record is the output of an earlier build, never an input.)
     codebooks.update(tree_hashes(config.current_project().edition_dir(options.wave), prefix="edition/",
@@ -214,7 +243,7 @@ def make_plan(options: BuildOptions) -> Plan:
         if not rel.startswith(("notebooks/", "templates/")):
             package[f"hakusho/{rel}"] = sha256_file(path)
     chapter_package = {k: v for k, v in package.items() if not is_assembly_only(k[len("hakusho/"):])}
-    extra_data = tree_hashes(config.DATA_DIR, prefix="data/", exclude=_NOT_ASSEMBLY_DATA)
+    extra_data = tree_hashes(config.DATA_DIR, prefix="data/", exclude=_not_assembly_data(options.wave))
     nb_hashes = {f"notebooks/{p.name}": sha256_file(p) for p in notebooks.values()}
 
     params: dict[str, dict[str, Any]] = {}

@@ -29,11 +29,10 @@ import itertools
 import mimetypes
 import os
 import shutil
-import signal
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,7 +44,7 @@ from hakusho import config
 from hakusho.errors import HakushoError
 from hakusho.i18n import LANGS, Translator
 from hakusho.messages import Listed, Msg
-from hakusho.pipeline.build import BuildInterrupted, build_tree, kernel_pool
+from hakusho.pipeline.build import BuildInterrupted, build_tree, kernel_pool, sigterm_as_interrupt
 from hakusho.pipeline.options import BuildOptions
 from hakusho.pipeline.plan import make_plan
 from hakusho.pipeline.progress import Reporter
@@ -334,27 +333,10 @@ def _page(lang: str, title: str, body: str, version: int) -> str:
 # ------------------------------------------------------------------------------ the command
 
 
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops the preview as Ctrl-C does."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def preview(options: BuildOptions, *, port: int = 8000, log: Callable[[Msg], None] = print) -> None:
     """Serve the report and rebuild it as its inputs change, until Ctrl-C."""
     session = Preview(options, port=port, log=log)
-    with _terminate_as_interrupt():
+    with sigterm_as_interrupt():
         try:
             log(Msg("cli.preview.serving", url=session.url))
             session.start()

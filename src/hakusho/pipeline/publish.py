@@ -102,6 +102,13 @@ def _leftover(path: Path, prefix: str) -> bool:
     return True
 
 
+def is_staging(path: Path) -> bool:
+    """Whether ``path`` is a staging folder a build makes next to its target (named and shaped
+    as :class:`Staging` makes them): what a build writes while it runs, not a user's folder."""
+    match = re.fullmatch(r"\.(.+)\.tmp-\d+-[A-Za-z0-9_]+", Path(path).name)
+    return match is not None and _leftover(Path(path), _tmp_prefix(Path(path).with_name(match.group(1))))
+
+
 def clean_stale(target: Path) -> list[Path]:
     """Remove what killed builds of ``target`` left behind; returns what was removed.
 

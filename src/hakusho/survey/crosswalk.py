@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from hakusho import config
 from hakusho.analysis.tabulate import TABLE_COLUMNS, percent
+from hakusho.config import crosswalk_path  # the one naming rule, light enough for the build plan
 from hakusho.errors import CodebookError, Problem, ProblemCollector
 from hakusho.messages import Msg
 from hakusho.survey.codebook import Bilingual, Codebook, Question, compose_yaml, parse_yaml, pydantic_problems
@@ -257,12 +258,6 @@ def share_in_target_terms(survey_from: Survey, population: pd.Series, variable_t
 # ------------------------------------------------------------------------------ pairs of waves
 
 _COMPARABLE_TYPES = {"single", "ordinal", "multi"}
-
-
-def crosswalk_path(from_wave: str, to_wave: str, folder: Path | None = None) -> Path:
-    """The file of one pair of waves: ``<folder>/<from>-<to>.yml`` (folder: the project's
-    ``data/codebook/crosswalk/``)."""
-    return Path(folder or config.CROSSWALK_DIR) / f"{from_wave}-{to_wave}.yml"
 
 
 def identical(q_from: Question, q_to: Question) -> bool:
