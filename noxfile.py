@@ -67,6 +67,8 @@ def report(session: nox.Session) -> None:
 
 @nox.session
 def benchmark(session: nox.Session) -> None:
-    """Time the build against plain papermill + nbconvert, in one run on this machine."""
+    """Time the build against plain papermill + nbconvert, in one run on this machine; then what
+    perturbation, the report-wide tests and the exact tests cost."""
     session.install("-e", ".[test]")
     session.run("python", "benchmarks/bench_build.py", *session.posargs)
+    session.run("python", "benchmarks/bench_stats.py")

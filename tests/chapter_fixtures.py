@@ -183,9 +183,10 @@ def spec() -> Spec:
     """One chapter using every kind of chart the real spec has."""
     return Spec.model_validate({
         "segments": {
-            "saas": {"ja": "SaaS", "en": "SaaS", "where": [["industry", "includes", "saas"]]},
-            "non_saas": {"ja": "非SaaS", "en": "Non-SaaS", "where": [["industry", "excludes", "saas"]]},
-            "all": {"ja": "全体", "en": "All", "where": []},
+            "saas": {"ja": "SaaS", "en": "SaaS", "where": [["industry", "includes", "saas"]], "published": True},
+            "non_saas": {"ja": "非SaaS", "en": "Non-SaaS", "where": [["industry", "excludes", "saas"]],
+                         "published": True},
+            "all": {"ja": "全体", "en": "All", "where": [], "published": True},
         },
         "populations": POPULATIONS,
         "chapters": [{"id": "t1", "title": {"ja": "テスト章", "en": "Test chapter"}, "slides": [

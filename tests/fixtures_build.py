@@ -153,13 +153,14 @@ def _chart_doc(chart: Chart, question: Question, tables: dict[str, pd.DataFrame]
         title = {lang: Translator(lang, "charts")("title.reference", title=title[lang], edition=edition[lang])
                  for lang in LANGS}
         extra["source"] = _bilingual(info.title)
-    tests = None
+    tests = distribution = None
     if yoy:
         notes.append(note("note.yoy_crosswalk", wave=WAVE, compare=COMPARE_WAVE))
-        notes.append(note("note.test_chi2" if chart.answer == "ordinal" else "note.test_z"))
+        notes.append(note("note.yoy_test.distribution" if chart.answer == "ordinal" else "note.yoy_test.choice"))
         raw = pd.concat([tables[sid] for sid, _, _ in plan], ignore_index=True)
         keys = [c.key for c in question.choices if c.in_base]
-        tests = yoy_tests(raw, answer=chart.answer, report_series=WAVE, compare_series=COMPARE_WAVE, keys=keys)
+        found = yoy_tests(raw, answer=chart.answer, report_series=WAVE, compare_series=COMPARE_WAVE, keys=keys)
+        tests, distribution = found.choices, found.distribution
 
     groups: dict[str, dict[str, float | None]] = {}
     for group in chart.groups:
@@ -176,7 +177,7 @@ def _chart_doc(chart: Chart, question: Question, tables: dict[str, pd.DataFrame]
         "base_n": bases[first], "disclosure": levels[first],
         "question": {"id": question.id, "text": _bilingual(question.text)},
         "series": series, "rows": rows, "median": median, "ranking": ranking(with_pct),
-        "groups": groups, "tests": tests, "table": f"tables/{chart.id}.csv",
+        "groups": groups, "tests": tests, "distribution_test": distribution, "table": f"tables/{chart.id}.csv",
         "svg": {lang: f"charts/{chart.id}.{lang}.svg" for lang in LANGS}, "notes": notes, **extra,
         "svg_phone": {lang: f"charts/{chart.id}.{lang}.phone.svg" for lang in LANGS},
     }
@@ -358,3 +359,15 @@ def write_build(build_dir: Path, chapters: Mapping[str, dict[str, Any]] | None =
 
 def copy_chapters(chapters: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return copy.deepcopy(dict(chapters))
+
+
+# What the methodology must state, in each language: sampling, tests, adjustments, perturbation and
+# the disclosure thresholds.
+METHODOLOGY_STATES = {
+    "en": ["not random", "simple random sampling", "Fisher's exact test", "Monte Carlo", "Cochran's rule",
+           "Holm", "Benjamini–Hochberg", "Cochran–Mantel–Haenszel", "cell-key perturbation", "±2",
+           "fewer than 30", "Below 10", "“CS adoption”"],
+    "ja": ["標本は無作為抽出では", "単純無作為抽出", "フィッシャーの正確確率検定", "モンテカルロ法", "コクランの基準",
+           "Holm法", "Benjamini–Hochberg法", "コクラン・マンテル・ヘンツェル検定", "セルキー法", "±2",
+           "30名未満", "10名未満", "「CSへの取り組み状況」"],
+}

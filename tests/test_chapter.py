@@ -94,7 +94,7 @@ def test_yoy_reads_the_comparison_wave_in_report_choices(result) -> None:
     assert [r["key"] for r in chart["rows"]] == ["low", "mid", "high", "dont_know"]
     low = next(r for r in chart["rows"] if r["key"] == "low")
     assert low["values"]["2023"]["count"] == 30  # "very_low" and "low" of 2023 folded into "low"
-    assert chart["tests"][0]["test"] == "chi-square test"
+    assert chart["distribution_test"]["test"] == "chi-square test"
     table = result.table("nrr")
     assert set(table[table["series"] == "2023"]["wave"]) == {"2023"}
     assert any(n["key"] == "note.yoy_crosswalk" for n in chart["notes"])
@@ -134,7 +134,8 @@ def test_multi_answer_charts_say_so(result) -> None:
 
 
 def test_filter_changes_the_numbers_and_is_recorded_everywhere(result) -> None:
-    res = _compute(filters=[["employees", ">=", 100]])
+    # The filter's logic on exact counts (a filtered run is perturbed by default: test_perturbation).
+    res = _compute(filters=[["employees", ">=", 100]], protection=None)
     assert res.chapter["filters"] == [["employees", ">=", 100]]
     assert res.chapter["filter_text"] == "employees >= 100"
     assert res.chapter["filter_label"]["ja"] == "従業員数 ≥ 100"
@@ -147,13 +148,13 @@ def test_filter_changes_the_numbers_and_is_recorded_everywhere(result) -> None:
 
 
 def test_filter_reaches_the_comparison_wave_only_when_it_can_be_expressed_there() -> None:
-    res = _compute(filters=[["employees", ">=", 100]])  # employees exists in 2023
+    res = _compute(filters=[["employees", ">=", 100]], protection=None)  # employees exists in 2023
     table = res.table("nrr")
     assert set(table["filter"]) == {"employees >= 100"}
     assert res.chart("nrr")["series"][1]["base_n"] == 50
     assert any(n["key"] == "note.compare_filtered" for n in res.chart("nrr")["notes"])
 
-    res = _compute(filters=[["effect", ">=", "some"]], allow_small_base=True)  # no "effect" in 2023
+    res = _compute(filters=[["effect", ">=", "some"]], allow_small_base=True, protection=None)  # not in 2023
     table = res.table("nrr")
     assert set(table[table["wave"] == "2023"]["filter"]) == {""}
     assert set(table[table["wave"] == "2025"]["filter"]) == {"effect >= some"}
@@ -165,7 +166,7 @@ def test_filter_reaches_the_comparison_wave_only_when_it_can_be_expressed_there(
 def test_filter_leaving_a_small_segment_stops_unless_allowed() -> None:
     with pytest.raises(FilterError, match="fewer than 30"):
         _compute(filters=[["cs_status", "==", "not_doing"]])
-    res = _compute(filters=[["cs_status", "==", "not_doing"]], allow_small_base=True)
+    res = _compute(filters=[["cs_status", "==", "not_doing"]], allow_small_base=True, protection=None)
     assert res.chapter["n_segment"] == 4
     assert res.chart("cs_status")["disclosure"] == "suppressed"
 
@@ -218,7 +219,7 @@ def test_csv_text_has_fixed_columns_blank_suppressed_shares_and_lf(result) -> No
     assert list(rows[0]) == CSV_COLUMNS
     assert [(r["count"], r["base"], r["pct"]) for r in rows] == [("4", "4", ""), ("2", "4", "")]
     text = csv_text(result.table("cs_status"))
-    assert text.splitlines()[1] == "cs_status,2025,saas,saas,,1,doing,取り組んでいる,Doing,60,100,60.0"
+    assert text.splitlines()[1] == "cs_status,2025,saas,saas,,1,doing,取り組んでいる,Doing,60,100,60.0,ok,exact"
 
 
 def test_chapter_json_is_plain_json(result) -> None:
@@ -364,9 +365,12 @@ def test_real_chapter_json_has_the_contract_keys(real) -> None:
     assert {"id", "title", "answer", "compare", "wave", "base", "base_label", "base_n", "disclosure", "question",
             "series", "rows", "median", "ranking", "groups", "tests", "table", "svg", "notes"} <= set(chart)
     assert [s["id"] for s in chart["series"]] == ["2025", "2023"]
-    assert {t["test"] for t in chart["tests"]} == {"chi-square test"}
-    assert {t["test"] for t in _chart_of(real["ch4"], "kpis_tracked")["tests"] if t["test"]} == {
-        "two-proportion z-test"}
+    assert chart["distribution_test"]["test"] == "chi-square test"
+    assert {t["test"] for t in chart["tests"]} == {None}, "a bucket is not tested on its own"
+    kpis = _chart_of(real["ch4"], "kpis_tracked")["tests"]
+    assert {t["test"] for t in kpis if t["test"]} <= {"two-proportion z-test", "Fisher's exact test"}
+    assert all(t["significant"] is (t["p_adjusted"] < 0.05) for t in kpis if t["test"])
+    assert doc["counts"] == "exact"
     ref = _chart_of(real["ch4"], "nrr_2023")
     assert ref["wave"] == "2023" and ref["compare"] == "ref_2023"
 
@@ -379,19 +383,27 @@ def test_real_json_outputs_are_sorted_indented_and_end_with_a_newline(real) -> N
         assert "\\u" not in text
 
 
-def test_real_filter_changes_numbers_and_is_recorded_in_every_output(real, tmp_path: Path) -> None:
+def test_real_filter_changes_numbers_and_is_recorded_in_every_output(real, tmp_path: Path, monkeypatch) -> None:
+    from hakusho import config
+
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path)  # the project's perturbation secret lives here
     out = tmp_path / "ch2"
     res = run_chapter("ch2", filters=[["employees", ">=", 1000]], output_dir=out, draw_charts=False)
     doc = json.loads((out / "chapter.json").read_text(encoding="utf-8"))
     assert doc["filters"] == [["employees", ">=", 1000]] and doc["filter_text"] == "employees >= 1000"
+    assert doc["counts"] == "perturbed"  # a researcher's run
     assert 30 <= doc["n_segment"] < 257 and doc["n_total"] < 781
     figures = json.loads((out / "figures.json").read_text(encoding="utf-8"))
     plain = json.loads((real["ch2"] / "figures.json").read_text(encoding="utf-8"))
-    assert figures["cs_status.base"]["value"] == doc["n_segment"] == res.chapter["n_segment"]
+    # The chart's base and the segment's count are perturbed separately: close, not equal.
+    assert abs(figures["cs_status.base"]["value"] - doc["n_segment"]) <= 10
+    assert doc["n_segment"] == res.chapter["n_segment"]
     assert figures["cs_status.doing.count"]["value"] < plain["cs_status.doing.count"]["value"]
     assert {f["filter"] for f in figures.values()} == {"employees >= 1000"}
     for table in (out / "tables").glob("*.csv"):
-        assert {r["filter"] for r in _read_csv(table)} == {"employees >= 1000"}, table.name
+        rows = _read_csv(table)
+        assert {r["filter"] for r in rows} == {"employees >= 1000"}, table.name
+        assert {r["counts"] for r in rows} == {"perturbed"}, table.name
     notes = _chart_of(out, "cs_status")["notes"]
     assert any(n["key"] == "note.filtered" and "1000" in n["en"] for n in notes)
 
@@ -402,12 +414,17 @@ def test_real_filter_on_a_small_group_stops_with_a_clear_error(waves) -> None:
 
 
 def test_written_outputs_are_byte_identical_across_runs(tmp_path: Path) -> None:
-    first = _compute(filters=[["employees", ">=", 100]]).write(tmp_path / "a")
-    second = _compute(filters=[["employees", ">=", 100]]).write(tmp_path / "b")
+    from hakusho.analysis.perturbation import Protection
+
+    guard = Protection(b"\x05" * 32)  # a perturbed run: the same secret gives the same bytes
+    first = _compute(filters=[["employees", ">=", 100]], protection=guard).write(tmp_path / "a")
+    second = _compute(filters=[["employees", ">=", 100]], protection=guard).write(tmp_path / "b")
     files = sorted(p.relative_to(first.output_dir) for p in first.output_dir.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(second.output_dir) for p in second.output_dir.rglob("*") if p.is_file())
     svgs = [p for p in files if p.suffix == ".svg"]
-    assert len(svgs) == 2 * 2 * len(first.chart_ids)  # both languages, a slide's drawing and a phone's
+    drawn = [c for c in first.chart_ids if first.chart(c)["svg"] is not None]  # a perturbed base may be 0
+    # both languages, a slide's drawing and a phone's
+    assert len(svgs) == 2 * 2 * len(drawn) and len(drawn) >= len(first.chart_ids) - 1
     for rel in files:
         assert (first.output_dir / rel).read_bytes() == (second.output_dir / rel).read_bytes(), rel
     assert first.svg_path("tools", "ja") == first.output_dir / "charts" / "tools.ja.svg"
@@ -464,3 +481,17 @@ def test_any_survey_gives_shares_within_0_100_counts_within_base_and_honest_disc
                         assert cell["pct"] == percent(cell["count"], cell["base"])
                     elif row["in_base"] and cell["base"] >= 10:
                         pytest.fail(f"{chart['id']}: a share of a base of {cell['base']} is missing")
+
+
+def test_the_ranking_comes_from_the_shown_table(result) -> None:
+    # reasons_not has 4 respondents: counts only, so nothing is ranked (figures.json's topN agree).
+    chart = result.chart("reasons_not")
+    assert chart["disclosure"] == "suppressed" and chart["ranking"] == []
+    assert result.figures["reasons_not.top1"]["value"] is None
+    assert result.chart("tools")["ranking"][0] == "crm"
+
+
+def test_the_csv_says_how_each_series_is_disclosed(result) -> None:
+    table = result.table("reasons_not")
+    assert set(table["disclosure"]) == {"suppressed"} and set(table["counts"]) == {"exact"}
+    assert set(result.table("cs_status")["disclosure"]) == {"ok"}

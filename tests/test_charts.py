@@ -26,7 +26,7 @@ from hakusho.analysis.tabulate import percent
 from hakusho.charts import draw as charts
 from hakusho.charts import fonts, style
 from hakusho.errors import BuildError
-from hakusho.i18n import messages, missing_keys
+from hakusho.i18n import Translator, messages, missing_keys
 
 CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 PCT_LABEL = re.compile(r"\d+\.\d%")
@@ -48,6 +48,7 @@ def make_chart(
     excluded: Sequence[str] = (),
     tests: list[dict[str, Any]] | None = None,
     median: dict[str, str] | None = None,
+    distribution: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A chart dict as chapter.json holds it. ``series``: (id, wave, label_ja, label_en, base, counts);
     a count of None leaves the choice out of that series (not offered in that wave)."""
@@ -70,7 +71,7 @@ def make_chart(
         "series": [{"id": s[0], "wave": s[1], "label": {"ja": s[2], "en": s[3]}, "base_n": s[4],
                     "disclosure": disclosure_level(s[4])} for s in series],
         "rows": rows, "median": median, "ranking": [], "groups": {}, "tests": tests,
-        "table": f"tables/{chart_id}.csv",
+        "distribution_test": distribution, "table": f"tables/{chart_id}.csv",
         "svg": {"ja": f"charts/{chart_id}.ja.svg", "en": f"charts/{chart_id}.en.svg"},
         "notes": [],
     }
@@ -131,13 +132,14 @@ def purpose_by_status_chart() -> dict[str, Any]:
                       base_label=("SaaS企業の回答者", "SaaS respondents"))
 
 
+def _choice_test(key: str, change: float, p: float, test: str = Z) -> dict[str, Any]:
+    return {"key": key, "series": ["2025", "2023"], "scope": "choice", "change_pt": change, "p_value": p,
+            "p_adjusted": p, "significant": p < 0.05, "test": test}
+
+
 def yoy_multi_chart() -> dict[str, Any]:
-    tests = [{"key": "retention", "series": ["2025", "2023"], "change_pt": 10.9, "p_value": 0.02, "significant": True,
-              "test": Z},
-             {"key": "expansion", "series": ["2025", "2023"], "change_pt": -4.4, "p_value": 0.01, "significant": True,
-              "test": Z},
-             {"key": "loyalty", "series": ["2025", "2023"], "change_pt": 1.0, "p_value": 0.6, "significant": False,
-              "test": Z}]
+    tests = [_choice_test("retention", 10.9, 0.02), _choice_test("expansion", -4.4, 0.01),
+             _choice_test("loyalty", 1.0, 0.6)]
     return make_chart("kpis_tracked", "multi", [*PURPOSE[:4], ("none", "特に追っていない", "None in particular")],
                       [("2025", "2025", "2025年", "2025", 221, [110, 80, 70, 55, 10]),
                        ("2023", "2023", "2023年", "2023", 180, [70, 80, 55, 50, None])],
@@ -145,12 +147,18 @@ def yoy_multi_chart() -> dict[str, Any]:
 
 
 def yoy_ordinal_chart() -> dict[str, Any]:
-    tests = [{"key": key, "series": ["2025", "2023"], "change_pt": 1.0, "p_value": 0.03, "significant": True,
-              "test": "chi-square test"} for key, _, _ in PENETRATION]
+    # A bucket of a distribution carries its change only; the one test is the distribution's.
+    tests = [{"key": key, "series": ["2025", "2023"], "scope": "bucket", "change_pt": 1.0, "p_value": None,
+              "significant": None, "test": None}
+             for key, _, _ in PENETRATION]
+    distribution = {"key": "distribution", "series": ["2025", "2023"], "scope": "distribution", "p_value": 0.01,
+                    "p_adjusted": 0.03,
+                    "significant": True, "test": "chi-square test"}
     return make_chart("penetration_yoy", "ordinal", PENETRATION,
                       [("2025", "2025", "2025年", "2025", 221, [60, 113, 38, 7, 3]),
                        ("2023", "2023", "2023年", "2023", 180, [40, 90, 40, 6, 4])],
-                      compare="yoy", title=("社内への浸透度", "How far CS has spread"), tests=tests)
+                      compare="yoy", title=("社内への浸透度", "How far CS has spread"), tests=tests,
+                      distribution=distribution)
 
 
 def trend_multi_chart() -> dict[str, Any]:
@@ -180,11 +188,16 @@ def trend_ordinal_chart() -> dict[str, Any]:
                         ("2025", "2025", "2025年調査", "2025 survey", 221, [60, 113, 38, 7, 3]),
                         ("2023", "2023", "2023年調査", "2023 survey", 180, [40, 90, 40, 6, 4])],
                        compare="yoy", wave="2026", title=("社内への浸透度", "How far CS has spread"),
-                       tests=[{"key": key, "series": ["2026", "2025"], "change_pt": 1.0, "p_value": 0.03,
-                               "significant": True, "test": "chi-square test"} for key, _, _ in PENETRATION])
+                       tests=[{"key": key, "series": ["2026", "2025"], "scope": "bucket", "change_pt": 1.0,
+                               "p_value": None, "significant": None, "test": None} for key, _, _ in PENETRATION])
+    # A bucket carries its change only; the step's one test is the distribution's.
+    chart["distribution_test"] = {"key": "distribution", "series": ["2026", "2025"], "scope": "distribution",
+                                  "p_value": 0.03, "p_adjusted": 0.03, "significant": True, "test": "chi-square test"}
     chart["steps"] = [{"pair": ["2025", "2023"], "tests": [
-        {"key": key, "series": ["2025", "2023"], "change_pt": 1.0, "p_value": 0.01, "significant": True,
-         "test": "chi-square test"} for key, _, _ in PENETRATION]}]
+        {"key": key, "series": ["2025", "2023"], "scope": "bucket", "change_pt": 1.0, "p_value": None,
+         "significant": None, "test": None} for key, _, _ in PENETRATION],
+        "distribution_test": {"key": "distribution", "series": ["2025", "2023"], "scope": "distribution",
+                              "p_value": 0.01, "p_adjusted": 0.01, "significant": True, "test": "chi-square test"}}]
     return chart
 
 
@@ -276,8 +289,11 @@ def test_both_catalogs_have_the_same_keys() -> None:
 def test_every_key_the_code_uses_is_in_both_catalogs() -> None:
     source = Path(charts.__file__).read_text(encoding="utf-8")
     used = set(re.findall(r"""\bt\(\s*"([a-z_]+\.[a-z_.]+)\"""", source))
-    used |= {"test." + charts._slug(name) for name in charts.test_names()}
-    used |= {"note.distribution_significant", "note.distribution_same"}
+    from hakusho.analysis.contingency import TEST_SLUGS
+
+    used |= {"test." + charts._slug(name) for name in TEST_SLUGS if name != "Cochran-Mantel-Haenszel test"}
+    prefixes = ("note.", "note.segment_")
+    used |= {p + k for p in prefixes for k in ("distribution_significant", "distribution_not_significant")}
     assert len(used) > 15
     for lang in ("ja", "en"):
         assert used <= set(messages(lang, "charts")), sorted(used - set(messages(lang, "charts")))
@@ -451,7 +467,7 @@ def test_suppressed_charts_show_counts_and_say_why(name: str, lang: str, tmp_pat
     assert not [t for t in texts if PCT_LABEL.search(t) or "50.0" in t]
     note = messages(lang, "charts")["note.suppressed"].split("{n}")[0]
     assert any(note in t for t in texts)
-    assert messages(lang, "charts")["badge.suppressed"] in texts
+    assert Translator(lang, "charts")("badge.suppressed") in texts
     assert messages(lang, "charts")["axis.count"] in texts
     ax = charts.draw_chart(chart, lang).axes[0]
     assert ax.xaxis.get_visible()
@@ -474,11 +490,11 @@ def test_a_suppressed_series_beside_a_shown_one_gives_counts_in_brackets(tmp_pat
 def test_indicative_bases_are_marked(lang: str, tmp_path: Path) -> None:
     texts = svg_texts(svg_bytes(purpose_by_status_chart(), lang, tmp_path))
     catalog = messages(lang, "charts")
-    assert catalog["badge.indicative"] in texts
+    assert Translator(lang, "charts")("badge.indicative") in texts
     series = purpose_by_status_chart()["series"][1]["label"][lang]
     assert catalog["legend.indicative"].format(series=series) in texts
     ok = svg_texts(svg_bytes(multi_chart(), lang, tmp_path, "ok"))
-    assert catalog["badge.indicative"] not in ok
+    assert Translator(lang, "charts")("badge.indicative") not in ok
 
 
 # ------------------------------------------------------------------------------ what is printed
@@ -535,7 +551,9 @@ def test_year_over_year_marks_significant_choices_only(tmp_path: Path) -> None:
     assert "36.2% ▼" in texts  # expansion 80/221, down and significant
     assert "31.7%" in texts and "31.7% ▲" not in texts  # loyalty: not significant
     assert "(not offered)" in texts  # "none" was not a 2023 choice
-    assert any(t.startswith("▲▼ Statistically significant") and "two-proportion z-test" in t for t in texts)
+    footer = " ".join(texts)
+    assert "▲▼ Statistically significant" in footer and "two-proportion z-test" in footer
+    assert "adjusting for the number of tests" in footer
 
 
 def test_a_choice_without_a_count_in_one_wave_reads_not_offered(tmp_path: Path) -> None:

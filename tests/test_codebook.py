@@ -188,3 +188,16 @@ def test_unknown_variable_lookup_lists_the_valid_ones(books: dict[str, Codebook]
     with pytest.raises(CodebookError) as info:
         books["2023"].question("retention")
     assert "nrr" in info.value.problems[0].expected
+
+
+def test_a_combined_share_on_a_multiple_answer_chart_is_a_spec_error() -> None:
+    from pydantic import ValidationError
+
+    from hakusho.analysis.spec import Chart
+
+    with pytest.raises(ValidationError, match="count people twice"):
+        Chart.model_validate({"id": "tools", "title_ja": "ツール", "title_en": "Tools", "answer": "multi",
+                              "base": "saas", "groups": [{"id": "any", "keys": ["crm", "sheet"]}]})
+    ordinal = Chart.model_validate({"id": "effect", "title_ja": "効果", "title_en": "Effect", "answer": "ordinal",
+                                    "base": "saas", "groups": [{"id": "effective", "keys": ["some", "strong"]}]})
+    assert ordinal.groups[0].keys == ["some", "strong"]

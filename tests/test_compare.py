@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from statsmodels.stats.contingency_tables import StratifiedTable
+from statsmodels.stats.multitest import multipletests
 
 from hakusho.analysis.compare import (
     CHI2_TEST,
+    CMH_TEST,
     Z_TEST,
     change_points,
     distribution_chi2_test,
     proportion_z_test,
+    raw_families,
+    readjust,
     series_tests,
     side_by_side,
     yoy_tests,
 )
+from hakusho.analysis.contingency import FISHER_TEST, MONTE_CARLO_TEST
 from hakusho.analysis.tabulate import TABLE_COLUMNS, percent, stack_series
 
 
@@ -76,31 +83,66 @@ def test_change_points_are_differences_of_rounded_shares() -> None:
 
 def test_yoy_tests_for_multiple_answers_are_per_choice() -> None:
     table = _yoy([("crm", 45), ("sheet", 20), ("ai", 10)], 60, [("crm", 50), ("sheet", 40), ("ai", None)], 70)
-    tests = {t["key"]: t for t in yoy_tests(table, answer="multi", report_series="2025", compare_series="2023",
-                                            keys=["crm", "sheet", "ai"])}
+    found = yoy_tests(table, answer="multi", report_series="2025", compare_series="2023", keys=["crm", "sheet", "ai"])
+    tests = {t["key"]: t for t in found.choices}
+    assert found.distribution is None
     assert tests["crm"]["test"] == Z_TEST and tests["crm"]["significant"] is False
     assert tests["crm"]["change_pt"] == round(75.0 - 71.4, 1)
-    assert tests["sheet"]["significant"] is True and tests["sheet"]["p_value"] < 0.05
-    assert tests["sheet"]["p_value"] == round(proportion_z_test(20, 60, 40, 70), 4)
+    # p-values are stored unrounded (twelve digits); the flag reads the adjusted one.
+    assert tests["sheet"]["p_value"] == pytest.approx(proportion_z_test(20, 60, 40, 70), rel=1e-11)
+    raw = [tests["crm"]["p_value"], tests["sheet"]["p_value"]]
+    holm = multipletests(raw, method="holm")[1]
+    assert tests["sheet"]["p_family"] == pytest.approx(holm[1]) and tests["crm"]["p_family"] == pytest.approx(holm[0])
+    assert tests["sheet"]["significant"] is bool(tests["sheet"]["p_adjusted"] < 0.05)
     # a choice new in 2025 has nothing to compare with
-    assert tests["ai"] == {"key": "ai", "series": ["2025", "2023"], "change_pt": None, "p_value": None,
-                           "significant": None, "test": None}
+    assert tests["ai"]["change_pt"] is None and tests["ai"]["p_value"] is None and tests["ai"]["significant"] is None
 
 
 def test_yoy_tests_for_ordinal_answers_test_the_whole_distribution() -> None:
     table = _yoy([("low", 10), ("mid", 20), ("high", 25)], 55, [("low", 30), ("mid", 20), ("high", 20)], 70)
-    tests = yoy_tests(table, answer="ordinal", report_series="2025", compare_series="2023",
+    found = yoy_tests(table, answer="ordinal", report_series="2025", compare_series="2023",
                       keys=["low", "mid", "high"])
     p = stats.chi2_contingency([[10, 20, 25], [30, 20, 20]], correction=False).pvalue
-    assert {t["test"] for t in tests} == {CHI2_TEST}
-    assert {t["p_value"] for t in tests} == {round(p, 4)}
-    assert all(t["significant"] is bool(p < 0.05) for t in tests)
-    assert [t["change_pt"] for t in tests] == [round(18.2 - 42.9, 1), round(36.4 - 28.6, 1), round(45.5 - 28.6, 1)]
+    assert found.distribution is not None and found.distribution["test"] == CHI2_TEST
+    assert found.distribution["p_value"] == pytest.approx(p, rel=1e-11)
+    assert found.distribution["significant"] is bool(p < 0.05)
+    # The distribution test says nothing about a bucket: buckets carry their change, no flag.
+    assert all(t["significant"] is None and t["p_value"] is None for t in found.choices)
+    assert [t["change_pt"] for t in found.choices] == [round(18.2 - 42.9, 1), round(36.4 - 28.6, 1),
+                                                       round(45.5 - 28.6, 1)]
+
+
+def test_sparse_tables_take_the_exact_or_monte_carlo_test() -> None:
+    table = _yoy([("a", 2), ("b", 9)], 11, [("a", 20), ("b", 30)], 50)
+    found = yoy_tests(table, answer="multi", report_series="2025", compare_series="2023", keys=["a", "b"])
+    a = next(t for t in found.choices if t["key"] == "a")
+    assert a["test"] == FISHER_TEST and a["sparse"] is True
+    assert a["p_value"] == pytest.approx(stats.fisher_exact([[2, 9], [20, 30]]).pvalue)
+    ordinal = yoy_tests(_yoy([("lo", 1), ("mid", 2), ("hi", 9)], 12, [("lo", 3), ("mid", 20), ("hi", 20)], 43),
+                        answer="ordinal", report_series="2025", compare_series="2023", keys=["lo", "mid", "hi"])
+    assert ordinal.distribution is not None and ordinal.distribution["test"] == MONTE_CARLO_TEST
+
+
+def test_readjusting_across_a_report_uses_every_test_of_it() -> None:
+    table = _yoy([("crm", 45), ("sheet", 20)], 60, [("crm", 50), ("sheet", 40)], 70)
+    alone = yoy_tests(table, answer="multi", report_series="2025", compare_series="2023", keys=["crm", "sheet"])
+    chart = {"kpis": alone}
+    plain, _ = raw_families(chart)
+    report = {**plain, "other": {"x": 0.2, "y": 0.5, "z": 0.9}}
+    wide = readjust(chart, report=report)["kpis"]
+    sheet = next(t for t in wide.choices if t["key"] == "sheet")
+    order = [p for fam in sorted(report) for _, p in sorted(report[fam].items())]
+    bh = dict(zip([(fam, k) for fam in sorted(report) for k in sorted(report[fam])],
+                  multipletests(order, method="fdr_bh")[1], strict=True))
+    assert sheet["p_report"] == pytest.approx(bh[("kpis", "sheet")])
+    assert sheet["p_adjusted"] == max(sheet["p_family"], sheet["p_report"])
+    with pytest.raises(ValueError, match="not those the report"):
+        readjust(chart, report={"kpis": {"crm": 0.5, "sheet": 0.5}})
 
 
 def test_no_test_below_the_suppression_line() -> None:
     table = _yoy([("a", 2), ("b", 2)], 4, [("a", 30), ("b", 40)], 70)
-    tests = yoy_tests(table, answer="single", report_series="2025", compare_series="2023", keys=["a", "b"])
+    tests = yoy_tests(table, answer="single", report_series="2025", compare_series="2023", keys=["a", "b"]).choices
     assert all(t["p_value"] is None and t["significant"] is None and t["change_pt"] is None for t in tests)
 
 
@@ -115,16 +157,30 @@ def test_side_by_side_has_one_row_per_choice() -> None:
 
 def test_series_tests_compare_any_two_series_first_minus_second() -> None:
     table = stack_series({"saas": _table([("a", 40), ("b", 10)], 50), "non_saas": _table([("a", 30), ("b", 40)], 70)})
-    tests = series_tests(table, answer="single", first="saas", second="non_saas", keys=["a", "b"])
+    tests = series_tests(table, answer="single", first="saas", second="non_saas", keys=["a", "b"]).choices
     assert [t["series"] for t in tests] == [["saas", "non_saas"]] * 2
     assert tests[0]["change_pt"] == round(80.0 - 42.9, 1) and tests[1]["change_pt"] == round(20.0 - 57.1, 1)
     # the pooled z-test equals the uncorrected chi-square test of the 2x2 table
     p = stats.chi2_contingency([[40, 10], [30, 40]], correction=False).pvalue
-    assert tests[0]["p_value"] == round(p, 4) and tests[0]["significant"] is True
-    swapped = series_tests(table, answer="single", first="non_saas", second="saas", keys=["a", "b"])
+    assert tests[0]["p_value"] == pytest.approx(p, rel=1e-11) and tests[0]["significant"] is True
+    swapped = series_tests(table, answer="single", first="non_saas", second="saas", keys=["a", "b"]).choices
     assert [t["change_pt"] for t in swapped] == [-t["change_pt"] for t in tests]
     assert [t["p_value"] for t in swapped] == [t["p_value"] for t in tests]
 
+
+def test_segment_tests_within_strata_are_the_cmh_test_of_statsmodels() -> None:
+    table = stack_series({"saas": _table([("a", 40), ("b", 10)], 50), "non_saas": _table([("a", 30), ("b", 40)], 70)})
+    strata = {
+        "sns": stack_series({"saas": _table([("a", 30), ("b", 7)], 37), "non_saas": _table([("a", 5), ("b", 4)], 9)}),
+        "panel": stack_series({"saas": _table([("a", 10), ("b", 3)], 13),
+                               "non_saas": _table([("a", 25), ("b", 36)], 61)}),
+    }
+    tests = series_tests(table, answer="single", first="saas", second="non_saas", keys=["a", "b"], strata=strata)
+    a = tests.choices[0]
+    expected = StratifiedTable([np.array([[30, 7], [5, 4]]), np.array([[10, 3], [25, 36]])]).test_null_odds(
+        correction=False).pvalue
+    assert a["route"]["p_value"] == pytest.approx(expected, rel=1e-9)
+    assert a["route"]["test"] == CMH_TEST and isinstance(a["route"]["significant"], bool)
 
 # --- what each function promises at its edges: labels per language, missing rows, refused bases
 

@@ -439,7 +439,7 @@ def test_catalogs_have_the_same_keys_and_english_has_no_japanese() -> None:
 def test_filters_apply_first_and_small_filtered_bases_stop() -> None:
     survey = survey_from(respondents(150))
     result = compute_crosses(survey, crosses=parse_crosses([tools_by_retention()]),
-                             filters=[["employees", "in", ["mid", "large"]]])
+                             filters=[["employees", "in", ["mid", "large"]]], protection=None)
     doc = result.document
     assert doc["filter_text"] == "employees in [mid, large]" and doc["n_total"] < 150
     assert result.cross("retention_tools")["base_n"] == doc["n_segment"]
@@ -450,6 +450,24 @@ def test_filters_apply_first_and_small_filtered_bases_stop() -> None:
     allowed = compute_crosses(survey_from(respondents(40)), crosses=parse_crosses([tools_by_retention()]),
                               filters=[["employees", "==", "large"]], allow_small_base=True)
     assert allowed.cross("retention_tools")["disclosure"] in ("indicative", "suppressed")
+
+
+def test_a_filtered_cross_is_perturbed_and_says_so() -> None:
+    from hakusho.analysis.perturbation import MAX_NOISE, Protection
+
+    survey = survey_from(respondents(150))
+    crosses = parse_crosses([tools_by_retention()])
+    filters = [["employees", "in", ["mid", "large"]]]
+    exact = compute_crosses(survey, crosses=crosses, filters=filters, protection=None).cross("retention_tools")
+    result = compute_crosses(survey, crosses=crosses, filters=filters, protection=Protection(b"\x03" * 32))
+    doc = result.cross("retention_tools")
+    assert result.document["method"]["counts"] == "perturbed" and doc["counts_kind"] == "perturbed"
+    assert any(n["key"] == "note.perturbed" for n in doc["notes"])
+    cells = [(a, b) for ra, rb in zip(doc["counts"], exact["counts"], strict=True) for a, b in zip(ra, rb, strict=True)]
+    assert all(abs(a - b) <= MAX_NOISE for a, b in cells) and any(a != b for a, b in cells)
+    # rows still add up to 100 %: their base is the sum of their perturbed cells
+    assert [b["base"] for b in doc["rows"]["bands"]] == [sum(r) for r in doc["counts"]]
+    assert set(result.table("retention_tools")["counts"]) == {"perturbed"}
 
 
 def test_the_segment_population_follows_the_report_segment() -> None:
@@ -576,3 +594,48 @@ def test_the_cross_notebook_runs_and_writes_what_an_in_process_run_writes(tmp_pa
     assert files == sorted(p.relative_to(again.output_dir) for p in again.output_dir.rglob("*") if p.is_file())
     for rel in files:
         assert (out / rel).read_bytes() == (again.output_dir / rel).read_bytes(), rel
+
+
+def test_a_headline_quoting_a_row_of_10_to_29_carries_the_indicative_mark() -> None:
+    small = one(survey_from(respondents(80)), tools_by_retention(focus="high"))
+    levels = {b["key"]: b["disclosure"] for b in small["rows"]["bands"]}
+    quoted = [v for k, v in small["headline"]["values"].items() if k in ("first", "last", "high", "low")]
+    assert any(levels[k] == "indicative" for k in quoted)
+    assert small["headline"]["indicative"] is True
+    assert "(indicative)" in small["headline"]["en"] and "（参考値）" in small["headline"]["ja"]
+    large = one(survey_from(respondents(600)), tools_by_retention(focus="high"))
+    assert large["headline"]["indicative"] is False and "(indicative)" not in large["headline"]["en"]
+
+
+def test_no_trend_is_tested_or_headlined_when_the_association_is_not_significant() -> None:
+    from hakusho.analysis.cross import _Context as Context
+    from hakusho.analysis.cross import compute_cross
+
+    survey = survey_from(respondents(240, link="up"))
+    cross = parse_crosses([tools_by_retention(focus="high")])[0]
+    ctx = Context(survey, default_spec(), "saas", "", {"ja": "", "en": ""})
+    significant, _ = compute_cross(cross, ctx)
+    assert significant["trend"] is not None and significant["headline"]["direction"] == "up"
+    # The same table after an adjustment that leaves the association short of significance:
+    washed, _ = compute_cross(cross, ctx, p_adjusted=0.2)
+    assert washed["statistics"]["significant"] is False and washed["statistics"]["p_adjusted"] == 0.2
+    assert washed["trend"] is None and washed["headline"]["direction"] is None
+    assert washed["headline"]["keys"] == ["headline.spread", "headline.not_significant"]
+    assert "note.trend_not_tested" in [n["key"] for n in washed["notes"]]
+    assert "trend" not in washed["headline"]["en"].lower()
+
+
+def test_the_crosses_are_adjusted_together_with_benjamini_hochberg() -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    survey = survey_from(respondents(240))
+    definitions = [tools_by_retention(focus="high"),
+                   {**tools_by_retention(focus="high"), "id": "dept_retention",
+                    "rows": {"variable": "dept"}}]
+    result = compute_crosses(survey, crosses=parse_crosses(definitions), protection=None)
+    raw = [c["statistics"]["p_value"] for c in result.document["crosses"]]
+    expected = multipletests(raw, method="fdr_bh")[1]
+    for doc, p in zip(result.document["crosses"], expected, strict=True):
+        assert doc["statistics"]["p_adjusted"] == pytest.approx(p)
+        assert doc["statistics"]["significant"] is bool(doc["statistics"]["p_adjusted"] < 0.05)
+    assert result.document["method"]["adjustment"] == "Benjamini-Hochberg"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -106,3 +107,40 @@ def test_a_chart_of_nobody_is_empty_and_shows_no_percentage(base: int, level: st
 def test_empty_base_note_says_there_is_nothing_to_chart_in_both_languages() -> None:
     (n,) = base_notes("empty", 0)
     assert n["key"] == "note.empty_base" and "回答者がいない" in n["ja"] and "No respondents" in n["en"]
+
+
+# The thresholds written as numbers next to what they mean ("n<30", "fewer than 10", 「30件未満」).
+_TYPED_THRESHOLD = re.compile(
+    r"n\s*[<＜]\s*(?:10|30)\b|(?:fewer than|under|below|less than)\s+(?:10|30)\b"
+    r"|(?<![0-9])(?:10|30)\s*(?:件|名|人)(?:未満|に満たない)")
+
+
+def test_no_catalog_types_a_disclosure_threshold() -> None:
+    """The thresholds live in hakusho.analysis.disclosure; catalogs quote them as placeholders."""
+    from hakusho.i18n import LOCALE_DIR, messages
+
+    typed = [(lang, domain.stem, key) for lang in ("ja", "en")
+             for domain in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po"))
+             for key, text in messages(lang, domain.stem).items() if _TYPED_THRESHOLD.search(text)]
+    assert typed == []
+
+
+def test_threshold_placeholders_are_filled_from_disclosure(monkeypatch) -> None:
+    from hakusho.analysis import disclosure
+    from hakusho.i18n import Translator, catalog_constants
+
+    assert "{indicative_below}" in messages_of("en", "charts")["badge.indicative"]
+    assert Translator("en", "charts")("badge.indicative") == f"Indicative (n<{INDICATIVE_BELOW})"
+    catalog_constants.cache_clear()
+    monkeypatch.setattr(disclosure, "INDICATIVE_BELOW", 50)
+    try:
+        assert Translator("en", "charts")("badge.indicative") == "Indicative (n<50)"
+        assert "50" in note("note.indicative", n=24)["en"]
+    finally:
+        catalog_constants.cache_clear()
+
+
+def messages_of(lang: str, domain: str) -> dict[str, str]:
+    from hakusho.i18n import messages
+
+    return messages(lang, domain)

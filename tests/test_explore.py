@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from raw_tables import raw_breakdown
 
-from hakusho.analysis.compare import distribution_chi2_test, proportion_z_test
+from hakusho.analysis.compare import distribution_chi2_test
+from hakusho.analysis.contingency import FISHER_TEST, two_proportions
 from hakusho.analysis.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW
 from hakusho.analysis.explore import (
     SEGMENT_BREAKDOWN,
@@ -114,9 +115,10 @@ def test_each_group_is_tested_against_the_rest_with_the_reports_tests(result) ->
     table = result.table("tools", "route", "saas")  # multiple answers: a z-test per choice
     sns, panel = table.groups.index("sns"), table.groups.index("panel")
     for j in range(len(table.choices)):
-        p = proportion_z_test(int(table.counts[sns, j]), int(table.bases[sns]),
-                              int(table.counts[panel, j]), int(table.bases[panel]))
-        assert table.p_values[sns, j] == pytest.approx(p)
+        # The z-test, or Fisher's exact test where Cochran's rule finds the 2×2 table sparse.
+        found = two_proportions(int(table.counts[sns, j]), int(table.bases[sns]),
+                                int(table.counts[panel, j]), int(table.bases[panel]))
+        assert table.p_values[sns, j] == pytest.approx(1.0 if found is None else found.p_value)
         higher = table.counts[sns, j] / table.bases[sns] > table.counts[panel, j] / table.bases[panel]
         assert table.directions[sns, j] == (1 if higher else -1 if table.counts[sns, j] * table.bases[panel]
                                             != table.counts[panel, j] * table.bases[sns] else 0)
@@ -174,8 +176,14 @@ def test_outputs_are_the_same_run_to_run(result, tmp_path: Path) -> None:
         assert (a / name).read_bytes() == (b / name).read_bytes()
     doc = json.loads((a / "explore.json").read_text(encoding="utf-8"))
     assert len(doc["tables"]) == len(result.tables)
+    # One segment alone holds the same tables; only the adjustment across the explorer, which
+    # counts every segment's tests, differs.
     again = compute_explorer(survey_2025(), segments=["non_saas"])
-    assert [t.document() for t in again.tables] == [t.document() for t in result.tables if t.segment == "non_saas"]
+    alone = [t for t in result.tables if t.segment == "non_saas"]
+    assert [(t.question, t.breakdown) for t in again.tables] == [(t.question, t.breakdown) for t in alone]
+    for mine, theirs in zip(again.tables, alone, strict=True):
+        assert np.array_equal(mine.counts, theirs.counts) and np.array_equal(mine.bases, theirs.bases)
+        assert np.array_equal(mine.p_values, theirs.p_values, equal_nan=True)
 
 
 def test_a_filter_applies_to_every_table() -> None:
@@ -209,3 +217,97 @@ def test_hakusho_diff_places_the_explorers_figures_in_the_explore_part() -> None
 
     change = FigureChange("explore.saas.nrr.employees.e10_49.n80_90.pct", "pct", "changed", 32.3, 29.0, -3.3)
     assert locate([change], slides_by_chart(), {})[0].slides == ("explore",)
+
+
+# ------------------------------------------------------------------------------ protection, multiplicity
+
+
+def test_sparse_two_by_two_tables_are_tested_exactly() -> None:
+    from scipy.stats import fisher_exact
+
+    from hakusho.analysis.explore import group_tests
+
+    # Total 40 (3 chose the first answer), one group of 12 holding 2 of them: expected counts under 5.
+    counts = np.array([[3, 37], [2, 10]])
+    bases = np.array([40, 12])
+    p, _ = group_tests("single", [True, True], counts, bases)
+    assert p[0, 0] == pytest.approx(fisher_exact([[2, 10], [1, 27]]).pvalue)
+    assert two_proportions(2, 12, 1, 28).test == FISHER_TEST
+
+
+def test_explorer_marks_follow_holm_within_a_table_and_bh_across(result) -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    from hakusho.analysis.multiplicity import ALPHA
+
+    families = [t.family() for t in result.tables]
+    raw = np.concatenate([f[~np.isnan(f)] for f in families])
+    across = multipletests(raw, method="fdr_bh")[1]
+    at, bitten = 0, 0
+    for table, family in zip(result.tables, families, strict=True):
+        tested = ~np.isnan(family)
+        n = int(tested.sum())
+        if n:
+            within = multipletests(family[tested], method="holm")[1]
+            expected = np.maximum(within, across[at:at + n])
+            got = (table.p_adjusted if table.answer != "ordinal"
+                   else np.array([r[~np.isnan(r)][0] for r in table.p_adjusted if (~np.isnan(r)).any()]))
+            assert np.asarray(got).reshape(-1)[~np.isnan(np.asarray(got).reshape(-1))] == pytest.approx(
+                np.minimum(expected, 1.0), rel=1e-9)
+            bitten += int(((family[tested] < ALPHA) & (expected >= ALPHA)).sum())
+        at += n
+        doc = table.document()
+        for row in doc["rows"]:  # every mark is the adjusted p's
+            for p, flag in zip(row["p_values"], row["significant"], strict=True):
+                assert flag == (None if p is None else p < ALPHA)
+    assert bitten > 0, "some raw p-values under 5 % are no longer marks after adjustment"
+    assert result.document["method"]["adjustment"] == {"table": "Holm", "explorer": "Benjamini-Hochberg"}
+
+
+@pytest.fixture(scope="module")
+def protected():
+    from hakusho.analysis.perturbation import Protection
+
+    guard = Protection(b"\x5e" * 32)
+    a = compute_explorer(survey_2025(), filters=[["employees", ">=", 1000]], segments=["saas"], protection=guard)
+    b = compute_explorer(survey_2025(), filters=[["employees", ">=", 1000], ["position", "!=", "contract"]],
+                         segments=["saas"], protection=guard)
+    return guard, a, b
+
+
+def test_a_researchers_explorer_is_perturbed_as_the_chapters_are(protected) -> None:
+    _, a, _ = protected
+    assert a.document["method"]["counts"] == "perturbed"
+    table = a.table("income", "route", "saas")
+    exact = compute_explorer(survey_2025(), filters=[["employees", ">=", 1000]], segments=["saas"], protection=None)
+    assert exact.document["method"]["counts"] == "exact"
+    assert not np.array_equal(table.counts, exact.table("income", "route", "saas").counts)
+    assert np.abs(table.counts - exact.table("income", "route", "saas").counts).max() <= 2
+
+
+def test_the_differencing_attack_on_the_explorer_reads_noise(protected) -> None:
+    """employees >= 1000 minus the same with position != contract: one respondent (R0405) apart.
+    Exact tables give their answers away in every breakdown's total; perturbed ones do not."""
+    _, a, b = protected
+    survey = survey_2025()
+    target = "R0405"
+    exact_a = compute_explorer(survey, filters=[["employees", ">=", 1000]], segments=["saas"], protection=None)
+    exact_b = compute_explorer(survey, filters=[["employees", ">=", 1000], ["position", "!=", "contract"]],
+                               segments=["saas"], protection=None)
+    revealed = {}
+    for qid in ("income", "income_change", "cs_career"):
+        question = survey.question(qid)
+        code = survey.codes(qid)[target]
+        answer = next(i for i, c in enumerate(question.choices) if c.code == code)
+        cut = next(t.breakdown for t in a.tables if t.question == qid)
+        control = exact_a.table(qid, cut, "saas").counts[0] - exact_b.table(qid, cut, "saas").counts[0]
+        assert list(np.flatnonzero(control)) == [answer]  # the attack works on exact counts
+        diff = a.table(qid, cut, "saas").counts[0] - b.table(qid, cut, "saas").counts[0]
+        moved = set(np.flatnonzero(diff))
+        top = np.flatnonzero(diff == diff.max())
+        revealed[qid] = moved == {answer} or list(top) == [answer]
+    assert not all(revealed.values()), f"the explorer's difference still reads off the respondent: {revealed}"
+
+
+def test_the_published_explorer_stays_exact(result) -> None:
+    assert result.document["method"]["counts"] == "exact"

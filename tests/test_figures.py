@@ -66,7 +66,9 @@ def test_yoy_changes_and_flags(result) -> None:
     assert figs["tools.sheet.significant"] == {"value": True, "kind": "flag", "base": 60, "disclosure": "ok",
                                                "filter": ""}
     assert figs["tools.ai.change_pt"]["value"] is None  # not offered in 2023
-    assert figs["nrr.significant"]["value"] is figs["nrr.low.significant"]["value"]
+    # An ordinal chart has one test, of the whole distribution: its buckets carry changes, no flags.
+    assert isinstance(figs["nrr.significant"]["value"], bool)
+    assert figs["nrr.low.change_pt"]["kind"] == "points" and "nrr.low.significant" not in figs
 
 
 def test_suppressed_base_keeps_counts_and_nulls_everything_derived(result) -> None:
@@ -120,19 +122,33 @@ def test_figure_ids_cannot_collide() -> None:
 
 
 def test_segment_comparisons_have_their_own_ids_distinct_from_year_over_year() -> None:
-    tests = [{"key": "a", "series": ["x", "y"], "change_pt": 12.3, "p_value": 0.01, "significant": True,
-              "test": "chi-square test"},
-             {"key": "b", "series": ["x", "y"], "change_pt": -12.3, "p_value": 0.01, "significant": True,
-              "test": "chi-square test"}]
+    tests = [{"key": "a", "series": ["x", "y"], "scope": "bucket", "change_pt": 12.3, "p_value": None,
+              "significant": None, "test": None},
+             {"key": "b", "series": ["x", "y"], "scope": "bucket", "change_pt": -12.3, "p_value": None,
+              "significant": None, "test": None}]
+    distribution = {"key": "distribution", "series": ["x", "y"], "scope": "distribution", "p_value": 0.001,
+                    "p_adjusted": 0.01, "significant": True, "test": "chi-square test",
+                    "route": {"p_adjusted": 0.2, "significant": False}}
     chart = _chart({"a": [20, 15], "b": [10, 25]}, [("x", 30), ("y", 40)], answer="ordinal", compare="by_segment",
-                   tests=tests)
+                   tests=tests, distribution_test=distribution)
     figs = chart_figures(chart)
     assert figs["q.a.diff_pt"] == {"value": 12.3, "kind": "points", "base": 30, "disclosure": "ok", "filter": ""}
-    assert figs["q.b.diff_significant"]["value"] is True and figs["q.diff_significant"]["value"] is True
+    assert "q.b.diff_significant" not in figs and figs["q.diff_significant"]["value"] is True
+    assert figs["q.diff_route_significant"]["value"] is False
     assert not any(k.endswith(("change_pt", ".significant")) for k in figs)
     yoy = chart_figures({**chart, "compare": "yoy"})
     assert yoy["q.a.change_pt"]["value"] == 12.3 and yoy["q.significant"]["value"] is True
-    assert not any("diff_" in k for k in yoy)
+    assert not any("diff_" in k for k in yoy if "route" not in k)
+
+
+def test_a_choice_test_flag_is_its_own_adjusted_decision() -> None:
+    tests = [{"key": "a", "series": ["x", "y"], "scope": "choice", "change_pt": 10.0, "p_value": 0.01,
+              "p_adjusted": 0.2, "significant": False, "test": "two-proportion z-test",
+              "crosswalk": {"kind": "reworded", "compared_with": {"ja": "旧", "en": "old"}}}]
+    chart = _chart({"a": [20, 15]}, [("x", 30), ("y", 40)], answer="multi", compare="yoy", tests=tests)
+    figs = chart_figures(chart)
+    assert figs["q.a.significant"]["value"] is False
+    assert figs["q.a.crosswalk"]["value"] == "reworded" and figs["q.a.crosswalk"]["label"]["en"] == "old"
 
 
 def test_an_empty_base_has_counts_of_zero_and_nothing_else() -> None:

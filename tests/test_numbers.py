@@ -163,6 +163,15 @@ def test_survey_periods_in_each_language(start: str, end: str, ja: str, en: str)
     assert numbers.date_range(start, end, "en") == en
 
 
+def test_a_p_value_never_prints_across_the_level_its_flag_is_decided_on() -> None:
+    # Three decimals would print 0.050 beside "significant": more digits until the print agrees.
+    assert numbers.p_value(0.04996, "en") == "p=0.04996"
+    assert numbers.p_value(0.0504, "en") == "p=0.050"  # not significant, and printed as not below 0.05
+    assert numbers.p_value(0.049, "ja") == "p=0.049"
+    for p in (0.0495, 0.04999, 0.049999, 0.05, 0.050001):
+        printed = float(numbers.p_value(p, "en").removeprefix("p="))
+        assert (printed < 0.05) == (p < 0.05), p
+
 def test_statistics_keep_their_decimals_and_a_true_minus() -> None:
     assert numbers.decimal(3.14159, 3) == "3.142"
     assert numbers.decimal(-1.234, 2) == "\u22121.23"

@@ -3,6 +3,8 @@ and ``hakusho init``."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -161,6 +163,19 @@ def test_init_makes_a_project_to_adapt(elsewhere: Path, capsys: pytest.CaptureFi
     assert (made.wave, made.compare) == ("2025", ())
     ignore = (target / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert "data/raw/" in ignore and ".hakusho/" in ignore and "report/" in ignore
+    # The perturbation secret is made now, private, and git leaves it out.
+    from hakusho.analysis.perturbation import ensure_secret, secret_path
+
+    secret = secret_path(target)
+    assert secret.is_file() and secret.stat().st_mode & 0o077 == 0
+    assert ensure_secret(target) == ensure_secret(target)
+    if shutil.which("git"):
+        subprocess.run(["git", "init", "-q", str(target)], check=True)
+        ignored = subprocess.run(["git", "-C", str(target), "check-ignore", "-q", str(secret)], check=False)
+        assert ignored.returncode == 0, "the secret would be committed"
+        tracked = subprocess.run(["git", "-C", str(target), "status", "--porcelain", "--ignored=no",
+                                  "--untracked-files=all"], capture_output=True, text=True, check=True).stdout
+        assert ".hakusho" not in tracked
     book = load_codebook(target / "data" / "codebook" / "2025.yml")
     assert book.wave == "2025" and book.survey.synthetic is False and book.survey.note is None
     assert (target / ".github" / "workflows" / "report.yml").is_file()

@@ -184,13 +184,15 @@ def test_an_ordinal_comparison_follows_median_and_test(chapters) -> None:
     set_counts(chapters, "nrr", same, series="2025")
     set_counts(chapters, "nrr", {k: round(v * 188 / 221) for k, v in same.items()}, series="2023")
     unchanged = prose(chapters, "ch4-retention", "en").commentary[0]
-    assert unchanged.startswith("Median net revenue retention is unchanged from 2023 at 100% to under 110%")
+    # The median's band is read off the chart; "no significant difference" is the test's, never "the same".
+    assert unchanged.startswith("Median net revenue retention is in the same band as in 2023, 100% to under 110%")
+    assert unchanged.endswith("the distribution as a whole shows no significant difference.")
 
     set_counts(chapters, "nrr", {"under_80": 5, "n80_90": 5, "n90_100": 20, "n100_110": 40, "n110_120": 60,
                                  "n120_plus": 91}, series="2025")
     moved = prose(chapters, "ch4-retention", "en").commentary[0]
     assert moved.startswith("Median net revenue retention moved from 100% to under 110% in 2023 to 110% to under 120%")
-    assert moved.endswith("a statistically significant shift.")
+    assert moved.endswith("and the distribution as a whole differs significantly from 2023.")
 
 
 def test_a_small_base_says_no_trend_can_be_read(chapters) -> None:
@@ -271,3 +273,69 @@ def test_a_headline_without_a_fitting_variant_stops_the_build(chapters, tmp_path
     rules = load_rules(path)
     with pytest.raises(BuildError, match="ch2-status headline: no variant fits"):
         slide_prose(context(chapters, "en"), slide_of(chapters, "ch2-status"), rules)
+
+
+def test_a_reworded_choice_is_never_headlined_without_its_caveat(chapters) -> None:
+    _flat_kpis(chapters)
+    chart = set_counts(chapters, "kpis_tracked", {"logo_retention": 160}, series="2025")
+    entry = next(t for t in chart["tests"] if t["key"] == "logo_retention")
+    assert entry["significant"] is True
+    earlier = {"ja": "継続率・契約更新率", "en": "Retention or renewal rate"}
+    entry["crosswalk"] = {"kind": "reworded", "compared_with": earlier}
+    en = prose(chapters, "ch4-practice", "en").commentary[0]
+    assert "a statistically significant rise" in en and "“Retention or renewal rate”" in en and "wording" in en
+    ja = prose(chapters, "ch4-practice", "ja").commentary[0]
+    assert "「継続率・契約更新率」" in ja and "表現の違い" in ja
+    entry["crosswalk"]["kind"] = "same"
+    assert "wording" not in prose(chapters, "ch4-practice", "en").commentary[0]
+
+
+def test_a_small_first_series_does_not_silence_a_readable_one(chapters) -> None:
+    """The integrated report: SaaS respondents not practising CS are 4, non-SaaS ones 138. The
+    headline reads the non-SaaS series and says why the SaaS one cannot be read."""
+    chart = slide_of(chapters, "ch2-not-reasons")["charts"][0]
+    assert chart["series"][0]["disclosure"] == "suppressed"
+    chart["series"].append({"id": "non_saas", "wave": "2025", "label": {"ja": "非SaaS", "en": "Non-SaaS"},
+                            "base_n": 138, "disclosure": "ok"})
+    counts = [60, 45, 30, 20, 10, 5, 3, 2, 1, 1, 1, 1, 1, 1, 1]
+    for row, count in zip(chart["rows"], counts, strict=False):
+        row["values"]["non_saas"] = {"count": count, "base": 138, "pct": round(100 * count / 138, 1)}
+    first = chart["rows"][0]
+    for lang, label in (("en", first["label"]["en"]), ("ja", first["label"]["ja"])):
+        ctx = context(chapters, lang)
+        text = slide_prose(ProseContext(ctx.figures, ctx.charts, lang, "2025", "2023", segment="all"),
+                           slide_of(chapters, "ch2-not-reasons"))
+        assert label in text.headline and numbers.pct(first["values"]["non_saas"]["pct"], lang) in text.headline
+        assert ("Non-SaaS" if lang == "en" else "非SaaS") in text.headline
+        assert "4" in text.commentary[0] and "%" not in text.commentary[0]
+
+
+@pytest.mark.slow
+def test_the_integrated_report_follows_saas_sentences_with_the_tested_non_saas_answer() -> None:
+    """Every slide of the integrated report whose sentences quote only SaaS figures adds how
+    non-SaaS respondents answer, worded by the adjusted test of the gap: never "significant"
+    where the test is not."""
+    from hakusho.analysis.chapter import compute_chapter, report_tests
+    from hakusho.survey.load import load_waves
+
+    survey, compare = load_waves("2025", "2023")
+    report = report_tests(survey, compare, segment="all")
+    result = compute_chapter("ch3", survey, compare, segment="all", report=report)
+    charts = {c["id"]: c for s in result.slides for c in s["charts"]}
+    added = 0
+    for lang, lead, yes, no in (("en", "Among non-SaaS respondents", "significantly", "not statistically"),
+                                ("ja", "非SaaS企業", "有意である", "有意ではない")):
+        ctx = ProseContext(dict(result.figures), charts, lang, "2025", "2023", segment="all")
+        for slide in result.slides:
+            text = slide_prose(ctx, slide)
+            said = [s for s in text.commentary if s.startswith(lead) and (yes in s or no in s)]
+            if not said:
+                continue
+            added += 1
+            quoted = next(f for f in text.figures if f.endswith("diff_significant") or ".non_saas." in f)
+            chart_id = quoted.split(".", 1)[0]
+            flags = [v["value"] for k, v in result.figures.items()
+                     if k.startswith(chart_id + ".") and k.endswith(".diff_significant")]
+            if not any(flags):
+                assert no in said[0], (slide["id"], said[0])
+    assert added >= 2

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures_build import copy_chapters, fake_chapters, set_label, survey_doc, write_build
+from fixtures_build import METHODOLOGY_STATES, copy_chapters, fake_chapters, set_label, survey_doc, write_build
 from html_page import parse
 from syrupy.extensions.amber import AmberSnapshotExtension
 
@@ -163,6 +163,13 @@ def test_a_bar_gets_a_native_tooltip_with_its_value_and_base() -> None:
     html = inline_svg(svg, "chart-cs_status", "CS status", {"bar-saas-doing": "Doing: 86.0% (n=257) <b>"})
     assert '<g id="chart-cs_status-bar-saas-doing"><title>Doing: 86.0% (n=257) &lt;b&gt;</title><path' in html
 
+
+def test_the_methodology_states_sampling_tests_adjustments_perturbation_and_thresholds(site: Path) -> None:
+    for lang in ("ja", "en"):
+        html = page_text(site, lang)
+        section = html[html.index('id="methodology"'):html.index('id="colophon"')]
+        text = "".join(parse(section).text)
+        assert [words for words in METHODOLOGY_STATES[lang] if words not in text] == [], lang
 
 def test_font_subsets_are_cut_once_per_text_and_kept_by_content(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:

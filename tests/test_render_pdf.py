@@ -13,7 +13,7 @@ from typing import Any
 import pdfplumber
 import pypdf
 import pytest
-from fixtures_build import write_build
+from fixtures_build import METHODOLOGY_STATES, write_build
 
 from hakusho.analysis.spec import default_spec
 from hakusho.errors import BuildError
@@ -73,6 +73,16 @@ def test_slide_titles_headlines_and_key_figures_are_in_the_text(decks) -> None:
         assert "86.0%" in text and "781" in text
         assert squeeze(model["methodology"]["title"]) in text
     assert "カスタマーサクセス白書2025" in squeeze(decks["ja"]["pages"][0])
+
+
+def test_the_methodology_states_sampling_tests_adjustments_perturbation_and_thresholds(decks) -> None:
+    for lang in LANGS:
+        pages = decks[lang]["pages"]
+        title = squeeze(decks[lang]["model"]["methodology"]["title"])
+        start = max(i for i, page in enumerate(pages) if title in squeeze(page))  # not the contents page
+        text = squeeze("".join(pages[start:start + deck.METHODOLOGY_PAGES]))
+        missing = [words for words in METHODOLOGY_STATES[lang] if squeeze(words) not in text]
+        assert missing == [], lang
 
 
 def _slide_pages(model: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:

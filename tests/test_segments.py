@@ -252,7 +252,7 @@ def test_integrated_small_segment_series_is_counts_only_and_named(reports) -> No
 
 def test_filtered_small_and_empty_bases_in_the_fixture_survey() -> None:
     res = compute_chapter("t1", survey_2025(), survey_2023(), segment="non_saas", crosswalk=crosswalk(), spec=spec(),
-                          filters=[["cs_status", "==", "not_doing"]], allow_small_base=True)
+                          filters=[["cs_status", "==", "not_doing"]], allow_small_base=True, protection=None)
     assert res.chapter["n_segment"] == 20
     assert res.chart("reasons_not")["disclosure"] == "indicative"
     effect = res.chart("effect")  # practising non-SaaS respondents, filtered to those not practising: nobody
@@ -264,10 +264,15 @@ def test_filtered_small_and_empty_bases_in_the_fixture_survey() -> None:
 # ------------------------------------------------------------------------------ the integrated report
 
 
-def _z_p(a: int, na: int, b: int, nb: int) -> float:
+def _z_p(a: int, na: int, b: int, nb: int) -> tuple[str, float]:
+    """The per-choice test the report should run, and its p-value, computed with scipy here."""
     if a + b in (0, na + nb):
-        return 1.0  # identical answers: nothing to test (the module's documented convention)
-    return float(stats.chi2_contingency([[a, na - a], [b, nb - b]], correction=False).pvalue)
+        return "two-proportion z-test", 1.0  # identical answers: nothing to test (the documented convention)
+    table = [[a, na - a], [b, nb - b]]
+    expected = stats.contingency.expected_freq(table)
+    if (expected < 5).mean() > 0.2:  # Cochran's rule
+        return "Fisher's exact test", float(stats.fisher_exact(table).pvalue)
+    return "two-proportion z-test", float(stats.chi2_contingency(table, correction=False).pvalue)
 
 
 def test_integrated_charts_show_both_segments_with_differences_tested_as_scipy_does(reports) -> None:
@@ -284,28 +289,37 @@ def test_integrated_charts_show_both_segments_with_differences_tested_as_scipy_d
             assert list(tests) == [r["key"] for r in in_base]
             if min(bases["saas"], bases["non_saas"]) < 10:
                 continue
+            figs = result.figures
             if chart["answer"] == "ordinal":
                 table = [[r["values"][s]["count"] for r in in_base] for s in ("saas", "non_saas")]
                 table = [[c for c, keep in zip(row, map(any, zip(*table, strict=True)), strict=True) if keep]
                          for row in table]
-                expected = {r["key"]: stats.chi2_contingency(table, correction=False).pvalue for r in in_base}
-            else:
-                expected = {r["key"]: _z_p(r["values"]["saas"]["count"], bases["saas"],
-                                           r["values"]["non_saas"]["count"], bases["non_saas"]) for r in in_base}
+                found = chart["distribution_test"]
+                if found["test"] == "chi-square test":
+                    assert found["p_value"] == pytest.approx(stats.chi2_contingency(table, correction=False).pvalue,
+                                                             rel=1e-9, abs=1e-300)
+                else:  # a sparse table: the seeded Monte Carlo p-value
+                    assert found["test"] == "Monte Carlo chi-square test"
+                assert found["significant"] is bool(found["p_adjusted"] < 0.05)
+                assert found["p_adjusted"] >= found["p_value"]
+                assert figs[f"{chart['id']}.diff_significant"]["value"] is found["significant"]
+                assert all(t["significant"] is None for t in tests.values()), "buckets carry no flag of their own"
             for row in in_base:
                 test = tests[row["key"]]
                 a, b = row["values"]["saas"]["pct"], row["values"]["non_saas"]["pct"]
                 assert test["series"] == ["saas", "non_saas"]
                 assert test["change_pt"] == float(Decimal(str(a)) - Decimal(str(b)))
-                assert test["p_value"] == pytest.approx(expected[row["key"]], abs=5e-5)
-                assert test["significant"] is bool(expected[row["key"]] < 0.05)
-                figs = result.figures
                 assert figs[f"{chart['id']}.{row['key']}.diff_pt"]["value"] == test["change_pt"]
-                assert figs[f"{chart['id']}.{row['key']}.diff_significant"]["value"] is test["significant"]
+                if chart["answer"] != "ordinal":
+                    name, p = _z_p(row["values"]["saas"]["count"], bases["saas"],
+                                   row["values"]["non_saas"]["count"], bases["non_saas"])
+                    assert test["test"] == name
+                    assert test["p_value"] == pytest.approx(p, rel=1e-9, abs=1e-300)
+                    # The adjusted p decides: never more significant than the raw one.
+                    assert test["p_adjusted"] >= test["p_value"]
+                    assert test["significant"] is bool(test["p_adjusted"] < 0.05)
+                    assert figs[f"{chart['id']}.{row['key']}.diff_significant"]["value"] is test["significant"]
                 tested += 1
-            if chart["answer"] == "ordinal":
-                assert result.figures[f"{chart['id']}.diff_significant"]["value"] is bool(
-                    min(expected.values()) < 0.05)
             table = result.table(chart["id"])
             assert {"saas", "non_saas"} <= set(table["series"])
     assert tested > 200
@@ -374,7 +388,7 @@ OPERATOR_FILTERS = {
 def test_every_operator_on_real_variables_filters_and_is_recorded_everywhere(waves, recount, tmp_path: Path,
                                                                              op: str) -> None:
     triple = OPERATOR_FILTERS[op]
-    result = compute_chapter("ch1", *waves, filters=[triple], allow_small_base=True)
+    result = compute_chapter("ch1", *waves, filters=[triple], allow_small_base=True, protection=None)
     keep = _recounted(recount, op)
     doc = result.chapter
     assert (doc["n_total"], doc["n_segment"]) == (int(keep.sum()), int((keep & recount.segment["saas"]).sum()))
@@ -395,17 +409,19 @@ def test_every_operator_on_real_variables_filters_and_is_recorded_everywhere(wav
 
 
 def test_filters_combine_with_and_and_accept_codes_and_labels_in_either_language(waves, recount) -> None:
-    plain = compute_chapter("ch1", *waves, filters=[["employees", ">=", 1000], ["route", "==", "sns"]])
+    plain = compute_chapter("ch1", *waves, filters=[["employees", ">=", 1000], ["route", "==", "sns"]],
+                            protection=None)
     both = _recounted(recount, ">=") & _recounted(recount, "==")
     assert plain.chapter["n_total"] == int(both.sum())
     for variant in ([["従業員規模", ">=", 1000], ["Route", "==", "SNS経由"]],
                     [["Q1", ">=", "1000"], ["ROUTE", "==", 1]],
                     ["Employees >= 1000", "回答経路 == Social media"]):
-        res = compute_chapter("ch1", *waves, filters=variant)
+        res = compute_chapter("ch1", *waves, filters=variant, protection=None)
         assert res.chapter["n_total"] == plain.chapter["n_total"], variant
         assert [f[:2] for f in res.chapter["filters"]] == [["employees", ">="], ["route", "=="]]
         assert res.chapter["filter_label"] == plain.chapter["filter_label"]
-    listed = compute_chapter("ch1", *waves, filters=["position in 課長クラス, Staff"], allow_small_base=True)
+    listed = compute_chapter("ch1", *waves, filters=["position in 課長クラス, Staff"], allow_small_base=True,
+                             protection=None)
     assert listed.chapter["n_total"] == int(_recounted(recount, "in").sum())
 
 
@@ -437,7 +453,8 @@ def test_a_filter_leaving_nobody_always_stops_and_a_small_one_needs_permission(w
     with pytest.raises(FilterError, match="fewer than 30") as info:
         compute_chapter("ch2", *waves, filters=[["cs_status", "==", "not_doing"]])
     assert "allow_small_base" in str(info.value)
-    res = compute_chapter("ch2", *waves, filters=[["cs_status", "==", "not_doing"]], allow_small_base=True)
+    res = compute_chapter("ch2", *waves, filters=[["cs_status", "==", "not_doing"]], allow_small_base=True,
+                          protection=None)
     assert res.chapter["n_segment"] == 4
     status = res.chart("cs_status")
     assert status["disclosure"] == "suppressed" and "note.suppressed" in [n["key"] for n in status["notes"]]

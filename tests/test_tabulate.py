@@ -351,3 +351,26 @@ def test_choice_counts_include_a_dont_know_but_the_base_does_not() -> None:
     table = one_series(shares_by_group(survey, "cs_status", everyone, {"saas": saas}), "saas").set_index("choice_key")
     assert table["count"].to_dict() == {"doing": 60, "planning": 20, "not_doing": 4, "unknown": 16}
     assert set(table["base"]) == {84} and math.isnan(table.loc["unknown", "pct"])
+
+
+def test_grouped_counts_are_perturbed_as_each_groups_own_table() -> None:
+    """The explorer counts every group at once; perturbed, each group must read exactly as the
+    chapters' one-table-at-a-time counting perturbs it (the same cells, the same noise)."""
+    from hakusho.analysis.perturbation import Protection
+    from hakusho.analysis.tabulate import share_of_base, shares_by_group
+    from hakusho.survey.load import load_waves
+
+    survey = load_waves("2025")[0]
+    guard = Protection(b"\x07" * 32)
+    everyone = pd.Series(True, index=survey.responses.index)
+    codes = survey.codes("employees")
+    groups = {str(c): (codes == c).fillna(False) for c in sorted(codes.dropna().unique())[:4]}
+    for qid in ("cs_status", "kpis_tracked", "nrr", "income"):  # single (with don't know), multi, ordinal
+        table = shares_by_group(survey, qid, everyone, groups, protection=guard)
+        exact = shares_by_group(survey, qid, everyone, groups)
+        assert not table["count"].equals(exact["count"])
+        for key, mask in groups.items():
+            one = share_of_base(survey, qid, everyone & mask, protection=guard)
+            mine = table[table["series"] == key]
+            assert list(mine["count"].astype(int)) == list(one["count"]), (qid, key)
+            assert list(mine["base"]) == list(one["base"]), (qid, key)

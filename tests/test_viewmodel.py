@@ -117,7 +117,13 @@ def test_methodology_states_method_period_n_routes_bases_rules_and_provenance(mo
     assert facts["回答経路"] == "「SNS経由」33.0%（258件）、「調査会社経由」67.0%（523件）"
     assert facts["実施委託先"] == "株式会社IDEATECH"
     rules = {r["label"]: r["text"] for r in models["en"]["methodology"]["rules"]}
-    assert "two-proportion z-test" in rules["Significance tests"] and "5% level" in rules["Significance tests"]
+    tests = {r["label"]: r["text"] for r in models["en"]["methodology"]["tests"]}
+    assert "two-proportion z-test" in tests["Significance tests"] and "5% level" in tests["Significance tests"]
+    assert "Fisher's exact test" in tests["Significance tests"] and "Monte Carlo" in tests["Significance tests"]
+    assert "Holm" in tests["Many tests at once"] and "Benjamini–Hochberg" in tests["Many tests at once"]
+    assert "Cochran–Mantel–Haenszel" in tests["Differences within routes"]
+    assert "simple random sampling" in rules["How the sample was drawn"]
+    assert "exact counts" in rules["Exact and perturbed counts"]
     assert "fewer than 30" in rules["Small bases"] and "Below 10" in rules["Small bases"]
     assert "synthetic sample data" in rules["Data provenance"]
     assert "Information and communications (SaaS)" in rules["SaaS and non-SaaS"]

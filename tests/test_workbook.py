@@ -360,3 +360,7 @@ def test_a_filtered_build_has_its_own_workbook_with_the_filter_on_every_sheet(tm
         for ws in wb:
             assert f"{words} ≥ 1000" in str(ws["A2"].value), (lang, ws.title)
         assert any(name.startswith(("クロス集計", "By ")) for name in wb.sheetnames)
+        # A researcher's workbook: its counts are perturbed, the explorer's cross tabulations too,
+        # and its notes say so.
+        text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value)
+        assert {"ja": "攪乱", "en": "cell-key perturbation"}[lang] in text, lang

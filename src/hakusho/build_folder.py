@@ -156,16 +156,53 @@ class QuestionRef(TypedDict):
     text: Words
 
 
+class Adjusted(TypedDict):
+    """A p-value after multiplicity control: Holm within its chart (``p_family``), Benjamini–
+    Hochberg across the report (``p_report``); ``p_adjusted``, the larger, decides the flag."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    p_family: Number
+    p_report: Number
+    p_adjusted: Number
+
+
+class RouteTest(Adjusted):
+    """The same comparison tested within response routes (Cochran–Mantel–Haenszel)."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    test: str
+    p_value: Number
+    significant: bool
+
+
+class Comparability(TypedDict):
+    """How a choice is compared with the earlier wave: same, reworded or folded, and the earlier
+    wording."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    kind: Literal["same", "reworded", "folded"]
+    compared_with: Words
+
+
 class SeriesTest(TypedDict):
-    """The test of one choice between two series (first minus second, in points)."""
+    """The test of one choice between two series (first minus second, in points), or (``scope``
+    distribution) of an ordinal chart's whole distribution; a bucket of a distribution carries
+    its change only. The adjusted p-value decides ``significant``."""
 
     __pydantic_config__ = FORBID_EXTRA
     key: str
     series: list[str]
-    change_pt: Number | None
+    scope: NotRequired[Literal["choice", "bucket", "distribution"]]
+    change_pt: NotRequired[Number | None]
     p_value: Number | None
     significant: bool | None
     test: str | None
+    sparse: NotRequired[bool]  # Cochran's rule failed: an exact or Monte Carlo test was used
+    p_family: NotRequired[Number]
+    p_report: NotRequired[Number]
+    p_adjusted: NotRequired[Number]
+    route: NotRequired[RouteTest | None]
+    crosswalk: NotRequired[Comparability]
 
 
 class SeriesStep(TypedDict):
@@ -174,6 +211,7 @@ class SeriesStep(TypedDict):
     __pydantic_config__ = FORBID_EXTRA
     pair: list[str]  # the newer wave, the older one
     tests: list[SeriesTest]
+    distribution_test: NotRequired[SeriesTest | None]  # an ordinal chart's one test of the step
 
 
 class Chart(TypedDict):
@@ -196,6 +234,7 @@ class Chart(TypedDict):
     ranking: list[str]
     groups: dict[str, dict[str, Number | None]]
     tests: list[SeriesTest] | None
+    distribution_test: NotRequired[SeriesTest | None]  # an ordinal chart's one test of the whole distribution
     table: str
     svg: Words | None  # per language; None when nobody is in the base (nothing is drawn)
     svg_phone: NotRequired[Words | None]  # the same, drawn for a phone's width
@@ -208,6 +247,34 @@ class Slide(TypedDict):
     __pydantic_config__ = FORBID_EXTRA
     id: str
     charts: list[Chart]
+
+
+class SamplingChoice(TypedDict):
+    __pydantic_config__ = FORBID_EXTRA
+    key: str
+    label: Words
+    count: int
+    pct: Number | None
+
+
+class SamplingSegment(TypedDict):
+    __pydantic_config__ = FORBID_EXTRA
+    id: str
+    label: Words
+    base: int
+    choices: list[SamplingChoice]
+
+
+class Sampling(TypedDict):
+    """How each segment's respondents came in, by stratum (the response route)."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    question: str
+    label: Words
+    segments: list[SamplingSegment]
+
+
+Counts = Literal["exact", "perturbed"]  # a published report's counts, or a researcher's run's
 
 
 class ChapterDoc(TypedDict):
@@ -224,6 +291,8 @@ class ChapterDoc(TypedDict):
     filter_label: Words
     n_total: int
     n_segment: int
+    counts: NotRequired[Counts]
+    sampling: NotRequired[Sampling | None]
     slides: list[Slide]
     series_n: NotRequired[dict[str, int]]  # a series across waves: every wave's respondents
 
@@ -258,6 +327,8 @@ class CrossStatistics(TypedDict):
     chi2: Number
     dof: int
     p_value: Number
+    p_adjusted: NotRequired[Number]  # after Benjamini–Hochberg across the part's crosses: decides the flag
+    adjustment: NotRequired[str]
     significant: bool
     n: int
     tested_shape: list[int]
@@ -286,6 +357,7 @@ class CrossHeadline(TypedDict):
     params: dict[str, Any]
     values: dict[str, Any]
     direction: str | None
+    indicative: NotRequired[bool]  # it quotes a share on a base of 10–29, marked as indicative
     ja: str
     en: str
 
@@ -300,6 +372,7 @@ class Cross(TypedDict):
     population_label: Words
     base_n: int
     disclosure: Disclosure
+    counts_kind: NotRequired[Counts]
     rows: CrossAxis
     cols: CrossAxis
     counts: list[list[int]]
@@ -325,6 +398,8 @@ class CrossMethod(TypedDict):
     trend_test: str
     suppress_below: int
     indicative_below: int
+    adjustment: NotRequired[str]
+    counts: NotRequired[Counts]
     text: Words
 
 
@@ -376,6 +451,7 @@ class SurveyDoc(TypedDict):
     filter_text: str
     n_total: int | None
     n_segment: int | None
+    counts: NotRequired[Counts]  # exact (a published report) or perturbed (a researcher's run)
     survey: dict[str, Any]  # the codebook's survey description (SurveyInfo), as JSON
     compare_survey: dict[str, Any] | None
     synthetic: bool

@@ -7,7 +7,9 @@ with Babel (no compiled ``.mo`` files to keep in sync). Message ids are stable k
 never a silent fallback to the key or to the other language.
 
 Placeholders use ``{name}`` (``str.format`` fields), filled with values already formatted for the
-language by :mod:`hakusho.text.numbers`.
+language by :mod:`hakusho.text.numbers`. The disclosure thresholds are never typed into a
+message: ``{indicative_below}`` and ``{suppress_below}`` are filled in every message from
+:mod:`hakusho.analysis.disclosure`, the one place they are defined.
 """
 
 from __future__ import annotations
@@ -66,6 +68,14 @@ def missing_keys(domain: str = "report") -> dict[str, list[str]]:
     return {lang: sorted(every - keys[lang]) for lang in LANGS if every - keys[lang]}
 
 
+@cache
+def catalog_constants() -> dict[str, object]:
+    """Values every message may quote without being passed them: the disclosure thresholds."""
+    from hakusho.analysis import disclosure  # imported late: disclosure writes its notes through this module
+
+    return {"indicative_below": disclosure.INDICATIVE_BELOW, "suppress_below": disclosure.SUPPRESS_BELOW}
+
+
 @dataclass(frozen=True)
 class Translator:
     """``t("key", n="257")`` for one language and domain; unknown keys raise BuildError."""
@@ -79,10 +89,11 @@ class Translator:
             text = table[key]
         except KeyError:
             raise BuildError(Msg("i18n.missing_key", key=key, lang=self.lang, domain=self.domain)) from None
-        if not params:
+        constants = catalog_constants()
+        if not params and not any("{" + name + "}" in text for name in constants):
             return text
         try:
-            return text.format(**params)
+            return text.format(**{**constants, **params})
         except (KeyError, IndexError) as exc:
             raise BuildError(Msg("i18n.placeholder", key=key, lang=self.lang, name=exc)) from None
 

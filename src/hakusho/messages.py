@@ -52,7 +52,12 @@ def tr(key: str, lang: str, /, **params: Any) -> str:
         template = table[key]
     except KeyError:
         raise KeyError(f"message '{key}' is missing from the {lang} {DOMAIN} catalog") from None
-    return template.format(**{name: text(value, lang) for name, value in params.items()})
+    constants: dict[str, object] = {}
+    if "_below}" in template:  # a disclosure threshold, never typed in a catalog (read only then: pandas)
+        from hakusho.i18n import catalog_constants
+
+        constants = catalog_constants()
+    return template.format(**constants, **{name: text(value, lang) for name, value in params.items()})
 
 
 def has(key: str) -> bool:

@@ -1,7 +1,8 @@
 """``hakusho init DIR``: a new project folder an editor can build from at once.
 
-It writes ``hakusho.toml``, the codebook to adapt, a ``.gitignore`` that keeps raw exports (and
-the perturbation secret) out of version control, commentary stubs for every chapter, and a CI
+It writes ``hakusho.toml``, the codebook to adapt, the perturbation secret that keys the noise
+of researcher outputs, a ``.gitignore`` that keeps raw exports and that secret out of version
+control, commentary stubs for every chapter, and a CI
 workflow; with ``--sample`` also the synthetic sample (both waves' raw data, their codebooks,
 the crosswalk, the calibration and the sample's commentary), so that ``hakusho build`` works
 straight away. Notebooks, templates and specs are not copied: they come from the installed
@@ -127,6 +128,12 @@ def init_project(root: Path, *, sample: bool = False) -> Scaffold:
     compare = json.dumps([SAMPLE_COMPARE] if sample else [])
     _write(scaffold, PROJECT_FILE, _template("hakusho.toml.tmpl", name=root.name, wave=wave, compare=compare))
     _write(scaffold, ".gitignore", _template("gitignore.tmpl"))
+    # The secret that keys the perturbation of researcher outputs: made now, beside the
+    # .gitignore that keeps it out of version control (a build would otherwise make it on first use).
+    from hakusho.analysis.perturbation import ensure_secret, secret_path
+
+    ensure_secret(root)
+    scaffold.files.append(secret_path(root))
     _write(scaffold, ".github/workflows/report.yml", _template("workflow.yml.tmpl", version=__version__, wave=wave))
     books = source / "codebook"
     if sample:

@@ -61,20 +61,23 @@ filter is ever evaluated as code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+import copy
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from hakusho import config
-from hakusho.analysis.compare import series_tests, side_by_side
+from hakusho.analysis.chart_tests import describe_tests, sampling, strata_tables
+from hakusho.analysis.compare import ChartTests, raw_families, readjust, series_tests, side_by_side
 from hakusho.analysis.disclosure import base_notes, chart_disclosure, note, suppress_shares
 from hakusho.analysis.figures import chapter_figures
-from hakusho.analysis.population import filter_compare, filter_report, segment_counts, segment_name
+from hakusho.analysis.perturbation import AUTO, Protection, ids, run_protection
+from hakusho.analysis.population import filter_compare, filter_report, segment_counts
 from hakusho.analysis.result import PartResult, freeze, one_decimal, tidy_csv
 from hakusho.analysis.series import ChapterContext, Series, bilingual, edition_name, empty_series_note, plan_chart
 from hakusho.analysis.spec import Chart, Spec, default_spec
@@ -86,7 +89,8 @@ from hakusho.survey.load import load_series, split_waves
 from hakusho.survey.wave import Survey
 
 CSV_COLUMNS = ["chart_id", "wave", "population", "series", "filter", "choice_code", "choice_key",
-               "label_ja", "label_en", "count", "base", "pct"]
+               "label_ja", "label_en", "count", "base", "pct", "disclosure", "counts"]
+
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,10 @@ class ChapterResult(PartResult):
 # ------------------------------------------------------------------------------ one chart
 
 
-def _tidy(chart_id: str, series: list[Series], shown: pd.DataFrame) -> pd.DataFrame:
+def _tidy(chart_id: str, series: list[Series], shown: pd.DataFrame, levels: Mapping[str, str],
+          counts: str) -> pd.DataFrame:
+    """The chart's tidy table: a row per series and choice, with the series' disclosure class and
+    whether its counts are exact or perturbed (a researcher's run)."""
     meta = {s.id: s for s in series}
     tidy = shown[shown["count"].notna()].copy()  # choices a wave did not offer have no row
     tidy.insert(0, "chart_id", chart_id)
@@ -158,6 +165,8 @@ def _tidy(chart_id: str, series: list[Series], shown: pd.DataFrame) -> pd.DataFr
     tidy["filter"] = [meta[s].filter_text for s in tidy["series"]]
     tidy["choice_code"] = tidy["choice_code"].astype(int)
     tidy["base"] = tidy["base"].astype(int)
+    tidy["disclosure"] = [levels[s] for s in tidy["series"]]
+    tidy["counts"] = counts
     return tidy[CSV_COLUMNS].reset_index(drop=True)
 
 
@@ -168,15 +177,43 @@ def _json_number(value: Any) -> Any:
     return int(value) if isinstance(value, int | np.integer) else float(value)
 
 
-def _test_note(kind: str, answer: str, pair: tuple[str, str]) -> dict[str, Any]:
-    if kind == "yoy":
-        return note("note.test_chi2" if answer == "ordinal" else "note.test_z")
-    return note("note.segment_test_chi2" if answer == "ordinal" else "note.segment_test_z",
-                first=segment_name(pair[0]), second=segment_name(pair[1]))
+@dataclass(frozen=True)
+class ReportTests:
+    """Every test of a report, raw (what Benjamini–Hochberg adjusts across): the plain tests and
+    the route-stratified ones, by chart and key; and the charts computed to find them, which the
+    chapters reuse instead of computing them again."""
+
+    plain: Mapping[str, Mapping[str, float]]
+    route: Mapping[str, Mapping[str, float]]
+    charts: Mapping[str, ComputedChart] = field(default_factory=dict, compare=False)
 
 
-def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd.DataFrame]:
-    """One chart dict (chapter.json) and its tidy table."""
+class ComputedChart(NamedTuple):
+    """One chart, computed: its chapter.json entry, its tidy table, and its tests — adjusted as if
+    the chart were the whole report; :func:`compute_chapter` adjusts them across the report and
+    adds the notes that describe them (``test_notes(final_tests)``)."""
+
+    chart: dict[str, Any]
+    table: pd.DataFrame
+    tests: ChartTests | None
+    test_notes: Callable[[ChartTests], list[dict[str, Any]]]
+    steps: tuple[tuple[tuple[str, str], ChartTests], ...] = ()  # a series across waves: (newer, older), tests
+
+    def families(self) -> dict[str, ChartTests]:
+        """The chart's families of tests as the report adjusts them: the chart's own, and one per
+        further step of a series across waves."""
+        out = {} if self.tests is None else {self.chart["id"]: self.tests}
+        out.update({t.family: t for _, t in self.steps})
+        return out
+
+
+def step_family(chart_id: str, older: str) -> str:
+    """The family id of a further step's tests (the step from ``older`` to the next wave)."""
+    return f"{chart_id}@{older}"
+
+
+def compute_chart(chart: Chart, ctx: ChapterContext) -> ComputedChart:
+    """One chart dict (chapter.json), its tidy table and its tests (see :class:`ComputedChart`)."""
     plan = plan_chart(chart, ctx)
     question = plan.question
     series = plan.series
@@ -210,14 +247,20 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
 
     ids = [s.id for s in series]
     pair = plan.test_pair if plan.test_pair and all(p in ids for p in plan.test_pair) else None
-    tests = None
+    tests: ChartTests | None = None
     in_base_keys = [c.key for c in question.choices if c.in_base]
     if pair is not None:
-        tests = series_tests(raw, answer=chart.answer, first=pair[0], second=pair[1], keys=in_base_keys)
-    # A series across waves: every further step between consecutive waves is tested on its own.
-    steps = [{"pair": [newer, older], "tests": series_tests(raw, answer=chart.answer, first=newer, second=older,
-                                                             keys=in_base_keys)}
-             for newer, older in plan.steps if newer in ids and older in ids]
+        strata = strata_tables(chart, ctx, series, pair) if plan.test_kind == "segments" else None
+        tests = series_tests(raw, answer=chart.answer, first=pair[0], second=pair[1], keys=in_base_keys,
+                             strata=strata, family=chart.id)
+        for entry in tests.choices:
+            if entry["key"] in plan.comparability:
+                entry["crosswalk"] = plan.comparability[entry["key"]]
+    # A series across waves: every further step between consecutive waves is tested on its own,
+    # a family of its own in the report's adjustment.
+    steps = tuple(((newer, older), series_tests(raw, answer=chart.answer, first=newer, second=older,
+                                                keys=in_base_keys, family=step_family(chart.id, older)))
+                  for newer, older in plan.steps if newer in ids and older in ids)
 
     notes: list[dict[str, Any]] = []
     if chart.answer == "multi":
@@ -238,8 +281,8 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
     notes += plan.notes
     for s in series:
         notes += s.notes
-    if pair is not None:
-        notes.append(_test_note(plan.test_kind, chart.answer, pair))
+    if ctx.protection is not None:
+        notes.append(note("note.perturbed"))
     if ctx.filter_text:
         notes.append(note("note.filtered", filter=ctx.filter_label, n=bases[first.id]))
         if any(s.wave != ctx.report.survey.wave for s in series):
@@ -268,19 +311,27 @@ def compute_chart(chart: Chart, ctx: ChapterContext) -> tuple[dict[str, Any], pd
                     "disclosure": levels[s.id]} for s in series],
         "rows": rows,
         "median": median_by_series(shown) if chart.answer == "ordinal" else None,
-        "ranking": ranking(one_series(raw, first.id)),
+        "ranking": ranking(one_series(shown, first.id)),  # from the shown table: a suppressed series has none
         "groups": groups,
-        "tests": tests,
+        "tests": tests.choices if tests is not None else None,
+        "distribution_test": tests.distribution if tests is not None else None,
         "table": table_file(chart.id),
         "svg": None if empty else chart_files(chart.id, LANGS),
         "svg_phone": None if empty else chart_files(chart.id, LANGS, phone=True),  # for narrow screens
         "notes": notes,
     }
     if steps:
-        chart_dict["steps"] = steps
+        chart_dict["steps"] = [{"pair": list(pair_), "tests": t.choices, "distribution_test": t.distribution}
+                               for pair_, t in steps]
     if chart.wave == "compare" and ctx.compare is not None:  # named from its codebook, never typed
         chart_dict["source"] = bilingual(ctx.compare.survey.codebook.survey.title)
-    return chart_dict, _tidy(chart.id, series, shown)
+    counts = "perturbed" if ctx.protection is not None else "exact"
+    labels = {c.key: {"ja": c.ja, "en": c.en} for c in question.choices}
+
+    def test_notes(final: ChartTests) -> list[dict[str, Any]]:
+        return describe_tests(plan.test_kind, chart.answer, pair, final, labels) if pair is not None else []
+
+    return ComputedChart(chart_dict, _tidy(chart.id, series, shown, levels, counts), tests, test_notes, steps)
 
 
 def _chart_title(chart: Chart, ctx: ChapterContext) -> dict[str, str]:
@@ -298,24 +349,15 @@ def _chart_title(chart: Chart, ctx: ChapterContext) -> dict[str, str]:
 # ------------------------------------------------------------------------------ the chapter
 
 
-def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | None = None, *,
-                    segment: str = "saas", filters: Sequence[Any] = (), allow_small_base: bool = False,
-                    crosswalk: Any = None, spec: Spec | None = None, earlier: Sequence[Survey] = (),
-                    steps: Sequence[Any] | None = None) -> ChapterResult:
-    """Every chart of one chapter from the report wave (and the comparison wave, if any).
-
-    ``segment`` is ``saas`` (part 2), ``non_saas`` (part 3) or ``all`` (part 1, integrated; see
-    the module notes). ``crosswalk`` maps the comparison wave onto the report wave for
-    year-over-year charts; it is read from the project's data when a chapter needs it and none
-    is given. ``earlier`` holds the waves before the comparison wave (newest first) for a series
-    across waves, ``steps`` the crosswalk of each step (read from the project when not given):
-    year-over-year charts then show every wave, with a test per step.
-    """
-    spec = spec or default_spec(survey.wave)
-    chapter = spec.chapter(chapter_id)
+def _context(survey: Survey, compare_survey: Survey | None, *, segment: str, filters: Sequence[Any],
+             allow_small_base: bool, crosswalk: Any, spec: Spec, protection: Protection | str | None,
+             yoy: bool, earlier: Sequence[Survey] = (),
+             steps: Sequence[Any] | None = None) -> tuple[ChapterContext, Any, int, int]:
+    """The chapter's context: the filtered waves, the crosswalk and how counts are protected, and
+    the respondents left (perturbed in a researcher's run, as every count is)."""
     people = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
     compare, unfiltered_vars = filter_compare(compare_survey, people.conditions)
-    if compare is not None and crosswalk is None and any(c.compare == "yoy" for c in chapter.charts):
+    if compare is not None and crosswalk is None and yoy:
         from hakusho.survey.crosswalk import crosswalk_between
 
         crosswalk = crosswalk_between(compare_survey.codebook, survey.codebook)
@@ -325,22 +367,138 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
 
         newer = [compare_survey, *earlier][:len(earlier)]
         steps = [crosswalk_between(o.codebook, n.codebook) for o, n in zip(earlier, newer, strict=True)]
+    guard = run_protection(spec, segment, bool(people.conditions), protection)
+    n_total, n_segment = people.n_total, people.n_segment
+    if guard is not None:
+        filtered = people.report.survey
+        everyone = pd.Series(True, index=filtered.responses.index)
+        in_segment = filtered.where(spec.segments[segment].where, source=f"segment {segment}")
+        n_total = guard.count(survey.wave, ids(everyone), ids(everyone))
+        n_segment = guard.count(survey.wave, ids(in_segment), ids(everyone))
     ctx = ChapterContext(spec, segment, people.report, compare, tuple(unfiltered_vars), crosswalk, people.text,
-                         people.label, segment_counts([survey, compare_survey, *earlier], spec),
+                         people.label, segment_counts([survey, compare_survey, *earlier], spec), protection=guard,
                          earlier=tuple(w for w in older if w is not None), steps=tuple(steps or ()))
+    return ctx, people, n_total, n_segment
+
+
+def _tested(chart: Chart, ctx: ChapterContext) -> bool:
+    """Whether a chart can carry tests (a comparison of waves or of segments)."""
+    return chart.compare in ("yoy", "by_segment") or ctx.integrated
+
+
+def report_tests(survey: Survey, compare_survey: Survey | None = None, *, segment: str = "saas",
+                 filters: Sequence[Any] = (), allow_small_base: bool = False, crosswalk: Any = None,
+                 spec: Spec | None = None, protection: Protection | str | None = AUTO,
+                 earlier: Sequence[Survey] = (), steps: Sequence[Any] | None = None) -> ReportTests:
+    """The raw p-values of every test of the report a chapter belongs to (every chapter of the
+    spec, under the same segment and filters): the family Benjamini–Hochberg adjusts across.
+
+    Returns the plain tests and the route-stratified ones, by chart and key. Computed once per
+    process for the same data and options (the notebooks of a build share warm kernels).
+    """
+    spec = spec or default_spec(survey.wave)
+    key = (_fingerprint(survey), _fingerprint(compare_survey), segment, repr([repr(f) for f in filters]),
+           allow_small_base, _model_digest(spec), _model_digest(crosswalk),
+           protection.fingerprint if isinstance(protection, Protection) else protection,
+           tuple(_fingerprint(w) for w in earlier), tuple(_model_digest(w) for w in steps or ()))
+    if key in _REPORT_TESTS:
+        return _REPORT_TESTS[key]
+    yoy = any(c.compare == "yoy" for c in spec.charts.values())
+    ctx, _, _, _ = _context(survey, compare_survey, segment=segment, filters=filters,
+                            allow_small_base=allow_small_base, crosswalk=crosswalk, spec=spec,
+                            protection=protection, yoy=yoy, earlier=earlier, steps=steps)
+    found: dict[str, ChartTests] = {}
+    computed: dict[str, ComputedChart] = {}
+    for chapter in spec.chapters:
+        for chart in chapter.charts:
+            if (chart.wave == "compare" and ctx.compare is None) or not _tested(chart, ctx):
+                continue
+            done = computed[chart.id] = compute_chart(chart, ctx)
+            found.update(done.families())
+    plain, route = raw_families(found)
+    result = ReportTests(plain, route, MappingProxyType(computed))
+    _REPORT_TESTS.clear()  # one report at a time per process: the charts it holds are not small
+    _REPORT_TESTS[key] = result
+    return result
+
+
+_REPORT_TESTS: dict[tuple[Any, ...], ReportTests] = {}
+
+
+def _reuse(report: ReportTests | None, chart_id: str) -> ComputedChart | None:
+    """A chart the report's tests were found with: the same inputs give the same chart (a copy,
+    since the chapter finishes it in place)."""
+    done = report.charts.get(chart_id) if report is not None else None
+    if done is None:
+        return None
+    return ComputedChart(copy.deepcopy(done.chart), done.table.copy(), done.tests, done.test_notes, done.steps)
+
+
+def _model_digest(model: Any) -> str | None:
+    """A spec or crosswalk by content (two loads of the same file are the same)."""
+    if model is None:
+        return None
+    import hashlib
+
+    return hashlib.sha256(model.model_dump_json().encode()).hexdigest()
+
+
+def _fingerprint(survey: Survey | None) -> tuple[Any, ...] | None:
+    """What tells two loaded waves apart: their respondents' answers, hashed."""
+    if survey is None:
+        return None
+    hashed = pd.util.hash_pandas_object(survey.responses, index=True)
+    return survey.wave, survey.n, int(hashed.sum()), tuple(survey.responses.columns)
+
+
+def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | None = None, *,
+                    segment: str = "saas", filters: Sequence[Any] = (), allow_small_base: bool = False,
+                    crosswalk: Any = None, spec: Spec | None = None, protection: Protection | str | None = AUTO,
+                    report: ReportTests | None = None, earlier: Sequence[Survey] = (),
+                    steps: Sequence[Any] | None = None) -> ChapterResult:
+    """Every chart of one chapter from the report wave (and the comparison wave, if any).
+
+    ``segment`` is ``saas`` (part 2), ``non_saas`` (part 3) or ``all`` (part 1, integrated; see
+    the module notes). ``crosswalk`` maps the comparison wave onto the report wave for
+    year-over-year charts; it is read from the project's data when a chapter needs it and none
+    is given. ``earlier`` holds the waves before the comparison wave (newest first) for a series
+    across waves, ``steps`` the crosswalk of each step (read from the project when not given):
+    year-over-year charts then show every wave, with a test per step. ``protection``: see
+    :func:`hakusho.analysis.perturbation.run_protection`. ``report``: the raw p-values of every
+    test of the report (:func:`report_tests`), which the chapter's tests are adjusted across; by
+    default the chapter is adjusted on its own (:func:`run_chapter`, what a notebook calls,
+    always passes the report's).
+    """
+    spec = spec or default_spec(survey.wave)
+    chapter = spec.chapter(chapter_id)
+    ctx, people, n_total, n_segment = _context(
+        survey, compare_survey, segment=segment, filters=filters, allow_small_base=allow_small_base,
+        crosswalk=crosswalk, spec=spec, protection=protection, yoy=any(c.compare == "yoy" for c in chapter.charts),
+        earlier=earlier, steps=steps)
 
     slides = []
     tables: dict[str, pd.DataFrame] = {}
+    computed: dict[str, ComputedChart] = {}
     for slide in chapter.slides:
         charts = []
         for chart in slide.charts:
-            if chart.wave == "compare" and compare is None:
+            if chart.wave == "compare" and ctx.compare is None:
                 continue
-            chart_dict, table = compute_chart(chart, ctx)
-            charts.append(chart_dict)
-            tables[chart.id] = table
+            done = computed[chart.id] = _reuse(report, chart.id) or compute_chart(chart, ctx)
+            charts.append(done.chart)
+            tables[chart.id] = done.table
         if charts:
             slides.append({"id": slide.id, "charts": charts})
+    found = {family: t for c in computed.values() for family, t in c.families().items()}
+    adjusted = readjust(found, report=report.plain if report else None, report_route=report.route if report else None)
+    for chart_id, done in computed.items():
+        chart_dict = done.chart
+        if chart_id in adjusted:
+            final = adjusted[chart_id]
+            chart_dict["tests"], chart_dict["distribution_test"] = final.choices, final.distribution
+            chart_dict["notes"] = chart_dict["notes"] + done.test_notes(final)
+        for step, (_, t) in zip(chart_dict.get("steps", []), done.steps, strict=True):
+            step["tests"], step["distribution_test"] = adjusted[t.family].choices, adjusted[t.family].distribution
 
     doc = {
         "chapter": chapter.id,
@@ -351,8 +509,10 @@ def compute_chapter(chapter_id: str, survey: Survey, compare_survey: Survey | No
         "filters": people.triples,
         "filter_text": people.text,
         "filter_label": people.label,
-        "n_total": people.n_total,
-        "n_segment": people.n_segment,
+        "n_total": n_total,
+        "n_segment": n_segment,
+        "counts": "perturbed" if ctx.protection is not None else "exact",
+        "sampling": sampling(ctx),
         "slides": slides,
     }
     if ctx.earlier:  # a series across waves: every wave's respondents, for the methodology
@@ -401,17 +561,19 @@ def run_chapter(chapter: str, wave: str | None = None, compare_wave: str | None 
         survey, others = load_series(wave, split_waves(compare_wave), data_dir=data_dir, codebook_dir=codebook_dir)
         compare, earlier = (others[0], others[1:]) if others else (None, [])
         spec = default_spec(wave)
+        spec.chapter(chapter)  # an unknown chapter is named before anything is computed
         crosswalk, steps = None, []
-        if compare is not None and any(c.compare == "yoy" for c in spec.chapter(chapter).charts):
+        if compare is not None and any(c.compare == "yoy" for c in spec.charts.values()):
             from hakusho.survey.crosswalk import crosswalk_between
 
             folder = (Path(codebook_dir) if codebook_dir else config.CODEBOOK_DIR) / "crosswalk"
             crosswalk = crosswalk_between(compare.codebook, survey.codebook, folder)
             steps = [crosswalk_between(o.codebook, n.codebook, folder)
                      for o, n in zip(earlier, [compare, *earlier][:len(earlier)], strict=True)]
-        result = compute_chapter(chapter, survey, compare, segment=segment, filters=filters,
-                                 allow_small_base=allow_small_base, crosswalk=crosswalk, spec=spec,
-                                 earlier=earlier, steps=steps)
+        options = {"segment": segment, "filters": filters, "allow_small_base": allow_small_base,
+                   "crosswalk": crosswalk, "spec": spec, "earlier": earlier, "steps": steps}
+        # The chapter's tests are adjusted across every test of the report it belongs to.
+        result = compute_chapter(chapter, survey, compare, report=report_tests(survey, compare, **options), **options)
     except HakushoError as exc:
         # A notebook shows an error as its one-line str(): fold the located problems (the valid
         # variables, the row of a bad cell) into the message so the researcher sees them there.

@@ -5,24 +5,30 @@ module reads them, checks them against the codebook, and computes for each one:
 
 * the table of counts (rows × columns) and the row percentages, rounded by the report's one rule
   (:func:`hakusho.analysis.tabulate.percent`);
-* a chi-square test of independence (``scipy.stats.chi2_contingency`` with ``correction=False``:
-  no Yates continuity correction for any table, so the statistic is the one Cramér's V is defined
-  on and the one :mod:`hakusho.analysis.compare` uses). Rows or columns nobody falls into carry no
-  information and are left out of the test (they would make expected counts zero);
+* a test of independence: the chi-square test (``scipy.stats.chi2_contingency`` with
+  ``correction=False``: no Yates continuity correction, so the statistic is the one Cramér's V is
+  defined on), or — when more than 20 % of the expected counts are under 5 (Cochran's rule) —
+  Fisher's exact test (2×2) or a seeded Monte Carlo chi-square test
+  (:mod:`hakusho.analysis.contingency`); the note and the chart say which. Rows or columns nobody
+  falls into carry no information and are left out of the test. The p-values of all crosses are
+  adjusted together (Benjamini–Hochberg, :mod:`hakusho.analysis.multiplicity`) and the adjusted
+  one decides "significant";
 * Cramér's V, ``sqrt(chi2 / (n · (min(r, c) − 1)))``, *bias-uncorrected*, read in bands:
   below 0.1 negligible, below 0.3 weak, below 0.5 moderate, else strong (the usual reading for
   tables with a few degrees of freedom; written down here so that every headline uses it). V is
   stored and printed with three decimals and read on that value, so print and word agree;
-* the expected counts, with a note when more than 20 % of them are under 5 (the chi-square
-  approximation is then rough: the note says so rather than hiding it);
-* where the rows are ordered (an ordinal question or a count), a Cochran–Armitage trend test on
-  the share of the *focus* column band across the rows (scores 0, 1, 2 … in row order,
-  two-sided): it says whether that share rises or falls along the rows;
+* where the rows are ordered (an ordinal question or a count) and the association is significant,
+  a Cochran–Armitage trend test on the share of the *focus* column band across the rows (scores
+  0, 1, 2 … in row order, two-sided): it says whether that share rises or falls along the rows. It
+  is a follow-up of the association, never read without it;
 * the disclosure rules of :mod:`hakusho.analysis.disclosure` applied to both margins: a row or column
   whose base is under 10 shows counts but no percentage, one under 30 is marked indicative. The
   test still uses every respondent (it discloses no share of a small group);
-* a headline in both languages: what the focus band's share does along the rows and whether the
-  association is significant at the 95 % level, and how strong it is.
+* a headline in both languages: what the focus band's share does along the rows (with the
+  indicative mark where a quoted share rests on 10–29 respondents) and whether the association is
+  significant at the 95 % level after adjustment, and how strong it is;
+* in a researcher's run (a filter, an unpublished segment), cell-key perturbation of every count
+  (:mod:`hakusho.analysis.perturbation`), said in a note.
 
 Everything is written the way chapters are: ``cross.json`` (the document), ``figures.json`` (every
 number prose may quote, ``cross.<id>.…``), ``tables/<id>.csv`` (tidy) and one chart per language,
@@ -33,14 +39,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar
 
 import pandas as pd
 
-from hakusho.analysis.compare import ALPHA
+from hakusho.analysis import contingency
 from hakusho.analysis.cross_spec import DOMAIN, CrossDef, ResolvedAxis, check_cross, load_crosses
 from hakusho.analysis.cross_stats import (
     INDEPENDENCE_TEST,
@@ -54,11 +60,12 @@ from hakusho.analysis.cross_stats import (
     expected_counts,
     independence_test,
     row_percentages,
-    stored_p,
     trend_test,
 )
 from hakusho.analysis.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW, disclosure_level
 from hakusho.analysis.disclosure import note as base_note
+from hakusho.analysis.multiplicity import ALPHA, BENJAMINI_HOCHBERG, adjust, stored_p
+from hakusho.analysis.perturbation import AUTO, Protection, ids, run_protection
 from hakusho.analysis.population import filter_report
 from hakusho.analysis.population import population_label as chapter_population_label
 from hakusho.analysis.result import PartResult, freeze, one_decimal, tidy_csv
@@ -73,7 +80,7 @@ CHAPTER_ID = CROSS_PART  # the part's id: its folder in the build (parts/cross/)
 
 CSV_COLUMNS = ["cross_id", "wave", "population", "filter", "row_key", "row_label_ja", "row_label_en",
                "col_key", "col_label_ja", "col_label_en", "count", "row_base", "col_base", "row_pct",
-               "expected", "disclosure"]
+               "expected", "disclosure", "counts"]
 
 
 # ============================================================================ text
@@ -100,13 +107,16 @@ def _per_lang(fn: Any) -> dict[str, str]:
 
 def headline(title: Mapping[str, str], rows: ResolvedAxis, cols: ResolvedAxis, focus: str,
              counts: pd.DataFrame, shown: pd.DataFrame, test: IndependenceTest | None,
-             trend: TrendTest | None) -> dict[str, Any]:
+             trend: TrendTest | None, levels: pd.DataFrame | None = None) -> dict[str, Any]:
     """The cross's plain-language headline: message keys, parameters, values and both texts.
 
     First sentence (the shape): along ordered rows with a significant association and a
     significant trend, the focus band's share *rises* or *falls* from the first shown row to the
-    last; otherwise the rows where it is highest and lowest are named. Second sentence: whether
-    the association is significant at the 95 % level, and its strength (Cramér's V bands).
+    last; otherwise the rows where it is highest and lowest are named — a description of the
+    shares, carrying the indicative mark when a quoted share rests on 10–29 respondents. Second
+    sentence: whether the association is significant at the 95 % level after adjustment, by the
+    test actually used, and how strong it is. The trend is a follow-up of the association: when
+    the association is not significant it is neither tested nor headlined.
     """
     n = int(counts.to_numpy().sum())
     focus_label = cols.band(focus).label
@@ -119,11 +129,12 @@ def headline(title: Mapping[str, str], rows: ResolvedAxis, cols: ResolvedAxis, f
         keys.append("headline.degenerate" if degenerate else "headline.not_testable")
         params["n"] = _per_lang(lambda lang: numbers.count(n, lang))
         sentences = [_both(keys[0], **params)]
-        return {"keys": keys, "params": params, "values": values, "direction": None,
+        return {"keys": keys, "params": params, "values": values, "direction": None, "indicative": False,
                 **{lang: "".join(s[lang] for s in sentences) for lang in LANGS}}
 
     direction = trend.direction if (trend is not None and test.significant and rows.ordered) else None
     sentences: list[dict[str, str]] = []
+    indicative = False
     if len(shares) >= 2:
         if direction is not None:
             first, last = shares.index[0], shares.index[-1]
@@ -138,13 +149,17 @@ def headline(title: Mapping[str, str], rows: ResolvedAxis, cols: ResolvedAxis, f
             values[role] = str(key)
             values[f"{role}_pct"] = float(shares[key])
             params[f"{role}_pct"] = _per_lang(lambda lang, v=float(shares[key]): numbers.pct(v, lang))
+            if levels is not None and levels.loc[key, focus] == "indicative":
+                indicative = True
         keys.append(shape_key)
-        sentences.append(_both(shape_key, **params))
+        shape = _both(shape_key, **params)
+        sentences.append({lang: numbers.with_indicative_mark(shape[lang], lang) for lang in LANGS}
+                         if indicative else shape)
     else:
         keys.append("headline.no_shape")
         sentences.append(_both("headline.no_shape", **params))
     stat_key = "headline.significant" if test.significant else "headline.not_significant"
-    params["test"] = _both("test.chi2")
+    params["test"] = _both(f"test.{contingency.TEST_SLUGS.get(test.test, 'chi2')}")
     # Printed from the stored values, as the chart and the tables print them.
     params["p"] = _per_lang(lambda lang: numbers.p_value(test.p_shown, lang))
     params["v"] = _per_lang(lambda lang: decimal(test.cramers_v_shown, 3))
@@ -153,16 +168,8 @@ def headline(title: Mapping[str, str], rows: ResolvedAxis, cols: ResolvedAxis, f
                    "significant": test.significant, "strength": test.strength})
     keys.append(stat_key)
     sentences.append(_both(stat_key, **params))
-    if not test.significant and rows.ordered and trend is not None and trend.direction is not None:
-        # The chi-square test looks at every column at once; a steady trend in the focus band
-        # alone can be clear when the table as a whole is not. Say so instead of dropping it.
-        trend_key = f"headline.trend_only_{trend.direction}"
-        params["trend_p"] = _per_lang(lambda lang: numbers.p_value(stored_p(trend.p_value), lang))
-        values["trend_p_value"] = stored_p(trend.p_value)
-        keys.append(trend_key)
-        sentences.append(_both(trend_key, **params))
     joiner = {"ja": "", "en": " "}
-    return {"keys": keys, "params": params, "values": values, "direction": direction,
+    return {"keys": keys, "params": params, "values": values, "direction": direction, "indicative": indicative,
             **{lang: joiner[lang].join(s[lang] for s in sentences) for lang in LANGS}}
 
 
@@ -176,6 +183,7 @@ class _Context:
     segment: str
     filter_text: str
     filter_label: dict[str, str]
+    protection: Protection | None = None  # a researcher's run: counts are perturbed
 
 
 def _number(value: Any, digits: int) -> float | None:
@@ -209,17 +217,31 @@ def population_label(spec: Spec, population: str, segment: str) -> dict[str, str
     return chapter_population_label(spec, population, segment)
 
 
-def compute_cross(cross: CrossDef, ctx: _Context) -> tuple[dict[str, Any], pd.DataFrame]:
-    """One cross's document (an entry of cross.json) and its tidy table."""
+def cross_table(cross: CrossDef, ctx: _Context) -> tuple[ResolvedAxis, ResolvedAxis, pd.DataFrame]:
+    """A cross's checked axes and its table of counts (perturbed in a researcher's run)."""
     rows, cols = check_cross(cross, ctx.survey.codebook, ctx.spec)
-    focus = cols.focus or cols.keys[-1]
     population = ctx.survey.population(cross.population, segment=ctx.segment, spec=ctx.spec)
-    counts = cross_counts(ctx.survey, rows, cols, population)
+    return rows, cols, cross_counts(ctx.survey, rows, cols, population, protection=ctx.protection)
+
+
+def compute_cross(cross: CrossDef, ctx: _Context, *,
+                  p_adjusted: float | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
+    """One cross's document (an entry of cross.json) and its tidy table.
+
+    ``p_adjusted``: the independence test's p-value after adjustment across the part's crosses
+    (:func:`compute_crosses`); without it the cross is taken on its own.
+    """
+    rows, cols, counts = cross_table(cross, ctx)
+    focus = cols.focus or cols.keys[-1]
     pct = row_percentages(counts)
     shown, levels = disclosed_percentages(counts, pct)
     expected = expected_counts(counts)
     test = independence_test(counts)
-    trend = trend_test(counts, focus) if rows.ordered and test is not None else None
+    if test is not None and p_adjusted is not None:
+        test = replace(test, p_adjusted=p_adjusted)
+    # The trend is a follow-up of a significant association (tested only then, so it needs no
+    # further adjustment): a table with no association shown has no trend to report.
+    trend = trend_test(counts, focus) if rows.ordered and test is not None and test.significant else None
     n = int(counts.to_numpy().sum())
     title = {"ja": cross.title.ja, "en": cross.title.en}
 
@@ -236,17 +258,23 @@ def compute_cross(cross: CrossDef, ctx: _Context) -> tuple[dict[str, Any], pd.Da
         notes.append(cross_note("note.test", alpha=numbers.level(ALPHA, "en")))
         if test.expected_warning:
             notes.append(cross_note("note.expected_small", share=round(100 * test.expected_small_share),
-                                    min=decimal(test.expected_min, 1)))
+                                    min=decimal(test.expected_min, 1),
+                                    test=_both(f"test.{contingency.TEST_SLUGS[test.test]}")))
     if trend is not None:
         notes.append(cross_note("note.trend", band=cols.band(focus).label))
+    elif rows.ordered and test is not None:
+        notes.append(cross_note("note.trend_not_tested", band=cols.band(focus).label))
     if ctx.filter_text:
         notes.append(base_note("note.filtered", filter=ctx.filter_label, n=n))
+    if ctx.protection is not None:
+        notes.append(base_note("note.perturbed"))
 
     statistics = None
     if test is not None:
         statistics = {
-            "test": INDEPENDENCE_TEST, "yates_correction": False, "alpha": ALPHA,
-            "chi2": round(test.chi2, 3), "dof": test.dof, "p_value": test.p_shown,
+            "test": test.test, "yates_correction": False, "alpha": ALPHA,
+            "chi2": round(test.chi2, 3), "dof": test.dof, "p_value": test.p_value,
+            "p_adjusted": test.p_final, "adjustment": BENJAMINI_HOCHBERG,
             "significant": test.significant, "n": test.n, "tested_shape": list(test.shape),
             "cramers_v": test.cramers_v_shown, "cramers_v_bias_corrected": False,
             "strength": test.strength, "strength_label": _both(f"strength.{test.strength}"),
@@ -266,6 +294,7 @@ def compute_cross(cross: CrossDef, ctx: _Context) -> tuple[dict[str, Any], pd.Da
         "population_label": population_label(ctx.spec, cross.population, ctx.segment),
         "base_n": n,
         "disclosure": level,
+        "counts_kind": "perturbed" if ctx.protection is not None else "exact",
         "rows": _axis_doc(rows, counts),
         "cols": {**_axis_doc(cols, counts), "focus": focus},
         "counts": [[int(v) for v in counts.loc[r]] for r in counts.index],
@@ -274,7 +303,7 @@ def compute_cross(cross: CrossDef, ctx: _Context) -> tuple[dict[str, Any], pd.Da
         "expected": [[_number(v, 2) for v in expected.loc[r]] for r in expected.index] if test is not None else None,
         "statistics": statistics,
         "trend": trend_doc,
-        "headline": headline(title, rows, cols, focus, counts, shown, test, trend),
+        "headline": headline(title, rows, cols, focus, counts, shown, test, trend, levels),
         "notes": notes,
         "table": table_file(cross.id),
         "svg": chart_files(cross.id, LANGS),
@@ -296,6 +325,7 @@ def _tidy(cross: CrossDef, ctx: _Context, rows: ResolvedAxis, cols: ResolvedAxis
                 "row_base": int(counts.loc[r.key].sum()), "col_base": int(counts[c.key].sum()),
                 "row_pct": shown.loc[r.key, c.key], "expected": float(expected.loc[r.key, c.key]),
                 "disclosure": levels.loc[r.key, c.key],
+                "counts": "perturbed" if ctx.protection is not None else "exact",
             })
     return pd.DataFrame(records, columns=CSV_COLUMNS)
 
@@ -338,7 +368,8 @@ def cross_figures(doc: Mapping[str, Any], *, filter_text: str = "") -> dict[str,
     s = doc["statistics"]
     out[f"{prefix}.chi2"] = _fig(s and s["chi2"], "statistic", n, level, filter_text, digits=1)
     out[f"{prefix}.dof"] = _fig(s and s["dof"], "statistic", n, level, filter_text, digits=0)
-    out[f"{prefix}.p_value"] = _fig(s and s["p_value"], "p_value", n, level, filter_text)
+    # The p-value that decides the verdict: adjusted across the part's crosses.
+    out[f"{prefix}.p_value"] = _fig(s and s["p_adjusted"], "p_value", n, level, filter_text)
     out[f"{prefix}.significant"] = _fig(s and s["significant"], "flag", n, level, filter_text)
     out[f"{prefix}.cramers_v"] = _fig(s and s["cramers_v"], "statistic", n, level, filter_text, digits=3)
     out[f"{prefix}.strength"] = _fig(s and s["strength"], "choice", n, level, filter_text,
@@ -404,23 +435,40 @@ class CrossResult(PartResult):
 
 def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any] = (),
                     allow_small_base: bool = False, crosses: Sequence[CrossDef] | str | Path | None = None,
-                    spec: Spec | None = None) -> CrossResult:
+                    spec: Spec | None = None, protection: Protection | str | None = AUTO) -> CrossResult:
     """Every cross (of ``spec/crosses.yml`` unless ``crosses`` gives others) for one wave.
 
     Filters apply first, as they do to chapters; a filter leaving fewer than 30 respondents in the
-    segment stops unless ``allow_small_base``.
+    segment stops unless ``allow_small_base``. A researcher's run (a filter, an unpublished
+    segment) perturbs its counts (``protection``: :func:`hakusho.analysis.perturbation.run_protection`).
+    The independence tests of all crosses are one family: their p-values are adjusted across the
+    part with Benjamini–Hochberg before any verdict is written.
     """
     spec = spec or default_spec(survey.wave)
     people = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
     if crosses is None or isinstance(crosses, str | Path):
         crosses = load_crosses(crosses, wave=survey.wave)
     text, n_total, n_segment = people.text, people.n_total, people.n_segment
-    ctx = _Context(people.report.survey, spec, segment, text, people.label)
+    guard = run_protection(spec, segment, bool(people.conditions), protection)
+    if guard is not None:
+        filtered = people.report.survey
+        everyone = pd.Series(True, index=filtered.responses.index)
+        in_segment = filtered.where(spec.segments[segment].where, source=f"segment {segment}")
+        n_total = guard.count(survey.wave, ids(everyone), ids(everyone))
+        n_segment = guard.count(survey.wave, ids(in_segment), ids(everyone))
+    ctx = _Context(people.report.survey, spec, segment, text, people.label, guard)
     docs, tables, figures = [], {}, {}
     figures[f"{CHAPTER_ID}.n_total"] = _fig(n_total, "n", n_total, disclosure_level(n_total), text)
     figures[f"{CHAPTER_ID}.n_segment"] = _fig(n_segment, "n", n_segment, disclosure_level(n_segment), text)
+    raw = {}
     for cross in crosses:
-        doc, table = compute_cross(cross, ctx)
+        found = independence_test(cross_table(cross, ctx)[2])
+        if found is not None:
+            raw[cross.id] = {"independence": found.p_value}
+    adjusted = adjust(raw)
+    for cross in crosses:
+        p_adjusted = adjusted[cross.id]["independence"]["p_report"] if cross.id in adjusted else None
+        doc, table = compute_cross(cross, ctx, p_adjusted=p_adjusted)
         docs.append(doc)
         tables[cross.id] = table
         figures.update(cross_figures(doc, filter_text=text))
@@ -440,6 +488,7 @@ def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[
             "strength_bands": [{"below": upper, "strength": name} for upper, name in STRENGTH_BANDS]
             + [{"below": None, "strength": STRONG}],
             "trend_test": TREND_TEST, "suppress_below": SUPPRESS_BELOW, "indicative_below": INDICATIVE_BELOW,
+            "adjustment": BENJAMINI_HOCHBERG, "counts": "perturbed" if guard is not None else "exact",
             "text": _both("method.text"),
         },
         "crosses": docs,
@@ -459,7 +508,8 @@ def csv_text(table: pd.DataFrame) -> str:
 def run_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any] = (),
                 output_dir: str | Path = "", allow_small_base: bool = False,
                 crosses: Sequence[CrossDef] | str | Path | None = None, spec: Spec | None = None,
-                draw_charts: bool = True, langs: Sequence[str] | None = None) -> CrossResult:
+                draw_charts: bool = True, langs: Sequence[str] | None = None,
+                protection: Protection | str | None = AUTO) -> CrossResult:
     """Compute every cross and write its outputs, charts in ``langs``; the one call the cross
     notebook makes. An empty ``output_dir`` means report/jupyter/cross/ (see
     ``notebook_output_dir``)."""
@@ -467,7 +517,7 @@ def run_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[Any]
 
     output_dir = notebook_output_dir(CHAPTER_ID, output_dir)
     result = compute_crosses(survey, segment=segment, filters=filters, allow_small_base=allow_small_base,
-                             crosses=crosses, spec=spec)
+                             crosses=crosses, spec=spec, protection=protection)
     return result.write(output_dir, draw_charts=draw_charts, langs=langs)
 
 

@@ -1,5 +1,6 @@
-"""The statistics of a cross: counts, row percentages, the chi-square test of independence with
-Cramér's V, the Cochran–Armitage trend test, and the disclosure rules on both margins.
+"""The statistics of a cross: counts (perturbed in a researcher's run), row percentages, the test
+of independence (chi-square, or exact / Monte Carlo on a sparse table) with Cramér's V, the
+Cochran–Armitage trend test, and the disclosure rules on both margins.
 
 See :mod:`hakusho.analysis.cross` for what each number means in the report and why these tests.
 """
@@ -13,9 +14,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hakusho.analysis.compare import ALPHA
+from hakusho.analysis import contingency
+from hakusho.analysis.contingency import SMALL_EXPECTED_SHARE
 from hakusho.analysis.cross_spec import ResolvedAxis
 from hakusho.analysis.disclosure import SUPPRESS_BELOW, disclosure_level
+from hakusho.analysis.multiplicity import ALPHA, is_significant, stored_p
+from hakusho.analysis.perturbation import Protection
 from hakusho.analysis.tabulate import percent
 from hakusho.survey.wave import Survey
 
@@ -24,20 +28,28 @@ TREND_TEST = "Cochran-Armitage trend test"
 # Cramér's V bands: upper bounds (exclusive) of each reading; anything above the last is strong.
 STRENGTH_BANDS: tuple[tuple[float, str], ...] = ((0.1, "negligible"), (0.3, "weak"), (0.5, "moderate"))
 STRONG = "strong"
-SMALL_EXPECTED = 5.0  # an expected count under this is "small"
-SMALL_EXPECTED_SHARE = 0.2  # more than this share of small expected counts earns a note
 
 
-def cross_counts(survey: Survey, rows: ResolvedAxis, cols: ResolvedAxis, population: pd.Series) -> pd.DataFrame:
-    """Counts of respondents per row band (index) and column band (columns), in band order."""
+def cross_counts(survey: Survey, rows: ResolvedAxis, cols: ResolvedAxis, population: pd.Series, *,
+                 protection: Protection | None = None) -> pd.DataFrame:
+    """Counts of respondents per row band (index) and column band (columns), in band order.
+
+    With ``protection`` each cell is perturbed (:mod:`hakusho.analysis.perturbation`); the margins
+    are then the sums of the perturbed cells, so rows still add up to 100 %.
+    """
     row_band = rows.assign(survey)
     col_band = cols.assign(survey)
     inside = population.reindex(survey.responses.index, fill_value=False).astype(bool)
     inside &= row_band.notna() & col_band.notna()
     table = pd.DataFrame(0, index=pd.Index(rows.keys), columns=pd.Index(cols.keys))
     pairs = pd.DataFrame({"row": row_band[inside], "col": col_band[inside]})
-    for (r, c), n in pairs.groupby(["row", "col"]).size().items():
-        table.loc[r, c] = int(n)
+    if protection is None:
+        for (r, c), n in pairs.groupby(["row", "col"]).size().items():
+            table.loc[r, c] = int(n)
+    else:
+        cells = {(r, c): [str(i) for i in group.index] for (r, c), group in pairs.groupby(["row", "col"])}
+        for (r, c), n in protection.counts(survey.wave, cells, [str(i) for i in pairs.index]).items():
+            table.loc[r, c] = int(n)
     table.index.name, table.columns.name = "row", "col"
     return table
 
@@ -54,11 +66,7 @@ def row_percentages(counts: pd.DataFrame) -> pd.DataFrame:
 
 def expected_counts(counts: pd.DataFrame) -> pd.DataFrame:
     """Counts expected under independence: row total × column total / n."""
-    n = counts.to_numpy().sum()
-    if n == 0:
-        return counts.astype(float) * 0.0
-    outer = np.outer(counts.sum(axis=1).to_numpy(), counts.sum(axis=0).to_numpy()) / n
-    return pd.DataFrame(outer, index=counts.index, columns=counts.columns)
+    return pd.DataFrame(contingency.expected_counts(counts.to_numpy()), index=counts.index, columns=counts.columns)
 
 
 def cramers_v(chi2: float, n: int, shape: tuple[int, int]) -> float:
@@ -79,7 +87,14 @@ def strength(v: float) -> str:
 
 @dataclass(frozen=True)
 class IndependenceTest:
-    """The chi-square test of one table, unrounded (cross.json stores it rounded)."""
+    """The test of one table's association (cross.json stores it with its adjusted p-value).
+
+    ``test`` is the chi-square test of independence, or — on a sparse table (Cochran's rule,
+    :mod:`hakusho.analysis.contingency`) — Fisher's exact test (2×2) or the Monte Carlo
+    chi-square test. ``chi2`` is always the table's chi-square statistic (Cramér's V rests on
+    it). ``p_adjusted`` is the p-value after Benjamini–Hochberg across the part's crosses, and
+    decides ``significant``.
+    """
 
     chi2: float
     dof: int
@@ -89,10 +104,16 @@ class IndependenceTest:
     cramers_v: float
     expected_min: float
     expected_small_share: float
+    test: str = INDEPENDENCE_TEST
+    p_adjusted: float | None = None
+
+    @property
+    def p_final(self) -> float:
+        return self.p_value if self.p_adjusted is None else self.p_adjusted
 
     @property
     def significant(self) -> bool:
-        return self.p_value < ALPHA
+        return bool(is_significant(self.p_final))
 
     @property
     def cramers_v_shown(self) -> float:
@@ -102,7 +123,8 @@ class IndependenceTest:
 
     @property
     def p_shown(self) -> float:
-        return stored_p(self.p_value)
+        """The p-value printed beside the verdict: the adjusted one that decides it."""
+        return self.p_final
 
     @property
     def strength(self) -> str:
@@ -110,11 +132,12 @@ class IndependenceTest:
 
     @property
     def expected_warning(self) -> bool:
+        """Cochran's rule: too few expected answers for the chi-square approximation."""
         return self.expected_small_share > SMALL_EXPECTED_SHARE
 
 
 def independence_test(counts: pd.DataFrame) -> IndependenceTest | None:
-    """Chi-square test of independence (no Yates correction) and Cramér's V of a table of counts.
+    """The test of independence (see :class:`IndependenceTest`) and Cramér's V of a table of counts.
 
     Empty rows and columns are dropped first. None when fewer than two rows or columns remain or
     the table holds fewer respondents than the suppression line: there is nothing to test.
@@ -124,13 +147,14 @@ def independence_test(counts: pd.DataFrame) -> IndependenceTest | None:
     if table.shape[0] < 2 or table.shape[1] < 2 or n < SUPPRESS_BELOW:
         return None
     result = stats.chi2_contingency(table.to_numpy(), correction=False)
-    expected = np.asarray(result.expected_freq)
+    chosen = contingency.table_test(table.to_numpy(), two_by_two=INDEPENDENCE_TEST)
+    assert chosen is not None  # two rows and two columns with answers are testable
+    name = INDEPENDENCE_TEST if chosen.test == contingency.CHI2_TEST else chosen.test
     return IndependenceTest(
-        chi2=float(result.statistic), dof=int(result.dof), p_value=float(result.pvalue), n=n,
+        chi2=float(result.statistic), dof=int(result.dof), p_value=stored_p(chosen.p_value), n=n,
         shape=(int(table.shape[0]), int(table.shape[1])),
         cramers_v=cramers_v(float(result.statistic), n, table.shape),
-        expected_min=float(expected.min()),
-        expected_small_share=float((expected < SMALL_EXPECTED).mean()),
+        expected_min=chosen.expected_min, expected_small_share=chosen.expected_small_share, test=name,
     )
 
 
@@ -172,16 +196,6 @@ def trend_test(counts: pd.DataFrame, focus: str) -> TrendTest | None:
         return None
     z = float((t_i * (x_i - n_i * p)).sum() / math.sqrt(variance))
     return TrendTest(focus=focus, z=z, p_value=float(2 * stats.norm.sf(abs(z))))
-
-
-def stored_p(p_value: float) -> float:
-    """A p-value as the outputs store it: four significant digits.
-
-    Significant digits rather than decimals, because the p-values of strong associations are far
-    below 0.0001 and a stored 0.0 would read as impossible; four digits keep outputs independent of
-    the last float bits.
-    """
-    return float(f"{p_value:.4g}")
 
 
 # ============================================================================ disclosure

@@ -20,8 +20,15 @@ counting behind :func:`~hakusho.analysis.tabulate.share_of_base`):
   respondents shows counts and no share, one under 30 is indicative; a group of nobody is empty;
 * each group is tested against the rest of the table's population (total minus the group) with
   the report's tests (:mod:`hakusho.analysis.compare`): a two-proportion z-test per choice for
-  single and multiple answers, a chi-square test of the whole distribution for ordinal ones, at
-  the report's 95 % level, and only where both the group and the rest reach the suppression line.
+  single and multiple answers (Fisher's exact test where Cochran's rule finds the 2×2 table
+  sparse), a chi-square test of the whole distribution for ordinal ones (Monte Carlo where
+  sparse), only where both the group and the rest reach the suppression line. The p-values are
+  adjusted as the report's are (:mod:`hakusho.analysis.multiplicity`): Holm within each table,
+  Benjamini–Hochberg across every test of the explorer; the adjusted p decides every mark at the
+  report's 95 % level;
+* a researcher's run (a filter, or a segment the spec does not publish) perturbs every count with
+  the project's secret (:mod:`hakusho.analysis.perturbation`), exactly as the chapters do; shares,
+  disclosure levels and tests then rest on the perturbed counts.
 
 What is written (``write_explorer``): ``explore.json`` (the tables, language-neutral; labels from
 the codebook and the spec) and ``figures.json`` (every published number under
@@ -40,14 +47,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hakusho.analysis.compare import (
-    ALPHA,
-    CHI2_TEST,
-    P_DIGITS,
-    Z_TEST,
-    distribution_chi2_test,
-    proportion_z_tests,
-)
+from hakusho.analysis.compare import ALPHA, CHI2_TEST, Z_TEST, distribution_chi2_test, proportion_z_tests
+from hakusho.analysis.contingency import FISHER_TEST, MONTE_CARLO_TEST, SMALL_EXPECTED, two_proportions
 from hakusho.analysis.disclosure import (
     INDICATIVE_BELOW,
     NOTES_DOMAIN,
@@ -55,6 +56,8 @@ from hakusho.analysis.disclosure import (
     chart_disclosure,
     shows_percentages,
 )
+from hakusho.analysis.multiplicity import BENJAMINI_HOCHBERG, HOLM, adjust_arrays, stored_p
+from hakusho.analysis.perturbation import AUTO, Protection, run_protection
 from hakusho.analysis.population import filter_report, report_base, split_segments
 from hakusho.analysis.spec import Spec, default_spec
 from hakusho.analysis.tabulate import shares_by_group
@@ -182,7 +185,10 @@ def group_tests(answer: str, in_base: Sequence[bool], counts: np.ndarray,
     """
     total, total_base = counts[0], int(bases[0])
     groups, group_bases = counts[1:], bases[1:]
-    rest, rest_bases = total[None, :] - groups, total_base - group_bases
+    # Perturbed counts may put a group a unit above its total: the rest is never below zero, nor
+    # above its own base.
+    rest_bases = np.maximum(total_base - group_bases, 0)
+    rest = np.clip(total[None, :] - groups, 0, rest_bases[:, None])
     choice = np.asarray(in_base, dtype=bool)[None, :]
     testable = ((group_bases >= SUPPRESS_BELOW) & (rest_bases >= SUPPRESS_BELOW))[:, None] & choice
     p_values = np.full(groups.shape, np.nan)
@@ -196,6 +202,15 @@ def group_tests(answer: str, in_base: Sequence[bool], counts: np.ndarray,
     a_base = np.broadcast_to(group_bases[:, None], groups.shape)
     b_base = np.broadcast_to(rest_bases[:, None], groups.shape)
     p_values[testable] = proportion_z_tests(groups[testable], a_base[testable], rest[testable], b_base[testable])
+    # Cochran's rule on each 2×2 table (group / rest × chose / did not): a small expected count
+    # makes it sparse, and Fisher's exact test replaces the z-test there, as in the chapters.
+    chose = groups + rest
+    whole = a_base + b_base
+    smallest = np.minimum.reduce([a_base * chose, a_base * (whole - chose), b_base * chose, b_base * (whole - chose)])
+    sparse = testable & (smallest < SMALL_EXPECTED * np.maximum(whole, 1))
+    for i, j in zip(*np.nonzero(sparse), strict=True):
+        exact = two_proportions(int(groups[i, j]), int(a_base[i, j]), int(rest[i, j]), int(b_base[i, j]))
+        p_values[i, j] = 1.0 if exact is None else exact.p_value
     # Compared as fractions (cross-multiplied): no rounding decides a direction.
     directions[testable] = np.sign(groups * b_base - rest * a_base)[testable]
     return p_values, directions
@@ -230,16 +245,33 @@ class ExploreTable:
     levels: tuple[str, ...]
     p_values: np.ndarray
     directions: np.ndarray
+    p_adjusted: np.ndarray | None = None  # after Holm within the table and BH across the explorer
+
+    def family(self) -> np.ndarray:
+        """The table's tests as one family: a p-value per tested choice, or (ordinal: one test of
+        the distribution per group, standing on every choice) per tested group."""
+        if self.answer == "ordinal":
+            return np.array([row[~np.isnan(row)][0] if (~np.isnan(row)).any() else np.nan for row in self.p_values])
+        return self.p_values.reshape(-1)
+
+    def with_family_adjusted(self, adjusted: np.ndarray) -> ExploreTable:
+        """The table with :meth:`family`'s adjusted p-values in place (see :func:`adjust_tests`)."""
+        if self.answer == "ordinal":
+            spread = np.where(np.isnan(self.p_values), np.nan, np.asarray(adjusted)[:, None])
+        else:
+            spread = np.asarray(adjusted).reshape(self.p_values.shape)
+        return replace(self, p_adjusted=spread)
 
     @cached_property
     def _marks(self) -> list[tuple[list[float | None], list[bool | None], list[int | None]]]:
-        """Per row: p-values (stored rounded), 95 % flags (on the exact p) and directions."""
+        """Per row: adjusted p-values (as stored), 95 % flags (on the stored value) and directions."""
         out = []
         directed = self.answer != "ordinal"
-        for row_p, row_d in zip(self.p_values, self.directions, strict=True):
+        final = self.p_values if self.p_adjusted is None else self.p_adjusted
+        for row_p, row_d in zip(final, self.directions, strict=True):
             tested = ~np.isnan(row_p)
-            out.append(([round(float(p), P_DIGITS) if t else None for p, t in zip(row_p, tested, strict=True)],
-                        [bool(p < ALPHA) if t else None for p, t in zip(row_p, tested, strict=True)],
+            stored = [stored_p(float(p)) if t else None for p, t in zip(row_p, tested, strict=True)]
+            out.append((stored, [None if p is None else bool(p < ALPHA) for p in stored],
                         [int(d) if t and directed else None for d, t in zip(row_d, tested, strict=True)]))
         return out
 
@@ -292,20 +324,21 @@ class ExploreTable:
 
 def breakdown_tables(survey: Survey, question: ExploreQuestion, cuts: Sequence[Breakdown], segment: str, *,
                      spec: Spec, rows: Mapping[str, Mapping[str, pd.Series]] | None = None,
-                     base: pd.Series | None = None) -> list[ExploreTable]:
+                     base: pd.Series | None = None, protection: Protection | None = None) -> list[ExploreTable]:
     """The tables of one question in one segment, one per breakdown; every group of every
     breakdown is counted in one pass.
 
     ``rows`` (breakdown id → :func:`table_groups`) and ``base`` (:func:`segment_base`) may be
     passed in when many tables share them. Shares of groups under the suppression line are
-    withheld; counts stay.
+    withheld; counts stay. ``protection`` perturbs the counts (a researcher's run). The p-values
+    are raw: :func:`adjust_tests` adjusts a whole explorer's.
     """
     if rows is None:
         rows = {cut.id: table_groups(group_masks(survey, cut, spec)) for cut in cuts}
     if base is None:
         base = segment_base(survey, question, segment, spec)
     groups = {f"{cut.id}\t{key}": mask for cut in cuts for key, mask in rows[cut.id].items()}
-    long = shares_by_group(survey, question.id, base, groups)
+    long = shares_by_group(survey, question.id, base, groups, protection=protection)
     choices = survey.question(question.id).choices
     k = len(choices)
     in_base = [c.in_base for c in choices]
@@ -332,8 +365,15 @@ def breakdown_tables(survey: Survey, question: ExploreQuestion, cuts: Sequence[B
 
 def explore_table(survey: Survey, question: ExploreQuestion, breakdown: Breakdown, segment: str, *,
                   spec: Spec) -> ExploreTable:
-    """One table of the explorer (see :func:`breakdown_tables`)."""
-    return breakdown_tables(survey, question, [breakdown], segment, spec=spec)[0]
+    """One table of the explorer (see :func:`breakdown_tables`), adjusted as if it were the whole
+    explorer."""
+    return adjust_tests(breakdown_tables(survey, question, [breakdown], segment, spec=spec))[0]
+
+
+def adjust_tests(tables: Sequence[ExploreTable]) -> list[ExploreTable]:
+    """The tables with adjusted p-values: Holm within each table, Benjamini–Hochberg across all."""
+    adjusted = adjust_arrays([t.family() for t in tables])
+    return [t.with_family_adjusted(a) for t, a in zip(tables, adjusted, strict=True)]
 
 
 def explore_figures(tables: Sequence[ExploreTable]) -> dict[str, Any]:
@@ -406,20 +446,24 @@ def _question_doc(question: ExploreQuestion, codebook: Codebook) -> dict[str, An
 
 def compute_explorer(survey: Survey, *, filters: Sequence[Any] = (), segment: str = "saas",
                      allow_small_base: bool = False, spec: Spec | None = None,
-                     segments: Sequence[str] | None = None) -> ExploreResult:
+                     segments: Sequence[str] | None = None,
+                     protection: Protection | str | None = AUTO) -> ExploreResult:
     """Every question × breakdown × segment table of the report wave (pure: survey in, result out).
 
     The report's filters apply first and are checked as a chapter checks them against the report's
     ``segment`` (:func:`hakusho.analysis.population.filter_report`). Tables come segment by
     segment, then in report order of the questions, then in the order of the breakdowns; a
     question is never broken down by itself. ``segments`` defaults to every segment of the spec.
+    ``protection``: see :func:`hakusho.analysis.perturbation.run_protection` (a researcher's run
+    is perturbed, the published reports are exact).
     """
-    spec = spec or default_spec()
+    spec = spec or default_spec(survey.wave)
     segments = list(segments or spec.segments)
     unknown = [s for s in segments if s not in spec.segments]
     if unknown:
         raise FilterError(Msg("population.unknown_segment", name=unknown[0], valid=", ".join(spec.segments)))
     population = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
+    guard = run_protection(spec, segment, bool(population.conditions), protection)
     survey, triples, text, label = population.report.survey, population.triples, population.text, population.label
     questions = explore_questions(spec, survey.codebook)
     cuts = breakdowns(spec, survey.codebook)
@@ -432,14 +476,19 @@ def compute_explorer(survey: Survey, *, filters: Sequence[Any] = (), segment: st
             key = (question.base, segment)
             if key not in bases:
                 bases[key] = segment_base(survey, question, segment, spec)
-            tables += breakdown_tables(survey, question, here, segment, spec=spec, rows=rows, base=bases[key])
+            tables += breakdown_tables(survey, question, here, segment, spec=spec, rows=rows, base=bases[key],
+                                       protection=guard)
+    tables = adjust_tests(tables)
     document = {
         "chapter": EXPLORE_ID,
         "wave": survey.wave,
         "filters": triples,
         "filter_text": text,
         "filter_label": label,
-        "method": {"tests": {"single": Z_TEST, "multi": Z_TEST, "ordinal": CHI2_TEST}, "alpha": ALPHA,
+        "method": {"tests": {"single": [Z_TEST, FISHER_TEST], "multi": [Z_TEST, FISHER_TEST],
+                             "ordinal": [CHI2_TEST, MONTE_CARLO_TEST]}, "alpha": ALPHA,
+                   "adjustment": {"table": HOLM, "explorer": BENJAMINI_HOCHBERG},
+                   "counts": "perturbed" if guard is not None else "exact",
                    "against": "rest", "suppress_below": SUPPRESS_BELOW, "indicative_below": INDICATIVE_BELOW},
         "segments": [{"id": s, "label": {"ja": spec.segments[s].ja, "en": spec.segments[s].en}} for s in segments],
         "total_label": {lang: Translator(lang, NOTES_DOMAIN)("label.total") for lang in LANGS},
@@ -477,7 +526,9 @@ def write_explorer(result: ExploreResult, output_dir: str | Path) -> ExploreResu
 
 
 def run_explorer(survey: Survey, *, filters: Sequence[Any] = (), segment: str = "saas", allow_small_base: bool = False,
-                 output_dir: str | Path = "explore_out", spec: Spec | None = None) -> ExploreResult:
+                 output_dir: str | Path = "explore_out", spec: Spec | None = None,
+                 protection: Protection | str | None = AUTO) -> ExploreResult:
     """Compute every explorer table and write them; the one call the explorer notebook makes."""
-    result = compute_explorer(survey, filters=filters, segment=segment, allow_small_base=allow_small_base, spec=spec)
+    result = compute_explorer(survey, filters=filters, segment=segment, allow_small_base=allow_small_base, spec=spec,
+                              protection=protection)
     return write_explorer(result, output_dir)

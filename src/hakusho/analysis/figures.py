@@ -8,14 +8,18 @@ Ids (see the contract): ``<chart>.base``, ``<chart>.<key>.pct|count`` (first ser
 ``<chart>.<series>.<key>.pct|count``, ``<chart>.<series>.base``, ``<chart>.median`` (and
 ``<chart>.<series>.median``), ``<chart>.top1..3``, ``<chart>.group.<group>.pct`` (and
 ``<chart>.<series>.group.<group>.pct``), ``<chart>.<key>.change_pt|significant`` for
-year-over-year charts, ``<chart>.significant`` for the distribution test of an ordinal
-year-over-year chart, and ``<chapter>.n_total|n_segment`` for the respondents after filters.
+year-over-year charts (``significant`` for choices tested one by one only: a bucket of an ordinal
+chart has its change but no flag), ``<chart>.significant`` for the distribution test of an
+ordinal year-over-year chart, and ``<chapter>.n_total|n_segment`` for the respondents after
+filters. Every flag is the test's after adjustment for the number of tests.
 
 Charts comparing segments (the integrated report: SaaS against non-SaaS) carry their tests under
 their own names, so that a sentence written about a change since 2023 can never quote a gap
 between segments: ``<chart>.<key>.diff_pt`` (first minus second tested series, in points — SaaS
 minus non-SaaS), ``<chart>.<key>.diff_significant`` and, for an ordinal chart's distribution
-test, ``<chart>.diff_significant``. Which two series were compared is in the chart's ``tests``.
+test, ``<chart>.diff_significant``; ``…diff_route_significant`` says whether the same gap holds
+within response routes (Cochran–Mantel–Haenszel). Which two series were compared is in the
+chart's ``tests``.
 
 Disclosure carries through: where a base is suppressed, percentages, combined shares, medians,
 ranks and changes have value null; counts and bases stay. A base of nobody is ``empty``.
@@ -106,22 +110,39 @@ def chart_figures(chart: Mapping[str, Any], *, filter_text: str = "") -> dict[st
             if sid == first:
                 reg.add(f"{cid}.group.{group_id}.pct", dict(fig))
 
-    tests = chart.get("tests") or []
-    # Year over year: change_pt / significant; between segments: diff_pt / diff_significant.
+    # Year over year: change_pt / significant; between segments: diff_pt / diff_significant (and
+    # diff_route_significant, the same comparison within response routes).
     points, flag = ("change_pt", "significant") if chart.get("compare") == "yoy" else ("diff_pt", "diff_significant")
-    for test in tests:
+
+    def tested_level(test: Mapping[str, Any]) -> tuple[int, str]:
         tested = (test.get("series") or [first])[0]
         tested = tested if tested in base else first
-        reg.add(f"{cid}.{test['key']}.{points}",
-                _figure(test["change_pt"], "points", base[tested], level[tested], filter_text))
-        reg.add(f"{cid}.{test['key']}.{flag}",
-                _figure(test["significant"], "flag", base[tested], level[tested], filter_text))
-    if chart.get("answer") == "ordinal" and tests:
-        flags = {t["significant"] for t in tests if t["significant"] is not None}
-        value = flags.pop() if len(flags) == 1 else None
-        tested = (tests[0].get("series") or [first])[0]
-        tested = tested if tested in base else first
-        reg.add(f"{cid}.{flag}", _figure(value, "flag", base[tested], level[tested], filter_text))
+        return base[tested], level[tested]
+
+    for test in chart.get("tests") or []:
+        n, lvl = tested_level(test)
+        reg.add(f"{cid}.{test['key']}.{points}", _figure(test["change_pt"], "points", n, lvl, filter_text))
+        if test.get("crosswalk"):
+            # How the choice meets its earlier counterpart (same / reworded / folded), labelled with
+            # the earlier wording: a sentence quoting a reworded change must say so.
+            reg.add(f"{cid}.{test['key']}.crosswalk", _figure(test["crosswalk"]["kind"], "choice", n, lvl, filter_text,
+                                                            test["crosswalk"]["compared_with"]))
+        if test.get("scope") == "bucket":
+            continue  # a bucket of a distribution is not tested on its own: no flag to quote
+        reg.add(f"{cid}.{test['key']}.{flag}", _figure(test["significant"], "flag", n, lvl, filter_text))
+        if "route" in test:
+            route = test["route"]
+            reg.add(f"{cid}.{test['key']}.diff_route_significant",
+                    _figure(route["significant"] if route else None, "flag", n, lvl, filter_text))
+    distribution = chart.get("distribution_test")
+    if chart.get("answer") == "ordinal" and (distribution is not None or chart.get("tests")):
+        n, lvl = tested_level(distribution or chart["tests"][0])
+        value = distribution["significant"] if distribution else None
+        reg.add(f"{cid}.{flag}", _figure(value, "flag", n, lvl, filter_text))
+        if distribution is not None and "route" in distribution:
+            route = distribution["route"]
+            reg.add(f"{cid}.diff_route_significant",
+                    _figure(route["significant"] if route else None, "flag", n, lvl, filter_text))
     return reg.figures
 
 

@@ -85,6 +85,7 @@ def filter_report(survey: Survey, filters: Sequence[Any], *, segment: str, spec:
                 [Problem(Msg("population.problem.empty"), value=text, expected=Msg("population.expected.keeps_some"))],
             )
         if n_segment < MIN_FILTERED_SEGMENT and not allow_small_base:
+            # The exact number is not printed: a count below 30 is what perturbation would hide.
             raise FilterError(
                 Msg("population.filter_small", filter=text, n=n_segment, segment=segment, wave=survey.wave,
                     minimum=MIN_FILTERED_SEGMENT),

@@ -90,6 +90,8 @@ class PartResult:
             rows.append(("compare_wave", doc["compare_wave"] or "-"))
         rows += [("segment", doc["segment"]), ("filter", doc["filter_label"][lang] or "-"),
                  ("n_total", doc["n_total"]), ("n_segment", doc["n_segment"])]
+        if "counts" in doc:  # exact (a published report) or perturbed (a researcher's run)
+            rows.append(("counts", doc["counts"]))
         rows += self._summary_rows(lang)
         return pd.DataFrame(rows, columns=["", self.id]).set_index("")
 

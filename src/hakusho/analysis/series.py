@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from hakusho.analysis.disclosure import note
+from hakusho.analysis.perturbation import Protection
 from hakusho.analysis.population import (
     FilteredWave,
     everyone,
@@ -46,6 +47,7 @@ class Series:
     table: pd.DataFrame  # TABLE_COLUMNS, before disclosure
     segment: str | None = None  # the segment the series lies inside, if one
     notes: tuple[dict[str, Any], ...] = ()  # notes that hold only while this series is shown
+    mask: pd.Series | None = field(default=None, compare=False)  # who the series counts (report wave)
 
     @property
     def base(self) -> int:
@@ -63,6 +65,7 @@ class ChapterContext:
     filter_text: str
     filter_label: dict[str, str]
     segment_counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # wave → segment → n (unfiltered)
+    protection: Protection | None = None  # a researcher's run: counts are perturbed
     # A series across waves: the waves before the comparison wave, newest first, and the crosswalk
     # of each step (earlier[0] → compare, earlier[1] → earlier[0], …).
     earlier: tuple[FilteredWave, ...] = ()
@@ -94,6 +97,8 @@ class SeriesPlan:
     # Integrated report: a series is labelled by its segment beside the other one ("SaaS"), and by
     # its full population ("CSに取り組んでいるSaaS企業") when it is the only one left.
     alone_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Year over year: how each choice meets its earlier counterpart (see comparability).
+    comparability: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def edition_name(survey: Survey) -> dict[str, str]:
@@ -122,7 +127,8 @@ def _population_series(ctx: ChapterContext, source: FilteredWave, qid: str, pop_
     if segment is not None:
         mask &= survey.where(ctx.spec.segments[segment].where, source=f"segment {segment}")
     return Series(series_id, survey.wave, pop_id, label or population_label(ctx.spec, pop_id, seg), source.text,
-                   share_of_base(survey, qid, mask), segment=series_segment(ctx.spec, pop_id, seg) or segment)
+                  share_of_base(survey, qid, mask, protection=ctx.protection),
+                  segment=series_segment(ctx.spec, pop_id, seg) or segment, mask=mask)
 
 
 def _by_segment_order(segment: str) -> list[str]:
@@ -183,7 +189,8 @@ def _plan_yoy(chart: Chart, ctx: ChapterContext, base: str, base_label: dict[str
 
     compare_survey = ctx.compare.survey
     mask = compare_survey.population(base, segment=ctx.segment, spec=ctx.spec)
-    theirs_table = share_in_target_terms(compare_survey, mask, qid, report.survey.codebook, ctx.crosswalk)
+    theirs_table = share_in_target_terms(compare_survey, mask, qid, report.survey.codebook, ctx.crosswalk,
+                                         protection=ctx.protection)
     # A choice new in the report wave has no counterpart: no count, rather than a false zero
     # (it is left out of the comparison wave's values and rows).
     new = [c.key for c in question.choices if not vmap.sources(c.key)]
@@ -196,8 +203,30 @@ def _plan_yoy(chart: Chart, ctx: ChapterContext, base: str, base_label: dict[str
                      segment=series_segment(ctx.spec, base, ctx.segment), notes=tuple(own_notes))
     plan.series.append(theirs)
     plan.test_pair = (wave, other_wave)
+    plan.comparability = comparability(question, compare_survey.question(vmap.from_var), vmap)
     _plan_earlier(ctx, plan, vmap, base)
     return plan
+
+
+def comparability(question: Question, earlier: Question, vmap: Any) -> dict[str, dict[str, Any]]:
+    """How each choice is compared with the earlier wave: ``same`` (one choice, same key and
+    wording), ``reworded`` (one choice asked in other words) or ``folded`` (several earlier choices
+    added up), with the earlier wording. A change of a reworded or folded choice may come partly
+    from the questionnaire, so no sentence quotes it without saying so."""
+    out: dict[str, dict[str, Any]] = {}
+    for choice in question.choices:
+        sources = [earlier.choice(k) for k in vmap.sources(choice.key)]
+        if not sources:
+            continue
+        if len(sources) > 1:
+            kind = "folded"
+        elif sources[0].key != choice.key or (sources[0].ja, sources[0].en) != (choice.ja, choice.en):
+            kind = "reworded"
+        else:
+            kind = "same"
+        out[choice.key] = {"kind": kind, "compared_with": {"ja": "」「".join(c.ja for c in sources),
+                                                            "en": "”, “".join(c.en for c in sources)}}
+    return out
 
 
 def _plan_earlier(ctx: ChapterContext, plan: SeriesPlan, vmap: Any, base: str) -> None:
@@ -219,7 +248,7 @@ def _plan_earlier(ctx: ChapterContext, plan: SeriesPlan, vmap: Any, base: str) -
         composed = VariableMap.model_validate({"from": link.from_var, "to": qid, "choices": choices})
         walk = Crosswalk(from_wave=older.survey.wave, to_wave=report.wave, variables=[composed])
         mask = older.survey.population(base, segment=ctx.segment, spec=ctx.spec)
-        table = share_in_target_terms(older.survey, mask, qid, report.codebook, walk)
+        table = share_in_target_terms(older.survey, mask, qid, report.codebook, walk, protection=ctx.protection)
         new = [c.key for c in plan.question.choices if not composed.sources(c.key)]
         table["count"] = table["count"].astype("Int64").mask(table["choice_key"].isin(new))
         table["pct"] = table["pct"].mask(table["choice_key"].isin(new))
@@ -249,8 +278,9 @@ def _plan_segment(chart: Chart, ctx: ChapterContext) -> SeriesPlan:
     plan = SeriesPlan([], question, base, base_label, chart.compare)
     if chart.compare == "by_segment":
         pops = _by_segment_order(ctx.segment)
-        if ctx.integrated:
-            plan.test_pair, plan.test_kind = segment_pair(ctx), "segments"
+        # Every report tests the segments it sets side by side (SaaS minus non-SaaS): no sentence
+        # compares them on shares alone.
+        plan.test_pair, plan.test_kind = segment_pair(ctx), "segments"
     elif chart.series:
         pops = list(chart.series)
     else:

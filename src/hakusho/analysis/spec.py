@@ -22,12 +22,16 @@ CompareKind = Literal["by_segment", "yoy", "ref_2023"]
 
 
 class Segment(BaseModel):
-    """A group of respondents named in both languages and defined by conditions (none: everyone)."""
+    """A group of respondents named in both languages and defined by conditions (none: everyone).
+    ``published`` (segments): the association publishes this segment's
+    unfiltered report, whose counts are exact; every other run is a researcher's output, whose
+    counts are perturbed (:mod:`hakusho.analysis.perturbation`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     ja: str
     en: str
     where: list[Condition] = Field(default_factory=list)
+    published: bool = False
 
     def label(self, lang: str) -> str:
         return self.ja if lang == "ja" else self.en
@@ -60,6 +64,16 @@ class Chart(BaseModel):
     series: list[str] = Field(default_factory=list)
     groups: list[Group] = Field(default_factory=list)
     note: str | None = None
+    asks_change: bool = False  # the question asks about a change itself (see chapters.yml)
+
+    @model_validator(mode="after")
+    def _groups_add_up(self) -> Chart:
+        # A respondent may tick several choices of a multiple-answer question: adding their
+        # shares counts people twice, so a combined share would be wrong.
+        if self.groups and self.answer == "multi":
+            raise ValueError(f"chart {self.id}: a combined share (groups) adds up the shares of one answer "
+                             "per respondent; on a multiple-answer chart it would count people twice")
+        return self
 
     @property
     def variable(self) -> str:
@@ -89,10 +103,14 @@ class Chapter(BaseModel):
 
 
 class Spec(BaseModel):
+    """``strata``: the question a comparison of segments is also tested within (the response
+    route, through which the segments were sampled in different proportions)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     segments: dict[str, Segment]
     populations: dict[str, Population]
     chapters: list[Chapter]
+    strata: str | None = None
 
     @model_validator(mode="after")
     def _check_refs(self) -> Spec:

@@ -9,17 +9,26 @@ Bases: a percentage is of the respondents in the base population who were asked 
 and gave a substantive answer (choices marked ``in_base: false`` — "don't know" — are counted and
 shown but left out of the base). Multiple-answer shares are each of the same base and may sum
 past 100 %.
+
+Protected tables (a researcher's filtered run, see :mod:`hakusho.analysis.perturbation`): counts
+are perturbed and shares are of the perturbed counts. The base of a single or ordinal question is
+the sum of its perturbed substantive counts; that of a multiple-answer question is a perturbed
+count of its own, and no choice's count exceeds it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from hakusho.survey.wave import Survey
+
+if TYPE_CHECKING:
+    from hakusho.analysis.perturbation import Protection
 
 TABLE_COLUMNS = ["choice_code", "choice_key", "label_ja", "label_en", "count", "base", "pct"]
 
@@ -75,6 +84,40 @@ def _choice_counts(survey: Survey, qid: str, population: pd.Series,
     return counts, bases
 
 
+def _protected_choice_counts(survey: Survey, qid: str, population: pd.Series, member: np.ndarray,
+                             protection: Protection) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_choice_counts` perturbed: each group is a table of its own, whose population is
+    everyone of the group who answered (see :func:`share_table`)."""
+    from hakusho.analysis.perturbation import protect_count_matrix
+
+    q = survey.question(qid)
+    index = survey.responses.index
+    in_pop = population.reindex(index, fill_value=False).astype(bool)
+    in_base = base_mask(survey, qid, in_pop).to_numpy(dtype=bool)
+    member = member & in_pop.to_numpy(dtype=bool)[:, None]
+    who = member & survey.answered(qid).to_numpy(dtype=bool)[:, None]  # respondents × groups
+    based = member & in_base[:, None]
+    if q.type == "multi":
+        answers = survey.multi(qid).fillna(False).to_numpy(dtype=bool)
+        counted = based
+    else:
+        codes = survey.codes(qid)
+        answers = np.column_stack([(codes == c.code).fillna(False).to_numpy(dtype=bool) for c in q.choices])
+        counted = who
+    n_groups, k = member.shape[1], len(q.choices)
+    cells = (counted[:, :, None] & answers[:, None, :]).reshape(len(index), n_groups * k).T
+    populations = np.repeat(who.T, k, axis=0)
+    record_ids = [str(i) for i in index]
+    keys = protection.keys(survey.wave)
+    counts = protect_count_matrix(cells, populations, record_ids, keys).reshape(n_groups, k)
+    if q.type == "multi":
+        bases = protect_count_matrix(based.T, who.T, record_ids, keys)
+        counts = np.minimum(counts, bases[:, None])
+    else:  # one answer each: the base is the answers inside it
+        bases = counts[:, [c.in_base for c in q.choices]].sum(axis=1)
+    return counts, bases.astype(np.int64)
+
+
 def _share_table(survey: Survey, qid: str, counts: np.ndarray, base: int) -> pd.DataFrame:
     q = survey.question(qid)
     rows = []
@@ -84,29 +127,82 @@ def _share_table(survey: Survey, qid: str, counts: np.ndarray, base: int) -> pd.
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
-def share_of_base(survey: Survey, qid: str, population: pd.Series) -> pd.DataFrame:
+def share_of_base(survey: Survey, qid: str, population: pd.Series, *,
+                  protection: Protection | None = None) -> pd.DataFrame:
     """Count and rounded share of each choice among the base (single, ordinal or multi).
 
-    Choices outside the base ("don't know") keep their count but get no percentage.
+    Choices outside the base ("don't know") keep their count but get no percentage. With
+    ``protection`` the counts are perturbed (see the module notes): the respondents behind each
+    count are gathered first, since the noise of a cell depends on who is in it.
     """
-    counts, bases = _choice_counts(survey, qid, population, np.ones((survey.n, 1), dtype=bool))
-    return _share_table(survey, qid, counts[0], int(bases[0]))
+    if protection is None:
+        counts, bases = _choice_counts(survey, qid, population, np.ones((survey.n, 1), dtype=bool))
+        return _share_table(survey, qid, counts[0], int(bases[0]))
+    q = survey.question(qid)
+    in_pop = population.reindex(survey.responses.index, fill_value=False).astype(bool)
+    in_base = base_mask(survey, qid, in_pop)
+    who = in_pop & survey.answered(qid)
+    members: dict[str, pd.Series] = {}
+    if q.type == "multi":
+        ticked = survey.multi(qid).fillna(False).astype(bool)
+        for choice in q.choices:
+            members[choice.key] = in_base & ticked[choice.key]
+    else:
+        codes = survey.codes(qid)
+        for choice in q.choices:
+            members[choice.key] = who & (codes == choice.code).fillna(False).astype(bool)
+    return share_table(q.choices, members, in_base, who, multi=q.type == "multi", wave=survey.wave,
+                       protection=protection)
+
+
+def share_table(choices: Sequence[Any], members: Mapping[str, pd.Series], in_base: pd.Series,
+                tabulated: pd.Series, *, multi: bool, wave: str, protection: Protection | None = None) -> pd.DataFrame:
+    """A share table (TABLE_COLUMNS) from who falls into each choice, exact or perturbed: for an
+    earlier wave's answers read in a later wave's terms, and for any protected table.
+
+    ``members`` maps each choice key to a mask of its respondents, ``in_base`` masks the base and
+    ``tabulated`` everyone the table counts (the base and those outside it).
+    """
+    if protection is None:
+        counts = {key: int(mask.sum()) for key, mask in members.items()}
+        base = int(in_base.sum())
+    else:
+        from hakusho.analysis.perturbation import ids
+
+        population = ids(tabulated)
+        counts = protection.counts(wave, {key: ids(mask) for key, mask in members.items()}, population)
+        if multi:
+            base = protection.count(wave, ids(in_base), population)
+            counts = {key: min(n, base) for key, n in counts.items()}
+    if not multi:  # one answer each: the base is the answers inside it
+        base = sum(counts[c.key] for c in choices if c.in_base)
+    rows = []
+    for choice in choices:
+        count = counts[choice.key]
+        pct = percent(count, base) if choice.in_base else float("nan")
+        rows.append((choice.code, choice.key, choice.ja, choice.en, count, base, pct))
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
 def shares_by_group(survey: Survey, qid: str, population: pd.Series,
-                    groups: Mapping[str, pd.Series]) -> pd.DataFrame:
+                    groups: Mapping[str, pd.Series], *, protection: Protection | None = None) -> pd.DataFrame:
     """:func:`share_of_base` of each group of ``population``, stacked (series id = group key).
 
     The same counting as one population at a time, done for every group at once: a breakdown
     of one question by a profile variable (the explorer's tables) costs one pass, not one per
-    group. Groups may overlap (a multiple-answer breakdown); each is cut to ``population``.
+    group. Groups may overlap (a multiple-answer breakdown); each is cut to ``population``. With
+    ``protection`` every group's counts are perturbed exactly as :func:`share_of_base` perturbs
+    that group's table.
     """
     q = survey.question(qid)
     index = survey.responses.index
     member = np.zeros((len(index), len(groups)), dtype=bool)
     for i, g in enumerate(groups.values()):
         member[:, i] = g.reindex(index, fill_value=False).fillna(False).to_numpy(dtype=bool)
-    counts, bases = _choice_counts(survey, qid, population, member)
+    if protection is None:
+        counts, bases = _choice_counts(survey, qid, population, member)
+    else:
+        counts, bases = _protected_choice_counts(survey, qid, population, member, protection)
     k = len(q.choices)
     out = pd.DataFrame({
         "series": [key for key in groups for _ in range(k)],

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 
+from hakusho.analysis.contingency import TEST_SLUGS
 from hakusho.charts import fonts
 from hakusho.charts.style import WIDTHS, categorical_colors, house_style, sequential_colors, texts_drawn
 from hakusho.charts.view import bar_gid, format_pct
@@ -49,9 +50,12 @@ def _footer(doc: Mapping[str, Any], lang: str, filter_text: str | None) -> list[
     if s is None:
         lines.append(_tr("chart.footer_untested", lang))
     else:
-        lines.append(_tr("chart.footer_test", lang, chi2=numbers.decimal(s["chi2"], 1), dof=s["dof"],
-                         p=numbers.p_value(s["p_value"], lang), v=numbers.decimal(s["cramers_v"], 3),
-                         strength=s["strength_label"][lang]))
+        # The test actually used (chi-square, or exact / Monte Carlo on a sparse table) and the
+        # adjusted p-value that decides the verdict.
+        name = _tr(f"test.{TEST_SLUGS.get(s['test'], 'chi2')}", lang)
+        lines.append(_tr("chart.footer_test", lang, test=name, chi2=numbers.decimal(s["chi2"], 1), dof=s["dof"],
+                         p=numbers.p_value(s.get("p_adjusted", s["p_value"]), lang),
+                         v=numbers.decimal(s["cramers_v"], 3), strength=s["strength_label"][lang]))
     t = doc["trend"]
     if t is not None:
         band = next(b["label"][lang] for b in doc["cols"]["bands"] if b["key"] == t["focus"])

@@ -90,7 +90,6 @@ from hakusho.charts.view import (
     chart_kind,
     chart_view,
     format_pct,
-    test_names,
 )
 from hakusho.errors import BuildError
 from hakusho.i18n import LANGS, Translator, translator
@@ -478,9 +477,9 @@ def _header(fig: Figure, view: ChartView, t: Translator, width: float, title: bo
 
 
 def _footer_lines(view: ChartView, t: Translator, filter_text: str | None, notes: bool,
-                  *, steps: bool | None = None) -> list[str]:
-    """The lines under the plot. ``steps`` is given for a trend: whether any step is marked (its
-    marks then speak of the wave before each point, not of one comparison wave)."""
+                  *, steps: Sequence[str] | None = None) -> list[str]:
+    """The lines under the plot. ``steps`` is given for a trend: the tests behind its marked steps
+    (its marks then speak of the wave before each point, not of one comparison wave)."""
     lang = view.lang
     sep = t("footer.separator")
     if len(view.series) == 1:
@@ -504,16 +503,18 @@ def _footer_lines(view: ChartView, t: Translator, filter_text: str | None, notes
     segments = view.compare == "by_segment"
     first, second = (view.series_label(sid) for sid in view.tested_series()) if segments else ("", "")
     prefix = "note.segment_" if segments else "note."
+    marked = view.marked_tests()
     if steps:
-        lines.append(t("note.trend_significant", test=t("test." + _slug(test_names()[0]))))
-    elif steps is None and any(view.marker(r, s) for r in view.rows for s in view.series):
+        lines.append(t("note.trend_significant", test=t("footer.list_separator").join(t("test." + _slug(name))
+                                                                                      for name in steps)))
+    elif steps is None and marked:
         lines.append(t(prefix + "significant", wave=compare_wave, first=first, second=second,
-                       test=t("test." + _slug(test_names()[0]))))
+                       test=t("footer.list_separator").join(t("test." + _slug(name)) for name in marked)))
     distribution = view.distribution_test()
     if distribution is not None:
-        key = "distribution_significant" if distribution.get("significant") else "distribution_same"
+        key = "distribution_significant" if distribution.get("significant") else "distribution_not_significant"
         lines.append(t(prefix + key, wave=compare_wave, first=first, second=second,
-                       test=t("test." + _slug(test_names()[1]))))
+                       test=t("test." + _slug(str(distribution["test"])))))
     if len(view.series) > 1 and not view.counts_only:
         for s in view.series:
             if s.disclosure == "indicative":

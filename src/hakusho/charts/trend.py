@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 
 from hakusho.charts.fonts import wrap_label
 from hakusho.charts.style import WIDTHS, current_family, house_style, muted
-from hakusho.charts.view import ChartView, RowView, SeriesView, bar_gid, chart_view, format_pct, test_names
+from hakusho.charts.view import ChartView, RowView, SeriesView, bar_gid, chart_view, format_pct
 
 # Panels per row of the grid, per figure width; a panel's plot height and the room its title may
 # take, in inches.
@@ -51,23 +51,34 @@ def step_tests(chart: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Mapp
     return steps
 
 
+def _choice_tests() -> tuple[str, str]:
+    """The per-choice tests (imported when a chart is read: the tests' module pulls in scipy)."""
+    from hakusho.analysis.contingency import FISHER_TEST, Z_TEST
+
+    return Z_TEST, FISHER_TEST
+
+
 def step_marker(tests: Mapping[tuple[str, str], Mapping[str, Mapping[str, Any]]], row: RowView,
                 newer: SeriesView, older: SeriesView) -> str:
     """▲/▼ where the per-choice test of this step finds the change significant, else nothing."""
     test = tests.get((newer.id, older.id), {}).get(row.key)
-    if not test or test.get("test") != test_names()[0] or not test.get("significant"):
+    # A choice's own test (z-test, or Fisher's exact test on a sparse table), significant after
+    # adjustment; a bucket of a distribution carries no test of its own.
+    if not test or test.get("test") not in _choice_tests() or not test.get("significant"):
         return ""
     return "▲" if float(test.get("change_pt") or 0) > 0 else "▼"
 
 
-def marked_steps(chart: Mapping[str, Any], lang: str) -> bool:
-    """Whether any point of the trend carries a ▲/▼ (the footer then explains them)."""
+def marked_steps(chart: Mapping[str, Any], lang: str) -> list[str]:
+    """The tests behind the trend's ▲/▼ marks, sorted (empty: no point is marked, and the footer
+    has nothing to explain)."""
     view = chart_view(chart, lang)
     if view.counts_only:
-        return False
+        return []
     tests = step_tests(chart)
-    return any(step_marker(tests, row, newer, older)
-               for row in view.rows for older, newer in zip(view.series, view.series[1:], strict=False))
+    return sorted({str(tests[(newer.id, older.id)][row.key]["test"])
+                   for row in view.rows for older, newer in zip(view.series, view.series[1:], strict=False)
+                   if step_marker(tests, row, newer, older)})
 
 
 def panel_rows(view: ChartView, size: str) -> int:

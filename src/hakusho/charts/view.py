@@ -81,6 +81,7 @@ class ChartView:
     median_key: str | None
     tests: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    distribution: Mapping[str, Any] | None = None  # an ordinal chart's one test of the whole distribution
     source: str | None = None  # a chart of another wave: that wave's survey title (its codebook's)
 
     @property
@@ -114,15 +115,20 @@ class ChartView:
             return ""
         if not (series.is_report if self.compare == "yoy" else series.id == self.tested_series()[0]):
             return ""
-        if test.get("test") != test_names()[0] or not test.get("significant"):
+        if not test.get("test") or test.get("scope") == "bucket" or not test.get("significant"):
             return ""
         return "▲" if float(test.get("change_pt") or 0) > 0 else "▼"
 
+    def marked_tests(self) -> list[str]:
+        """The tests behind the chart's marks (z-test, Fisher's exact test), in a fixed order."""
+        return sorted({str(self.tests[r.key]["test"]) for r in self.rows for s in self.series if self.marker(r, s)})
+
     def distribution_test(self) -> Mapping[str, Any] | None:
         """The one test of the whole distribution, when the chart carries one."""
-        name = test_names()[1]
-        found = [t for t in self.tests.values() if t.get("test") == name and t.get("p_value") is not None]
-        return None if self.counts_only or self.compare not in TESTED_COMPARES or not found else found[0]
+        found = self.distribution
+        if self.counts_only or self.compare not in TESTED_COMPARES or not found or found.get("p_value") is None:
+            return None
+        return found
 
     def tested_series(self) -> tuple[str, str]:
         """The two series a segment comparison's tests compare (first minus second)."""
@@ -136,15 +142,6 @@ class ChartView:
         return next((s.label for s in self.series if s.id == series_id), series_id)
 
 
-def test_names() -> tuple[str, str]:
-    """The per-choice and the distribution test, named as :mod:`hakusho.analysis.compare` names them.
-
-    Imported when a chart is read rather than with this module: compare pulls in scipy, and
-    drawing needs only the two names.
-    """
-    from hakusho.analysis.compare import CHI2_TEST, Z_TEST
-
-    return Z_TEST, CHI2_TEST
 
 
 def _text(chart_id: str, value: Any, lang: str, what: str) -> str:
@@ -231,6 +228,7 @@ def chart_view(chart: Mapping[str, Any], lang: str) -> ChartView:
         median_key=median.get(series[0].id) if len(series) == 1 else None,
         tests=tests,
         notes=notes,
+        distribution=chart.get("distribution_test"),
         source=_text(cid, chart["source"], lang, "source") if chart.get("source") else None,
     )
 

@@ -133,6 +133,7 @@ def write_survey_json(options: BuildOptions, build_dir: Path, first_chapter: Pat
         "filters": chapter.get("filters", [list(f) for f in o.filters]),
         "filter_text": chapter.get("filter_text", ""),
         "n_total": chapter.get("n_total"), "n_segment": chapter.get("n_segment"),
+        "counts": chapter.get("counts", "exact"),
         "survey": survey,
         "compare_survey": survey_info(compare) if compare else None,
         "synthetic": bool(survey.get("synthetic")),

@@ -167,6 +167,19 @@ def default_target(options: BuildOptions, all_chapters: Sequence[str], chapters:
     return config.REPORT_DIR / "-".join(parts)
 
 
+def researcher_fingerprint(options: BuildOptions) -> str:
+    """The perturbation secret's fingerprint for a researcher's build (a filter, or a segment the
+    spec does not mark published); "" for the published reports, whose counts are exact."""
+    from hakusho.analysis.spec import default_spec
+
+    spec = default_spec(options.wave)
+    if not options.filters and options.segment in spec.segments and spec.segments[options.segment].published:
+        return ""
+    from hakusho.analysis.perturbation import ensure_secret, secret_fingerprint
+
+    return secret_fingerprint(ensure_secret(config.PROJECT_ROOT))
+
+
 def chart_langs(options: BuildOptions) -> list[str]:
     """The languages a build's charts are drawn in: the report's (a Quarto book holds both). The
     first is the one its executed notebooks show (their ``lang`` parameter)."""
@@ -249,6 +262,9 @@ def make_plan(options: BuildOptions) -> Plan:
     params: dict[str, dict[str, Any]] = {}
     chapter_keys: dict[str, str] = {}
     libs = chapter_library_versions()
+    # A researcher's build perturbs its counts with the project's secret (made on first use): a
+    # new secret means new numbers, so its fingerprint (never the secret) keys the chapters.
+    protection = researcher_fingerprint(options)
     for chapter, path in notebooks.items():
         params[chapter] = {
             "chapter": chapter,
@@ -266,6 +282,7 @@ def make_plan(options: BuildOptions) -> Plan:
             "stage": "chapter", "cache": CACHE_FORMAT, "notebook": nb_hashes[f"notebooks/{path.name}"],
             "parameters": {**params[chapter], "data_dir": params[chapter]["data_dir"] and data_label},
             "raw": raw, "codebooks": codebooks, "package": chapter_package, "libraries": libs,
+            "protection": protection,
         })
 
     record = options_record(options, list(notebooks))

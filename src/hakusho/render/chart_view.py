@@ -6,14 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hakusho.analysis.compare import ALPHA, CHI2_TEST, Z_TEST
+from hakusho.analysis.multiplicity import ALPHA
 from hakusho.build_folder import Build, series_value, tests_by_key
 from hakusho.charts.view import bar_gid
-from hakusho.errors import BuildError
-from hakusho.render.wording import Wording, period
+from hakusho.render.wording import Wording, period, test_name
 from hakusho.text import numbers
 
-TEST_KEYS = {Z_TEST: "test.z", CHI2_TEST: "test.chi2"}
 ALT_VALUES = 6  # values read out in a chart's alt text per series; the data table holds them all
 
 
@@ -48,10 +46,6 @@ def _alt_text(chart: Mapping[str, Any], tx: Wording) -> str:
     return tx("ui.chart_alt", title=tx.label(chart["title"]), base=_base_line(chart, tx), values=tx.join(parts))
 
 
-def _test_name(test: str | None, tx: Wording) -> str:
-    if test not in TEST_KEYS:
-        raise BuildError(f"unknown significance test '{test}' (known: {', '.join(TEST_KEYS)})")
-    return tx(TEST_KEYS[test])
 
 
 def _difference_key(chart: Mapping[str, Any]) -> str:
@@ -112,39 +106,57 @@ def _compare(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, A
     now, before = series[0], series[1]
     by_key = tests_by_key(chart)
     ordinal = chart["answer"] == "ordinal"
+    # Per-choice tests print their adjusted p-value, and a segment comparison the same test within
+    # response routes beside it: the flag and the number a reader sees come from the same value.
+    routes = segments and any("route" in t for t in tests)
     rows = []
     for row in chart["rows"]:
         test = by_key.get(row["key"])
         if test is None:
             continue
+        tested = test.get("p_adjusted") is not None and not ordinal
+        route = test.get("route")
+        route_text = numbers.DASH
+        if tested and route:
+            route_text = numbers.p_value(route["p_adjusted"], lang) + (tx("ui.significant_mark")
+                                                                        if route["significant"] else "")
         rows.append({
             "label": tx.label(row["label"]),
             "before": numbers.pct_cell(series_value(row, before["id"])["pct"], lang),
             "after": numbers.pct_cell(series_value(row, now["id"])["pct"], lang),
             "change": numbers.points_cell(difference(test), lang),
             "mark": tx("ui.significant_mark") if (test.get("significant") and not ordinal) else "",
+            "p": numbers.p_value(test["p_adjusted"], lang) if tested else numbers.DASH,
+            "route": route_text,
         })
-    tested = [t for t in tests if t.get("test")]
     distribution = None
     legend = None
-    if tested:
-        name = _test_name(tested[0]["test"], tx)
-        if ordinal:
-            first = tested[0]
-            result = tx("ui.result.significant" if first["significant"] else "ui.result.not_significant")
-            distribution = tx("ui.distribution_test", test=name, result=result,
-                              p=numbers.p_value(first["p_value"], lang))
-        elif segments:
+    final = chart.get("distribution_test")
+    if ordinal and final is not None and final.get("p_adjusted") is not None:
+        result = tx("ui.result.significant" if final["significant"] else "ui.result.not_significant")
+        distribution = tx("ui.distribution_test", test=test_name(final["test"], tx), result=result,
+                          p=numbers.p_value(final["p_adjusted"], lang))
+        route = final.get("route")
+        if route:
+            distribution += tx("ui.route_result", result=tx("ui.result.significant" if route["significant"]
+                                                            else "ui.result.not_significant"),
+                               p=numbers.p_value(route["p_adjusted"], lang))
+    names = sorted({str(t["test"]) for t in tests if t.get("test")})
+    if names and not ordinal:
+        name = tx.join([test_name(n, tx) for n in names])
+        if segments:
             legend = tx("ui.segment_significance_legend", alpha=numbers.level(ALPHA, lang), test=name)
         else:
             legend = tx("ui.significance_legend", compare_wave=build.compare_wave, alpha=numbers.level(ALPHA, lang),
                         test=name)
+    marks = [] if ordinal else [tx("ui.significant"), tx("ui.p_adjusted")] + ([tx("ui.p_route")] if routes else [])
     if segments:
         return {
             "title": tx("ui.segment_compare_title"),
             "header": [tx("ui.answer"), tx.label(before["label"]), tx.label(now["label"]),
-                       tx("ui.segment_difference")] + ([] if ordinal else [tx("ui.significant")]),
+                       tx("ui.segment_difference"), *marks],
             "per_row_marks": not ordinal,
+            "route_column": routes and not ordinal,
             "rows": rows,
             "distribution": distribution,
             "legend": legend,
@@ -157,9 +169,9 @@ def _compare(chart: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, A
                 period=period(survey, lang), n=numbers.base_n(now["base_n"], lang))
     return {
         "title": tx("ui.compare_title", compare_wave=before["wave"]),
-        "header": [tx("ui.answer"), tx.label(before["label"]), tx.label(now["label"]), tx("ui.change")]
-        + ([] if ordinal else [tx("ui.significant")]),
+        "header": [tx("ui.answer"), tx.label(before["label"]), tx.label(now["label"]), tx("ui.change"), *marks],
         "per_row_marks": not ordinal,
+        "route_column": False,
         "rows": rows,
         "distribution": distribution,
         "legend": legend,
@@ -201,7 +213,8 @@ def _steps(chart: Mapping[str, Any], build: Build, tx: Wording) -> list[dict[str
             continue
         view = replace(build, survey={**build.survey, "survey": infos[newer], "compare_survey": infos[older],
                                       "compare_wave": older})
-        block = _compare({**chart, "tests": step["tests"], "series": [by_id[newer], by_id[older]]}, view, tx)
+        block = _compare({**chart, "tests": step["tests"], "distribution_test": step.get("distribution_test"),
+                          "series": [by_id[newer], by_id[older]]}, view, tx)
         if block is not None:
             blocks.append({**block, "title": tx("ui.step_title", older=older, newer=newer)})
     return blocks

@@ -10,7 +10,7 @@ from hakusho.analysis.cross_spec import slide_id
 from hakusho.build_folder import CROSS_PART, Build
 from hakusho.charts.view import bar_gid
 from hakusho.errors import BuildError
-from hakusho.render.wording import Wording, other_lang
+from hakusho.render.wording import Wording, other_lang, test_name
 from hakusho.text import numbers
 
 # Notes every cross carries that the part's introduction states once for all of them.
@@ -35,7 +35,8 @@ def _cross_statistics(doc: Mapping[str, Any], build: Build, tx: Wording) -> dict
     return {
         "chi2": numbers.decimal(s["chi2"], _digits(build, doc["id"], "chi2")),
         "dof": numbers.count(s["dof"], lang),
-        "p": numbers.p_value(s["p_value"], lang),
+        "p": numbers.p_value(s.get("p_adjusted", s["p_value"]), lang),
+        "test": test_name(s["test"], tx),
         "v": numbers.decimal(s["cramers_v"], _digits(build, doc["id"], "cramers_v")),
         "strength": tx.label(s["strength_label"]),
         "significant": bool(s["significant"]),
@@ -135,7 +136,7 @@ def _cross_view(doc: Mapping[str, Any], build: Build, tx: Wording) -> dict[str, 
         "disclosure": doc["disclosure"],
         "badges": badges,
         "stats": stats,
-        "statistics": tx("ui.cross.statistics", **{k: stats[k] for k in ("chi2", "dof", "p", "v", "strength")})
+        "statistics": tx("ui.cross.statistics", **{k: stats[k] for k in ("test", "chi2", "dof", "p", "v", "strength")})
         if stats is not None else tx("ui.cross.untested"),
         "trend": trend,
         "svg": svg,

@@ -35,7 +35,7 @@ from hakusho.render.viewmodel import report_model
 DECK = "templates/typst/deck.typ"  # the project's own copy, else the package's
 FRONT_PAGES = 2  # cover, contents
 SUMMARY_PAGES = 1  # the editors' summary of the report, when they wrote one
-METHODOLOGY_PAGES = 2  # the survey; definitions and rules
+METHODOLOGY_PAGES = 3  # the survey; definitions and rules; how differences are tested
 GLOSSARY_PAGES = 2  # metrics; touch models and the worked example
 BACK_PAGES = 1  # colophon
 CROSS_TITLE_PAGES = 1  # the special-analysis part's title slide (then one page per cross)

@@ -20,7 +20,7 @@ questions, one test per group).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from hakusho.analysis.population import population_label, report_base
 from hakusho.analysis.spec import Spec
 from hakusho.i18n import Translator
 from hakusho.messages import Msg
-from hakusho.render.wording import other_lang
+from hakusho.render.wording import TEST_KEYS, other_lang
 from hakusho.text import numbers
 
 LEVELS = ("ok", "indicative", "suppressed", "empty")
@@ -111,6 +111,12 @@ def _table_data(table: Mapping[str, Any], question: Mapping[str, Any]) -> dict[s
     return out
 
 
+def _test_names(method: Mapping[str, Any], answers: Sequence[str], tx: Translator) -> str:
+    """The tests the explorer ran on these kinds of answer, named in the page's language."""
+    names = dict.fromkeys(name for answer in answers for name in method["tests"][answer])
+    return tx("ui.list_separator").join(tx(TEST_KEYS[name]) for name in names)
+
+
 def _notes(method: Mapping[str, Any], tx: Translator) -> list[dict[str, Any]]:
     """The notes under a view; the script shows those whose levels or marks the view has."""
     alpha = numbers.level(ALPHA, tx.lang)
@@ -120,8 +126,10 @@ def _notes(method: Mapping[str, Any], tx: Translator) -> list[dict[str, Any]]:
          "text": tx("explore.note.indicative", n=numbers.count(method["indicative_below"], tx.lang))},
         {"levels": [LEVELS.index("suppressed")],
          "text": tx("explore.note.suppressed", n=numbers.count(method["suppress_below"], tx.lang))},
-        {"sigs": [HIGHER, LOWER], "text": tx("explore.note.higher_lower", alpha=alpha, test=tx("test.z"))},
-        {"sigs": [DIFFERS], "text": tx("explore.note.differs", alpha=alpha, test=tx("test.chi2"))},
+        {"sigs": [HIGHER, LOWER], "text": tx("explore.note.higher_lower", alpha=alpha,
+                                             test=_test_names(method, ("single", "multi"), tx))},
+        {"sigs": [DIFFERS], "text": tx("explore.note.differs", alpha=alpha,
+                                       test=_test_names(method, ("ordinal",), tx))},
         {"when": "always", "answers": ["multi"], "text": tx("explore.note.multi")},
     ]
 
@@ -218,7 +226,9 @@ def explore_part(build_dir: Path | str, lang: str, *, segment: str, chapter_titl
         "protection": [tx("explore.protection.tables"),
                        tx("explore.protection.small", indicative=method["indicative_below"],
                           suppress=method["suppress_below"]),
-                       tx("explore.protection.tests", alpha=alpha, z=tx("test.z"), chi2=tx("test.chi2"))],
+                       tx("explore.protection.tests", alpha=alpha, z=tx("test.z"), chi2=tx("test.chi2"),
+                          fisher=tx("test.fisher"), monte_carlo=tx("test.monte_carlo")),
+                       *([tx("explore.protection.perturbed")] if method.get("counts") == "perturbed" else [])],
         "filter": tx("explore.filtered", filter=doc["filter_label"][lang]) if doc["filter_text"] else "",
         "labels": {
             "controls": tx("explore.controls"), "question": tx("explore.question"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hakusho.analysis.compare import ALPHA
 from hakusho.analysis.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW
+from hakusho.analysis.multiplicity import ALPHA
 from hakusho.analysis.spec import Spec
 from hakusho.build_folder import Build, series_value
 from hakusho.render.wording import Wording, period
@@ -106,19 +106,60 @@ def methodology(build: Build, spec: Spec, book: Codebook, tx: Wording) -> dict[s
               "definition": population_definition(p, spec, segment, book, tx)}
              for p in _used_populations(build, spec)]
     provenance = tx("method.provenance.synthetic" if build.survey.get("synthetic") else "method.provenance.real")
+    perturbed = any(ch.get("counts") == "perturbed" for ch in build.chapters)
+    alpha = numbers.level(ALPHA, lang)
     rules = [
         {"label": tx("method.label.segments"), "text": tx("method.segments", saas_label=saas)},
+        *_sampling_rules(build, tx),
         {"label": tx("method.label.rounding"), "text": tx("method.rounding")},
         {"label": tx("method.label.small_base"),
          "text": tx("method.small_base", indicative=INDICATIVE_BELOW, suppress=SUPPRESS_BELOW)},
-        {"label": tx("method.label.dont_know"), "text": tx("method.dont_know")},
-        {"label": tx("method.label.significance"),
-         "text": tx("method.significance", z=tx("test.z"), chi2=tx("test.chi2"), alpha=numbers.level(ALPHA, lang))},
+        {"label": tx("method.label.dont_know"), "text": _dont_know(book, tx)},
+        {"label": tx("method.label.perturbation"),
+         "text": tx("method.perturbation.applied" if perturbed else "method.perturbation.exact")},
         {"label": tx("method.label.provenance"), "text": provenance},
+    ]
+    # How differences are tested: its own section (and page of the deck), after the rules.
+    tests = [
+        {"label": tx("method.label.significance"),
+         "text": tx("method.significance", z=tx("test.z"), fisher=tx("test.fisher"), chi2=tx("test.chi2"),
+                    monte_carlo=tx("test.monte_carlo"), alpha=alpha)},
+        {"label": tx("method.label.multiplicity"), "text": tx("method.multiplicity", alpha=alpha)},
+        {"label": tx("method.label.route_test"), "text": tx("method.route_test", cmh=tx("test.cmh"))},
+        {"label": tx("method.label.cross_tests"), "text": tx("method.cross_tests")},
     ]
     return {"anchor": "methodology", "title": tx("ui.methodology"), "survey_title": tx("ui.methodology_survey"),
             "rows": rows, "rules_title": tx("ui.methodology_rules"), "rules": rules,
+            "tests_title": tx("ui.methodology_tests"), "tests": tests,
             "bases_title": tx("method.label.bases"), "bases": bases}
+
+
+def _sampling_rules(build: Build, tx: Wording) -> list[dict[str, str]]:
+    """What the methodology says about a sample that is not random: how each segment came in
+    (by response route), that gaps between segments are confounded with it, and that p-values
+    assume simple random sampling. The shares are the chapters' own (no arithmetic here)."""
+    found = next((ch.get("sampling") for ch in build.chapters if ch.get("sampling")), None)
+    if not found:
+        return [{"label": tx("method.label.sampling_design"), "text": tx("method.sampling_design.plain")}]
+    parts = []
+    for seg in found["segments"]:
+        items = [tx("method.value.route_item", label=tx.label(c["label"]), share=numbers.pct_cell(c["pct"], tx.lang),
+                    count=numbers.count(c["count"], tx.lang)) for c in seg["choices"] if c["pct"] is not None]
+        parts.append(tx("method.sampling_design.segment", segment=tx.label(seg["label"]), routes=tx.join(items)))
+    return [{"label": tx("method.label.sampling_design"),
+             "text": tx("method.sampling_design", routes=tx("method.sampling_design.separator").join(parts))}]
+
+
+def _dont_know(book: Codebook, tx: Wording) -> str:
+    """The "don't know" rule, with the questions that keep such answers in the base, found in the
+    codebook: an in-base choice worded like one that is left out elsewhere."""
+    outside = {c.label(tx.lang) for q in book.questions for c in q.choices if not c.in_base}
+    kept = [q for q in book.questions if q.type != "multi"
+            and any(c.in_base and c.label(tx.lang) in outside for c in q.choices)]
+    if not kept:
+        return tx("method.dont_know")
+    names = tx.join([tx("method.value.question", question=q.label(tx.lang)) for q in kept])
+    return tx("method.dont_know_except", questions=names)
 
 
 def colophon(build: Build, part: str, tx: Wording) -> dict[str, Any]:

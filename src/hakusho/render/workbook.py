@@ -293,6 +293,8 @@ class _Book:
         notes.append(self.t("notes.segment", part=self.model["part"]))
         if self.filter_words:
             notes.append(self.t("notes.filter", filter=self.filter_words))
+        if self.build.survey.get("counts") == "perturbed":  # a researcher's build: say so on paper too
+            notes.append(self.t("notes.perturbed"))
         if self.model["synthetic"]:
             notes.append(self.r("ui.synthetic_notice"))
         for i, text in enumerate(notes, 1):

@@ -19,19 +19,22 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hakusho import config
-from hakusho.analysis.tabulate import TABLE_COLUMNS, percent
+from hakusho.analysis.tabulate import share_table
 from hakusho.config import crosswalk_path  # the one naming rule, light enough for the build plan
 from hakusho.errors import CodebookError, Problem, ProblemCollector
 from hakusho.messages import Msg
 from hakusho.survey.codebook import Bilingual, Codebook, Question, compose_yaml, parse_yaml, pydantic_problems
 from hakusho.survey.wave import Survey
+
+if TYPE_CHECKING:
+    from hakusho.analysis.perturbation import Protection
 
 _CHOICE_TYPES = {"single", "ordinal"}
 
@@ -207,14 +210,16 @@ def validate_crosswalk(crosswalk: Crosswalk, codebook_from: Codebook, codebook_t
 
 
 def share_in_target_terms(survey_from: Survey, population: pd.Series, variable_to: str,
-                          codebook_to: Codebook, crosswalk: Crosswalk) -> pd.DataFrame:
+                          codebook_to: Codebook, crosswalk: Crosswalk, *,
+                          protection: Protection | None = None) -> pd.DataFrame:
     """The earlier wave's answers tabulated on the later wave's choices (``TABLE_COLUMNS`` rows).
 
     Single / ordinal: a target choice counts the respondents whose answer maps to it; the base
     is the respondents of the population whose answer maps to a substantive target choice
     (unmapped and "don't know" answers leave it). Multiple answers: a respondent counts once
     for a target choice if any mapped source choice is ticked; every respondent who answered
-    stays in the base, because each choice is a yes/no question of its own.
+    stays in the base, because each choice is a yes/no question of its own. ``protection``
+    perturbs the counts as :func:`hakusho.analysis.tabulate.share_table` does.
     """
     vm = crosswalk.variable(variable_to)
     if vm is None:
@@ -232,27 +237,26 @@ def share_in_target_terms(survey_from: Survey, population: pd.Series, variable_t
     q_to = codebook_to.question(variable_to)
     in_pop = population.reindex(survey_from.responses.index, fill_value=False).astype(bool)
     who = in_pop & survey_from.answered(vm.from_var)
-    rows = []
+    nobody = pd.Series(False, index=who.index)
+    members: dict[str, pd.Series] = {}
     if q_from.type == "multi":
-        picked = survey_from.multi(vm.from_var)[who].fillna(False).astype(bool)
-        base = int(who.sum())
+        picked = survey_from.multi(vm.from_var).fillna(False).astype(bool)
         for choice in q_to.choices:
             sources = vm.sources(choice.key)
-            count = int(picked[sources].any(axis=1).sum()) if sources else 0
-            pct = percent(count, base) if choice.in_base else float("nan")
-            rows.append((choice.code, choice.key, choice.ja, choice.en, count, base, pct))
-        return pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    codes = survey_from.codes(vm.from_var)[who]
-    code_of = {c.key: c.code for c in q_from.choices}
-    counts = {}
-    for choice in q_to.choices:
-        src_codes = [code_of[k] for k in vm.sources(choice.key)]
-        counts[choice.key] = int(codes.isin(src_codes).sum()) if src_codes else 0
-    base = sum(counts[c.key] for c in q_to.choices if c.in_base)
-    for choice in q_to.choices:
-        pct = percent(counts[choice.key], base) if choice.in_base else float("nan")
-        rows.append((choice.code, choice.key, choice.ja, choice.en, counts[choice.key], base, pct))
-    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+            members[choice.key] = who & picked[sources].any(axis=1) if sources else nobody
+        in_base = who
+    else:
+        codes = survey_from.codes(vm.from_var)
+        code_of = {c.key: c.code for c in q_from.choices}
+        for choice in q_to.choices:
+            src_codes = [code_of[k] for k in vm.sources(choice.key)]
+            members[choice.key] = who & codes.isin(src_codes).fillna(False).astype(bool) if src_codes else nobody
+        in_base = nobody
+        for choice in q_to.choices:
+            if choice.in_base:
+                in_base = in_base | members[choice.key]
+    return share_table(q_to.choices, members, in_base, who, multi=q_from.type == "multi",
+                       wave=survey_from.wave, protection=protection)
 
 
 # ------------------------------------------------------------------------------ pairs of waves

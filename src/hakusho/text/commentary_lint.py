@@ -37,6 +37,7 @@ from pathlib import Path
 from hakusho.build_folder import read_figures
 from hakusho.errors import BuildError, Problem
 from hakusho.messages import Listed, Msg
+from hakusho.text.claims_lint import ClaimFinding, claims_in
 from hakusho.text.commentary import (
     HTML_COMMENT,
     REFERENCE,
@@ -304,18 +305,22 @@ def lint_commentary(
     root: Path | None = None,
     strict: bool = False,
     chapter_of_chart: dict[str, str] | None = None,
-) -> list[Finding]:
-    """Literal numbers in every commentary file of a wave; with ``strict`` they are an error.
+) -> list[Finding | ClaimFinding]:
+    """Literal numbers, and claims the tests do not support (:mod:`hakusho.text.claims_lint`), in
+    every commentary file of a wave; with ``strict`` they are an error.
 
     Files that cannot be read raise the BuildError of :func:`hakusho.text.commentary.read_commentary`.
     """
     figures = read_figures(figures)
     chapters = chart_chapters(wave) if chapter_of_chart is None else chapter_of_chart
-    findings = [f for path in commentary_files(wave, root)
-                for f in lint_document(read_commentary(path), figures, chapters)]
+    docs = [read_commentary(path) for path in commentary_files(wave, root)]
+    findings: list[Finding | ClaimFinding] = [f for doc in docs for f in lint_document(doc, figures, chapters)]
+    claims = claims_in(docs, figures)
+    findings += claims
     if strict and findings:
+        typed = len(findings) - len(claims)
         raise BuildError(
-            Msg("lint.strict", n=len(findings), wave=wave),
+            Msg("lint.strict", n=typed, claims=len(claims), wave=wave),
             [f.problem() for f in findings],
         )
     return findings

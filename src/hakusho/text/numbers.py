@@ -99,13 +99,23 @@ def magnitude(value: float | None, lang: str) -> str:
 
 
 def p_value(value: float | None, lang: str) -> str:
-    """A p-value as the methodology and tables quote it: ``p=0.042`` or ``p<0.001``."""
+    """A p-value as the methodology and tables quote it: ``p=0.042`` or ``p<0.001``.
+
+    Three decimals, and more where three would carry it across the significance level: 0.04996
+    prints ``p=0.04996``, never ``p=0.050`` beside a "significant" mark.
+    """
+    from hakusho.analysis.multiplicity import ALPHA
+
     _check_lang(lang)
     if value is None:
         raise ValueError("a missing p-value cannot be formatted")
     if value < 0.001:
         return "p<0.001"
-    return f"p={value:.3f}"
+    for digits in range(3, 13):
+        text = f"{value:.{digits}f}"
+        if (float(text) < ALPHA) == (value < ALPHA):
+            return f"p={text}"
+    return f"p={value!r}"
 
 
 def decimal(value: float, digits: int) -> str:
@@ -150,3 +160,14 @@ def format_figure(figure: Mapping[str, Any], lang: str, *, signed: bool = True) 
     if kind == "p_value":
         return p_value(float(value), lang)
     raise ValueError(f"unknown figure kind {kind!r}")
+
+
+def with_indicative_mark(text: str, lang: str) -> str:
+    """The sentence with the indicative mark (参考値 / "indicative") before its closing punctuation:
+    what every sentence quoting a share of a base of 10–29 respondents carries (headlines of the
+    chapters and of the crosses alike, so the mark lives in the chapters' notes catalog)."""
+    mark = translator(lang, "notes")("mark.indicative")
+    for stop in ("。", "."):
+        if text.endswith(stop):
+            return text[: -len(stop)] + mark + stop
+    return text + mark

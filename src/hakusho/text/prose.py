@@ -32,6 +32,7 @@ from hakusho.survey.codebook import pydantic_problems, read_yaml
 from hakusho.text import numbers
 
 RULES_FILE = "spec/headlines.yml"  # the project's own copy, else the package's
+INTEGRATED = "all"  # the integrated report's segment: both segments side by side
 PLACEHOLDER = re.compile(r"\{([a-z0-9_@]+)\}")
 CLAUSE_TESTS = ("equals", "not_equals", "same_as", "differs_from", "above", "below", "at_least",
                 "greater_than", "disclosure", "missing")
@@ -104,14 +105,23 @@ class Rules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     small_base: SmallBase
     empty_base: SmallBase | None = None  # a slide whose first chart has no respondents at all
+    # A first chart whose first series is too small while another series is shown (SaaS n=4 beside
+    # non-SaaS n=138): the headline reads the series that can be read, and says the other cannot.
+    small_first_series: SmallBase | None = None
+    # The integrated report: a sentence on how the other segment answers the slide's first chart,
+    # worded by the test of the gap ({chart} is the chart), after the slide's own sentences.
+    segment_sentence: Sentence | None = None
     summaries: dict[str, list[str]]
     slides: dict[str, SlideRules]
 
     def message_keys(self) -> set[str]:
         """Every catalog key the rules can use (for the completeness test of the catalogs)."""
         keys = {self.small_base.headline.key, self.small_base.commentary.key}
-        if self.empty_base is not None:
-            keys |= {self.empty_base.headline.key, self.empty_base.commentary.key}
+        for rule in (self.empty_base, self.small_first_series):
+            if rule is not None:
+                keys |= {rule.headline.key, rule.commentary.key}
+        if self.segment_sentence is not None:
+            keys |= {v.key for v in self.segment_sentence.variants}
         for rules in self.slides.values():
             for sentence in [rules.headline, *rules.commentary]:
                 for variant in sentence.variants:
@@ -347,12 +357,7 @@ def fill_variant(ctx: ProseContext, variant: Variant) -> _Filled | None:
 
 
 def _with_mark(ctx: ProseContext, text: str) -> str:
-    """The sentence with the indicative mark before its closing punctuation."""
-    mark = ctx.t("prose.indicative_mark")
-    for stop in ("。", "."):
-        if text.endswith(stop):
-            return text[: -len(stop)] + mark + stop
-    return text + mark
+    return numbers.with_indicative_mark(text, ctx.lang)
 
 
 def write_sentence(ctx: ProseContext, sentence: Sentence, where: str) -> _Filled | None:
@@ -385,9 +390,17 @@ class SlideProse:
     small_base: bool = False
 
 
-def _substitute_chart(variant: Variant, chart_id: str) -> Variant:
-    params = {k: v.replace("{chart}", chart_id) for k, v in variant.params.items()}
-    return variant.model_copy(update={"params": params})
+def _substitute_chart(variant: Variant, chart_id: str, **names: str) -> Variant:
+    """The variant with ``{chart}`` (and ``{series}``, ``{small}`` …) written into its sources and
+    the figures of its conditions."""
+    def fill(text: str) -> str:
+        for name, value in {"chart": chart_id, **names}.items():
+            text = text.replace("{" + name + "}", value)
+        return text
+
+    params = {key: fill(source) for key, source in variant.params.items()}
+    when = [clause.model_copy(update={"figure": fill(clause.figure)}) for clause in variant.when]
+    return variant.model_copy(update={"params": params, "when": when})
 
 
 def slide_prose(ctx: ProseContext, slide: Mapping[str, Any], rules: Rules | None = None) -> SlideProse:
@@ -399,16 +412,15 @@ def slide_prose(ctx: ProseContext, slide: Mapping[str, Any], rules: Rules | None
     first = slide["charts"][0]
     # No respondents at all (non-SaaS in a wave that surveyed SaaS only): say so, as for a small base.
     empty = first["disclosure"] == "empty" and rules.empty_base is not None
+    readable = [x for x in first["series"][1:] if x["disclosure"] not in ("suppressed", "empty")]
+    if first["disclosure"] == "suppressed" and readable and rules.small_first_series is not None:
+        # Every series counts: a small first series does not silence a readable second one.
+        names = {"series": readable[0]["id"], "small": first["series"][0]["id"]}
+        return _fixed_prose(ctx, slide_id, first["id"], rules.small_first_series, "small-series", names)
     if first["disclosure"] == "suppressed" or empty:
         small = rules.empty_base if empty else rules.small_base
         assert small is not None
-        parts = []
-        for name, variant in (("headline", small.headline), ("commentary", small.commentary)):
-            filled = fill_variant(ctx, _substitute_chart(variant, first["id"]))
-            if filled is None:
-                raise BuildError(f"slide {slide_id}: the {'empty' if empty else 'small'}-base {name} cannot be filled")
-            parts.append(filled)
-        return SlideProse(parts[0].text, (parts[1].text,), tuple(parts[0].figures + parts[1].figures), True)
+        return _fixed_prose(ctx, slide_id, first["id"], small, "empty-base" if empty else "small-base", {})
     slide_rules = rules.slides[slide_id]
     headline = write_sentence(ctx, slide_rules.headline, f"slide {slide_id} headline")
     assert headline is not None  # a headline is never optional
@@ -417,8 +429,31 @@ def slide_prose(ctx: ProseContext, slide: Mapping[str, Any], rules: Rules | None
         filled = write_sentence(ctx, sentence, f"slide {slide_id} commentary {i}")
         if filled is not None:
             sentences.append(filled)
+    already = any(".non_saas." in f or ".diff_" in f for s in [headline, *sentences] for f in s.figures)
+    if ctx.segment == INTEGRATED and rules.segment_sentence is not None and not already:
+        # Every series counts: a sentence quoting SaaS figures is followed by how non-SaaS
+        # respondents answer, worded by the test of the gap.
+        # The chart the headline speaks of (its first figure's), else the slide's first chart.
+        quoted_chart = headline.figures[0].split(".", 1)[0] if headline.figures else first["id"]
+        variants = [_substitute_chart(v, quoted_chart) for v in rules.segment_sentence.variants]
+        filled = write_sentence(ctx, Sentence(variants=variants, optional=True), f"slide {slide_id} segments")
+        if filled is not None:
+            sentences.append(filled)
     quoted = headline.figures + [f for s in sentences for f in s.figures]
     return SlideProse(headline.text, tuple(s.text for s in sentences), tuple(dict.fromkeys(quoted)))
+
+
+def _fixed_prose(ctx: ProseContext, slide_id: str, chart_id: str, rule: SmallBase, what: str,
+                 names: Mapping[str, str]) -> SlideProse:
+    parts = []
+    for name, variant in (("headline", rule.headline), ("commentary", rule.commentary)):
+        filled = fill_variant(ctx, _substitute_chart(variant, chart_id, **names))
+        if filled is None:
+            raise BuildError(f"slide {slide_id}: the {what} {name} cannot be filled")
+        if filled.indicative:
+            filled.text = _with_mark(ctx, filled.text)
+        parts.append(filled)
+    return SlideProse(parts[0].text, (parts[1].text,), tuple(parts[0].figures + parts[1].figures), True)
 
 
 def chapter_summary(chapter_id: str, headlines: Mapping[str, str], rules: Rules | None = None) -> list[str]:

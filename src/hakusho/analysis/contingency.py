@@ -1,0 +1,207 @@
+"""Tests of contingency tables, chosen by how many answers each cell can be expected to hold.
+
+Every significance test in the report is a test of a table of counts: two series against the
+choices of a question (a chart's comparison), or two questions against each other (a cross).
+The chi-square approximation behind the usual p-value needs enough respondents per cell, so the
+test is chosen by **Cochran's rule**: when more than 20 % of the counts expected under the null
+hypothesis are below 5, the table is *sparse* and
+
+* a 2×2 table (one choice, two series) is tested with **Fisher's exact test** (two-sided,
+  ``scipy.stats.fisher_exact``);
+* a larger table is tested with a **Monte Carlo chi-square test**: the same statistic, its
+  p-value estimated from tables drawn at random with the observed margins
+  (``scipy.stats.chi2_contingency`` with ``MonteCarloMethod``). The generator is seeded with a
+  fixed number, so the same table always gets the same p-value and builds stay byte-identical.
+
+Otherwise the asymptotic chi-square test (no continuity correction) is used; on a 2×2 table it is
+the pooled two-proportion z-test (z² = χ²), which is how chapters name it.
+
+Rows or columns nobody falls into carry no information and are dropped before testing; a table
+left with fewer than two rows or columns has nothing to test (``None``).
+
+:func:`stratified_test` is the Cochran–Mantel–Haenszel test of the same comparison within strata
+(the response route), for differences between segments whose samples came through different
+routes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+SMALL_EXPECTED = 5.0  # an expected count under this is "small"
+SMALL_EXPECTED_SHARE = 0.2  # Cochran's rule: more than this share of small expected counts is sparse
+MONTE_CARLO_RESAMPLES = 9999  # p-values resolve to 1/10,000; their standard error at p = 0.05 is 0.002
+MONTE_CARLO_SEED = 20250  # fixed: the same table always gets the same p-value
+
+Z_TEST = "two-proportion z-test"
+FISHER_TEST = "Fisher's exact test"
+CHI2_TEST = "chi-square test"
+MONTE_CARLO_TEST = "Monte Carlo chi-square test"
+CMH_TEST = "Cochran-Mantel-Haenszel test"
+
+# The test names as their catalog keys (test.<slug>), for every text that names a test.
+TEST_SLUGS = {Z_TEST: "z", FISHER_TEST: "fisher", CHI2_TEST: "chi2", MONTE_CARLO_TEST: "monte_carlo",
+              CMH_TEST: "cmh"}
+
+
+@dataclass(frozen=True)
+class TableTest:
+    """The test of one table: which test, its statistic and p-value, and why it was chosen."""
+
+    test: str
+    p_value: float
+    statistic: float | None  # chi-square (None for Fisher's exact test)
+    dof: int
+    n: int
+    shape: tuple[int, int]  # rows × columns actually tested
+    expected_min: float
+    expected_small_share: float
+
+    @property
+    def sparse(self) -> bool:
+        """Whether Cochran's rule ruled out the chi-square approximation for this table."""
+        return self.expected_small_share > SMALL_EXPECTED_SHARE
+
+
+def expected_counts(observed: np.ndarray) -> np.ndarray:
+    """Counts expected under independence: row total × column total / n."""
+    observed = np.asarray(observed, dtype=float)
+    n = observed.sum()
+    if n == 0:
+        return observed * 0.0
+    return np.outer(observed.sum(axis=1), observed.sum(axis=0)) / n
+
+
+def small_expected_share(expected: np.ndarray) -> float:
+    """The share of cells whose expected count is under 5 (the quantity Cochran's rule reads)."""
+    expected = np.asarray(expected, dtype=float)
+    return float((expected < SMALL_EXPECTED).mean()) if expected.size else 0.0
+
+
+def is_sparse(observed: np.ndarray) -> bool:
+    """Cochran's rule: more than 20 % of the expected counts are under 5."""
+    return small_expected_share(expected_counts(_informative(observed))) > SMALL_EXPECTED_SHARE
+
+
+def _informative(observed: np.ndarray) -> np.ndarray:
+    table = np.asarray(observed, dtype=float)
+    table = table[table.sum(axis=1) > 0]
+    return table[:, table.sum(axis=0) > 0] if table.size else table.reshape(0, 0)
+
+
+def table_test(observed: np.ndarray | list[list[int]], *, two_by_two: str = CHI2_TEST) -> TableTest | None:
+    """The test of independence of a table of counts, by Cochran's rule (see the module notes).
+
+    ``two_by_two`` names the asymptotic test of a 2×2 table (chapters call it the two-proportion
+    z-test; crosses the chi-square test): the p-value is the same.
+    """
+    table = _informative(np.asarray(observed))
+    if table.ndim != 2 or table.shape[0] < 2 or table.shape[1] < 2:
+        return None
+    n = int(table.sum().round())
+    expected = expected_counts(table)
+    share = small_expected_share(expected)
+    common = {"n": n, "shape": (int(table.shape[0]), int(table.shape[1])),
+              "expected_min": float(expected.min()), "expected_small_share": share,
+              "dof": int((table.shape[0] - 1) * (table.shape[1] - 1))}
+    if share <= SMALL_EXPECTED_SHARE:
+        result = stats.chi2_contingency(table, correction=False)
+        name = two_by_two if table.shape == (2, 2) else CHI2_TEST
+        return TableTest(test=name, p_value=float(result.pvalue), statistic=float(result.statistic), **common)
+    if table.shape == (2, 2):
+        result = stats.fisher_exact(table.astype(int))
+        return TableTest(test=FISHER_TEST, p_value=float(result.pvalue), statistic=None, **common)
+    statistic = float(stats.chi2_contingency(table, correction=False).statistic)
+    method = stats.MonteCarloMethod(n_resamples=MONTE_CARLO_RESAMPLES,
+                                    rng=np.random.default_rng(MONTE_CARLO_SEED))
+    result = stats.chi2_contingency(table.astype(int), correction=False, method=method)
+    return TableTest(test=MONTE_CARLO_TEST, p_value=float(result.pvalue), statistic=statistic, **common)
+
+
+def two_proportions(count_a: int, base_a: int, count_b: int, base_b: int) -> TableTest | None:
+    """The per-choice test of count_a/base_a against count_b/base_b: the z-test, or Fisher's exact
+    test on a sparse table. ``None`` when both groups answered identically (nothing varies)."""
+    if base_a <= 0 or base_b <= 0:
+        raise ValueError("both bases must be positive")
+    return table_test([[count_a, base_a - count_a], [count_b, base_b - count_b]], two_by_two=Z_TEST)
+
+
+# ------------------------------------------------------------------------------ stratified
+
+
+@dataclass(frozen=True)
+class StratifiedTest:
+    """The Cochran–Mantel–Haenszel test of one comparison across strata."""
+
+    p_value: float
+    statistic: float
+    dof: int
+    strata: int  # strata that held both groups and some variation
+
+
+def stratified_test(tables: list[np.ndarray]) -> StratifiedTest | None:
+    """Cochran–Mantel–Haenszel test of two groups against the columns, within strata.
+
+    ``tables`` are 2×c tables (the two series against the choices), one per stratum. A stratum
+    holding only one of the groups, or answers in one column only, says nothing about the
+    association and is dropped. For 2×2 tables this is ``statsmodels``' ``StratifiedTable``
+    test of a common odds ratio of 1 (without continuity correction); for 2×c tables it is the
+    generalized CMH statistic of general association (Landis, Heyman & Koch 1978), on c − 1
+    degrees of freedom, which equals the former when c = 2. ``None`` when no stratum is left.
+    """
+    arrays = [np.asarray(t, dtype=float) for t in tables]
+    if not arrays or any(a.ndim != 2 or a.shape[0] != 2 for a in arrays):
+        raise ValueError("a stratified test takes one 2×c table per stratum")
+    if {a.shape[1] for a in arrays} == {2}:
+        # A stratum with one group missing, or with everyone in one column, has no variance.
+        kept = [a for a in arrays if (a.sum(axis=1) > 0).all() and (a.sum(axis=0) > 0).all()]
+        if not kept:
+            return None
+        from statsmodels.stats.contingency_tables import StratifiedTable
+
+        result = StratifiedTable(kept).test_null_odds(correction=False)
+        if not math.isfinite(float(result.statistic)):
+            return None
+        return StratifiedTest(float(result.pvalue), float(result.statistic), 1, len(kept))
+    return _generalized_cmh(arrays)
+
+
+def _generalized_cmh(tables: list[np.ndarray]) -> StratifiedTest | None:
+    """General association CMH for 2×c tables: Q = (O − E)' V⁻¹ (O − E) summed over strata, on the
+    first c − 1 columns of the first row (the last is determined by the margins)."""
+    arrays = [np.asarray(t, dtype=float) for t in tables]
+    width = max(a.shape[1] for a in arrays)
+    keep = np.zeros(width, dtype=bool)
+    for a in arrays:
+        keep |= a.sum(axis=0) > 0
+    arrays = [a[:, keep] for a in arrays]
+    c = int(keep.sum())
+    if c < 2:
+        return None
+    diff = np.zeros(c - 1)
+    var = np.zeros((c - 1, c - 1))
+    used = 0
+    for a in arrays:
+        n = a.sum()
+        rows, cols = a.sum(axis=1), a.sum(axis=0)
+        if n < 2 or (rows == 0).any() or (cols > 0).sum() < 2:
+            continue
+        used += 1
+        p = cols[:-1] / n
+        diff += a[0, :-1] - rows[0] * p
+        # Hypergeometric covariance of the first row's counts given both margins.
+        var += rows[0] * rows[1] / (n - 1) * (np.diag(p) - np.outer(p, p))
+    if used == 0:
+        return None
+    try:
+        statistic = float(diff @ np.linalg.solve(var, diff))
+    except np.linalg.LinAlgError:
+        statistic = float(diff @ np.linalg.pinv(var) @ diff)
+    dof = int(np.linalg.matrix_rank(var))
+    if dof == 0 or not math.isfinite(statistic):
+        return None
+    return StratifiedTest(float(stats.chi2.sf(statistic, dof)), statistic, dof, used)

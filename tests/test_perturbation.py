@@ -1,0 +1,263 @@
+"""Cell-key perturbation: the secret, the keys, the perturbation table, and the differencing attack
+of the statistical review replayed against researcher outputs."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hakusho import config
+from hakusho.analysis import perturbation
+from hakusho.analysis.chapter import compute_chapter
+from hakusho.analysis.perturbation import (
+    KEY_RANGE,
+    MAX_NOISE,
+    PERTURBATION_TABLE,
+    WEIGHTS,
+    Protection,
+    RecordKeys,
+    ensure_secret,
+    noise,
+    protect_counts,
+    secret_path,
+)
+from hakusho.errors import BuildError
+from hakusho.survey.load import load_waves
+
+# The attack of the review: filter A, and A without the one contract employee (respondent R0405).
+FILTER_A = [["employees", ">=", 1000]]
+FILTER_B = [*FILTER_A, ["position", "!=", "contract"]]
+TARGET = "R0405"
+ATTACKED = ("income", "income_change", "cs_career")  # the appendix charts the review read R0405 off
+
+
+# ------------------------------------------------------------------------------ the secret
+
+
+def test_the_secret_is_made_once_private_and_never_replaced(tmp_path: Path) -> None:
+    first = ensure_secret(tmp_path)
+    path = secret_path(tmp_path)
+    assert len(first) == perturbation.SECRET_BYTES and path.is_file()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert (path.parent / ".gitignore").read_text() == "*\n"
+    assert ensure_secret(tmp_path) == first
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".secret")] == []  # no temporary left
+
+
+def test_a_malformed_secret_is_an_error_and_stays(tmp_path: Path) -> None:
+    path = secret_path(tmp_path)
+    path.parent.mkdir()
+    path.write_text("not hex\n")
+    with pytest.raises(BuildError, match="not a perturbation secret"):
+        ensure_secret(tmp_path)
+    assert path.read_text() == "not hex\n"
+
+
+def test_parallel_first_uses_agree_on_one_secret(tmp_path: Path) -> None:
+    found: list[bytes] = []
+    threads = [threading.Thread(target=lambda: found.append(ensure_secret(tmp_path))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(found)) == 1
+
+
+def test_the_project_keeps_its_secret_out_of_version_control() -> None:
+    ignored = (config.PROJECT_ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert f"{perturbation.SECRET_DIR}/" in ignored
+
+
+# ------------------------------------------------------------------------------ keys and noise
+
+
+def test_record_keys_depend_on_secret_wave_and_respondent() -> None:
+    keys = RecordKeys(bytes(32), "2025")
+    assert keys.cell_key("R1") == RecordKeys(bytes(32), "2025").cell_key("R1")
+    assert keys.cell_key("R1") != keys.cell_key("R2")
+    assert keys.cell_key("R1") != RecordKeys(bytes(32), "2023").cell_key("R1")
+    assert keys.cell_key("R1") != RecordKeys(b"\x01" * 32, "2025").cell_key("R1")
+    assert keys.cell_key("R1") != keys.population_key("R1")
+    assert 0 <= keys.cell_key("R1") < KEY_RANGE
+
+
+def test_every_row_of_the_perturbation_table_has_mean_zero_and_bounded_noise() -> None:
+    for count, row in PERTURBATION_TABLE.items():
+        assert sum(w for _, w in row) == WEIGHTS
+        assert sum(v * w for v, w in row) == 0, f"row {count} is biased"
+        assert all(abs(v) <= MAX_NOISE and count + v >= 0 for v, _ in row)
+
+
+def test_noise_follows_the_table_over_the_key_range() -> None:
+    keys = np.linspace(0, KEY_RANGE - 1, 20_000).astype(np.int64)
+    for count in (1, 2, 7, 500):
+        drawn = [noise(count, int(k)) for k in keys]
+        row = dict(PERTURBATION_TABLE[min(count, 2)])
+        for value, weight in row.items():
+            assert drawn.count(value) / len(drawn) == pytest.approx(weight / WEIGHTS, abs=0.002)
+    assert noise(0, 12345) == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(st.sampled_from("abcdef"), st.sets(st.integers(0, 60), max_size=30), min_size=1))
+def test_protected_counts_are_near_the_truth_repeatable_and_order_free(cells: dict[str, set[int]]) -> None:
+    keys = RecordKeys(b"\x07" * 32, "2025")
+    ids = {cell: [f"R{i:04d}" for i in sorted(members)] for cell, members in cells.items()}
+    population = sorted({r for members in ids.values() for r in members} | {"R9999"})
+    out = protect_counts(ids, population, keys)
+    assert out == protect_counts({c: list(reversed(r)) for c, r in ids.items()}, list(reversed(population)), keys)
+    for cell, records in ids.items():
+        assert abs(out[cell] - len(records)) <= MAX_NOISE and out[cell] >= 0
+        if not records:
+            assert out[cell] == 0
+
+
+# ------------------------------------------------------------------------------ the attack
+
+
+@pytest.fixture(scope="module")
+def waves():
+    return load_waves("2025", "2023")
+
+
+def _first_series(result, chart_id: str) -> dict[str, int]:
+    table = result.table(chart_id)
+    series = table["series"].iloc[0]
+    rows = table[table["series"] == series]
+    return dict(zip(rows["choice_key"], rows["count"].astype(int), strict=True))
+
+
+def _answers(survey, chart_id: str) -> str:
+    question = survey.question(chart_id)
+    code = survey.codes(chart_id)[TARGET]
+    return next(c.key for c in question.choices if c.code == code)
+
+
+def _difference(a, b, chart_id: str) -> dict[str, int]:
+    first, second = _first_series(a, chart_id), _first_series(b, chart_id)
+    return {key: first[key] - second[key] for key in first}
+
+
+def test_without_protection_the_difference_gives_the_respondent_away(waves) -> None:
+    # The control: exact counts (what the canonical report shows) let the attack succeed, so the
+    # test below fails if protection is ever switched off for filtered runs.
+    survey, compare = waves
+    a = compute_chapter("appendix", survey, compare, filters=FILTER_A, protection=None)
+    b = compute_chapter("appendix", survey, compare, filters=FILTER_B, protection=None)
+    assert a.chapter["n_segment"] - b.chapter["n_segment"] == 1
+    for chart_id in ATTACKED:
+        diff = _difference(a, b, chart_id)
+        assert {k for k, v in diff.items() if v} == {_answers(survey, chart_id)}
+
+
+def test_the_differencing_attack_reads_noise_instead_of_the_respondent(waves, tmp_path, monkeypatch) -> None:
+    survey, compare = waves
+    # The project's own secret, read from where the project keeps it (fixed here, so that the test
+    # reads the same noise on every machine; any secret does as well across many, see below).
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path)
+    secret_path(tmp_path).parent.mkdir()
+    secret_path(tmp_path).write_text("5e" * perturbation.SECRET_BYTES + "\n")
+    a = compute_chapter("appendix", survey, compare, filters=FILTER_A)
+    b = compute_chapter("appendix", survey, compare, filters=FILTER_B)
+    assert a.chapter["counts"] == b.chapter["counts"] == "perturbed"
+    again = compute_chapter("appendix", survey, compare, filters=FILTER_A)
+    assert again.tables["income"].equals(a.tables["income"]), "repeating a query returns the same numbers"
+    revealed = []
+    for chart_id in ATTACKED:
+        diff = _difference(a, b, chart_id)
+        answer = _answers(survey, chart_id)
+        changed = {k for k, v in diff.items() if v}
+        # The attacker's readings: the one cell that moved, or the cell that moved most.
+        top = max(diff.values())
+        revealed.append(changed == {answer} or [k for k, v in diff.items() if v == top] == [answer])
+        assert len(changed) > 1, f"{chart_id}: only {changed} moved, which points at one answer"
+    assert not all(revealed), "the difference still reads off the respondent's answers"
+
+
+def test_across_many_secrets_the_attack_does_little_better_than_guessing(waves) -> None:
+    """The same attack on the tables, for 200 project secrets: how often the cell that moved most is
+    the respondent's own answer, on all three questions at once (exact counts: always)."""
+    survey, _ = waves
+    from hakusho.analysis.tabulate import share_of_base
+
+    population = survey.population("saas_doing", segment="saas")
+    mask_a = survey.where(_conditions(FILTER_A))
+    mask_b = survey.where(_conditions(FILTER_B))
+    rng = np.random.default_rng(2025)
+    hits = 0
+    singles = {chart_id: 0 for chart_id in ATTACKED}
+    trials = 200
+    for _ in range(trials):
+        guard = Protection(rng.bytes(32))
+        all_three = True
+        for chart_id in ATTACKED:
+            ta = share_of_base(survey, chart_id, population & mask_a, protection=guard).set_index("choice_key")
+            tb = share_of_base(survey, chart_id, population & mask_b, protection=guard).set_index("choice_key")
+            diff = (ta["count"] - tb["count"]).to_dict()
+            top = max(diff.values())
+            correct = [k for k, v in diff.items() if v == top] == [_answers(survey, chart_id)]
+            singles[chart_id] += correct
+            all_three &= correct
+        hits += all_three
+    assert hits / trials < 0.1, f"all three answers read off in {hits} of {trials} projects"
+    for chart_id, n in singles.items():
+        assert n / trials < 0.6, f"{chart_id}: the answer stood out in {n} of {trials} projects"
+
+
+def _conditions(filters):
+    from hakusho.survey.codebook import Condition
+
+    return [Condition(var=v, op=o, value=x) for v, o, x in filters]
+
+
+# ------------------------------------------------------------------------------ which runs
+
+
+def test_the_published_reports_stay_exact_and_need_no_secret(waves, tmp_path, monkeypatch) -> None:
+    survey, compare = waves
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path)
+    auto = compute_chapter("ch2", survey, compare)
+    exact = compute_chapter("ch2", survey, compare, protection=None)
+    assert auto.chapter["counts"] == "exact"
+    assert all(auto.tables[c].equals(exact.tables[c]) for c in exact.tables)
+    assert not secret_path(tmp_path).exists()
+
+
+def test_every_perturbed_output_says_so_in_both_languages(waves) -> None:
+    survey, compare = waves
+    guard = Protection(b"\x01" * 32)
+    result = compute_chapter("ch4", survey, compare, filters=FILTER_A, protection=guard)
+    for chart_id in result.chart_ids:
+        notes = [n for n in result.chart(chart_id)["notes"] if n["key"] == "note.perturbed"]
+        assert notes and "±2" in notes[0]["en"] and "±2" in notes[0]["ja"]
+        assert set(result.table(chart_id)["counts"]) == {"perturbed"}
+    exact = compute_chapter("ch4", survey, compare, filters=FILTER_A, protection=None)
+    assert set(exact.table("nrr")["counts"]) == {"exact"}
+    # Counts differ somewhere, and shares are of the perturbed counts.
+    assert any(not result.tables[c]["count"].equals(exact.tables[c]["count"]) for c in result.tables)
+    from hakusho.analysis.tabulate import percent
+
+    for table in result.tables.values():
+        for row in table.itertuples():
+            if row.pct == row.pct:  # shown
+                assert row.pct == percent(int(row.count), int(row.base))
+
+
+def test_an_unpublished_segment_is_perturbed(waves, tmp_path, monkeypatch) -> None:
+    from hakusho.analysis.spec import default_spec
+
+    survey, compare = waves
+    spec = default_spec()
+    hidden = spec.model_copy(update={"segments": {**spec.segments, "saas": spec.segments["saas"].model_copy(
+        update={"published": False})}})
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path)
+    result = compute_chapter("ch2", survey, compare, spec=hidden)
+    assert result.chapter["counts"] == "perturbed" and secret_path(tmp_path).is_file()
+    assert os.stat(secret_path(tmp_path)).st_size > 0
