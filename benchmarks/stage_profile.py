@@ -12,8 +12,8 @@ machine's load inflates it far less than wall-clock time):
   charts, saving the SVGs — the calls the notebook makes, in the order it makes them, in a
   process that has already imported what a warm kernel has (those imports are left out of the
   row's total: a pool pays them once per kernel, in the ``kernel`` row);
-* one row per renderer (HTML and PDF per language): imports, the view model, font subsets, the
-  template, the Typst compile.
+* one row per renderer (HTML, PDF and the workbook per language): imports, the view model,
+  font subsets, the template, the Typst compile, the workbook's sheets.
 
 Chapters and renderers read and write a scratch copy of the project, so the profile of a cold
 build is the profile of an empty cache. Nothing is asserted; the table is printed.
@@ -64,9 +64,11 @@ TIMED = [
     ("hakusho.render.page", "font_face_css", "fonts"),
     ("hakusho.render.page", "render_page", "template"),
     ("hakusho.render.deck", "compile_deck", "typst"),
+    ("hakusho.render.workbook", "build_workbook", "workbook"),
+    ("hakusho.render.sheets", "workbook_bytes", "workbook"),
 ]
 CATEGORIES = ["import", "codebook", "read", "check", "type", "store", "compute", "write", "draw", "save",
-              "view model", "fonts", "template", "typst", "other"]
+              "view model", "fonts", "template", "typst", "workbook", "other"]
 
 
 class Timers:
@@ -301,7 +303,8 @@ def profile(project: Path, *, units: list[tuple[str, str]] | None = None) -> lis
         chapters = [_chapter_of(copy / "notebooks" / n) for n in notebooks]
         if units is None:
             units = [("start", "-"), ("validate", "-"), ("kernel", "-")] + [("chapter", c) for c in chapters]
-            units += [("render", f"{fmt} {lang}") for fmt in ("html", "pdf") for lang in ("ja", "en")]
+            formats = ["html", "pdf"] + (["xlsx"] if (copy / "src/hakusho/render/workbook.py").is_file() else [])
+            units += [("render", f"{fmt} {lang}") for fmt in formats for lang in ("ja", "en")]
         rows = []
         work = tmp / "work"
         work.mkdir()

@@ -507,9 +507,11 @@ def compute_explorer(survey: Survey, *, filters: Sequence[Any] = (), segment: st
 def figures_text(figures: Mapping[str, Any]) -> str:
     """figures.json with one figure per line: tens of thousands of figures stay a file that
     ``hakusho diff`` and a line diff read quickly."""
-    lines = [f"{json.dumps(fid, ensure_ascii=False)}:"
-             f"{json.dumps(fig, sort_keys=True, ensure_ascii=False, separators=(',', ':'))}"
-             for fid, fig in sorted(figures.items())]
+    # One encoder each, made once: json.dumps with options makes a new one per call, which was
+    # most of the time spent writing the explorer's 170,000 figures. The text is the same.
+    name = json.JSONEncoder(ensure_ascii=False).encode
+    figure = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+    lines = [f"{name(fid)}:{figure(fig)}" for fid, fig in sorted(figures.items())]
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 

@@ -104,6 +104,8 @@ LINE_HEIGHT = 15.0  # points per line of 10-11 pt text
 
 def display_width(text: str) -> int:
     """Width of ``text`` in half-width character cells (full-width and wide characters count two)."""
+    if text.isascii():  # numbers and English labels, most of a workbook's fifty thousand cells
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hakusho.errors import Problem
+from hakusho.messages import Msg
 from hakusho.text.commentary import REFERENCE, CommentaryFile, Figures
 
 # Sentence ends: Japanese full stop, or a Latin stop/!/? followed by a space or the end.
@@ -76,7 +77,7 @@ class ClaimFinding:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        return Msg("lint.finding", file=self.file, line=self.line, column=self.column, message=self.message)
 
     def problem(self) -> Problem:
         return Problem(self.message, file=self.file, row=self.line, column=str(self.column))
@@ -191,19 +192,17 @@ def lint_claims(doc: CommentaryFile, figures: Figures, asks_change: Iterable[str
         names = ", ".join(dict.fromkeys(c for c, _ in charts))
         compared = [(c, k) for c, k in charts if c in tests.compared]
         if earlier and same:
-            report(s, f"'{word}': a comparison with the earlier wave that is not significant does not show that "
-                      f"nothing changed ({names}); say that no significant difference was found")
+            report(s, Msg("claims.same_not_tested", word=word, names=names))
         elif earlier and change:
             if not compared:
-                report(s, f"'{word}': a change from the earlier wave, but {names} was not compared with it")
+                report(s, Msg("claims.change_not_compared", word=word, names=names))
             elif not any(tests.significant(c, k) for c, k in compared):
-                report(s, f"'{word}': a change from the earlier wave, but the test of {names} is not significant "
-                          "after adjustment; say that no significant difference was found")
+                report(s, Msg("claims.change_not_significant_earlier", word=word, names=names))
         elif change and not compared and not any(c in changing for c, _ in charts):
-            report(s, f"'{word}': a trend, but {names} was asked in this wave only and has no comparison")
+            report(s, Msg("claims.trend_without_comparison", word=word, names=names))
         elif change and compared and not any(c in changing for c, _ in charts) \
                 and not any(tests.significant(c, k) for c, k in compared):
-            report(s, f"'{word}': a change, but the test of {names} is not significant after adjustment")
+            report(s, Msg("claims.change_not_significant", word=word, names=names))
     return findings
 
 
@@ -216,9 +215,9 @@ def _check_tested(s: _Sentence, plain: str, charts: list[tuple[str, str | None]]
     names = ", ".join(dict.fromkeys(c for c, _ in compared))
     found = any(tests.significant(c, k) for c, k in compared)
     if NEGATED.search(plain) and found:
-        report(s, f"says no significant difference, but the test of {names} is significant after adjustment")
+        report(s, Msg("claims.says_none_but_significant", names=names))
     elif not NEGATED.search(plain) and not found:
-        report(s, f"says the difference is significant, but the test of {names} is not after adjustment")
+        report(s, Msg("claims.says_significant_but_not", names=names))
 
 
 def asks_change_charts() -> set[str]:
