@@ -7,6 +7,7 @@ from chapter_fixtures import crosswalk, spec, survey_2023, survey_2025
 
 from hakusho.analysis.chapter import compute_chapter
 from hakusho.analysis.cross import compute_crosses
+from hakusho.analysis.perturbation import MAX_NOISE
 from hakusho.analysis.population import filter_compare, filter_report, population_label, report_base
 from hakusho.errors import FilterError
 
@@ -58,8 +59,10 @@ def test_a_small_filtered_base_stops_both_unless_allowed() -> None:
     with pytest.raises(FilterError, match="fewer than 30") as crosses:
         _crosses(filters=filters)
     assert chapter.value.message == crosses.value.message and "allow_small_base=True" in chapter.value.message
-    assert _chapter(filters=filters, allow_small_base=True).chapter["n_segment"] == 4
-    assert _crosses(filters=filters, allow_small_base=True).document["n_segment"] == 4
+    # Four respondents, counted alike by both (a filtered run's counts carry the same noise).
+    chapter_n = _chapter(filters=filters, allow_small_base=True).chapter["n_segment"]
+    assert chapter_n == _crosses(filters=filters, allow_small_base=True).document["n_segment"]
+    assert abs(chapter_n - 4) <= MAX_NOISE
 
 
 def test_an_unknown_segment_is_one_message_for_both() -> None:
