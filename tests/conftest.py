@@ -36,9 +36,11 @@ def _fixed_secret(root: Path) -> None:
     """The project's secret, fixed, where none exists (race-free: workers start together)."""
     import tempfile
 
-    from hakusho.analysis.perturbation import SECRET_BYTES, secret_path
+    # Constants only: conftest runs before any test, and `nox -s mutants` checks that calling a
+    # function of a mutated module (perturbation is one) then fails.
+    from hakusho.analysis.perturbation import SECRET_BYTES, SECRET_DIR, SECRET_NAME
 
-    path = secret_path(root)
+    path = root / SECRET_DIR / SECRET_NAME
     if path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -63,3 +63,24 @@ def test_stored_p_keeps_twelve_digits_and_the_flag_reads_the_stored_value() -> N
     assert stored_p(1.23456789012345e-9) == 1.23456789012e-9
     assert is_significant(None) is None
     assert holm([]) == [] and benjamini_hochberg([]) == []
+
+
+def test_the_array_form_adjusts_like_the_mapping_form_and_keeps_shapes_and_untested_cells() -> None:
+    import numpy as np
+
+    from hakusho.analysis.multiplicity import adjust_arrays
+
+    nan = float("nan")
+    families = [np.array([[0.001, nan], [0.04, 0.3]]), np.array([nan, nan]), np.array([0.02]),
+                np.array([0.5, 0.011, 0.049, nan, 0.0002])]
+    out = adjust_arrays(families)
+    as_mapping = {f"f{i}": {f"k{j:02d}": float(p) for j, p in enumerate(a.ravel()) if not np.isnan(p)}
+                  for i, a in enumerate(families)}
+    expected = adjust({k: v for k, v in as_mapping.items() if v})
+    assert [a.shape for a in out] == [a.shape for a in families]
+    for i, (family, adjusted) in enumerate(zip(families, out, strict=True)):
+        assert np.array_equal(np.isnan(family), np.isnan(adjusted)), "untested cells stay untested"
+        for j, p in enumerate(adjusted.ravel()):
+            if not np.isnan(p):
+                assert p == pytest.approx(expected[f"f{i}"][f"k{j:02d}"]["p_adjusted"], rel=1e-9)
+    assert adjust_arrays([]) == [] and np.isnan(adjust_arrays([np.array([nan])])[0]).all()
