@@ -79,3 +79,25 @@ def test_render_processes_finish_after_this_process_has_typeset(tmp_path: Path) 
     assert report["before"] == [names, {"ja": {"forked": True, "pdf": True}, "en": {"forked": True, "pdf": True}}]
     # ... after, it starts fresh processes, which run the renderers the pool was told to use.
     assert report["after"] == [names, {"ja": {"forked": False, "pdf": True}, "en": {"forked": False, "pdf": True}}]
+
+
+def test_a_stopping_build_keeps_the_executors_cancelled_future_error_quiet(monkeypatch) -> None:
+    """The executor's thread may set a result on a future the stopping build cancelled: that
+    error must not print a traceback under the build's one-line message; other errors still do."""
+    import threading
+    from concurrent.futures import InvalidStateError
+
+    from hakusho.pipeline import render_pool
+
+    seen: list[type[BaseException]] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: seen.append(args.exc_type))
+    render_pool._quiet_cancelled_futures()
+
+    def fail(exc: BaseException) -> None:
+        raise exc
+
+    for exc in (InvalidStateError("CANCELLED: <Future state=cancelled>"), ValueError("a real error")):
+        thread = threading.Thread(target=fail, args=(exc,))
+        thread.start()
+        thread.join()
+    assert seen == [ValueError]

@@ -72,8 +72,7 @@ def render_tasks(todo: Sequence[Task], build_dir: Path, placed: Path, *, epoch: 
             reporter.done(f"task:{a[0].name}", note="rendered")
         return rendered
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+    from concurrent.futures import ProcessPoolExecutor
 
     # fork: a render process starts at once, with the package already imported. But a process
     # that has typeset a deck itself (a test worker, anything long-lived) holds Typst's thread
@@ -82,28 +81,57 @@ def render_tasks(todo: Sequence[Task], build_dir: Path, placed: Path, *, epoch: 
     deck = sys.modules.get("hakusho.render.deck")
     fresh = deck is not None and deck.has_typeset()
     context = multiprocessing.get_context("spawn" if fresh else "fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_child_init) as pool:
-        futures = {}
-        for a in args:
-            reporter.start(f"task:{a[0].name}")
-            futures[pool.submit(_render_one, *a, RENDERERS[a[0].fmt], QUARTO_RUNNER)] = a[0]
-        try:
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    future.result()
-                except BrokenProcessPool:
-                    raise BuildError(Msg("render.crashed", task=task.name)) from None
-                rendered.append(task.name)
-                reporter.done(f"task:{task.name}", note="rendered")
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                with contextlib.suppress(OSError):
-                    proc.kill()
-            raise
+    hook = threading.excepthook
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_child_init) as pool:
+            _render_in(pool, args, rendered, reporter)
+    finally:
+        threading.excepthook = hook  # the pool has shut down: nothing more to keep quiet
     return rendered
+
+
+def _render_in(pool: Any, args: list[tuple[Any, ...]], rendered: list[str], reporter: Reporter) -> None:
+    """Submit every renderer to ``pool`` and collect them; the first failure (or Ctrl-C, SIGTERM)
+    cancels what has not started and kills the render processes."""
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    futures = {}
+    for a in args:
+        reporter.start(f"task:{a[0].name}")
+        futures[pool.submit(_render_one, *a, RENDERERS[a[0].fmt], QUARTO_RUNNER)] = a[0]
+    try:
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                future.result()
+            except BrokenProcessPool:
+                raise BuildError(Msg("render.crashed", task=task.name)) from None
+            rendered.append(task.name)
+            reporter.done(f"task:{task.name}", note="rendered")
+    except BaseException:
+        _quiet_cancelled_futures()
+        for f in futures:
+            f.cancel()
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(OSError):
+                proc.kill()
+        raise
+
+
+def _quiet_cancelled_futures() -> None:
+    """Once a build is stopping, the executor's own thread may still try to hand a result or a
+    broken-pool error to a future the build cancelled, and would print that thread's traceback
+    under the build's one-line message. Until the pool has shut down, that one error is dropped."""
+    from concurrent.futures import InvalidStateError
+
+    previous = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if not isinstance(args.exc_value, InvalidStateError):
+            previous(args)
+
+    threading.excepthook = hook
 
 
 def _child_init() -> None:
