@@ -76,8 +76,8 @@ from hakusho.analysis.chart_tests import describe_tests, sampling, strata_tables
 from hakusho.analysis.compare import ChartTests, raw_families, readjust, series_tests, side_by_side
 from hakusho.analysis.disclosure import base_notes, chart_disclosure, note, suppress_shares
 from hakusho.analysis.figures import chapter_figures
-from hakusho.analysis.perturbation import AUTO, Protection, ids, run_protection
-from hakusho.analysis.population import filter_compare, filter_report, segment_counts
+from hakusho.analysis.perturbation import AUTO, Protection, run_protection
+from hakusho.analysis.population import filter_compare, filter_report, segment_counts, shown_counts
 from hakusho.analysis.result import PartResult, freeze, one_decimal, tidy_csv
 from hakusho.analysis.series import ChapterContext, Series, bilingual, edition_name, empty_series_note, plan_chart
 from hakusho.analysis.spec import Chart, Spec, default_spec
@@ -368,13 +368,7 @@ def _context(survey: Survey, compare_survey: Survey | None, *, segment: str, fil
         newer = [compare_survey, *earlier][:len(earlier)]
         steps = [crosswalk_between(o.codebook, n.codebook) for o, n in zip(earlier, newer, strict=True)]
     guard = run_protection(spec, segment, bool(people.conditions), protection)
-    n_total, n_segment = people.n_total, people.n_segment
-    if guard is not None:
-        filtered = people.report.survey
-        everyone = pd.Series(True, index=filtered.responses.index)
-        in_segment = filtered.where(spec.segments[segment].where, source=f"segment {segment}")
-        n_total = guard.count(survey.wave, ids(everyone), ids(everyone))
-        n_segment = guard.count(survey.wave, ids(in_segment), ids(everyone))
+    n_total, n_segment = shown_counts(people, spec, segment, survey.wave, guard)
     ctx = ChapterContext(spec, segment, people.report, compare, tuple(unfiltered_vars), crosswalk, people.text,
                          people.label, segment_counts([survey, compare_survey, *earlier], spec), protection=guard,
                          earlier=tuple(w for w in older if w is not None), steps=tuple(steps or ()))

@@ -65,8 +65,8 @@ from hakusho.analysis.cross_stats import (
 from hakusho.analysis.disclosure import INDICATIVE_BELOW, SUPPRESS_BELOW, disclosure_level
 from hakusho.analysis.disclosure import note as base_note
 from hakusho.analysis.multiplicity import ALPHA, BENJAMINI_HOCHBERG, adjust, stored_p
-from hakusho.analysis.perturbation import AUTO, Protection, ids, run_protection
-from hakusho.analysis.population import filter_report
+from hakusho.analysis.perturbation import AUTO, Protection, run_protection
+from hakusho.analysis.population import filter_report, shown_counts
 from hakusho.analysis.population import population_label as chapter_population_label
 from hakusho.analysis.result import PartResult, freeze, one_decimal, tidy_csv
 from hakusho.analysis.spec import Spec, default_spec
@@ -448,14 +448,9 @@ def compute_crosses(survey: Survey, *, segment: str = "saas", filters: Sequence[
     people = filter_report(survey, filters, segment=segment, spec=spec, allow_small_base=allow_small_base)
     if crosses is None or isinstance(crosses, str | Path):
         crosses = load_crosses(crosses, wave=survey.wave)
-    text, n_total, n_segment = people.text, people.n_total, people.n_segment
+    text = people.text
     guard = run_protection(spec, segment, bool(people.conditions), protection)
-    if guard is not None:
-        filtered = people.report.survey
-        everyone = pd.Series(True, index=filtered.responses.index)
-        in_segment = filtered.where(spec.segments[segment].where, source=f"segment {segment}")
-        n_total = guard.count(survey.wave, ids(everyone), ids(everyone))
-        n_segment = guard.count(survey.wave, ids(in_segment), ids(everyone))
+    n_total, n_segment = shown_counts(people, spec, segment, survey.wave, guard)
     ctx = _Context(people.report.survey, spec, segment, text, people.label, guard)
     docs, tables, figures = [], {}, {}
     figures[f"{CHAPTER_ID}.n_total"] = _fig(n_total, "n", n_total, disclosure_level(n_total), text)

@@ -182,3 +182,17 @@ def segment_counts(surveys: Sequence[Survey | None], spec: Spec) -> dict[str, di
     """Respondents of each segment in each wave (unfiltered): wave → segment → n."""
     return {s.wave: {sid: int(s.where(seg.where, source=f"segment {sid}").sum()) for sid, seg in spec.segments.items()}
             for s in surveys if s is not None}
+
+
+def shown_counts(people: ReportPopulation, spec: Spec, segment: str, wave: str, guard: Any) -> tuple[int, int]:
+    """The respondents a part says it counts (all, and in its segment): exact, or perturbed like
+    every other count of a protected run (``guard``: its :class:`~hakusho.analysis.perturbation.
+    Protection`, None for the published report). Chapters and crosses say the same."""
+    if guard is None:
+        return people.n_total, people.n_segment
+    from hakusho.analysis.perturbation import ids
+
+    filtered = people.report.survey
+    everyone = pd.Series(True, index=filtered.responses.index)
+    in_segment = filtered.where(spec.segments[segment].where, source=f"segment {segment}")
+    return guard.count(wave, ids(everyone), ids(everyone)), guard.count(wave, ids(in_segment), ids(everyone))
