@@ -26,6 +26,7 @@ import os
 from pathlib import Path
 
 from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 os.environ.setdefault("HAKUSHO_PROJECT", str(Path(__file__).resolve().parents[1]))
 REPO = Path(__file__).resolve().parents[1]
@@ -76,5 +77,12 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
-settings.register_profile("dev", deadline=None)
+# Named in full: on a machine that says it is CI, Hypothesis's own default is derandomized with no
+# database, and a profile that only set the deadline would inherit that.
+settings.register_profile(
+    "dev",
+    derandomize=False,
+    database=DirectoryBasedExampleDatabase(".hypothesis/examples"),
+    deadline=None,
+)
 settings.load_profile(os.environ.get(PROFILE_VARIABLE, "dev"))
