@@ -347,6 +347,8 @@ def test_a_malformed_secret_names_the_file_and_what_it_should_hold(tmp_path: Pat
     assert message.endswith("or move it away to have a new one generated (outputs will change)")
     assert caught.value.problems == [Problem("malformed secret", file=str(path), expected="64 hex digits")]
     assert path.read_bytes() == content
+    japanese = message.tr("ja")
+    assert japanese.startswith(f"{path} は撹乱用の秘密鍵として読めません") and "64 文字" in japanese
 
 
 def test_the_secret_is_made_in_a_project_folder_that_does_not_exist_yet(tmp_path: Path) -> None:

@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from hakusho.errors import BuildError, Problem
+from hakusho.messages import Msg
 
 SECRET_DIR = ".hakusho"
 SECRET_NAME = "secret"
@@ -87,8 +88,7 @@ def _read_secret(path: Path) -> bytes:
         value = b""
     if len(value) < SECRET_BYTES:
         raise BuildError(
-            f"{path}: not a perturbation secret (expected {2 * SECRET_BYTES} hexadecimal characters); "
-            "restore it from your backup, or move it away to have a new one generated (outputs will change)",
+            Msg("secret.malformed", path=path, digits=2 * SECRET_BYTES),
             [Problem("malformed secret", file=str(path), expected=f"{2 * SECRET_BYTES} hex digits")])
     return value
 

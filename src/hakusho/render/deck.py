@@ -30,6 +30,7 @@ from hakusho import config
 from hakusho.charts import fonts
 from hakusho.errors import BuildError, Problem
 from hakusho.i18n import LANGS
+from hakusho.messages import Msg
 from hakusho.render.viewmodel import report_model
 
 DECK = "templates/typst/deck.typ"  # the project's own copy, else the package's
@@ -87,12 +88,12 @@ def compile_deck(model: dict[str, Any]) -> bytes:
         )
     except typst.TypstError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BuildError(f"Typst could not typeset the {model['lang']} deck: {first}") from None
+        raise BuildError(Msg("render.typst_failed", lang=model["lang"], detail=first)) from None
     if warnings:
         problems = [Problem(str(getattr(w, "message", w)), file=deck.name) for w in warnings]
-        kind = "font" if any("font" in p.message for p in problems) else "layout"
-        raise BuildError(f"Typst warned while typesetting the {model['lang']} deck ({kind}); "
-                         "the deck would not look as designed", problems)
+        fonts_missing = any("font" in p.message for p in problems)
+        kind = Msg("render.typst_kind.font") if fonts_missing else Msg("render.typst_kind.layout")
+        raise BuildError(Msg("render.typst_warned", lang=model["lang"], kind=kind), problems)
     return bytes(pdf)
 
 

@@ -31,6 +31,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from hakusho import config
 from hakusho.errors import BuildError
 from hakusho.i18n import LANGS
+from hakusho.messages import Msg
 from hakusho.render.viewmodel import load_build, report_model
 
 DEFAULT_PROFILE = "ja"
@@ -187,12 +188,11 @@ def run_quarto(project_dir: Path | str) -> None:
     project = Path(project_dir)
     quarto = shutil.which("quarto")
     if quarto is None:
-        raise BuildError("Quarto is not installed (no 'quarto' executable on PATH); the Quarto project is "
-                         f"written to {project.name}/ and can be rendered where Quarto is installed")
+        raise BuildError(Msg("render.quarto_missing", name=project.name))
     for lang in LANGS:
         done = subprocess.run([quarto, "render", str(project), "--profile", lang],
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:
             lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
             last = lines[-1].strip() if lines else f"exit status {done.returncode}"
-            raise BuildError(f"quarto render failed for the {lang} profile: {last}")
+            raise BuildError(Msg("render.quarto_failed", lang=lang, detail=last))
