@@ -101,3 +101,16 @@ def test_a_stopping_build_keeps_the_executors_cancelled_future_error_quiet(monke
         thread.start()
         thread.join()
     assert seen == [ValueError]
+
+
+def test_renderers_warmed_in_the_background_are_waited_for() -> None:
+    # A build waits for the warming thread before it forks and before it returns, also on an
+    # error: a thread left importing an extension module while the interpreter shuts down can
+    # abort the process.
+    from hakusho.pipeline import render_pool
+
+    render_pool.warm_renderers(["html", "pdf", "xlsx"])
+    warming = list(render_pool._warming)
+    render_pool.settle_warming()
+    assert warming and not any(t.is_alive() for t in warming)
+    assert render_pool._warming == []

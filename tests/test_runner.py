@@ -133,3 +133,16 @@ def test_normalise_removes_times_paths_and_addresses(tmp_path):
     assert cell.metadata == {"papermill": {"status": "completed"}}
     assert cell.outputs[0]["text"] == "read <work>/data.csv\nsecond write\n"
     assert cell.outputs[1]["data"]["text/plain"] == "<Axes at 0x0>"
+
+
+def test_a_pool_left_on_an_error_waits_for_its_kernel_threads(tmp_path):
+    # Kernels are still starting when the error arrives: the pool kills them and waits for its
+    # threads, so that none is left in a kernel's C code while the interpreter shuts down (which
+    # aborts the process) and no kernel outlives the command.
+    from hakusho.pipeline.runner import KernelPool
+
+    with pytest.raises(RuntimeError, match="stop"), KernelPool(2, reuse=True) as pool:
+        threads = list(pool._threads)
+        raise RuntimeError("stop")
+    assert [t.name for t in threads if t.is_alive()] == []
+    assert not pool.run_dir.exists()

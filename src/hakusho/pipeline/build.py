@@ -45,7 +45,7 @@ from hakusho.pipeline.kernel import clean_stale_run_dirs, warm_imports
 from hakusho.pipeline.options import DEFAULT_FORMATS, FIXED_EPOCH, BuildOptions
 from hakusho.pipeline.plan import Plan, chart_langs, default_target, discover_notebooks, make_plan, up_to_date
 from hakusho.pipeline.progress import Reporter
-from hakusho.pipeline.render_pool import warm_renderers
+from hakusho.pipeline.render_pool import settle_warming, warm_renderers
 from hakusho.pipeline.runner import KernelPool, NotebookJob, wait_all
 from hakusho.project import PROJECT_ENV
 
@@ -269,8 +269,12 @@ class _Build:
             raise
         finally:
             if pool is not None:
+                # Killed kernels let their threads end at once; wait for them (and for renderers
+                # still being imported), so that no thread is left in a kernel's or an extension's
+                # C code while the interpreter shuts down — which aborts the process.
                 pool.kill()
-                pool.close(wait=False)
+                pool.close()
+            settle_warming()
 
     def folder(self, chapter: str) -> Path:
         """Where a notebook runs (its outputs go to ``<folder>/<chapter>/``)."""

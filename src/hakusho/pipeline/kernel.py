@@ -38,6 +38,7 @@ from hakusho.messages import Msg, language
 
 KERNEL_NAME = "hakusho-python"
 ENGINE_NAME = "hakusho-pool"
+ALIVE_POLL = 0.2  # seconds between checks that a silent cell's kernel still lives
 START_TIMEOUT = 120
 CELL_TIMEOUT = 1800
 RUN_DIR_PREFIX = "hakusho-k"
@@ -280,12 +281,20 @@ class Kernel:
         self.kc: Any = None
         self.last_nb: Any = None
         self._log = self.log_path.open("ab")
-        run_sync(self.km.start_kernel)(env=dict(env), cwd=str(cwd), stdout=self._log, stderr=self._log)
+        self._env, self._cwd = dict(env), str(cwd)
+
+    def start(self, stop: threading.Event | None = None) -> None:
+        """Launch the process and wait until it answers. Separate from construction, so that a
+        pool can know (and kill) a kernel that is still starting; once ``stop`` is set (the pool
+        was killed while the process was being launched), it does not wait for an answer."""
+        self._run_sync(self.km.start_kernel)(env=self._env, cwd=self._cwd, stdout=self._log, stderr=self._log)
+        if stop is not None and stop.is_set():
+            return
         register_engine()  # imports papermill while the kernel boots
         self.kc = self.km.client()
         self.kc.start_channels()
         try:
-            run_sync(self.kc.wait_for_ready)(timeout=START_TIMEOUT)
+            self._run_sync(self.kc.wait_for_ready)(timeout=START_TIMEOUT)
         except RuntimeError as exc:
             raise BuildError(Msg("kernel.no_start", detail=exc, log=self.log_path.name)) from None
         self.kc.allow_stdin = False
@@ -306,8 +315,8 @@ class Kernel:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise BuildError(Msg("kernel.timeout", what=what))
-            try:
-                reply = await self.kc.get_shell_msg(timeout=remaining)
+            try:  # in short waits: a kernel killed meanwhile (a failure elsewhere) is noticed at once
+                reply = await self.kc.get_shell_msg(timeout=min(remaining, ALIVE_POLL))
             except Exception:
                 if not await self.km.is_alive():
                     raise BuildError(Msg("kernel.died", what=what, log=self.log_path.name)) from None

@@ -182,7 +182,7 @@ class Preview:
     def _stop_pool(self) -> None:
         if self.pool is not None:
             self.pool.kill()
-            self.pool.close(wait=False)
+            self.pool.close()
             self.pool = None
 
 

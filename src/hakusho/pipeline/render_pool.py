@@ -55,12 +55,19 @@ def warm_renderers(formats: Iterable[str]) -> None:
         _warming.append(thread)
 
 
+def settle_warming() -> None:
+    """Wait until the renderers being imported in the background are imported: before forking,
+    and before a build returns (a thread left importing an extension module while the
+    interpreter shuts down can abort the process)."""
+    while _warming:
+        _warming.pop().join()
+
+
 def render_tasks(todo: Sequence[Task], build_dir: Path, placed: Path, *, epoch: int, engine: str, jobs: int,
                  reporter: Reporter) -> list[str]:
     """Run the renderers of ``todo`` into ``placed/<task>``; returns the names of the tasks rendered
     (in the order they finished). A renderer that fails or crashes stops the others."""
-    while _warming:  # never fork while another thread may hold an import lock
-        _warming.pop().join()
+    settle_warming()  # never fork while another thread may hold an import lock
     jobs = min(jobs, len(todo))
     args = [(t, str(build_dir), str(placed / t.name.replace(" ", "-")), epoch, engine) for t in todo]
     rendered: list[str] = []

@@ -113,8 +113,16 @@ class KernelPool:
 
     def _start_kernel(self, index: int) -> Kernel:
         kernel = Kernel(index, self.run_dir, self.env, self.run_dir)
-        self._kernels[index] = kernel
+        self._kernels[index] = kernel  # known before it starts: kill() can stop it while it boots
         if self._closed.is_set():
+            return kernel
+        try:
+            kernel.start(self._closed)
+        except BaseException:
+            if self._closed.is_set():  # killed while booting: nothing to report
+                return kernel
+            raise
+        if self._closed.is_set():  # killed as it was launched: its thread shuts it down
             return kernel
         kernel.silent(self.warm, what=Msg("kernel.what.warm"))
         kernel.silent(SNAPSHOT, what=Msg("kernel.what.snapshot"))
@@ -208,11 +216,15 @@ class KernelPool:
         """Stop every kernel at once (on Ctrl-C or a failure elsewhere)."""
         self._closed.set()
         for kernel in list(self._kernels.values()):
-            pid = kernel.pid
-            if pid:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, 9)
+            self._kill_kernel(kernel)
         self._drain()
+
+    @staticmethod
+    def _kill_kernel(kernel: Kernel) -> None:
+        pid = kernel.pid
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
 
     def _drain(self) -> None:
         while True:
@@ -225,13 +237,14 @@ class KernelPool:
         for _ in self._threads:
             self._jobs.put(None)
 
-    def close(self, *, wait: bool = True) -> None:
-        """Finish: no more jobs; kernels are shut down by their threads."""
+    def close(self) -> None:
+        """Finish: no more jobs; kernels are shut down by their threads, which are waited for —
+        also after :meth:`kill`, when they end at once. A thread left starting or stopping a
+        kernel while the interpreter shuts down can abort the process, and leave its kernel behind."""
         for _ in self._threads:
             self._jobs.put(None)
-        if wait:
-            for t in self._threads:
-                t.join(timeout=30)
+        for t in self._threads:
+            t.join(timeout=30)
         if self._own_run_dir:
             shutil.rmtree(self.run_dir, ignore_errors=True)
 
@@ -241,7 +254,7 @@ class KernelPool:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             self.kill()
-        self.close(wait=exc_type is None)
+        self.close()
 
 
 def run_notebooks(jobs: Iterable[NotebookJob], *, size: int, reuse: bool = True,
