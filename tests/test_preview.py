@@ -6,6 +6,7 @@ browser test at the end."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -22,7 +23,7 @@ from fake_project import REAL_ROOT, point, prepare, snapshot
 
 from hakusho.messages import text
 from hakusho.pipeline.options import BuildOptions
-from hakusho.pipeline.preview import EVENTS, Preview
+from hakusho.pipeline.preview import EVENTS, Preview, with_reload
 
 OPTS = BuildOptions(jobs=1, formats=("html",), source_date_epoch=1_700_000_000)
 
@@ -91,6 +92,45 @@ def test_an_edit_rebuilds_what_changed_and_reloads_the_page(preview: Preview, pr
     assert "ch1" not in preview.lines[-1]  # no chapter ran again for a template
 
 
+def test_a_commentary_edit_rerenders_its_own_language_only(preview: Preview, project: Path, tmp_path: Path) -> None:
+    """An edit of the English commentary runs no chapter and re-renders the English page alone
+    (the Japanese page does not read it); the stages that ran are what the build reports and
+    what the renderers log, never a timing."""
+    preview.start()
+    log = tmp_path / "render.log"
+    log.write_text("", encoding="utf-8")
+    commentary = project / "data" / "commentary" / "2025" / "ch1.en.md"
+    commentary.write_text(commentary.read_text(encoding="utf-8") + "Another note.\n", encoding="utf-8")
+    shown = preview.rebuild([commentary])
+    assert shown.error is None
+    built = preview._built
+    assert built is not None and built.executed == [] and built.rendered == ["html en"]
+    assert sorted(built.cached) == ["ch1", "ch2", "ch3", "cross"]  # every chapter from the cache
+    assert log.read_text(encoding="utf-8").splitlines() == ["html en"]
+    assert text(preview.lines[-1], "en").endswith("html en, 1 page(s) as built before")
+
+
+def test_the_pages_come_before_the_deck(project: Path, tmp_path: Path) -> None:
+    """With the deck asked for too, an edit shows (and reloads) the pages first; the deck then
+    joins the report shown without reloading them again."""
+    session = Preview(BuildOptions(jobs=1, formats=("html", "pdf"), source_date_epoch=1_700_000_000), port=0,
+                      log=lambda line: None)
+    try:
+        session.start()
+        assert session.shown.version == 1
+        assert (session.shown.tree / "ja" / "hakusho-2025-ja.pdf").is_file()
+        log = tmp_path / "render.log"
+        log.write_text("", encoding="utf-8")
+        template = project / "templates" / "page.txt"
+        template.write_text("<title>{lang} edited</title>\n", encoding="utf-8")
+        shown = session.rebuild([template])
+        assert shown.version == 2 and shown.error is None  # one reload, for the pages
+        assert (shown.tree / "ja" / "hakusho-2025-ja.pdf").is_file()
+        assert log.read_text(encoding="utf-8").splitlines()[:2] == ["html ja", "html en"]
+    finally:
+        session.close()
+
+
 def test_a_page_that_missed_a_build_reloads_at_once(preview: Preview) -> None:
     preview.start()
     preview.rebuild()
@@ -144,6 +184,58 @@ def test_the_preview_watches_the_project_and_stops_cleanly(preview: Preview, pro
     (project / "report" / "ignored.txt").unlink()
     assert snapshot(project, skip=("report",)) == before
     assert not [p for p in (project / "report").iterdir() if p.name != ".hakusho-cache"]
+
+
+# ------------------------------------------------------------------------------ the real report
+
+
+@pytest.mark.slow
+def test_a_commentary_edit_rerenders_the_page_a_build_would_write(tmp_path: Path, monkeypatch) -> None:
+    """The real report previewed in Japanese: an edit of a chapter's commentary runs no notebook
+    and draws no chart (every chapter comes from the cache, the drawings' store gains nothing),
+    re-renders the Japanese page alone, and that page — every file of the report shown — is
+    byte for byte what ``hakusho build`` writes, in a fresh process, for the same inputs."""
+    from hakusho.pipeline.cache import CACHE_DIR_NAME
+
+    project = tmp_path / "project"
+    for folder in ("notebooks", "templates", "data"):
+        shutil.copytree(REAL_ROOT / folder, project / folder)
+    shutil.copyfile(REAL_ROOT / "hakusho.toml", project / "hakusho.toml")
+    (project / "report").mkdir()
+    monkeypatch.setenv("HAKUSHO_PROJECT", str(project))
+    monkeypatch.chdir(project)
+    session = Preview(BuildOptions(langs=("ja",), formats=("html",), source_date_epoch=1_700_000_000), port=0,
+                      log=lambda line: None)
+    try:
+        session.start()
+        assert session.shown.error is None
+        cache = project / "report" / CACHE_DIR_NAME
+        drawn = sorted(p.name for p in (cache / "charts").iterdir())
+        commentary = project / "data" / "commentary" / "2025" / "ch1.ja.md"
+        sentence = "プレビューで確かめる一文です。"
+        commentary.write_text(commentary.read_text(encoding="utf-8") + f"\n{sentence}\n", encoding="utf-8")
+        shown = session.rebuild([commentary])
+        assert shown.error is None
+        built = session._built
+        assert built is not None and built.executed == [] and built.rendered == ["html ja"]
+        assert "ch1" in built.cached and "explore" in built.cached
+        assert sorted(p.name for p in (cache / "charts").iterdir()) == drawn
+        page = (shown.tree / "ja" / "index.html").read_text(encoding="utf-8")
+        assert sentence in page
+        served = get(session.url + "ja/")[1]
+        assert served.replace(with_reload("", shown.version), "") == page
+        shown_files = snapshot(shown.tree)
+    finally:
+        session.close()
+    # hakusho build, in a process of its own, with the chapters already computed (as the preview
+    # found them) but nothing rendered: the page must come out the same.
+    reference = tmp_path / "reference" / "report"
+    shutil.copytree(cache / "chapters", reference.parent / CACHE_DIR_NAME / "chapters")
+    env = {**os.environ, "HAKUSHO_PROJECT": str(project), "SOURCE_DATE_EPOCH": "1700000000"}
+    subprocess.run([sys.executable, "-m", "hakusho.cli", "build", "--quiet", "--lang", "ja", "--format", "html",
+                    "--out", str(reference)], cwd=project, env=env, check=True, capture_output=True)
+    assert shown_files == snapshot(reference)
+    assert shown_files["ja/index.html"] == hashlib.sha256(page.encode("utf-8")).hexdigest()
 
 
 # ------------------------------------------------------------------------------ in Chromium

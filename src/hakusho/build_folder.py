@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal, NotRequired
 
 from typing_extensions import TypedDict
 
+from hakusho import content_store
 from hakusho.config import display_path
 from hakusho.errors import BuildError, Problem
 from hakusho.messages import Msg, pydantic_message
@@ -440,6 +441,14 @@ class Figure(TypedDict):
 Figures = dict[str, Figure]
 
 
+class FigureTable(dict[str, Figure]):
+    """The figures of a build as :func:`read_figures` returns them: ``digest`` names their content
+    (the digests of the files they were read from), so work done from them can be found again
+    (:class:`hakusho.content_store.Remembered`). Shared between readers: never changed."""
+
+    digest: tuple[bytes, ...] = ()
+
+
 class SurveyDoc(TypedDict):
     """survey.json: what the renderers need to know about the waves and the report's population."""
 
@@ -594,6 +603,30 @@ def read_json(path: Path, what: str | Msg) -> Any:
         raise BuildError(Msg("folder.unreadable", what=what), [Problem(str(exc), file=path.name)]) from None
 
 
+# Large documents read by content (the explorer's): a preview's rebuild after an edit of the
+# text parses none of them again.
+_KEPT: content_store.Remembered[Any] = content_store.Remembered(8)
+
+
+def read_kept_json(path: Path, what: str | Msg) -> tuple[Any, bytes]:
+    """A JSON file as :func:`read_json` reads it, with the digest of its bytes; the document is
+    kept by that digest and shared with later readers of the same bytes, so it is never changed."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BuildError(Msg("folder.missing", what=what, name=path.name, folder=path.parent.name)) from None
+    digest = content_store.bytes_digest(raw)
+
+    def parse() -> Any:
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BuildError(Msg("folder.unreadable", what=what), [Problem(str(exc), file=path.name)]) from None
+
+    return _KEPT.get(digest, parse), digest
+
+
 def read_document(path: Path, what: str | Msg) -> Any:
     """A document of the build folder, read and checked against its schema."""
     path = Path(path)
@@ -609,7 +642,7 @@ def read_chapter(folder: Path) -> ChapterDoc:
     return read_document(Path(folder) / CHAPTER_DOC, Msg("folder.what.chapter", id=Path(folder).name))
 
 
-def read_figures(source: Path | str | Mapping[str, Any]) -> dict[str, Figure]:
+def read_figures(source: Path | str | Mapping[str, Any]) -> FigureTable:
     """The flat ``{figure_id: figure}`` map of a build, a published report or one file.
 
     ``source`` may be a mapping already, a ``figures.json`` file, or a folder holding either a
@@ -617,8 +650,10 @@ def read_figures(source: Path | str | Mapping[str, Any]) -> dict[str, Figure]:
     ``chapters/<chapter>/figures.json`` (a build folder: the chapters' figures, which the editors'
     commentary quotes). A figure defined twice must be the same figure.
     """
+    if isinstance(source, FigureTable):
+        return source
     if isinstance(source, Mapping):
-        return {str(k): dict(v) for k, v in source.items()}  # type: ignore[misc]
+        return FigureTable({str(k): dict(v) for k, v in source.items()})  # type: ignore[misc]
     path = Path(source)
     if path.is_file():
         files = [path]
@@ -633,24 +668,28 @@ def read_figures(source: Path | str | Mapping[str, Any]) -> dict[str, Figure]:
             Msg("commentary.no_figures", path=display_path(path)),
             [Problem(Msg("commentary.problem.figure_files"), file=display_path(path))],
         )
+    contents = []
+    for file in files:
+        try:
+            contents.append(file.read_bytes())
+        except OSError as exc:
+            raise BuildError(Msg("commentary.figures_unreadable", name=display_path(file), detail=exc)) from None
+    digest = tuple(content_store.bytes_digest(raw) for raw in contents)
+    return _MERGED.get(digest, lambda: _merged_figures(path, files, contents, digest))
+
+
+def _merged_figures(path: Path, files: list[Path], contents: list[bytes], digest: tuple[bytes, ...]) -> FigureTable:
     merged: dict[str, Figure] = {}
     origin: dict[str, str] = {}
     problems: list[Problem] = []
-    for file in files:
+    for file, raw, key in zip(files, contents, digest, strict=True):
         name = display_path(file)
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BuildError(Msg("commentary.figures_unreadable", name=name, detail=exc)) from None
-        if not isinstance(data, dict):
-            raise BuildError(Msg("commentary.figures_not_object", name=name))
-        for fid, figure in data.items():
-            try:
-                checked = _adapter(Figure).validate_python(figure)
-            except _validation_error():
-                problems.append(Problem(Msg("commentary.problem.not_a_figure"), file=name, column=fid,
-                                        expected=Msg("commentary.expected.figure", kinds=", ".join(FIGURE_KINDS))))
-                continue
+            figures = _FIGURE_FILES.get(key, lambda: _figure_file(raw, name))  # noqa: B023 (called at once)
+        except _NotFigures as exc:
+            problems += exc.problems
+            figures = exc.figures
+        for fid, checked in figures.items():
             if fid in merged and merged[fid] != checked:
                 problems.append(Problem(Msg("commentary.problem.defined_twice", other=origin[fid]), file=name,
                                         column=fid))
@@ -658,7 +697,45 @@ def read_figures(source: Path | str | Mapping[str, Any]) -> dict[str, Figure]:
             merged[fid], origin[fid] = checked, name
     if problems:
         raise BuildError(Msg("commentary.figures_malformed", path=display_path(path)), problems)
-    return dict(sorted(merged.items()))
+    ordered = FigureTable(sorted(merged.items()))
+    ordered.digest = digest
+    return ordered
+
+
+# The checked figures of a figures file, by its bytes: a build reads each several times (the
+# commentary's check, lint and rendering), a preview again after every edit of the text.
+_FIGURE_FILES: content_store.Remembered[dict[str, Figure]] = content_store.Remembered(256)
+_MERGED: content_store.Remembered[FigureTable] = content_store.Remembered(16)
+
+
+class _NotFigures(Exception):
+    """A figures file holding entries that are not figures (the others are in ``figures``)."""
+
+    def __init__(self, figures: dict[str, Figure], problems: list[Problem]) -> None:
+        super().__init__()
+        self.figures = figures
+        self.problems = problems
+
+
+def _figure_file(raw: bytes, name: str) -> dict[str, Figure]:
+    """One figures file, each entry checked; raises _NotFigures when some are not figures."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BuildError(Msg("commentary.figures_unreadable", name=name, detail=exc)) from None
+    if not isinstance(data, dict):
+        raise BuildError(Msg("commentary.figures_not_object", name=name))
+    figures: dict[str, Figure] = {}
+    problems: list[Problem] = []
+    for fid, figure in data.items():
+        try:
+            figures[fid] = _adapter(Figure).validate_python(figure)
+        except _validation_error():
+            problems.append(Problem(Msg("commentary.problem.not_a_figure"), file=name, column=fid,
+                                    expected=Msg("commentary.expected.figure", kinds=", ".join(FIGURE_KINDS))))
+    if problems:
+        raise _NotFigures(figures, problems)
+    return figures
 
 
 def report_wave(path: Path) -> str | None:

@@ -21,9 +21,11 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from hakusho import config
 
@@ -37,6 +39,9 @@ def key(*parts: Any) -> str:
 
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=encodable)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+T = TypeVar("T")
 
 
 def file_digest(path: Path) -> str:
@@ -111,3 +116,47 @@ def made(kind: str, name: str, make: Callable[[], bytes]) -> bytes:
         data = make()
         put(kind, name, data)
     return data
+
+
+# ------------------------------------------------------------------------------ in memory
+
+
+def bytes_digest(data: bytes | str) -> bytes:
+    """A short digest of some content, for keying what :class:`Remembered` keeps."""
+    return hashlib.blake2b(data.encode("utf-8") if isinstance(data, str) else data, digest_size=20).digest()
+
+
+class Remembered(Generic[T]):
+    """Values made from content, kept in this process under a key that holds all of that content
+    (its digest, never a file's name or date): the same content gives the value already made.
+
+    Builds read the same documents and redo the same work several times (the commentary is
+    checked, linted and rendered from one set of figures), and ``hakusho preview`` builds again
+    after every edit in the same process: what an edit left unchanged — a chapter's parsed
+    figures, a checked commentary file, a chart made ready for the page — is found here instead
+    of being made again, so a sentence of commentary re-renders in a fraction of a second. The
+    values are shared, so they are never changed by whoever receives them. At most ``size``
+    values are kept, the least recently used going first.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[Hashable, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        """The value kept under ``key``, or ``make()``'s, kept for next time (a failure is not kept)."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = make()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()

@@ -8,6 +8,7 @@ executed notebooks to ``notebooks/``, and writes ``manifest.json``.
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import sys
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hakusho import __version__, build_folder, config
+from hakusho import __version__, build_folder, config, content_store
 from hakusho.errors import BuildError
 from hakusho.i18n import LANGS
 from hakusho.messages import Msg, say
@@ -48,7 +49,7 @@ def assemble(plan: Plan, *, build_dir: Path, outputs: Mapping[str, Path], tree: 
     todo = [t for t in plan.tasks if options.force or not plan.cache.get("assembly", t.key)]
     for task in plan.tasks:
         reporter.step(f"task:{task.name}", task.name)
-    if todo:
+    if plan.tasks:  # (also when every renderer is cached: a preview renders the pages once more, to warm up)
         write_survey_json(options, build_dir, outputs[next(c for c in plan.notebooks if c not in plan.parts)])
     placed = work / "assembly"
     for task in plan.tasks:
@@ -147,16 +148,26 @@ def write_survey_json(options: BuildOptions, build_dir: Path, first_chapter: Pat
 def survey_info(wave: str) -> dict[str, Any]:
     """The codebook's description of a wave (its ``survey`` section, checked by the codebook's
     model). Only that section is read: the codebooks were validated with the data already."""
+    path = config.CODEBOOK_DIR / f"{wave}.yml"
+    try:
+        text = path.read_text(encoding="utf-8")
+        return copy.deepcopy(_SURVEYS.get(content_store.bytes_digest(text), lambda: _survey_section(text)))
+    except Exception as exc:  # the full check (validation stage) says what exactly is wrong
+        raise BuildError(Msg("assemble.no_survey", name=path.name, detail=exc)) from None
+
+
+# A codebook's survey section by the codebook's content: the whole codebook is parsed to find it,
+# once per content (a preview builds again after every edit).
+_SURVEYS: content_store.Remembered[dict[str, Any]] = content_store.Remembered(8)
+
+
+def _survey_section(text: str) -> dict[str, Any]:
     import yaml
 
     from hakusho.survey.codebook import SurveyInfo
 
-    path = config.CODEBOOK_DIR / f"{wave}.yml"
-    try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        return SurveyInfo.model_validate(doc["survey"]).model_dump(mode="json")
-    except Exception as exc:  # the full check (validation stage) says what exactly is wrong
-        raise BuildError(Msg("assemble.no_survey", name=path.name, detail=exc)) from None
+    doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return SurveyInfo.model_validate(doc["survey"]).model_dump(mode="json")
 
 
 def copy_tables_and_notebooks(plan: Plan, outputs: Mapping[str, Path], tree: Path) -> None:

@@ -67,6 +67,7 @@ class BuildResult:
     reused: list[str] = field(default_factory=list)
     stages: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    build_dir: Path | None = None  # the build folder the renderers read (gone once a build is published)
 
 
 def validate_inputs(plan: Plan) -> None:
@@ -217,6 +218,7 @@ class _Build:
         self.reporter = reporter
         self.result = result
         self.build_dir = self.work / "build"
+        result.build_dir = self.build_dir
         build_folder.notebook_folder(self.build_dir, part=False).mkdir(parents=True)
         self.stage_name = "plan"
         self.given_pool = pool if pool is not None and not pool.closed else None

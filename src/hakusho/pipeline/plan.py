@@ -216,6 +216,24 @@ def _not_assembly_data(wave: str) -> tuple[str, ...]:
     return (*_NOT_ASSEMBLY_DATA, *others)
 
 
+def of_language(data: dict[str, str], lang: str) -> dict[str, str]:
+    """The data files a renderer of one language reads: the commentary in the other languages
+    (``<chapter>.<other>.md``) left out, so that an edit of the Japanese text re-renders the
+    Japanese page and deck only. (The commentary of every language is still checked by every
+    build that renders any of them.)"""
+    others = tuple(f".{other}.md" for other in LANGS if other != lang)
+    commentary = _commentary_prefix()
+    return {k: v for k, v in data.items() if not (k.startswith(commentary) and k.endswith(others))}
+
+
+def _commentary_prefix() -> str:
+    """``data/<commentary folder>/`` as the keys of the data files spell it."""
+    with contextlib.suppress(OSError, ValueError):
+        rel = Path(config.COMMENTARY_DIR).resolve().relative_to(Path(config.DATA_DIR).resolve()).as_posix()
+        return f"data/{rel}/"
+    return "data/commentary/"
+
+
 def make_plan(options: BuildOptions) -> Plan:
     """Everything a build will do, decided from hashes alone (cheap: no pandas, no kernels)."""
     check_options(options)
@@ -311,7 +329,8 @@ def make_plan(options: BuildOptions) -> Plan:
                 tasks.append(Task("quarto", "quarto", None, digest({**assembly_common, "task": "quarto"})))
                 continue
             for lang in (lang for lang in LANGS if lang in options.langs):
-                tasks.append(Task(f"{fmt} {lang}", fmt, lang, digest({**assembly_common, "task": f"{fmt}-{lang}"})))
+                own = {**assembly_common, "data": of_language(extra_data, lang), "task": f"{fmt}-{lang}"}
+                tasks.append(Task(f"{fmt} {lang}", fmt, lang, digest(own)))
 
     inputs = {**nb_hashes, **raw, **codebooks, **package, **templates, **extra_data}
     build_key = digest({"record": record, "epoch": epoch, "chapters": chapter_keys,

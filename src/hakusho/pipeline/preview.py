@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -44,10 +44,18 @@ from hakusho import config
 from hakusho.errors import HakushoError
 from hakusho.i18n import LANGS, Translator
 from hakusho.messages import Listed, Msg
-from hakusho.pipeline.build import BuildInterrupted, build_tree, kernel_pool, sigterm_as_interrupt
+from hakusho.pipeline.build import (
+    BuildInterrupted,
+    BuildResult,
+    build_tree,
+    kernel_pool,
+    shared_cache,
+    sigterm_as_interrupt,
+)
 from hakusho.pipeline.options import BuildOptions
 from hakusho.pipeline.plan import make_plan
 from hakusho.pipeline.progress import Reporter
+from hakusho.pipeline.render_pool import render_tasks
 from hakusho.pipeline.runner import KernelPool
 
 HOST = "127.0.0.1"
@@ -86,6 +94,8 @@ class Preview:
         self._stopping = threading.Event()
         self._numbers = itertools.count(1)
         self._folders: list[Path] = []
+        self._built: BuildResult | None = None  # the last build shown
+        self._warm = False  # whether this process has rendered the pages once (see _warm_up)
         self.pool: KernelPool | None = None
         self.server = ThreadingHTTPServer((HOST, port), _handler(self))
         self.server.daemon_threads = True
@@ -120,16 +130,34 @@ class Preview:
         self.rebuild()
 
     def rebuild(self, changed: Iterable[Path] = ()) -> Shown:
-        """Build again (kernels restarted first when Python code changed) and show the result."""
+        """Build again (kernels restarted first when Python code changed) and show the result.
+
+        The pages come first: with a PDF asked for too, the pages are built and shown (and open
+        pages reloaded) before the deck is typeset, which then joins the report shown without
+        reloading them. Either build does only what the edit changed (the build's cache), from
+        what this process keeps warm (:class:`hakusho.content_store.Remembered`): an edit of
+        commentary re-renders its own language's page and nothing else.
+        """
         changed = list(changed)
         if any(p.suffix == ".py" for p in changed) and self.pool is not None:
             self._stop_pool()
         if self.pool is None or self.pool.closed:
             self.pool = self._start_pool()
-        folder = self.root / str(next(self._numbers))
         started = time.perf_counter()
+        pages = pages_first(self.options)
+        shown = self._build(pages or self.options, started, reload=True)
+        if pages is not None and shown.error is None:
+            shown = self._build(self.options, started, reload=False)
+        if not self._warm and shown.error is None:
+            self._warm_up()
+        return shown
+
+    def _build(self, options: BuildOptions, started: float, *, reload: bool) -> Shown:
+        """One build of ``options``, shown; ``reload``: open pages are told to reload (a build
+        that adds the deck to the pages already shown changes none of them)."""
+        folder = self.root / str(next(self._numbers))
         try:
-            result = build_tree(self.options, folder, reporter=self.reporter, pool=self.pool)
+            result = build_tree(options, folder, reporter=self.reporter, pool=self.pool)
         except BuildInterrupted:
             shutil.rmtree(folder, ignore_errors=True)
             raise KeyboardInterrupt from None
@@ -139,16 +167,41 @@ class Preview:
             self._show(shown)
             self.log(Msg("cli.preview.failed", seconds=f"{shown.seconds:.2f}", message=exc.message))
             return shown
-        shown = Shown(self._shown.version + 1, result.target, None, time.perf_counter() - started)
+        version = self._shown.version + 1 if reload or self._shown.error is not None else self._shown.version
+        shown = Shown(version, result.target, None, time.perf_counter() - started)
         self._show(shown)
+        self._built = result
         self._folders.append(folder)
-        while len(self._folders) > 2:  # the one shown and the one before (a page may still load from it)
-            shutil.rmtree(self._folders.pop(0), ignore_errors=True)
+        old, self._folders = self._folders[:-2], self._folders[-2:]  # the one shown and the one before
+        if old:  # (a page may still load from it) — removed while the browser reloads
+            threading.Thread(target=_remove, args=(old,), name="hakusho-preview-clean", daemon=True).start()
         ran = [*result.executed, *result.rendered]
         done: list[Any] = [*ran, Msg("cli.preview.reused", n=len(result.reused))] if result.reused else ran
         self.log(Msg("cli.preview.rebuilt", seconds=f"{shown.seconds:.2f}",
                      done=Listed(done) if done else Msg("cli.preview.nothing_to_redo")))
         return shown
+
+    def _warm_up(self) -> None:
+        """Render the pages once in this process, into a folder thrown away, after the first build
+        has been shown: the first build takes its pages from the cache, or renders them in
+        processes of their own, and would leave this process cold — the editor's first edit
+        would then import the renderers and read every chart, figure and table the pages show.
+        What is read and made here is kept (by content) for the edits to come."""
+        built = self._built
+        plan = make_plan(self.options)
+        tasks = [t for t in plan.tasks if t.fmt == "html"]
+        self._warm = True
+        if built is None or built.build_dir is None or not built.build_dir.is_dir() or not tasks:
+            return
+        scratch = Path(tempfile.mkdtemp(prefix="warm-", dir=self.root))
+        try:
+            with shared_cache(plan.cache.root):
+                render_tasks(tasks, built.build_dir, scratch, epoch=plan.epoch, engine=self.options.engine, jobs=1,
+                             reporter=Reporter())
+        except HakushoError:
+            pass  # the next build says what is wrong, as it would have without the warm-up
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     def watch(self) -> None:
         """Rebuild on every change to the project's inputs until stopped (Ctrl-C)."""
@@ -184,6 +237,19 @@ class Preview:
             self.pool.kill()
             self.pool.close()
             self.pool = None
+
+
+def pages_first(options: BuildOptions) -> BuildOptions | None:
+    """The options of the pages alone, when ``options`` asks for more than the pages (the deck):
+    a preview builds and shows those first. None when there is nothing to put first."""
+    if "html" not in options.formats or options.formats == ("html",):
+        return None
+    return replace(options, formats=("html",))
+
+
+def _remove(folders: list[Path]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class InputFilter:

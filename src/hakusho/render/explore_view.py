@@ -26,7 +26,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from hakusho import build_folder
+from hakusho import build_folder, content_store
 from hakusho.analysis.compare import ALPHA
 from hakusho.analysis.explore import EXPLORE_ID, SEGMENT_BREAKDOWN, TOTAL
 from hakusho.analysis.population import population_label, report_base
@@ -52,10 +52,21 @@ SCRIPT_TEXTS = ("n", "indicative", "suppressed", "empty", "higher", "lower", "di
 
 def load_explore(build_dir: Path | str) -> Mapping[str, Any] | None:
     """The explorer's document of a build, or None when the build did not compute it."""
+    kept = _kept_explore(build_dir)
+    return kept[0] if kept else None
+
+
+def _kept_explore(build_dir: Path | str) -> tuple[Mapping[str, Any], bytes] | None:
+    """The explorer's document (shared: never changed) and the digest of its file, or None."""
     path = build_folder.output_folder(Path(build_dir), EXPLORE_ID, part=True) / build_folder.EXPLORE_DOC
     if not path.is_file():
         return None
-    return build_folder.read_json(path, Msg("folder.what.explore"))
+    return build_folder.read_kept_json(path, Msg("folder.what.explore"))
+
+
+# The part as each page places it, by the explorer's content and everything else it is made of:
+# a preview's rebuild after an edit of the text makes none of its 170,000 figures again.
+_PARTS: content_store.Remembered[dict[str, Any]] = content_store.Remembered(8)
 
 
 def _colors(question: Mapping[str, Any]) -> tuple[list[str | None], list[str | None]]:
@@ -173,10 +184,23 @@ def explore_part(build_dir: Path | str, lang: str, *, segment: str, chapter_titl
     ``segment`` is the report's (the view it opens on); ``chapter_titles`` name the groups of the
     question list, as the page's chapters are titled.
     """
-    doc = load_explore(build_dir)
-    if doc is None:
+    kept = _kept_explore(build_dir)
+    if kept is None:
         return None
+    doc, digest = kept
     tx = Translator(lang)
+    bases: dict[str, str] = {}
+    for table in doc["tables"]:
+        key = f"{table['segment']}/{table['question']}"
+        if key not in bases:
+            bases[key] = base_label(spec, table["population"], table["segment"], tx)
+    made = (digest, lang, segment, tuple(chapter_titles.items()), tuple(bases.items()))
+    return _PARTS.get(made, lambda: _explore_part(doc, tx, segment, chapter_titles, bases))
+
+
+def _explore_part(doc: Mapping[str, Any], tx: Translator, segment: str, chapter_titles: Mapping[str, str],
+                  bases: dict[str, str]) -> dict[str, Any]:
+    lang = tx.lang
     segments = list(doc["segments"])
     if segment not in {s["id"] for s in segments}:
         segment = segments[0]["id"]
@@ -188,13 +212,9 @@ def explore_part(build_dir: Path | str, lang: str, *, segment: str, chapter_titl
             groups_of_questions.append({"label": title, "options": []})
         groups_of_questions[-1]["options"].append({"value": q["id"], "label": q["label"][lang]})
     tables = {}
-    bases = {}
     for table in doc["tables"]:
         q = questions[table["question"]]
         tables[f"{table['segment']}/{table['question']}/{table['breakdown']}"] = _table_data(table, q)
-        key = f"{table['segment']}/{table['question']}"
-        if key not in bases:
-            bases[key] = base_label(spec, table["population"], table["segment"], tx)
     data = {
         "lang": lang,
         "levels": list(LEVELS),

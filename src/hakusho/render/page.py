@@ -69,6 +69,11 @@ def _coarse(attribute: re.Match[str]) -> str:
     return f'{attribute.group(1)}="{value}"'
 
 
+# Charts made ready for the page, by their drawing and what is added to it: a preview's rebuild
+# after an edit of the text finds every chart it already placed.
+_INLINED: content_store.Remembered[Markup] = content_store.Remembered(1024)
+
+
 def inline_svg(svg: str, prefix: str, label: str, tooltips: Mapping[str, str] | None = None) -> Markup:
     """A chart SVG ready to sit inside the page.
 
@@ -78,6 +83,11 @@ def inline_svg(svg: str, prefix: str, label: str, tooltips: Mapping[str, str] | 
     prologue, comments and metadata go. ``tooltips`` (SVG id → text) become a ``<title>`` in the
     element of that id — a bar's value and base, shown by the browser on hover.
     """
+    tips = tuple(sorted((tooltips or {}).items()))
+    return _INLINED.get((svg, prefix, label, tips), lambda: _inline_svg(svg, prefix, label, dict(tips)))
+
+
+def _inline_svg(svg: str, prefix: str, label: str, tooltips: Mapping[str, str]) -> Markup:
     body = SVG_PROLOGUE.sub("", svg).strip()
     root = SVG_ROOT.search(body)
     if root is None:

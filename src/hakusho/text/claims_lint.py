@@ -32,7 +32,7 @@ from typing import Any
 
 from hakusho.errors import Problem
 from hakusho.messages import Msg
-from hakusho.text.commentary import REFERENCE, CommentaryFile, Figures
+from hakusho.text.commentary import REFERENCE, CommentaryFile, Figures, remembered
 
 # Sentence ends: Japanese full stop, or a Latin stop/!/? followed by a space or the end.
 SENTENCE_END = re.compile(r"(?<=。)|(?<=[.!?])(?=\s|$)")
@@ -230,4 +230,7 @@ def asks_change_charts() -> set[str]:
 def claims_in(docs: Iterable[CommentaryFile], figures: Mapping[str, object]) -> list[ClaimFinding]:
     """The claims lint over several files."""
     charts = asks_change_charts()
-    return [f for doc in docs for f in lint_claims(doc, figures, charts)]  # type: ignore[arg-type]
+    key = tuple(sorted(charts))
+    return [f for doc in docs
+            for f in remembered("claims", doc, figures,  # type: ignore[arg-type]
+                                lambda doc=doc: tuple(lint_claims(doc, figures, charts)), key)]  # type: ignore[arg-type]

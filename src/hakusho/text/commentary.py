@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import yaml
 from markdown_it import MarkdownIt
@@ -31,14 +31,15 @@ from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_inline.state_inline import Scanned, StateInline
 from markdown_it.token import Token
 
-from hakusho import config
-from hakusho.build_folder import Figure, Figures, read_figures
+from hakusho import config, content_store
+from hakusho.build_folder import Figure, Figures, FigureTable, read_figures
 from hakusho.config import display_path
 from hakusho.errors import BuildError, Problem
 from hakusho.i18n import LANGS
 from hakusho.messages import Msg
 from hakusho.text.numbers import format_figure
 
+T = TypeVar("T")
 SUMMARY = "summary"  # the report's opening summary, written like a chapter
 FRONT_MATTER_KEYS = ("summary",)
 
@@ -78,7 +79,7 @@ class CommentaryFile:
     front_end: int  # index (0-based) of the closing '---' line; body starts after it
     summary: tuple[str, ...]
 
-    @property
+    @cached_property
     def name(self) -> str:
         return display_path(self.path)
 
@@ -98,10 +99,34 @@ class CommentaryFile:
         return not self.summary and not HTML_COMMENT.sub("", self.body).strip()
 
 
+# Commentary files read, and work done from them with one set of figures, by content: a build
+# checks, lints and renders every file from the same figures, and a preview's rebuild after an
+# edit of one file finds every other file's work done.
+_READ: content_store.Remembered[CommentaryFile] = content_store.Remembered(256)
+_DONE: content_store.Remembered[Any] = content_store.Remembered(1024)
+
+
+def remembered(what: str, doc: CommentaryFile, figures: Figures, make: Callable[[], T], *extra: Hashable) -> T:
+    """``make()``, done once per file content, figures and ``extra``: figures read by
+    :func:`hakusho.build_folder.read_figures` name their content; other figures are not kept by."""
+    digest = figures.digest if isinstance(figures, FigureTable) else None
+    if not digest:
+        return make()
+    return _DONE.get((what, doc, doc.name, digest, *extra), make)
+
+
 def read_commentary(path: Path) -> CommentaryFile:
     """Read and check one commentary file's name and front matter (references are checked later)."""
     path = Path(path)
     name = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BuildError(Msg("commentary.not_utf8", name=name, reason=exc.reason)) from None
+    return _READ.get((str(path), name, text), lambda: _parse_commentary(path, name, text))
+
+
+def _parse_commentary(path: Path, name: str, text: str) -> CommentaryFile:
     parts = path.name.split(".")
     if len(parts) != 3 or parts[2] != "md" or parts[1] not in LANGS:
         raise BuildError(
@@ -109,10 +134,6 @@ def read_commentary(path: Path) -> CommentaryFile:
             [Problem(Msg("commentary.problem.naming"), file=name, value=path.name,
                      expected=Msg("commentary.expected.name", langs=", ".join(LANGS)))],
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise BuildError(Msg("commentary.not_utf8", name=name, reason=exc.reason)) from None
     lines = tuple(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     if not lines or lines[0].strip() != "---":
         raise BuildError(
@@ -250,6 +271,11 @@ class Reference:
 
 def scan_references(doc: CommentaryFile) -> tuple[list[Reference], list[Problem]]:
     """Every reference of a file (front matter and body, outside HTML comments) and malformed ones."""
+    refs, problems = _DONE.get(("scan", doc, doc.name), lambda: _scan_references(doc))
+    return list(refs), list(problems)
+
+
+def _scan_references(doc: CommentaryFile) -> tuple[list[Reference], list[Problem]]:
     refs: list[Reference] = []
     problems: list[Problem] = []
     for number, line in _content_lines(doc):
@@ -484,11 +510,17 @@ def _block_text(block: dict[str, Any], lang: str) -> str:
 
 def check_document(doc: CommentaryFile, figures: Figures) -> list[Problem]:
     """Every problem that stops a commentary file from being built (not the lint's warnings)."""
-    return check_references(doc, figures) + check_markdown(doc) + check_language(doc)
+    return list(remembered("check", doc, figures, lambda: tuple(
+        check_references(doc, figures) + check_markdown(doc) + check_language(doc))))
 
 
 def render_document(doc: CommentaryFile, figures: Figures) -> dict[str, Any]:
-    """The view model of a checked file: formatted summary points and discussion paragraphs."""
+    """The view model of a checked file: formatted summary points and discussion paragraphs
+    (shared with later renderings of the same file and figures: never changed)."""
+    return remembered("render", doc, figures, lambda: _render_document(doc, figures))
+
+
+def _render_document(doc: CommentaryFile, figures: Figures) -> dict[str, Any]:
     md = _markdown(doc.lang)
     points_html, points_text = [], []
     for point in doc.summary:

@@ -46,6 +46,7 @@ from hakusho.text.commentary import (
     Figures,
     commentary_files,
     read_commentary,
+    remembered,
     scan_references,
 )
 from hakusho.text.numbers import format_figure
@@ -314,7 +315,10 @@ def lint_commentary(
     figures = read_figures(figures)
     chapters = chart_chapters(wave) if chapter_of_chart is None else chapter_of_chart
     docs = [read_commentary(path) for path in commentary_files(wave, root)]
-    findings: list[Finding | ClaimFinding] = [f for doc in docs for f in lint_document(doc, figures, chapters)]
+    key = tuple(sorted(chapters.items()))
+    findings: list[Finding | ClaimFinding] = [
+        f for doc in docs
+        for f in remembered("lint", doc, figures, lambda doc=doc: tuple(lint_document(doc, figures, chapters)), key)]
     claims = claims_in(docs, figures)
     findings += claims
     if strict and findings:
