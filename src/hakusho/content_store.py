@@ -22,6 +22,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
@@ -44,24 +45,30 @@ def key(*parts: Any) -> str:
 T = TypeVar("T")
 
 
-def file_digest(path: Path) -> str:
-    """sha256 of a file's bytes, remembered per process for as long as its size and mtime hold."""
-    stat = Path(path).stat()
-    return _file_digest(str(path), stat.st_size, stat.st_mtime_ns)
-
-
-_DIGESTS: dict[tuple[str, int, int], str] = {}
-
-
-def _file_digest(path: str, size: int, mtime_ns: int) -> str:
-    found = _DIGESTS.get((path, size, mtime_ns))
+def file_digest(path: Path | str) -> str:
+    """sha256 of a file's bytes, remembered per process for as long as the file is the same one
+    (inode), of the same size, last modified at the same nanosecond and its status last changed
+    at the same nanosecond — what any write changes (the status change time cannot be set back).
+    A build checks its outputs against their manifest more than once; a preview hashes its inputs
+    again after every edit. The file system keeps those times to a clock tick, so (as git does)
+    a file changed in the last seconds is hashed every time: a second write within the same tick
+    would leave them as they were."""
+    stat = os.stat(path)
+    state = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    found = _DIGESTS.get((str(path), state))
     if found is None:
         digest = hashlib.sha256()
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
-        found = _DIGESTS[(path, size, mtime_ns)] = digest.hexdigest()
+        found = digest.hexdigest()
+        if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > _SETTLED_NS:
+            _DIGESTS[(str(path), state)] = found
     return found
+
+
+_DIGESTS: dict[tuple[str, tuple[int, ...]], str] = {}
+_SETTLED_NS = 2_000_000_000  # a file unchanged for this long is not being written any more
 
 
 def files_digest(paths: Iterable[Path]) -> str:

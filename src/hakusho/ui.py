@@ -59,20 +59,23 @@ def localize(command: Any, lang: str) -> None:
 
 def library_wording(lang: str) -> None:
     """Typer's panel titles, hints and ``Usage:`` prefix in ``lang``."""
-    from typer import rich_utils
     from typer._click import formatting
 
     words = catalog(lang)  # templates Typer fills in itself ("[default: {}]"), taken as they are
-    rich_utils.ARGUMENTS_PANEL_TITLE = words["cli.panel.arguments"]
-    rich_utils.OPTIONS_PANEL_TITLE = words["cli.panel.options"]
-    rich_utils.COMMANDS_PANEL_TITLE = words["cli.panel.commands"]
-    rich_utils.ERRORS_PANEL_TITLE = words["cli.panel.error"]
-    rich_utils.DEFAULT_STRING = words["cli.help.default"]
-    rich_utils.REQUIRED_LONG_STRING = words["cli.help.required"]
-    rich_utils.ENVVAR_STRING = words["cli.help.envvar"]
-    rich_utils.RICH_HELP = words["cli.help.try"]
-    # Typer's own words, looked up through the gettext function its modules bound at import.
+    # Typer's Rich panels get their words when help is formatted: importing Rich's formatting
+    # takes longer than a no-op build, which prints no help.
     from typer import core as typer_core
+
+    for cls in (typer_core.TyperCommand, typer_core.TyperGroup):
+        unworded = getattr(cls.format_help, "__wrapped__", cls.format_help)
+
+        def format_help(self: Any, ctx: Any, formatter: Any, unworded: Any = unworded) -> Any:
+            rich_wording(words)
+            return unworded(self, ctx, formatter)
+
+        format_help.__wrapped__ = unworded  # type: ignore[attr-defined]
+        cls.format_help = format_help  # type: ignore[method-assign]
+    # Typer's own words, looked up through the gettext function its modules bound at import.
 
     library = {english: words[key] for english, key in _LIBRARY_WORDS.items()}
     typer_core._ = lambda message: library.get(message, message)  # type: ignore[attr-defined]
@@ -98,6 +101,20 @@ def library_wording(lang: str) -> None:
 
     write_usage.__wrapped__ = original  # type: ignore[attr-defined]
     formatting.HelpFormatter.write_usage = write_usage  # type: ignore[method-assign]
+
+
+def rich_wording(words: dict[str, str]) -> None:
+    """The words of Typer's Rich panels (titles, hints) from a catalog."""
+    from typer import rich_utils
+
+    rich_utils.ARGUMENTS_PANEL_TITLE = words["cli.panel.arguments"]
+    rich_utils.OPTIONS_PANEL_TITLE = words["cli.panel.options"]
+    rich_utils.COMMANDS_PANEL_TITLE = words["cli.panel.commands"]
+    rich_utils.ERRORS_PANEL_TITLE = words["cli.panel.error"]
+    rich_utils.DEFAULT_STRING = words["cli.help.default"]
+    rich_utils.REQUIRED_LONG_STRING = words["cli.help.required"]
+    rich_utils.ENVVAR_STRING = words["cli.help.envvar"]
+    rich_utils.RICH_HELP = words["cli.help.try"]
 
 
 # The English words of Typer's plain help and the catalog keys that say them.

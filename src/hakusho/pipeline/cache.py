@@ -38,6 +38,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from hakusho import content_store
+
 CACHE_FORMAT = 1
 CACHE_DIR_NAME = ".hakusho-cache"
 
@@ -77,12 +79,9 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes (read in blocks: raw exports can be large)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Hex sha256 of a file's bytes (read in blocks: raw exports can be large), remembered while
+    the file is unchanged (:func:`hakusho.content_store.file_digest`)."""
+    return content_store.file_digest(path)
 
 
 def canonical_json(obj: Any) -> str:

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hakusho import __version__, config
+from hakusho import __version__, config, content_store
 from hakusho.build_folder import MANIFEST
 from hakusho.config import display_path
 from hakusho.errors import OutputError
@@ -240,11 +240,7 @@ def _top_level(folder: Path) -> list[str]:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return content_store.file_digest(path)  # a build checks a folder twice: before and under its lock
 
 
 def manifest_differences(folder: Path, manifest: Mapping[str, Any]) -> list[str]:
