@@ -10,6 +10,7 @@ from hakusho.errors import FilterError, Problem
 from hakusho.survey import filters
 from hakusho.survey.codebook import Codebook, Condition
 from hakusho.survey.filters import (
+    check_conditions,
     condition_mask,
     conditions_mask,
     describe_filters,
@@ -318,6 +319,24 @@ def test_messages_name_where_the_condition_comes_from() -> None:
         condition_mask(codebook(), responses(), Condition(var="nope", op="==", value=1), source="population saas")
     with pytest.raises(FilterError, match=r"^routing of q9: 'x' is not a choice of route$"):
         conditions_mask(codebook(), responses(), [Condition(var="route", op="==", value="x")], source="routing of q9")
+
+
+@pytest.mark.parametrize(("var", "op", "value"), [
+    ("employes", "==", "small"), ("route", "~", "sns"), ("tools", ">", "crm"), ("age", ">=", "forty"),
+    ("comment", "==", "x"), ("route", "includes", "sns"), ("route", ">", "sns"), ("employees", "<", 500),
+    ("route", "==", ["panel", "sns"]), ("route", "==", "x"), ("stage", "<", "dk"),
+])
+def test_a_filter_is_checked_without_data_as_it_is_when_applied(var: str, op: str, value: object) -> None:
+    """A build refuses a wrong filter before reading data (check_conditions, no respondents): the
+    same error, word for word, as applying it to respondents gives."""
+    cond = Condition.model_construct(var=var, op=op, value=value)
+    with pytest.raises(FilterError) as applied:
+        condition_mask(codebook(), responses(), cond)
+    with pytest.raises(FilterError) as checked:
+        check_conditions(codebook(), [cond])
+    assert (checked.value.message, checked.value.problems) == (applied.value.message, applied.value.problems)
+    check_conditions(codebook(), [Condition(var="employees", op=">=", value=100),
+                                  Condition(var="age", op="<", value=30)])
 
 
 def test_conditions_combine_with_and_and_none_selects_everyone() -> None:

@@ -90,18 +90,14 @@ def wave_store(plan: Plan) -> Path:
 def check_filters(plan: Plan) -> None:
     """The filters against the report wave's codebook: unknown variables or choices and wrong
     operators fail here, with suggestions, before a notebook runs. It needs no data (filters are
-    evaluated on an empty table of the codebook's layout), so a new filter does not re-validate
-    the data; whether a filter leaves enough respondents the chapters decide."""
-    import pandas as pd
-
+    checked against the codebook alone, without pandas, while the kernel starts), so a new filter
+    does not re-validate the data; whether a filter leaves enough respondents the chapters decide."""
     from hakusho.survey.codebook import load_codebook
-    from hakusho.survey.filters import conditions_mask, normalize_filters
-    from hakusho.survey.load import to_responses
+    from hakusho.survey.filters import check_conditions, normalize_filters
 
     book = load_codebook(config.CODEBOOK_DIR / f"{plan.options.wave}.yml")
     conditions, _ = normalize_filters([list(f) for f in plan.options.filters], book)
-    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in book.expected_columns()})
-    conditions_mask(book, to_responses(empty, book), conditions, source="filter")
+    check_conditions(book, conditions, source="filter")
 
 
 @contextlib.contextmanager

@@ -123,9 +123,10 @@ def _ordinal_codes(question: Question, op: str, value: object, source: str) -> l
     return out
 
 
-def condition_mask(codebook: Codebook, responses: pd.DataFrame, cond: Condition,
-                   *, source: str = "filter") -> pd.Series:
-    """Boolean mask of respondents meeting one condition (missing answers never match)."""
+def resolve_condition(codebook: Codebook, cond: Condition, *, source: str = "filter") -> tuple[Question, Any]:
+    """One condition checked against the codebook — no data needed, so a filter is refused before
+    any is read — and what it selects: the question, and the choice codes it keeps (for a numeric
+    question, the number it compares with, or the numbers of ``in``/``not in``)."""
     if cond.var not in codebook.by_id:
         raise FilterError(
             Msg("filter.unknown_variable", source=_where(source), name=cond.var),
@@ -143,13 +144,7 @@ def condition_mask(codebook: Codebook, responses: pd.DataFrame, cond: Condition,
                 [Problem(Msg("filter.problem.multi_operator"), column=cond.var,
                          value=cond.op, expected="includes, excludes, in, not in")],
             )
-        codes = [resolve_choice(question, v, source=source) for v in _as_list(cond.value)]
-        cols = [f"{question.id}__{question.choice(c).key}" for c in codes]
-        picked = responses[cols].fillna(False).astype(bool).any(axis=1)
-        answered = responses[cols].notna().any(axis=1)
-        if cond.op in ("includes", "==", "in"):
-            return picked
-        return answered & ~picked
+        return question, [resolve_choice(question, v, source=source) for v in _as_list(cond.value)]
     if question.type in ("numeric",):
         number = _number(cond.value)
         if number is None and cond.op not in ("in", "not in"):
@@ -158,16 +153,11 @@ def condition_mask(codebook: Codebook, responses: pd.DataFrame, cond: Condition,
                 [Problem(Msg("filter.problem.wrong_type"), column=cond.var, value=cond.value,
                          expected=Msg("filter.expected.number"))],
             )
-        col = responses[question.id].astype("Float64")
-        ops = {"==": col.eq, "!=": col.ne, "<": col.lt, "<=": col.le, ">": col.gt, ">=": col.ge}
-        if cond.op in ops:
-            return ops[cond.op](number).fillna(False).astype(bool)
-        values = [float(v) for v in _as_list(cond.value)]
-        mask = col.isin(values).fillna(False).astype(bool)
-        return mask if cond.op == "in" else col.notna() & ~mask
+        if cond.op in ("in", "not in"):
+            return question, [float(v) for v in _as_list(cond.value)]  # type: ignore[arg-type]
+        return question, number
     if question.type == "text":
         raise FilterError(Msg("filter.free_text", source=_where(source), name=cond.var))
-    col = responses[question.id]
     if cond.op in MULTI_OPS:
         raise FilterError(
             Msg("filter.includes_on_single", source=_where(source), name=cond.var,
@@ -182,13 +172,40 @@ def condition_mask(codebook: Codebook, responses: pd.DataFrame, cond: Condition,
                 [Problem(Msg("filter.problem.unordered_operator"), column=cond.var,
                          value=cond.op, expected="==, !=, in, not in")],
             )
-        codes = _ordinal_codes(question, cond.op, cond.value, source)
-        return col.isin(codes).fillna(False).astype(bool)
+        return question, _ordinal_codes(question, cond.op, cond.value, source)
     codes = [resolve_choice(question, v, source=source) for v in _as_list(cond.value)]
     if cond.op in ("==", "!=") and len(codes) != 1:
         raise FilterError(Msg("filter.one_value", source=_where(source), op=cond.op))
-    mask = col.isin(codes).fillna(False).astype(bool)
-    if cond.op in ("==", "in"):
+    return question, codes
+
+
+def check_conditions(codebook: Codebook, conditions: Sequence[Condition], *, source: str = "filter") -> None:
+    """Every condition checked against the codebook (:func:`resolve_condition`), without data."""
+    for cond in conditions:
+        resolve_condition(codebook, cond, source=source)
+
+
+def condition_mask(codebook: Codebook, responses: pd.DataFrame, cond: Condition,
+                   *, source: str = "filter") -> pd.Series:
+    """Boolean mask of respondents meeting one condition (missing answers never match)."""
+    question, selected = resolve_condition(codebook, cond, source=source)
+    if question.type == "multi":
+        cols = [f"{question.id}__{question.choice(c).key}" for c in selected]
+        picked = responses[cols].fillna(False).astype(bool).any(axis=1)
+        answered = responses[cols].notna().any(axis=1)
+        if cond.op in ("includes", "==", "in"):
+            return picked
+        return answered & ~picked
+    if question.type in ("numeric",):
+        col = responses[question.id].astype("Float64")
+        ops = {"==": col.eq, "!=": col.ne, "<": col.lt, "<=": col.le, ">": col.gt, ">=": col.ge}
+        if cond.op in ops:
+            return ops[cond.op](selected).fillna(False).astype(bool)
+        mask = col.isin(selected).fillna(False).astype(bool)
+        return mask if cond.op == "in" else col.notna() & ~mask
+    col = responses[question.id]
+    mask = col.isin(selected).fillna(False).astype(bool)
+    if cond.op in ("==", "in") or cond.op in ORDER_OPS:
         return mask
     return col.notna() & ~mask
 
