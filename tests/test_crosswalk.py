@@ -13,6 +13,7 @@ from hakusho import config
 from hakusho.analysis.spec import default_spec
 from hakusho.analysis.tabulate import TABLE_COLUMNS
 from hakusho.errors import CodebookError, Problem
+from hakusho.survey import crosswalk
 from hakusho.survey.codebook import Codebook, load_codebook
 from hakusho.survey.crosswalk import Crosswalk, load_crosswalk, share_in_target_terms, validate_crosswalk
 from hakusho.survey.load import load_wave
@@ -425,3 +426,243 @@ def test_entries_know_their_line_in_the_file(tmp_path: Path) -> None:
     assert [v.line for v in crosswalk.variables] == [5, 7, 10]
     assert crosswalk.source == str(path)
     assert crosswalk.variable("kind").note.ja == "注"
+
+
+# ------------------------------------------------------------------ what two codebooks have in common
+
+
+def _question(qid: str, kind: str, keys: list[str], *, out: tuple[str, ...] = (), label: str = "") -> dict:
+    """A question of ``kind`` with choices ``keys``; those in ``out`` are outside the base."""
+    return {"id": qid, "column": qid.upper(), "type": kind, "text": {"ja": qid + label, "en": qid + label},
+            "choices": [{"code": i + 1, "key": k, "ja": k + label, "en": k + label, "in_base": k not in out}
+                        for i, k in enumerate(keys)]}
+
+
+def _codebook(wave: str, *questions: dict) -> Codebook:
+    return Codebook.model_validate({"wave": wave, "id_column": "ID", "survey": INFO, "questions": list(questions)})
+
+
+EARLIER = _codebook(
+    "1",
+    _question("same", "single", ["a", "b"]),
+    _question("reworded", "multi", ["x", "y"]),
+    _question("reordered", "ordinal", ["low", "high"]),
+    _question("retyped", "single", ["a", "b"]),
+    _question("rebased", "single", ["a", "dk"]),
+    _question("split", "ordinal", ["low", "high"]),
+    _question("old_name", "multi", ["x", "y"]),
+    _question("dropped", "single", ["a"]),
+    _question("amount", "numeric", []),
+    _question("remark", "text", []),
+    _question("withdrawn", "single", ["a", "b"]),
+    _question("listed_same", "single", ["a", "b"]),
+    _question("also_gone", "multi", ["x"]),
+)
+LATER = _codebook(
+    "2",
+    _question("added", "multi", ["x"]),
+    _question("listed_same", "single", ["a", "b"]),
+    _question("same", "single", ["a", "b"]),
+    _question("reworded", "multi", ["x", "y"], label=" (new wording)"),
+    _question("reordered", "ordinal", ["high", "low"]),
+    _question("retyped", "ordinal", ["a", "b"]),
+    _question("rebased", "single", ["a", "dk"], out=("dk",)),
+    _question("split", "ordinal", ["low", "mid", "high"]),
+    _question("new_name", "multi", ["x", "y"]),
+    _question("amount", "numeric", []),
+    _question("remark", "text", []),
+    _question("added_amount", "numeric", []),
+    _question("withdrawn", "single", ["a", "b", "c"]),
+)
+LISTED = {"from_wave": "1", "to_wave": "2", "variables": [
+    {"from": "old_name", "to": "new_name", "choices": {"x": "x", "y": "y"}},
+    {"from": "withdrawn", "to": "withdrawn", "exclude": True, "note": {"ja": "定義が変わった", "en": "Redefined"}},
+    {"from": "listed_same", "to": "listed_same", "choices": {"b": "a", "a": "b"}},
+]}
+
+
+def test_identical_means_same_type_same_choices_in_order_and_same_base() -> None:
+    pairs = {q.id: (EARLIER.by_id[q.id], q) for q in LATER.questions if q.id in EARLIER.by_id}
+    assert crosswalk.identical(*pairs["same"]) and crosswalk.identical(*pairs["listed_same"])
+    assert crosswalk.identical(*pairs["reworded"])  # wording may differ
+    for changed in ("reordered", "retyped", "rebased", "split", "withdrawn"):
+        assert not crosswalk.identical(*pairs[changed]), changed
+    # Numbers and free text are not tabulated on choices: never comparable this way.
+    assert not crosswalk.identical(*pairs["amount"]) and not crosswalk.identical(*pairs["remark"])
+    assert not crosswalk.identical(LATER.by_id["split"], EARLIER.by_id["split"])
+
+
+def test_every_tabulable_question_is_classified_once_in_codebook_order() -> None:
+    found = crosswalk.compare_codebooks(EARLIER, LATER, Crosswalk.model_validate({**LISTED, "source": "1-2.yml"}))
+    assert (found.from_wave, found.to_wave, found.file) == ("1", "2", Path("1-2.yml"))
+    assert found.identical == ("same", "reworded")
+    assert found.mapped == ("listed_same", "new_name")  # a listed question is decided by its entry
+    assert found.excluded == ("withdrawn",)
+    assert found.changed == ("reordered", "retyped", "rebased", "split")
+    assert found.new == ("added",)  # added_amount is a number: not tabulated on choices
+    assert found.gone == ("dropped", "also_gone")  # old_name lives on as new_name
+    assert found.rows() == [("same", "identical"), ("reworded", "identical"), ("listed_same", "mapped"),
+                            ("new_name", "mapped"), ("withdrawn", "excluded"), ("reordered", "changed"),
+                            ("retyped", "changed"), ("rebased", "changed"), ("split", "changed"),
+                            ("added", "new"), ("dropped", "gone"), ("also_gone", "gone")]
+
+
+def test_without_a_crosswalk_file_nothing_is_mapped_or_excluded() -> None:
+    found = crosswalk.compare_codebooks(EARLIER, LATER)
+    assert found.file is None and found.mapped == () and found.excluded == ()
+    assert found.identical == ("listed_same", "same", "reworded")
+    assert found.changed == ("reordered", "retyped", "rebased", "split", "withdrawn")
+    assert found.new == ("added", "new_name")
+    assert found.gone == ("old_name", "dropped", "also_gone")
+    assert crosswalk.compare_codebooks(EARLIER, LATER, Crosswalk.model_validate(LISTED)).file is None
+
+
+def test_the_same_codebook_on_both_sides_is_identical_throughout() -> None:
+    found = crosswalk.compare_codebooks(EARLIER, EARLIER)
+    assert found.identical == tuple(q.id for q in EARLIER.questions if q.type in ("single", "ordinal", "multi"))
+    assert found.rows() == [(q, "identical") for q in found.identical]
+
+
+def test_the_crosswalk_between_two_waves_adds_identity_maps_for_identical_questions(tmp_path: Path) -> None:
+    walk = crosswalk.crosswalk_between(EARLIER, LATER, tmp_path)  # no file for the pair yet
+    assert (walk.from_wave, walk.to_wave, walk.source) == ("1", "2", None)
+    assert [v.to_var for v in walk.variables] == ["listed_same", "same", "reworded"]
+    assert all(v.inferred and v.from_var == v.to_var and v.line is None for v in walk.variables)
+    assert walk.variable("reworded").choices == {"x": "x", "y": "y"}
+    assert walk.variable("same").choices == {"a": "a", "b": "b"}
+    for never in ("reordered", "split", "new_name", "added", "amount", "dropped"):
+        assert walk.variable(never) is None and walk.exclusion(never) is None, never
+
+
+def test_the_pairs_file_comes_first_and_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "1-2.yml"
+    path.write_text(yaml.safe_dump(LISTED, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    walk = crosswalk.crosswalk_between(EARLIER, LATER, tmp_path)
+    assert walk.source == str(path)
+    assert [(v.to_var, v.inferred) for v in walk.variables] == [
+        ("new_name", False), ("withdrawn", False), ("listed_same", False), ("same", True), ("reworded", True)]
+    assert walk.variable("listed_same").choices == {"b": "a", "a": "b"}  # the file's map, not an identity
+    assert walk.variable("new_name").from_var == "old_name"
+    assert walk.variable("withdrawn") is None and walk.exclusion("withdrawn").note.en == "Redefined"
+    assert walk.exclusion("same") is None and walk.exclusion("nowhere") is None
+
+    path.write_text(path.read_text(encoding="utf-8").replace("from: old_name", "from: older_name"), encoding="utf-8")
+    with pytest.raises(CodebookError) as info:
+        crosswalk.crosswalk_between(EARLIER, LATER, tmp_path)
+    assert info.value.message == "1-2.yml does not match codebooks 1 and 2"
+    (problem,) = info.value.problems
+    assert (problem.file, problem.row, problem.column, problem.value) == (str(path), 4, "from", "older_name")
+
+
+def test_an_excluded_entry_must_name_variables_of_both_waves() -> None:
+    walk = _walk({"from": "gone_from", "to": "gone_to", "exclude": True, "note": {"ja": "注", "en": "Note"}},
+                 {"from": "band", "to": "band", "exclude": True, "note": {"ja": "注", "en": "Note"}})
+    message, problems = _all_problems(walk)
+    assert message == "walk.yml does not match codebooks 1 and 2"
+    assert problems == [
+        Problem("no variable 'gone_from' in codebook 1", file="walk.yml", row=10, column="from", value="gone_from",
+                expected="one of band, kind, used"),
+        Problem("no variable 'gone_to' in codebook 2", file="walk.yml", row=10, column="to", value="gone_to",
+                expected="one of band, kind, used"),
+    ]
+
+
+def test_an_exclusion_maps_nothing_and_says_why() -> None:
+    with pytest.raises(ValueError, match="band: an excluded question maps no choices"):
+        _walk({"from": "band", "to": "band", "exclude": True, "choices": {"low": "low_mid"},
+               "note": {"ja": "注", "en": "Note"}})
+    with pytest.raises(ValueError, match=r"band: say why it is excluded, in a note \(ja and en\)"):
+        _walk({"from": "band", "to": "band", "exclude": True})
+
+
+def test_an_entry_without_choices_is_located() -> None:
+    message, problems = _all_problems(_walk({"from": "used", "to": "used"}, {"from": "band", "to": "band"}))
+    assert message == "walk.yml does not match codebooks 1 and 2"
+    assert problems == [
+        Problem("used: no choices mapped", file="walk.yml", row=10, column="choices",
+                expected="a map of choice keys, or exclude: true with a note"),
+        Problem("band: no choices mapped", file="walk.yml", row=15, column="choices",
+                expected="a map of choice keys, or exclude: true with a note"),
+    ]
+
+
+def test_folded_ordinal_buckets_may_share_a_target_but_not_cross() -> None:
+    fine = {"low": "low_mid", "mid": "low_mid", "high": "top"}
+    validate_crosswalk(_walk({"from": "band", "to": "band", "choices": fine}), OLD, NEW)
+    listed_backwards = {"high": "top", "low": "low_mid", "mid": "high"}  # file order is not scale order
+    validate_crosswalk(_walk({"from": "band", "to": "band", "choices": listed_backwards}), OLD, NEW)
+    crossing = {"low": "high", "mid": "low_mid", "high": "top"}
+    _, problems = _all_problems(_walk({"from": "band", "to": "band", "choices": crossing}))
+    assert problems == [Problem("band: 'mid' comes after 'low' but maps to an earlier bucket", file="walk.yml",
+                                row=10, column="choices.mid", value="low_mid", expected="'high' or a later bucket")]
+
+
+def test_sources_of_a_later_choice_are_listed_in_file_order() -> None:
+    vm = _walk({"from": "band", "to": "band", "choices": {"high": "high", "mid": "low_mid", "low": "low_mid"}}
+               ).variable("band")
+    assert vm.sources("low_mid") == ["mid", "low"]
+    assert vm.sources("high") == ["high"] and vm.sources("top") == []
+
+
+# ------------------------------------------------------------------ the draft for the editor
+
+
+DRAFT_HEAD = """\
+# Which answers of the 1 wave can be compared with the 2 wave, and how.
+#
+# Questions whose key, answer type and choices are identical in both codebooks are compared
+# without being listed here. The commented entries below are the questions whose choices
+# changed. For each: map every 1 choice key to a 2 choice key (several may
+# fold into one; one left out keeps its answers out of the comparison), or replace `choices`
+# with `exclude: true` to show the question without comparison; write the note in both
+# languages (readers see it); then uncomment the entry and delete the `[]` after `variables:`.
+# Until then the question is shown without comparison, and the build says so.
+from_wave: "1"
+to_wave: "2"
+variables: []
+"""
+
+
+def test_the_draft_lists_every_changed_question_commented_out() -> None:
+    books = (_codebook("1", _question("band", "ordinal", ["low", "mid", "high"]),
+                       _question("kind", "single", ["a", "b"]), _question("same", "single", ["a"])),
+             _codebook("2", _question("band", "ordinal", ["low_mid", "high", "top"]),
+                       _question("kind", "single", ["b", "a"]), _question("same", "single", ["a"])))
+    found = crosswalk.compare_codebooks(*books)
+    assert found.changed == ("band", "kind")
+    draft = crosswalk.draft_text(*books, found)
+    note = ["#    note:", "#      ja: ", "#      en: "]  # the editor writes both after the colon
+    assert draft == DRAFT_HEAD + "\n".join([
+        "#  - from: band", "#    to: band", "#    choices:",
+        "#      low: ?   # no 2 choice low: map it, or leave it out",
+        "#      mid: ?   # no 2 choice mid: map it, or leave it out",
+        "#      high: high",
+        "#    # new in 2: low_mid, top",
+        *note,
+        "#  - from: kind", "#    to: kind", "#    choices:", "#      a: a", "#      b: b",  # only the order changed
+        *note,
+    ]) + "\n"
+    assert yaml.safe_load(draft) == {"from_wave": "1", "to_wave": "2", "variables": []}  # compares nothing yet
+
+
+def test_a_finished_draft_is_a_crosswalk_that_matches_both_codebooks(tmp_path: Path) -> None:
+    books = (_codebook("1", _question("band", "ordinal", ["low", "mid", "high"])),
+             _codebook("2", _question("band", "ordinal", ["low_mid", "high"])))
+    draft = crosswalk.draft_text(*books, crosswalk.compare_codebooks(*books))
+    finished = (draft.replace("variables: []", "variables:").replace("?   # no 2 choice", "low_mid  # no 2 choice")
+                .replace("ja: ", "ja: 合算").replace("en: ", "en: Folded"))
+    finished = "\n".join(line[1:] if line.startswith("#  ") else line for line in finished.splitlines())
+    path = tmp_path / "1-2.yml"
+    path.write_text(finished, encoding="utf-8")
+    walk = load_crosswalk(path)
+    validate_crosswalk(walk, *books)
+    assert walk.variable("band").choices == {"low": "low_mid", "mid": "low_mid", "high": "high"}
+    assert walk.variable("band").note.en == "Folded"
+
+
+def test_a_draft_without_changed_questions_is_the_header_alone() -> None:
+    again = _book("2", {"band": ("ordinal", ["low", "mid", "high", "dk"]), "used": ("multi", ["x", "y", "z"]),
+                        "kind": ("single", ["a", "b"])})
+    found = crosswalk.compare_codebooks(OLD, again)
+    assert found.identical == ("band", "used", "kind")
+    assert crosswalk.draft_text(OLD, again, found) == DRAFT_HEAD

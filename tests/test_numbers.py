@@ -177,3 +177,115 @@ def test_statistics_keep_their_decimals_and_a_true_minus() -> None:
     assert numbers.decimal(-1.234, 2) == "\u22121.23"
     assert numbers.decimal(0.5, 0) == "0"
     assert numbers.decimal(12.0, 1) == "12.0"
+
+
+# --------------------------------------------------------------------------- figures of figures.json
+
+
+def _figure(value: object, kind: str, **extra: object) -> dict[str, object]:
+    return {"value": value, "kind": kind, **extra}
+
+
+@pytest.mark.parametrize(("figure", "ja", "en"), [
+    (_figure(86.0, "pct"), "86.0%", "86.0%"),
+    (_figure(86, "pct"), "86.0%", "86.0%"),  # a whole share still shows its decimal
+    (_figure(0.0, "pct"), "0.0%", "0.0%"),
+    (_figure(100.0, "pct"), "100.0%", "100.0%"),
+    (_figure(-2.5, "pct"), "\u22122.5%", "\u22122.5%"),
+    (_figure(1234.56, "pct"), "1,234.6%", "1,234.6%"),
+    (_figure(221, "count"), "221", "221"),
+    (_figure(1234, "count"), "1,234", "1,234"),
+    (_figure(0, "count"), "0", "0"),
+    (_figure(1234567, "n"), "1,234,567", "1,234,567"),
+    (_figure(257.0, "n"), "257", "257"),  # a base read back from JSON as a float is still whole
+    (_figure(4.0, "points"), "+4.0ポイント", "+4.0 pt"),
+    (_figure(-3.25, "points"), "\u22123.2ポイント", "\u22123.2 pt"),
+    (_figure(0.0, "points"), "±0.0ポイント", "±0.0 pt"),
+    (_figure(-0.04, "points"), "±0.0ポイント", "±0.0 pt"),
+    (_figure(1234.5, "points"), "+1,234.5ポイント", "+1,234.5 pt"),
+    (_figure(0.0421, "p_value"), "p=0.042", "p=0.042"),
+    (_figure(0.0004, "p_value"), "p<0.001", "p<0.001"),
+    (_figure(0.04996, "p_value"), "p=0.04996", "p=0.04996"),
+    (_figure(1, "p_value"), "p=1.000", "p=1.000"),
+    (_figure(3.14159, "statistic"), "3.142", "3.142"),  # three decimals unless the figure says
+    (_figure(-1.23456, "statistic", digits=2), "\u22121.23", "\u22121.23"),
+    (_figure(2.5, "statistic", digits=0), "2", "2"),
+    (_figure(7, "statistic", digits=1), "7.0", "7.0"),
+])
+def test_a_figure_prints_as_its_kind_says_in_both_languages(figure: dict, ja: str, en: str) -> None:
+    assert numbers.format_figure(figure, "ja") == ja
+    assert numbers.format_figure(figure, "en") == en
+    assert numbers.format_figure(figure, "ja", signed=True) == ja
+
+
+@pytest.mark.parametrize(("value", "ja", "en"), [
+    (4.0, "4.0", "4.0"), (-3.25, "3.2", "3.2"), (0.0, "0.0", "0.0"), (-1234.56, "1,234.6", "1,234.6"),
+])
+def test_a_change_quoted_in_prose_is_its_size_alone(value: float, ja: str, en: str) -> None:
+    figure = _figure(value, "points")
+    assert numbers.format_figure(figure, "ja", signed=False) == ja
+    assert numbers.format_figure(figure, "en", signed=False) == en
+
+
+@pytest.mark.parametrize("kind", ["pct", "count", "n", "statistic", "p_value", "choice", "flag"])
+def test_signed_changes_only_a_change(kind: str) -> None:
+    figure = _figure(0.5, kind, label={"ja": "はい", "en": "Yes"})
+    assert numbers.format_figure(figure, "en", signed=False) == numbers.format_figure(figure, "en")
+
+
+def test_a_choice_prints_its_label_in_the_language_asked() -> None:
+    figure = _figure("doing", "choice", label={"ja": "取り組んでいる", "en": "Practising"})
+    assert numbers.format_figure(figure, "ja") == "取り組んでいる"
+    assert numbers.format_figure(figure, "en") == "Practising"
+
+
+@pytest.mark.parametrize("label", [None, {}, {"ja": "取り組んでいる"}, {"ja": "取り組んでいる", "en": ""}])
+def test_a_choice_without_a_label_in_the_language_prints_its_key(label: object) -> None:
+    figure = _figure("doing", "choice") if label is None else _figure("doing", "choice", label=label)
+    assert numbers.format_figure(figure, "en") == "doing"
+
+
+def test_a_choice_key_that_is_a_number_prints_as_text() -> None:
+    assert numbers.format_figure(_figure(3, "choice"), "ja") == "3"
+
+
+@pytest.mark.parametrize(("value", "ja", "en"), [
+    (True, "有意差あり", "significant"), (False, "有意差なし", "not significant"),
+    (1, "有意差あり", "significant"), (0, "有意差なし", "not significant"),
+])
+def test_a_flag_says_whether_the_difference_is_significant(value: object, ja: str, en: str) -> None:
+    assert numbers.format_figure(_figure(value, "flag"), "ja") == ja
+    assert numbers.format_figure(_figure(value, "flag"), "en") == en
+
+
+@pytest.mark.parametrize("kind", ["pct", "count", "n", "points", "choice", "flag", "statistic", "p_value"])
+def test_a_figure_without_a_value_is_refused_whatever_its_kind(kind: str) -> None:
+    with pytest.raises(ValueError, match=r"^a figure without a value cannot be formatted$"):
+        numbers.format_figure(_figure(None, kind, label={"ja": "x", "en": "x"}), "en")
+
+
+def test_a_figure_of_an_unknown_kind_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"^unknown figure kind 'ratio'$"):
+        numbers.format_figure(_figure(1.0, "ratio"), "ja")
+    with pytest.raises(ValueError, match=r"^unknown figure kind 'PCT'$"):
+        numbers.format_figure(_figure(1.0, "PCT"), "en")
+
+
+@pytest.mark.parametrize("kind", ["pct", "count", "points", "p_value"])
+def test_a_figure_in_an_unknown_language_is_refused(kind: str) -> None:
+    with pytest.raises(ValueError, match=r"^unknown language 'fr'"):
+        numbers.format_figure(_figure(0.5, kind), "fr")
+
+
+@pytest.mark.parametrize(("text", "lang", "marked"), [
+    ("継続率は40.0%だった。", "ja", "継続率は40.0%だった（参考値）。"),
+    ("継続率は40.0%", "ja", "継続率は40.0%（参考値）"),
+    ("Retention was 40.0%.", "en", "Retention was 40.0% (indicative)."),
+    ("Retention was 40.0%", "en", "Retention was 40.0% (indicative)"),
+    ("Retention was 40.0%.", "ja", "Retention was 40.0%（参考値）."),
+    ("a.b.", "en", "a.b (indicative)."),  # only the closing stop moves
+    ("。", "ja", "（参考値）。"),
+    ("", "en", " (indicative)"),
+])
+def test_the_indicative_mark_goes_before_the_closing_stop(text: str, lang: str, marked: str) -> None:
+    assert numbers.with_indicative_mark(text, lang) == marked

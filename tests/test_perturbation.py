@@ -392,3 +392,95 @@ def test_an_ignore_file_made_meanwhile_by_another_process_is_kept(tmp_path: Path
     secret = ensure_secret(tmp_path)
     assert len(secret) == perturbation.SECRET_BYTES
     assert (secret_path(tmp_path).parent / ".gitignore").read_text(encoding="utf-8") == "theirs\n"
+
+
+# ------------------------------------------------------------------------------ many tables at once
+
+
+def _slot_edges() -> list[int]:
+    """Keys on both sides of every edge between the table's slots (key·20/2³² crossing a whole number)."""
+    edges = [-(-s * KEY_RANGE // WEIGHTS) for s in range(WEIGHTS + 1)]  # the smallest key of slot s
+    return sorted({k for e in edges for k in (e - 1, e, e + 1) if 0 <= k < KEY_RANGE})
+
+
+def test_noise_of_whole_arrays_is_the_noise_of_each_cell() -> None:
+    keys = np.array(_slot_edges(), dtype=np.int64)
+    counts = np.array([-3, -1, 0, 1, 2, 3, 4, 50, 10_000], dtype=np.int64)
+    out = perturbation.noise_array(counts[:, None], keys[None, :])
+    assert out.shape == (len(counts), len(keys)) and out.dtype == np.int64
+    for i, count in enumerate(counts):
+        assert out[i].tolist() == [noise(int(count), int(k)) for k in keys], count
+
+
+def test_noise_of_whole_arrays_follows_the_rows_of_the_table_slot_by_slot() -> None:
+    first_key = [-(-s * KEY_RANGE // WEIGHTS) for s in range(WEIGHTS)]  # the smallest key of each slot
+    last_key = [k - 1 for k in first_key[1:]] + [KEY_RANGE - 1]
+    for count, row in ((1, PERTURBATION_TABLE[1]), (2, PERTURBATION_TABLE[2]), (9, PERTURBATION_TABLE[2])):
+        expected = [value for value, weight in row for _ in range(weight)]  # one entry per slot
+        for keys in (first_key, last_key):
+            assert perturbation.noise_array(np.full(WEIGHTS, count), np.array(keys)).tolist() == expected, count
+    assert perturbation.noise_array(np.zeros(WEIGHTS), np.array(first_key)).tolist() == [0] * WEIGHTS
+    # Plain lists and a single count against many keys work alike.
+    assert perturbation.noise_array([1, 1], [0, KEY_RANGE - 1]).tolist() == [-1, 2]
+    assert perturbation.noise_array(2, [0, KEY_RANGE // 2, KEY_RANGE - 1]).tolist() == [-2, 0, 2]
+
+
+def test_key_arrays_hold_each_respondents_two_keys_in_order() -> None:
+    keys = RecordKeys(b"\x0b" * 32, "2025")
+    ids = ["R0003", "R0001", "R0002", "R0001"]
+    cells, pops = keys.key_arrays(ids)
+    assert cells.dtype == np.int64 and pops.dtype == np.int64
+    assert cells.tolist() == [keys.cell_key(r) for r in ids]
+    assert pops.tolist() == [keys.population_key(r) for r in ids]
+    assert cells.tolist() != pops.tolist()
+    empty_cells, empty_pops = keys.key_arrays([])
+    assert empty_cells.shape == (0,) and empty_pops.shape == (0,)
+
+
+def test_a_matrix_of_cells_is_perturbed_exactly_as_each_table_alone() -> None:
+    keys = RecordKeys(b"\x0d" * 32, "2023")
+    rng = np.random.default_rng(7)
+    ids = [f"R{i:03d}" for i in range(80)]
+    populations = rng.random((60, len(ids))) < 0.7
+    members = populations & (rng.random((60, len(ids))) < rng.random((60, 1)))
+    members[0] = False  # an empty cell
+    members[1] = populations[1] = False
+    members[2] = populations[2]  # everyone in the population
+    members[3] = False
+    members[3, 5] = populations[3, 5] = True  # one respondent
+    out = perturbation.protect_count_matrix(members, populations, ids, keys)
+    assert out.shape == (60,) and out.dtype == np.int64
+    expected = []
+    for cell, pop in zip(members, populations, strict=True):
+        records = [r for r, m in zip(ids, cell, strict=True) if m]
+        population = [r for r, p in zip(ids, pop, strict=True) if p]
+        expected.append(protect_counts({"c": records}, population, keys)["c"])
+    assert out.tolist() == expected
+    assert out[0] == out[1] == 0
+    assert any(o != m for o, m in zip(out, members.sum(axis=1), strict=True)), "some cell must be perturbed"
+
+
+def test_the_population_of_a_cells_table_changes_its_noise() -> None:
+    keys = RecordKeys(b"\x0e" * 32, "2025")
+    ids = [f"R{i:02d}" for i in range(30)]
+    members = np.zeros((40, 30), dtype=bool)
+    members[:, :10] = True  # the same ten respondents in every cell
+    populations = np.zeros((40, 30), dtype=bool)
+    for row in range(40):
+        populations[row, : 10 + row % 20] = True  # tables differing in who else they count
+    out = perturbation.protect_count_matrix(members, populations, ids, keys)
+    assert set(out.tolist()) - {10} and all(8 <= o <= 12 for o in out)
+    for row in range(40):
+        assert out[row] == protect_counts({"c": ids[:10]}, ids[: 10 + row % 20], keys)["c"]
+
+
+def test_a_matrix_accepts_zeros_and_ones_as_well_as_booleans() -> None:
+    keys = RecordKeys(b"\x0f" * 32, "2025")
+    ids = ["a", "b", "c", "d"]
+    members = [[1, 1, 0, 0], [0, 0, 1, 1], [1, 1, 1, 1]]
+    populations = [[1, 1, 1, 1]] * 3
+    as_ints = perturbation.protect_count_matrix(np.array(members), np.array(populations), ids, keys)
+    as_bools = perturbation.protect_count_matrix(np.array(members, dtype=bool), np.array(populations, dtype=bool),
+                                                 ids, keys)
+    assert as_ints.tolist() == as_bools.tolist() == [
+        protect_counts({"c": [r for r, m in zip(ids, row, strict=True) if m]}, ids, keys)["c"] for row in members]
