@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from hakusho import config
+from hakusho.analysis.perturbation import Protection
 from hakusho.analysis.spec import default_spec
 from hakusho.analysis.tabulate import TABLE_COLUMNS
 from hakusho.errors import CodebookError, Problem
@@ -113,12 +114,14 @@ def test_malformed_file_is_reported_with_its_location(tmp_path: Path) -> None:
                     encoding="utf-8")
     with pytest.raises(CodebookError, match="malformed") as info:
         load_crosswalk(path)
+    assert info.value.message == f"crosswalk {path} is malformed"
     assert any("variables.0" in p.message for p in info.value.problems)
 
 
 def test_missing_file_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(CodebookError, match="crosswalk not found"):
+    with pytest.raises(CodebookError, match="crosswalk not found") as info:
         load_crosswalk(tmp_path / "nope.yml")
+    assert info.value.message == f"crosswalk not found: {tmp_path / 'nope.yml'}"
 
 
 # ------------------------------------------------------------------ tabulating in 2025 terms
@@ -666,3 +669,56 @@ def test_a_draft_without_changed_questions_is_the_header_alone() -> None:
     found = crosswalk.compare_codebooks(OLD, again)
     assert found.identical == ("band", "used", "kind")
     assert crosswalk.draft_text(OLD, again, found) == DRAFT_HEAD
+
+
+def test_entries_after_an_exclusion_are_checked_too() -> None:
+    excluded = {"from": "used", "to": "used", "exclude": True, "note": {"ja": "注", "en": "Note"}}
+    _, problems = _all_problems(_walk(excluded, {"from": "band", "to": "band", "choices": {"low": "nowhere"}},
+                                      excluded))
+    assert problems == [
+        Problem("band has no choice 'nowhere' in codebook 2", file="walk.yml", row=15, column="choices.low",
+                value="nowhere", expected="one of low_mid, high, top, dk_new"),
+        Problem("variables[2]: used is mapped twice", file="walk.yml", row=20, value="used",
+                expected="one entry per 2 variable"),
+    ]
+
+
+def test_a_protected_run_perturbs_the_earlier_waves_answers_with_that_waves_keys() -> None:
+    """Perturbed exactly as any researcher table: the cells' and population's ids through the
+    earlier wave's keys; a single answer's base is its perturbed substantive counts, a multiple
+    answer's base a perturbed count of its own that no choice exceeds."""
+    rows = 40
+    survey = _survey(band=[1, 2, 3, 4, None] * (rows // 5),
+                     used__x=[True, False, None, True] * (rows // 4), used__y=[False, True, None, False] * (rows // 4),
+                     used__z=[True, True, None, False] * (rows // 4))
+    everyone = pd.Series(True, index=survey.responses.index)
+    protection = Protection(b"\x21" * 32)
+    walk = _walk(BAND, USED)
+
+    def ids_where(mask: pd.Series) -> list[str]:
+        return [str(r) for r in mask.index[mask.fillna(False).to_numpy(dtype=bool)]]
+
+    band = survey.responses["band"]
+    answered = ids_where(band.notna())
+    cells = {"low_mid": ids_where(band.isin([1, 2])), "high": ids_where(band == 3), "top": [],
+             "dk_new": ids_where(band == 4)}
+    expected = protection.counts("1", cells, answered)
+    assert expected != {k: len(v) for k, v in cells.items()}, "some count must be perturbed"
+    assert expected != protection.counts("2", cells, answered), "the keys of the earlier wave, not another's"
+    table = share_in_target_terms(survey, everyone, "band", NEW, walk, protection=protection).set_index("choice_key")
+    assert table["count"].to_dict() == expected
+    base = expected["low_mid"] + expected["high"] + expected["top"]
+    assert set(table["base"]) == {base}
+    assert table.loc["high", "pct"] == round(100 * expected["high"] / base, 1)
+
+    ticked = survey.multi("used")
+    answered = ids_where(ticked.notna().any(axis=1))
+    cells = {"xy": ids_where(ticked["x"] | ticked["y"]), "z": ids_where(ticked["z"]), "w": [], "dk_none": []}
+    counts = protection.counts("1", cells, answered)
+    base = protection.count("1", answered, answered)
+    table = share_in_target_terms(survey, everyone, "used", NEW, walk, protection=protection).set_index("choice_key")
+    assert table["count"].to_dict() == {k: min(n, base) for k, n in counts.items()}
+    assert set(table["base"]) == {base}
+    exact = share_in_target_terms(survey, everyone, "used", NEW, walk).set_index("choice_key")
+    assert exact["count"].to_dict() == {"xy": 30, "z": 20, "w": 0, "dk_none": 0} and set(exact["base"]) == {30}
+    assert table["count"].to_dict() != exact["count"].to_dict()

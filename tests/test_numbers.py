@@ -172,6 +172,16 @@ def test_a_p_value_never_prints_across_the_level_its_flag_is_decided_on() -> Non
         printed = float(numbers.p_value(p, "en").removeprefix("p="))
         assert (printed < 0.05) == (p < 0.05), p
 
+
+def test_a_p_value_at_the_level_is_not_below_it_and_one_a_hair_below_prints_in_full() -> None:
+    assert numbers.p_value(0.05, "en") == "p=0.050"  # at the level: not significant, three decimals
+    assert numbers.p_value(0.0500004, "ja") == "p=0.050"
+    assert numbers.p_value(0.0499999999991, "en") == "p=0.049999999999"  # twelve decimals still tell
+    # Twelve decimals would round it up to the level: the value as Python reads it back.
+    assert numbers.p_value(0.0499999999999123, "en") == "p=0.0499999999999123"
+    just_below = 0.05 - 2 ** -56
+    assert numbers.p_value(just_below, "ja") == f"p={just_below!r}"
+
 def test_statistics_keep_their_decimals_and_a_true_minus() -> None:
     assert numbers.decimal(3.14159, 3) == "3.142"
     assert numbers.decimal(-1.234, 2) == "\u22121.23"

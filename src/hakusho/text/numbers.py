@@ -102,7 +102,8 @@ def p_value(value: float | None, lang: str) -> str:
     """A p-value as the methodology and tables quote it: ``p=0.042`` or ``p<0.001``.
 
     Three decimals, and more where three would carry it across the significance level: 0.04996
-    prints ``p=0.04996``, never ``p=0.050`` beside a "significant" mark.
+    prints ``p=0.04996``, never ``p=0.050`` beside a "significant" mark. Up to twelve decimals;
+    a value closer to the level than that prints in full (``repr``).
     """
     from hakusho.analysis.multiplicity import ALPHA
 
