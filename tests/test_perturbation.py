@@ -484,3 +484,30 @@ def test_a_matrix_accepts_zeros_and_ones_as_well_as_booleans() -> None:
                                                  ids, keys)
     assert as_ints.tolist() == as_bools.tolist() == [
         protect_counts({"c": [r for r, m in zip(ids, row, strict=True) if m]}, ids, keys)["c"] for row in members]
+
+
+def test_noise_of_whole_arrays_takes_keys_of_any_integer_type() -> None:
+    """Keys are 32-bit numbers: held as uint32 (or as Python ints) they draw the same noise."""
+    keys = np.array(_slot_edges(), dtype=np.int64)
+    expected = [noise(1, int(k)) for k in keys]
+    assert perturbation.noise_array(np.ones(len(keys), dtype=np.int64), keys.astype(np.uint32)).tolist() == expected
+    assert perturbation.noise_array([1] * len(keys), [int(k) for k in keys]).tolist() == expected
+    assert perturbation.noise_array(np.full(len(keys), 3, dtype=np.int32), keys.astype(np.uint64)).tolist() == [
+        noise(3, int(k)) for k in keys]
+
+
+def test_a_stack_of_tables_or_a_single_cell_is_perturbed_alike() -> None:
+    """The last axis is the respondents: a stack of tables (tables × cells × respondents) and a
+    single cell (respondents only) give each cell what the cells × respondents form gives it."""
+    keys = RecordKeys(b"\x10" * 32, "2025")
+    rng = np.random.default_rng(11)
+    ids = [f"R{i:03d}" for i in range(50)]
+    populations = rng.random((3, 8, len(ids))) < 0.8
+    members = populations & (rng.random((3, 8, len(ids))) < 0.3)
+    stacked = perturbation.protect_count_matrix(members, populations, ids, keys)
+    assert stacked.shape == (3, 8)
+    for t in range(3):
+        assert stacked[t].tolist() == perturbation.protect_count_matrix(members[t], populations[t], ids, keys).tolist()
+        for c in range(8):
+            alone = perturbation.protect_count_matrix(members[t, c], populations[t, c], ids, keys)
+            assert alone.shape == () and int(alone) == stacked[t, c]
