@@ -626,7 +626,7 @@ def test_no_trend_is_tested_or_headlined_when_the_association_is_not_significant
 
 
 def test_the_crosses_are_adjusted_together_with_benjamini_hochberg() -> None:
-    from statsmodels.stats.multitest import multipletests
+    from stats_reference import multipletests
 
     survey = survey_from(respondents(240))
     definitions = [tools_by_retention(focus="high"),

@@ -236,7 +236,7 @@ def test_sparse_two_by_two_tables_are_tested_exactly() -> None:
 
 
 def test_explorer_marks_follow_holm_within_a_table_and_bh_across(result) -> None:
-    from statsmodels.stats.multitest import multipletests
+    from stats_reference import multipletests
 
     from hakusho.analysis.multiplicity import ALPHA
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from statsmodels.stats.multitest import multipletests
+from stats_reference import multipletests
 
 from hakusho.analysis.multiplicity import ALPHA, adjust, benjamini_hochberg, holm, is_significant, stored_p
 
