@@ -134,8 +134,10 @@ def test_the_three_slips_of_the_issue_are_refused_and_nothing_is_touched(base):
     (["kpi", "~/ledger.csv", "--no-benchmark", "--out", "~"], "it is your home folder"),
     (["kpi", "~/ledger.csv", "--no-benchmark", "--html", "--out", "~/some-folder"], "it holds thesis.docx"),
 ])
-def test_every_command_refuses_what_it_must_not_write(base, args, words):
-    proj = base / "proj"
+def test_every_command_refuses_what_it_must_not_write(project, monkeypatch, args, words):
+    """In-process: a refusal comes before any work, so the command's own process adds nothing
+    to check (the slips above run as the command line runs them)."""
+    base, proj = project.parent, project
     (proj / "link-to-data").symlink_to(proj / "data")
     (base / "link-to-raw").symlink_to(proj / "data" / "raw")
     (proj / "link-to-raw").symlink_to(base / "link-to-raw")
@@ -145,7 +147,9 @@ def test_every_command_refuses_what_it_must_not_write(base, args, words):
     before = snapshot(base)
     home = str(base / "home")
     args = [a.replace("~", home, 1) if a.startswith("~") else a for a in args]
-    message = one_line_error(run(base, *args), 5)
+    monkeypatch.chdir(proj)
+    monkeypatch.setenv("HOME", home)
+    message = one_line_error(_cli(args), 5)
     assert message.startswith("error: refusing to "), message
     assert words in message
     assert snapshot(base) == before

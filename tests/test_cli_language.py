@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -53,18 +54,51 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project
 
 
+# The project is the one the command runs in (the suite points HAKUSHO_PROJECT at the repository).
+UNSET = ("LANG", "LC_ALL", "LC_MESSAGES", "HAKUSHO_LANG", "HAKUSHO_PROJECT")
+
+
+def _environment(lang: str, env: dict[str, str]) -> dict[str, str]:
+    return {"LANG": "ja_JP.UTF-8" if lang == "ja" else "C.UTF-8", "COLUMNS": "120", **env}
+
+
 def run(cwd: Path, lang: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    # The project is the one the command runs in (the suite points HAKUSHO_PROJECT at the repository).
-    unset = ("LANG", "LC_ALL", "LC_MESSAGES", "HAKUSHO_LANG", "HAKUSHO_PROJECT")
-    variables = {k: v for k, v in os.environ.items() if k not in unset}
-    variables.update({"LANG": "ja_JP.UTF-8" if lang == "ja" else "C.UTF-8", "COLUMNS": "120", **env})
+    """The command as a person runs it: its own process, the language from its environment."""
+    variables = {k: v for k, v in os.environ.items() if k not in UNSET}
+    variables.update(_environment(lang, env))
     return subprocess.run([sys.executable, "-m", "hakusho.cli", *args], cwd=cwd, env=variables, capture_output=True,
                           text=True, timeout=600)
 
 
-def _ids() -> set[str]:
+@pytest.fixture
+def invoke(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """``run`` in this process (the same entry point, environment and working directory), for
+    the many commands whose own process would add only its start-up to the check; the language
+    is chosen from the environment on every call, as at a process's start."""
+    from hakusho import cli
+
+    def call(cwd: Path, lang: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        with monkeypatch.context() as mp:
+            for name in UNSET:
+                mp.delenv(name, raising=False)
+            for name, value in _environment(lang, env).items():
+                mp.setenv(name, value)
+            mp.chdir(cwd)
+            capsys.readouterr()
+            try:
+                code = cli.main(list(args))
+            except SystemExit as exc:  # what the interpreter would turn into the exit status
+                code = exc.code if isinstance(exc.code, int) else 1
+            out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    return call
+
+
+@cache
+def _ids() -> frozenset[str]:
     """Ids, columns and keys of both waves' codebooks, and the words their Japanese labels quote
-    (NRR, ARR …): data the command line shows as it is."""
+    (NRR, ARR …): data the command line shows as it is (read once)."""
     out: set[str] = set()
     for wave in ("2025", "2023"):
         path = Path(__file__).resolve().parents[1] / "data" / "codebook" / f"{wave}.yml"
@@ -73,7 +107,7 @@ def _ids() -> set[str]:
         for q in book.questions:
             out |= {q.id, q.column, *q.choice_keys}
         out |= set(ENGLISH_WORD.findall(" ".join(_japanese(yaml.safe_load(path.read_text(encoding="utf-8"))))))
-    return out
+    return frozenset(out)
 
 
 def _japanese(node: object) -> list[str]:
@@ -85,7 +119,7 @@ def _japanese(node: object) -> list[str]:
     return []
 
 
-def english_left(text: str, ids: set[str], typed: list[str] = ()) -> list[str]:
+def english_left(text: str, ids: frozenset[str], typed: list[str] = ()) -> list[str]:
     """The English words of ``text`` that are not quotations, paths, options, ids, names or
     what the person typed (``typed``: the command's arguments)."""
     ids = ids | COMMAND_NAMES | set(ENGLISH_WORD.findall(" ".join(typed)))
@@ -131,8 +165,8 @@ def test_init_refuses_a_folder_that_is_not_empty(project: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "code"), COMMANDS, ids=[" ".join(a) for a, _ in COMMANDS])
-def test_the_same_command_in_both_languages(project: Path, args: list[str], code: int) -> None:
-    ja, en = run(project, "ja", *args), run(project, "en", *args)
+def test_the_same_command_in_both_languages(project: Path, invoke, args: list[str], code: int) -> None:
+    ja, en = invoke(project, "ja", *args), invoke(project, "en", *args)
     assert (ja.returncode, en.returncode) == (code, code), (ja.stderr, en.stderr)
     assert "Traceback" not in ja.stderr + en.stderr
     japanese = ja.stdout + ja.stderr
@@ -186,3 +220,4 @@ def test_every_command_and_option_has_help_in_both_languages() -> None:
     assert len(keys) > 80
     for lang in ("ja", "en"):
         assert [k for k in keys if k not in catalog(lang)] == [], lang
+
