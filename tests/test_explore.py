@@ -275,25 +275,32 @@ def protected():
     return guard, a, b
 
 
-def test_a_researchers_explorer_is_perturbed_as_the_chapters_are(protected) -> None:
+@pytest.fixture(scope="module")
+def unprotected():
+    """The two explorers of ``protected``, exact."""
+    a = compute_explorer(survey_2025(), filters=[["employees", ">=", 1000]], segments=["saas"], protection=None)
+    b = compute_explorer(survey_2025(), filters=[["employees", ">=", 1000], ["position", "!=", "contract"]],
+                         segments=["saas"], protection=None)
+    return a, b
+
+
+def test_a_researchers_explorer_is_perturbed_as_the_chapters_are(protected, unprotected) -> None:
     _, a, _ = protected
     assert a.document["method"]["counts"] == "perturbed"
     table = a.table("income", "route", "saas")
-    exact = compute_explorer(survey_2025(), filters=[["employees", ">=", 1000]], segments=["saas"], protection=None)
+    exact = unprotected[0]
     assert exact.document["method"]["counts"] == "exact"
     assert not np.array_equal(table.counts, exact.table("income", "route", "saas").counts)
     assert np.abs(table.counts - exact.table("income", "route", "saas").counts).max() <= 2
 
 
-def test_the_differencing_attack_on_the_explorer_reads_noise(protected) -> None:
+def test_the_differencing_attack_on_the_explorer_reads_noise(protected, unprotected) -> None:
     """employees >= 1000 minus the same with position != contract: one respondent (R0405) apart.
     Exact tables give their answers away in every breakdown's total; perturbed ones do not."""
     _, a, b = protected
     survey = survey_2025()
     target = "R0405"
-    exact_a = compute_explorer(survey, filters=[["employees", ">=", 1000]], segments=["saas"], protection=None)
-    exact_b = compute_explorer(survey, filters=[["employees", ">=", 1000], ["position", "!=", "contract"]],
-                               segments=["saas"], protection=None)
+    exact_a, exact_b = unprotected
     revealed = {}
     for qid in ("income", "income_change", "cs_career"):
         question = survey.question(qid)
