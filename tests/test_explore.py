@@ -23,7 +23,7 @@ from hakusho.analysis.explore import (
     explore_table,
     write_explorer,
 )
-from hakusho.analysis.spec import default_spec
+from hakusho.analysis.spec import Spec, default_spec
 from hakusho.analysis.tabulate import share_of_base
 from hakusho.build_folder import read_figures
 from hakusho.errors import CodebookError
@@ -41,6 +41,21 @@ def survey_2025():
 @pytest.fixture(scope="module")
 def result():
     return compute_explorer(survey_2025())
+
+
+def _spec_of(*questions: str) -> Spec:
+    """The report's spec with the charts of ``questions`` only: the explorer of those questions.
+    A table is counted from its own question and groups, so its counts are the full explorer's
+    (a test reading a few tables of a filtered run needs no more)."""
+    data = default_spec().model_dump()
+    for chapter in data["chapters"]:
+        for slide in chapter["slides"]:
+            slide["charts"] = [c for c in slide["charts"] if (c["question"] or c["id"]) in questions]
+    return Spec.model_validate(data)
+
+
+# The questions the protection tests read: a researcher's run computes them alone.
+ATTACKED = ("income", "income_change", "cs_career")
 
 
 def _cut(breakdown_id: str):
@@ -187,7 +202,7 @@ def test_outputs_are_the_same_run_to_run(result, tmp_path: Path) -> None:
 
 
 def test_a_filter_applies_to_every_table() -> None:
-    result = compute_explorer(survey_2025(), filters=[["route", "==", "sns"]], segments=["saas"])
+    result = compute_explorer(survey_2025(), filters=[["route", "==", "sns"]], segments=["saas"], spec=_spec_of("nrr"))
     table = result.table("nrr", "employees", "saas")
     raw = raw_breakdown("nrr", "employees")
     assert int(table.bases[0]) < sum(g.n for g in raw.values())
@@ -269,18 +284,20 @@ def protected():
     from hakusho.analysis.perturbation import Protection
 
     guard = Protection(b"\x5e" * 32)
-    a = compute_explorer(survey_2025(), filters=[["employees", ">=", 1000]], segments=["saas"], protection=guard)
+    a = compute_explorer(survey_2025(), filters=[["employees", ">=", 1000]], segments=["saas"], protection=guard,
+                         spec=_spec_of(*ATTACKED))
     b = compute_explorer(survey_2025(), filters=[["employees", ">=", 1000], ["position", "!=", "contract"]],
-                         segments=["saas"], protection=guard)
+                         segments=["saas"], protection=guard, spec=_spec_of(*ATTACKED))
     return guard, a, b
 
 
 @pytest.fixture(scope="module")
 def unprotected():
     """The two explorers of ``protected``, exact."""
-    a = compute_explorer(survey_2025(), filters=[["employees", ">=", 1000]], segments=["saas"], protection=None)
+    a = compute_explorer(survey_2025(), filters=[["employees", ">=", 1000]], segments=["saas"], protection=None,
+                         spec=_spec_of(*ATTACKED))
     b = compute_explorer(survey_2025(), filters=[["employees", ">=", 1000], ["position", "!=", "contract"]],
-                         segments=["saas"], protection=None)
+                         segments=["saas"], protection=None, spec=_spec_of(*ATTACKED))
     return a, b
 
 
