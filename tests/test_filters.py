@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from hakusho.errors import FilterError, Problem
+from hakusho.messages import text
 from hakusho.survey import filters
 from hakusho.survey.codebook import Codebook, Condition
 from hakusho.survey.filters import (
@@ -616,3 +617,79 @@ def test_resolve_variable_by_id_column_or_label_ignoring_case_and_spaces() -> No
 def test_a_filter_reads_in_words_with_the_codebooks_labels(conditions, ja: str, en: str) -> None:
     conds = [Condition(var=v, op=o, value=x) for v, o, x in conditions]
     assert filter_label(conds, codebook()) == {"ja": ja, "en": en}
+
+
+# --------------------------------------------------------------------------- where a condition comes from
+
+
+@pytest.mark.parametrize(("source", "en", "ja"), [
+    ("filter", "filter", "絞り込み"),
+    ("routing of q9", "routing of q9", "q9 の回答対象者の条件"),
+    ("population saas", "population saas", "母集団 saas"),
+    ("population saas doing", "population saas doing", "母集団 saas doing"),
+    ("segment enterprise", "segment enterprise", "セグメント enterprise"),
+    ("workbook sheet", "workbook sheet", "workbook sheet"),  # any other source is named as given
+    ("populations x", "populations x", "populations x"),
+    ("Filter", "Filter", "Filter"),
+])
+def test_messages_name_where_the_condition_comes_from_in_both_languages(source: str, en: str, ja: str) -> None:
+    nope = Condition(var="nope", op="==", value=1)
+    for call in (lambda: condition_mask(codebook(), responses(), nope, source=source),
+                 lambda: check_conditions(codebook(), [nope], source=source),
+                 lambda: filters.resolve_condition(codebook(), nope, source=source)):
+        with pytest.raises(FilterError) as info:
+            call()
+        assert info.value.message == f"{en}: unknown variable 'nope'"
+        assert text(info.value.message, "ja") == f"{ja}：'nope' という項目はありません"
+
+
+def test_a_condition_checked_alone_is_called_a_filter_unless_said_otherwise() -> None:
+    with pytest.raises(FilterError) as info:
+        filters.resolve_condition(codebook(), Condition(var="nope", op="==", value=1))
+    assert info.value.message == "filter: unknown variable 'nope'"
+    assert text(info.value.message, "ja") == "絞り込み：'nope' という項目はありません"
+
+
+@pytest.mark.parametrize(("var", "op", "value", "selected"), [
+    ("route", "==", "sns", [2]),
+    ("route", "in", ["panel", "メール"], [1, 3]),
+    ("route", "!=", "Survey panel", [1]),
+    ("tools", "includes", "crm", [1]),
+    ("tools", "excludes", ["AI", "sheet"], [3, 2]),
+    ("employees", ">=", 100, [2, 3]),
+    ("employees", "<", "1000", [1, 2]),
+    ("stage", "<=", "b", [1, 2]),
+    ("age", ">=", "30", 30.0),
+    ("age", "in", [1, "2"], [1.0, 2.0]),
+])
+def test_a_condition_resolves_to_its_question_and_what_it_selects(var: str, op: str, value: object,
+                                                                  selected: object) -> None:
+    question, found = filters.resolve_condition(codebook(), Condition(var=var, op=op, value=value))
+    assert question == codebook().question(var)
+    assert found == selected
+
+
+def test_boundaries_are_listed_in_the_readers_language_with_its_unit() -> None:
+    error = fails("employees", ">=", 500)
+    (problem,) = error.problems
+    assert text(problem.expected, "en") == "one of 1 employees, 100 employees, 1000 employees"
+    assert text(problem.expected, "ja") == "1名、100名、1000名 のいずれか"
+    assert text(error.message, "ja") == "絞り込み：500 は employees の区分の境目ではありません"
+
+
+def test_long_wrong_parts_are_quoted_cut_to_a_readable_length() -> None:
+    var, op, value, item = list(range(100)), "~" * 200, [list(range(100))], ["route"] * 60
+    with pytest.raises(FilterError) as info:
+        normalize_filters([[var, "==", 1]])
+    assert info.value.message == f"a filter's variable must be a name, got {repr(var)[:120]}"
+    assert info.value.problems[0].value == repr(var)[:80]
+    with pytest.raises(FilterError) as info:
+        normalize_filters([["route", op, 1]])
+    assert info.value.message.startswith(f"unknown operator {repr(op)[:80]} in filter (valid: ")
+    with pytest.raises(FilterError) as info:
+        normalize_filters([["route", "==", value]])
+    assert info.value.message == f"filter on 'route': {repr(value)[:120]} is not a value a filter can take"
+    with pytest.raises(FilterError) as info:
+        normalize_filters([item])
+    assert info.value.message == f"a filter has three parts (variable, operator, value), got {repr(item)[:120]}"
+    assert info.value.problems[0].value == repr(item)[:80]

@@ -374,3 +374,29 @@ def test_grouped_counts_are_perturbed_as_each_groups_own_table() -> None:
             mine = table[table["series"] == key]
             assert list(mine["count"].astype(int)) == list(one["count"]), (qid, key)
             assert list(mine["base"]) == list(one["base"]), (qid, key)
+
+
+def test_a_protected_table_of_a_population_listing_only_its_members_is_the_same_table() -> None:
+    """Perturbed counts depend on who is in each cell and in the population: a population given as
+    its members alone (in any order, or naming a non-respondent) is the same people, so the same
+    noise, whether one table is asked for or a breakdown by groups."""
+    from hakusho.analysis.perturbation import Protection
+
+    protection = Protection(b"\x2a" * 32)
+    survey = survey_2025()
+    doing = _where(survey, *DOING)
+    members = doing[doing].iloc[::-1]
+    stray = pd.concat([members, pd.Series([True], index=["not-a-respondent"])])
+    perturbed = []
+    for qid in ("cs_status", "nrr", "tools", "employees"):
+        expected = share_of_base(survey, qid, doing, protection=protection)
+        perturbed.append(not expected["count"].equals(share_of_base(survey, qid, doing)["count"]))
+        for population in (members, stray):
+            pd.testing.assert_frame_equal(share_of_base(survey, qid, population, protection=protection), expected)
+        by_group = shares_by_group(survey, qid, members, {"all": members, "half": members.iloc[::2]},
+                                   protection=protection)
+        assert by_group[by_group["series"] == "all"]["count"].astype(int).tolist() == expected["count"].astype(
+            int).tolist(), qid
+        full = shares_by_group(survey, qid, doing, {"all": doing, "half": members.iloc[::2]}, protection=protection)
+        pd.testing.assert_frame_equal(by_group.reset_index(drop=True), full.reset_index(drop=True))
+    assert any(perturbed), "some table must be perturbed"
