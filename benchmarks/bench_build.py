@@ -13,8 +13,9 @@ type it, on a snapshot of the project:
   (c") one notebook by papermill — the ``papermill`` command running ch4's notebook with a new
        filter: what (c') is compared with;
   (e)  scaled — a cold build on 100 times the respondents, with the peak memory of its processes;
-  (f)  preview — ``hakusho preview`` open in Chromium: a sentence of the commentary edited until
-       the page shows it.
+  (f)  preview — ``hakusho preview`` open in Chromium, as an editor has it: from saving a sentence
+       added to a chapter's commentary to the open page showing it, by itself (the preview's
+       rebuild and the page's reload; the first edit right after the preview came up included).
 
 Every filter is used by one run only: a filter that some earlier run had built would be answered
 from the cache, and would time the cache instead of the chapter (which is how an earlier version
@@ -279,8 +280,8 @@ def _free_port() -> int:
 
 
 def bench_preview(tmp: Path, repeat: int) -> list[float]:
-    """``hakusho preview`` with the page open in Chromium: from saving an edit of the opening
-    summary's commentary to the page showing the edited sentence, by itself."""
+    """``hakusho preview`` with the page open in Chromium: from saving an edit of a chapter's
+    commentary (the first file by name) to the page showing the edited sentence, by itself."""
     if not CHROMIUM.exists():
         raise StepFailed(f"needs Debian's chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
