@@ -3,10 +3,15 @@ open page reloaded by itself — what ``quarto preview`` and ``mkdocs serve`` do
 
 * **Builds** go through the same stages and the same content-hash cache as ``hakusho build``
   (:func:`hakusho.pipeline.build.build_tree`), so a rebuild redoes only what an edit changed: a
-  sentence of commentary re-renders the pages and nothing else; a raw export re-validates and
-  re-executes the chapters. Each build is assembled in a folder of its own under a temporary
-  folder and published by switching what the server shows: in the project the preview writes
-  only to the build cache — never ``report/<wave>/`` — and it removes its folders when it stops.
+  sentence of commentary re-renders its own language's page and nothing else (no notebook, no
+  chart); a raw export re-validates and re-executes the chapters. A page is rendered in the
+  preview's own process (or one forked from it), which keeps what pages are made from by
+  content (figures, checked commentary, charts placed in the page, the explorer's part:
+  :class:`hakusho.content_store.Remembered`), so an edit of the text re-renders a page in a
+  fraction of a second — the same bytes a build writes. Decks, when asked for, follow the pages.
+  Each build is assembled in a folder of its own under a temporary folder and published by
+  switching what the server shows: in the project the preview writes only to the build cache —
+  never ``report/<wave>/`` — and it removes its folders when it stops.
 * **Warm kernels**: one pool of kernels lives as long as the preview, so a notebook or data
   edit runs chapters without starting Python, pandas and matplotlib again. An edit of Python
   code restarts them (a kernel keeps the modules it imported).
