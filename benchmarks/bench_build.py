@@ -13,9 +13,9 @@ type it, on a snapshot of the project:
   (c") one notebook by papermill — the ``papermill`` command running ch4's notebook with a new
        filter: what (c') is compared with;
   (e)  scaled — a cold build on 100 times the respondents, with the peak memory of its processes;
-  (f)  preview — ``hakusho preview`` open in Chromium, as an editor has it: from saving a sentence
-       added to a chapter's commentary to the open page showing it, by itself (the preview's
-       rebuild and the page's reload; the first edit right after the preview came up included).
+  (f)  preview — ``hakusho preview`` open in Chromium, as an editor has it: once the page is open
+       and the preview has settled, from saving a sentence added to a chapter's commentary to the
+       open page showing it, by itself (the preview's rebuild and the page's reload).
 
 Every filter is used by one run only: a filter that some earlier run had built would be answered
 from the cache, and would time the cache instead of the chapter (which is how an earlier version
@@ -305,6 +305,7 @@ def bench_preview(tmp: Path, repeat: int) -> list[float]:
             page = browser.new_page()
             page.goto(url)
             page.wait_for_selector("main", timeout=120_000)
+            _wait_idle(server.pid)  # the editor reads the page before editing: the preview has settled
             for i in range(repeat):
                 marker = f"プレビュー計測{i}回目の一文です。"
                 text = original.rstrip("\n") + f"\n\n{marker}\n"
@@ -322,6 +323,27 @@ def bench_preview(tmp: Path, repeat: int) -> list[float]:
         except subprocess.TimeoutExpired:
             server.kill()
     return times
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (Linux /proc), or -1 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return -1.0
+
+
+def _wait_idle(pid: int, *, quiet: float = 1.0, seconds: float = 60) -> None:
+    """Until a process has used no CPU for ``quiet`` seconds (at most ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    last, since = _cpu_seconds(pid), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < quiet:
+        time.sleep(0.2)
+        now = _cpu_seconds(pid)
+        if now != last:
+            last, since = now, time.monotonic()
 
 
 def _http_ok(url: str) -> bool:

@@ -162,9 +162,12 @@ def test_a_failed_build_shows_its_problem_not_the_stale_report(preview: Preview,
 def test_the_preview_watches_the_project_and_stops_cleanly(preview: Preview, project: Path) -> None:
     before = snapshot(project, skip=("report",))
     preview.start()
+    log = project.parent / "render.log"
+    log.write_text("", encoding="utf-8")
     watcher = threading.Thread(target=preview.watch)
     watcher.start()
-    time.sleep(1.0)  # the watcher is set up
+    time.sleep(1.5)  # the watcher is set up, and the project has been quiet long enough
+    assert preview._warm and sorted(log.read_text(encoding="utf-8").split()) == ["en", "html", "html", "ja"]
     seen = preview.shown.version
     template = project / "templates" / "page.txt"
     original = template.read_text(encoding="utf-8")

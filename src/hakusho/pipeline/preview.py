@@ -67,6 +67,7 @@ HOST = "127.0.0.1"
 EVENTS = "/__hakusho__/events"
 CATALOG = "preview"
 KEEPALIVE = 10.0  # seconds between comments on an idle event stream
+QUIET_MS = 500  # milliseconds without a change after which the watcher says the project is quiet
 # Reloads a page when the preview has built something newer than the page shows.
 RELOAD_SCRIPT = """<script>(() => {{
   const events = new EventSource("{events}?seen={version}");
@@ -140,8 +141,8 @@ class Preview:
         The pages come first: with a PDF asked for too, the pages are built and shown (and open
         pages reloaded) before the deck is typeset, which then joins the report shown without
         reloading them. Either build does only what the edit changed (the build's cache), from
-        what this process keeps warm (:class:`hakusho.content_store.Remembered`): an edit of
-        commentary re-renders its own language's page and nothing else.
+        what this process keeps warm (:class:`hakusho.content_store.Remembered`, see
+        :meth:`_warm_up`): an edit of commentary re-renders its own language's page only.
         """
         changed = list(changed)
         if any(p.suffix == ".py" for p in changed) and self.pool is not None:
@@ -153,8 +154,6 @@ class Preview:
         shown = self._build(pages or self.options, started, reload=True)
         if pages is not None and shown.error is None:
             shown = self._build(self.options, started, reload=False)
-        if not self._warm and shown.error is None:
-            self._warm_up()
         return shown
 
     def _build(self, options: BuildOptions, started: float, *, reload: bool) -> Shown:
@@ -187,33 +186,41 @@ class Preview:
         return shown
 
     def _warm_up(self) -> None:
-        """Render the pages once in this process, into a folder thrown away, after the first build
-        has been shown: the first build takes its pages from the cache, or renders them in
-        processes of their own, and would leave this process cold — the editor's first edit
+        """Render the pages once in this process, into a folder thrown away, once a build has
+        been shown and the project is quiet (:meth:`watch`): the first build takes its pages
+        from the cache, or renders them in processes of their own, and would leave this process
+        cold — the editor's first edit
         would then import the renderers and read every chart, figure and table the pages show.
         What is read and made here is kept (by content) for the edits to come."""
         built = self._built
-        plan = make_plan(self.options)
-        tasks = [t for t in plan.tasks if t.fmt == "html"]
         self._warm = True
-        if built is None or built.build_dir is None or not built.build_dir.is_dir() or not tasks:
+        if built is None or built.build_dir is None or not built.build_dir.is_dir():
             return
         scratch = Path(tempfile.mkdtemp(prefix="warm-", dir=self.root))
         try:
+            plan = make_plan(self.options)
+            tasks = [t for t in plan.tasks if t.fmt == "html"]
             with shared_cache(plan.cache.root):
                 render_tasks(tasks, built.build_dir, scratch, epoch=plan.epoch, engine=self.options.engine, jobs=1,
                              reporter=Reporter())
-        except HakushoError:
+        except (HakushoError, OSError):
             pass  # the next build says what is wrong, as it would have without the warm-up
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
     def watch(self) -> None:
-        """Rebuild on every change to the project's inputs until stopped (Ctrl-C)."""
+        """Rebuild on every change to the project's inputs until stopped (Ctrl-C). Once the
+        project is watched and quiet, the pages are rendered once in this process (warm-up): an
+        edit saved meanwhile is seen when it is done, never lost."""
         import watchfiles
 
         for changes in watchfiles.watch(config.PROJECT_ROOT, watch_filter=InputFilter(self._ignored()),
-                                        stop_event=self._stopping, step=30, raise_interrupt=True):
+                                        stop_event=self._stopping, step=30, raise_interrupt=True,
+                                        rust_timeout=QUIET_MS, yield_on_timeout=True):
+            if not changes:
+                if not self._warm and self._shown.error is None:
+                    self._warm_up()
+                continue
             paths = sorted({Path(p) for _, p in changes})
             shown = ", ".join(_display(p) for p in paths[:3]) + (" …" if len(paths) > 3 else "")
             self.log(Msg("cli.preview.changed", paths=shown))
