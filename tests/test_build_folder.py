@@ -92,3 +92,19 @@ def test_paths_are_spelled_here() -> None:
     assert build_folder.chart_files("cs_status", ("ja", "en")) == {
         "ja": "charts/cs_status.ja.svg", "en": "charts/cs_status.en.svg"}
     assert build_folder.output_folder(Path("b"), "cross", part=True) == Path("b/parts/cross")
+
+
+def test_figures_read_twice_are_one_table_named_by_their_content(tmp_path: Path) -> None:
+    """A build reads its figures several times (check, lint, page): the same bytes give the same
+    table, which names its content; other bytes give another."""
+    from hakusho.build_folder import FigureTable, read_figures
+
+    figure = {"value": 12, "kind": "n", "base": 12, "disclosure": "ok"}
+    path = tmp_path / "figures.json"
+    path.write_text(json.dumps({"ch1.base": figure}), encoding="utf-8")
+    first, again = read_figures(path), read_figures(path)
+    assert isinstance(first, FigureTable) and first is again and first.digest
+    assert read_figures(first) is first
+    path.write_text(json.dumps({"ch1.base": {**figure, "value": 13, "base": 13}}), encoding="utf-8")
+    changed = read_figures(path)
+    assert changed["ch1.base"]["value"] == 13 and changed.digest != first.digest

@@ -194,3 +194,63 @@ def test_prune_keeps_many_single_file_entries_and_removes_them_whole(tmp_path, m
         cache.mark("validated", f"v{i}")
     assert cache.prune(keep=48) == 2 + 2
     assert sorted(p.name for p in charts.iterdir()) == ["c2.svg", "c3.svg", "c4.svg"]
+
+
+# ------------------------------------------------------------------------------ kept in memory
+
+
+def test_work_is_kept_by_content_and_the_least_recently_used_goes_first() -> None:
+    from hakusho.content_store import Remembered
+
+    kept: Remembered[str] = Remembered(2)
+    made: list[str] = []
+
+    def make(value: str) -> str:
+        made.append(value)
+        return value.upper()
+
+    assert kept.get("a", lambda: make("a")) == "A" and kept.get("a", lambda: make("a")) == "A"
+    kept.get("b", lambda: make("b"))
+    kept.get("a", lambda: make("a"))  # a is the most recently used: b goes when c comes
+    kept.get("c", lambda: make("c"))
+    kept.get("a", lambda: make("a"))
+    kept.get("b", lambda: make("b"))
+    assert made == ["a", "b", "c", "b"]
+
+    def fail() -> str:
+        raise ValueError("not made")
+
+    with pytest.raises(ValueError):
+        kept.get("d", fail)
+    assert kept.get("d", lambda: "made after all") == "made after all"  # a failure is not kept
+
+
+def test_a_file_digest_is_remembered_only_once_the_file_has_settled(tmp_path: Path, monkeypatch) -> None:
+    """A digest is reused while the file is unchanged; a file written within the last seconds
+    is hashed again every time (its times are kept to a clock tick, so a second write of the
+    same size could leave them as they were)."""
+    import hashlib
+
+    from hakusho.content_store import file_digest
+
+    path = tmp_path / "report.html"
+    path.write_bytes(b"first")
+    assert file_digest(path) == hashlib.sha256(b"first").hexdigest()
+    path.write_bytes(b"other")  # same size, at once: not remembered, so seen
+    assert file_digest(path) == hashlib.sha256(b"other").hexdigest()
+    old = 1_600_000_000
+    os.utime(path, (old, old))  # settled (its status change time moves with utime: still recent)
+    assert file_digest(path) == hashlib.sha256(b"other").hexdigest()
+    with open(path, "r+b") as fh:  # changed in place, same size
+        fh.write(b"OTHER")
+    os.utime(path, (old, old))
+    assert file_digest(path) == hashlib.sha256(b"OTHER").hexdigest()
+    from hakusho import content_store
+
+    assert not [k for k in content_store._DIGESTS if k[0] == str(path)]  # recent: never kept
+    monkeypatch.setattr(content_store, "_SETTLED_NS", -1)  # as if it had been written long ago
+    assert file_digest(path) == hashlib.sha256(b"OTHER").hexdigest()
+    assert [v for k, v in content_store._DIGESTS.items() if k[0] == str(path)] == [hashlib.sha256(b"OTHER").hexdigest()]
+    with open(path, "r+b") as fh:  # a later write changes the status change time: hashed again
+        fh.write(b"again")
+    assert file_digest(path) == hashlib.sha256(b"again").hexdigest()
