@@ -400,3 +400,28 @@ def test_a_protected_table_of_a_population_listing_only_its_members_is_the_same_
         full = shares_by_group(survey, qid, doing, {"all": doing, "half": members.iloc[::2]}, protection=protection)
         pd.testing.assert_frame_equal(by_group.reset_index(drop=True), full.reset_index(drop=True))
     assert any(perturbed), "some table must be perturbed"
+
+
+def test_a_blank_box_beside_ticked_ones_is_not_ticked_perturbed_or_not() -> None:
+    """A multiple answer whose other boxes were left blank (NA) rather than unticked counts the
+    same, exact and perturbed, in one table and in a breakdown by groups."""
+    from hakusho.analysis.perturbation import Protection
+
+    protection = Protection(b"\x2b" * 32)
+    survey = survey_2025()
+    doing = _where(survey, *DOING)
+    ticked = survey.multi("tools")
+    answered = ticked.fillna(False).astype(bool).any(axis=1)  # ticked at least one box
+    blanked = survey.responses.copy()
+    for key in ticked.columns:
+        column = f"tools__{key}"
+        blanked[column] = blanked[column].mask(answered & (blanked[column] == False), pd.NA)  # noqa: E712
+    assert int(blanked.filter(like="tools__").isna().sum().sum()) > int(survey.responses.filter(
+        like="tools__").isna().sum().sum()), "some boxes must be blank now"
+    with_blanks = Survey(wave=survey.wave, codebook=survey.codebook, responses=blanked)
+    groups = {"all": doing, "half": doing[doing].iloc[::2]}
+    for kwargs in ({}, {"protection": protection}):
+        pd.testing.assert_frame_equal(share_of_base(with_blanks, "tools", doing, **kwargs),
+                                      share_of_base(survey, "tools", doing, **kwargs))
+        pd.testing.assert_frame_equal(shares_by_group(with_blanks, "tools", doing, groups, **kwargs),
+                                      shares_by_group(survey, "tools", doing, groups, **kwargs))
