@@ -425,3 +425,23 @@ def test_a_blank_box_beside_ticked_ones_is_not_ticked_perturbed_or_not() -> None
                                       share_of_base(survey, "tools", doing, **kwargs))
         pd.testing.assert_frame_equal(shares_by_group(with_blanks, "tools", doing, groups, **kwargs),
                                       shares_by_group(survey, "tools", doing, groups, **kwargs))
+
+
+def test_groups_reaching_beyond_the_population_are_cut_to_it_perturbed_or_not() -> None:
+    """A breakdown's groups may name anyone; only the population's members count, whether the
+    population lists everyone (True/False) or its members alone."""
+    from hakusho.analysis.perturbation import Protection
+
+    survey = survey_2025()
+    doing = _where(survey, *DOING)
+    members = doing[doing].iloc[::-1]
+    everyone = pd.Series(True, index=survey.responses.index)
+    for kwargs in ({}, {"protection": Protection(b"\x2c" * 32)}):
+        for qid in ("cs_status", "nrr", "tools"):
+            cut = shares_by_group(survey, qid, doing, {"g": doing, "h": doing[doing].iloc[::3]}, **kwargs)
+            for population in (doing, members):
+                wide = shares_by_group(survey, qid, population, {"g": everyone, "h": doing[doing].iloc[::3]}, **kwargs)
+                pd.testing.assert_frame_equal(wide, cut)
+        # cs_status is asked of everyone: counting the whole group would give another table.
+        whole = shares_by_group(survey, "cs_status", everyone, {"g": everyone}, **kwargs)
+        assert int(whole["base"].iloc[0]) > int(share_of_base(survey, "cs_status", doing, **kwargs)["base"].iloc[0])
