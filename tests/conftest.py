@@ -23,10 +23,16 @@ project gets a fixed secret where it has none yet (an existing one is never repl
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
+
+# A suite started in the background by a non-interactive shell inherits SIGINT ignored, and so
+# would every command it starts: the tests of Ctrl-C need it delivered, as a terminal does.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 os.environ.setdefault("HAKUSHO_PROJECT", str(Path(__file__).resolve().parents[1]))
 REPO = Path(__file__).resolve().parents[1]
