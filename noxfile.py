@@ -23,10 +23,13 @@ def tests(session: nox.Session) -> None:
     """Run the test suite on every core (browser tests need Debian's chromium; they skip without it).
 
     Test files are shared out whole (``--dist loadfile``), so a file's module-scoped fixtures
-    (a built report, rendered decks) are made once, not once per worker.
+    (a built report, rendered decks) are made once, not once per worker; the files with the most
+    work go first, in the order tests/conftest.py sorts them (``--no-loadscope-reorder``), so
+    that no worker is left alone with a file of whole builds at the end.
     """
     session.install("-e", ".[test]")
-    session.run("pytest", "-n", "auto", "--dist", "loadfile", *session.posargs, env=HYPOTHESIS_PROFILE)
+    session.run("pytest", "-n", "auto", "--dist", "loadfile", "--no-loadscope-reorder", *session.posargs,
+                env=HYPOTHESIS_PROFILE)
 
 
 MUTMUT = "mutmut==3.8.1"  # pinned: tests/mutation/score.py reads its verdict files

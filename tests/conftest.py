@@ -26,6 +26,7 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
@@ -92,3 +93,23 @@ settings.register_profile(
     deadline=None,
 )
 settings.load_profile(os.environ.get(PROFILE_VARIABLE, "dev"))
+
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files with the most work first, so that parallel workers finish together.
+
+    ``nox -s tests`` hands whole files to the workers (``--dist loadfile``) in the order collected
+    (``--no-loadscope-reorder``). A file of whole builds or browser sessions handed out last would
+    leave the other workers idle while it ran, so files with more tests marked ``slow`` or
+    ``browser`` go first, then files with more tests; the tests of a file keep their order.
+    (Run after ``-m`` has deselected what it leaves out.)
+    """
+    heavy: dict[Path, int] = {}
+    count: dict[Path, int] = {}
+    for item in items:
+        marked = item.get_closest_marker("slow") is not None or item.get_closest_marker("browser") is not None
+        heavy[item.path] = heavy.get(item.path, 0) + marked
+        count[item.path] = count.get(item.path, 0) + 1
+    items.sort(key=lambda item: (-heavy[item.path], -count[item.path]))
