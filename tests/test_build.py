@@ -21,7 +21,7 @@ from hakusho.pipeline import build
 from hakusho.pipeline.cache import tree_hashes
 from hakusho.pipeline.manifest import compare_trees, read_manifest
 from hakusho.pipeline.options import FORMATS, BuildOptions, parse_filters, split_list
-from hakusho.pipeline.plan import discover_notebooks, report_chapters
+from hakusho.pipeline.plan import discover_notebooks, make_plan, report_chapters
 from hakusho.pipeline.verify import verify, verify_error
 
 OPTS = BuildOptions(jobs=1, source_date_epoch=1_700_000_000)
@@ -190,6 +190,29 @@ def _touch(package_copy: Path, rel: str) -> None:
 
 
 @pytest.mark.parametrize("rel", COMPUTING_EDITS)
+def test_an_edit_of_what_computes_a_chapter_changes_every_key(project, package_copy, rel):
+    """Every file a chapter computes with is in every chapter's key and so in every render's:
+    the build decides from these keys alone (a few edits are built below)."""
+    before = make_plan(OPTS)
+    _touch(package_copy, rel)
+    after = make_plan(OPTS)
+    assert sorted(after.chapter_keys) == EVERY
+    assert all(after.chapter_keys[c] != before.chapter_keys[c] for c in EVERY)
+    assert [t.name for t in after.tasks] == [t.name for t in before.tasks] and len(after.tasks) == len(EVERY_RENDER)
+    assert all(a.key != b.key for a, b in zip(after.tasks, before.tasks, strict=True))
+
+
+@pytest.mark.parametrize("rel", RENDERING_EDITS)
+def test_an_edit_of_what_only_renders_changes_the_render_keys_only(project, package_copy, rel):
+    before = make_plan(OPTS)
+    _touch(package_copy, rel)
+    after = make_plan(OPTS)
+    assert after.chapter_keys == before.chapter_keys and after.validate_key == before.validate_key
+    assert [t.name for t in after.tasks] == [t.name for t in before.tasks] and len(after.tasks) == len(EVERY_RENDER)
+    assert all(a.key != b.key for a, b in zip(after.tasks, before.tasks, strict=True))
+
+
+@pytest.mark.parametrize("rel", ["analysis/tabulate.py", "locale/ja/LC_MESSAGES/notes.po"])
 def test_an_edit_of_what_computes_a_chapter_reexecutes(project, package_copy, tmp_path, rel):
     build.build(OPTS)
     renders(tmp_path)
@@ -199,7 +222,7 @@ def test_an_edit_of_what_computes_a_chapter_reexecutes(project, package_copy, tm
     assert renders(tmp_path) == EVERY_RENDER
 
 
-@pytest.mark.parametrize("rel", RENDERING_EDITS)
+@pytest.mark.parametrize("rel", ["render/page.py", "spec/headlines.yml"])
 def test_an_edit_of_what_only_renders_rerenders_without_executing(project, package_copy, tmp_path, rel):
     build.build(OPTS)
     renders(tmp_path)
