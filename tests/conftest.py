@@ -95,7 +95,6 @@ settings.register_profile(
 settings.load_profile(os.environ.get(PROFILE_VARIABLE, "dev"))
 
 
-
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Files with the most work first, so that parallel workers finish together.
