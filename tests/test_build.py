@@ -288,8 +288,18 @@ def test_parallel_build_equals_serial_build(project, tmp_path):
     parallel = build.build(replace(OPTS, jobs=3, out=tmp_path / "parallel", cache_dir=tmp_path / "c2"))
     fresh = build.build(replace(OPTS, jobs=2, reuse_kernels=False, out=tmp_path / "fresh", cache_dir=tmp_path / "c3"))
     assert len(serial.executed) == len(parallel.executed) == len(fresh.executed) == len(EVERY)
+    # One kernel runs the queue in order: the part first, so that on two kernels it runs beside
+    # the chapters rather than alone after them.
+    assert serial.executed == ["cross", "ch1", "ch2", "ch3"]
     assert not compare_trees(tmp_path / "serial", tmp_path / "parallel")
     assert not compare_trees(tmp_path / "serial", tmp_path / "fresh")
+
+
+def test_the_parts_are_queued_before_the_chapters_each_in_plan_order():
+    assert build.execution_order(["ch1", "ch2", "cross", "ch3", "explore"], ["cross", "explore"]) == [
+        "cross", "explore", "ch1", "ch2", "ch3"]
+    assert build.execution_order(["ch2", "ch1"], ["cross", "explore"]) == ["ch2", "ch1"]
+    assert build.execution_order(["explore"], ["cross", "explore"]) == ["explore"]
 
 
 def test_a_failing_cell_names_chapter_cell_and_error_and_keeps_the_report(project, monkeypatch):

@@ -3,6 +3,8 @@ statsmodels computed independently (exact, permutation and stratified tests)."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -48,6 +50,32 @@ def test_a_sparse_two_by_two_table_gets_fishers_exact_test() -> None:
     result = two_proportions(3, 8, 20, 25)  # expected counts of "not chosen" under 5
     assert result is not None and result.test == FISHER_TEST and result.sparse
     assert result.p_value == pytest.approx(stats.fisher_exact([[3, 5], [20, 5]]).pvalue)
+
+
+def _scipy_fisher(table: list[list[int]]) -> float:
+    return float(stats.fisher_exact(table).pvalue)
+
+
+def test_fishers_exact_p_value_is_scipys_float_on_every_small_table() -> None:
+    # Every 2×2 table with cells 0…6: both tails, the mode, empty rows and columns, ties.
+    for a, b, c, d in itertools.product(range(7), repeat=4):
+        table = [[a, b], [c, d]]
+        assert contingency.fisher_exact_p(table) == _scipy_fisher(table), table
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 600), min_size=4, max_size=4), st.integers(0, 3))
+def test_fishers_exact_p_value_is_scipys_float_on_large_and_lopsided_tables(cells, small) -> None:
+    # The explorer's sparse tables: a small group or rare choice beside a large rest.
+    cells[small] %= 6
+    table = [cells[:2], cells[2:]]
+    assert contingency.fisher_exact_p(table) == _scipy_fisher(table)
+
+
+def test_fishers_exact_p_value_takes_arrays_and_lists_alike() -> None:
+    for table in ([[3, 5], [20, 5]], [[0, 7], [9, 1]], [[12, 0], [0, 12]], [[1, 400], [9, 52]]):
+        assert contingency.fisher_exact_p(np.array(table, dtype=float)) == _scipy_fisher(table)
+        assert contingency.fisher_exact_p(table) < 1.0
 
 
 def test_a_sparse_larger_table_gets_a_seeded_monte_carlo_p_value_close_to_a_permutation_test() -> None:

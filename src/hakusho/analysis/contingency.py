@@ -6,8 +6,8 @@ The chi-square approximation behind the usual p-value needs enough respondents p
 test is chosen by **Cochran's rule**: when more than 20 % of the counts expected under the null
 hypothesis are below 5, the table is *sparse* and
 
-* a 2×2 table (one choice, two series) is tested with **Fisher's exact test** (two-sided,
-  ``scipy.stats.fisher_exact``);
+* a 2×2 table (one choice, two series) is tested with **Fisher's exact test** (two-sided:
+  ``scipy.stats.fisher_exact``'s p-value, computed by :func:`fisher_exact_p`);
 * a larger table is tested with a **Monte Carlo chi-square test**: the same statistic, its
   p-value estimated from tables drawn at random with the observed margins
   (``scipy.stats.chi2_contingency`` with ``MonteCarloMethod``). The generator is seeded with a
@@ -27,6 +27,7 @@ routes.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,13 +114,77 @@ def table_test(observed: np.ndarray | list[list[int]], *, two_by_two: str = CHI2
         name = two_by_two if table.shape == (2, 2) else CHI2_TEST
         return TableTest(test=name, p_value=float(result.pvalue), statistic=float(result.statistic), **common)
     if table.shape == (2, 2):
-        result = stats.fisher_exact(table.astype(int))
-        return TableTest(test=FISHER_TEST, p_value=float(result.pvalue), statistic=None, **common)
+        return TableTest(test=FISHER_TEST, p_value=fisher_exact_p(table), statistic=None, **common)
     statistic = float(stats.chi2_contingency(table, correction=False).statistic)
     method = stats.MonteCarloMethod(n_resamples=MONTE_CARLO_RESAMPLES,
                                     rng=np.random.default_rng(MONTE_CARLO_SEED))
     result = stats.chi2_contingency(table.astype(int), correction=False, method=method)
     return TableTest(test=MONTE_CARLO_TEST, p_value=float(result.pvalue), statistic=statistic, **common)
+
+
+def fisher_exact_p(table: np.ndarray | list[list[int]]) -> float:
+    """The two-sided p-value of Fisher's exact test on a 2×2 table: ``scipy.stats.fisher_exact``'s,
+    the same float.
+
+    The explorer runs this test thousands of times per build, and the public function spends most
+    of each call checking the arguments of every hypergeometric probability it asks for. Here the
+    distribution is evaluated once over its support, and scipy's steps are followed one by one
+    (the same mode, relative tolerance, search for the other tail and tail functions), so the
+    published p-values do not move; the tests compare both on every table of a grid.
+    """
+    c = np.asarray(table, dtype=np.int64)
+    if (c.sum(axis=0) == 0).any() or (c.sum(axis=1) == 0).any():
+        return 1.0
+    n1, n2, n = int(c[0].sum()), int(c[1].sum()), int(c[:, 0].sum())
+    total, x = n1 + n2, int(c[0, 0])
+    low, high = max(n - n2, 0), min(n1, n)
+    dist = stats.hypergeom
+    at = np.clip(dist._pmf(np.arange(low, high + 1, dtype=np.int64), total, n1, n), 0, 1)
+
+    def pmf(k: int) -> np.float64:
+        return at[k - low] if low <= k <= high else np.float64(0.0)
+
+    def cdf(k: int) -> np.float64:
+        if k < low or k >= high:
+            return np.float64(0.0 if k < low else 1.0)
+        return np.clip(dist._cdf(np.int64(k), total, n1, n), 0, 1)
+
+    def sf(k: int) -> np.float64:
+        if k < low or k >= high:
+            return np.float64(1.0 if k < low else 0.0)
+        return np.clip(dist._sf(np.int64(k), total, n1, n), 0, 1)
+
+    mode = int((n + 1) * (n1 + 1) / (total + 2))
+    exact, at_mode = pmf(x), pmf(mode)
+    gamma = 1 + 1e-14
+    if np.abs(exact - at_mode) / np.maximum(exact, at_mode) <= 1e-14:
+        return 1.0
+    if x < mode:
+        lower = cdf(x)
+        if pmf(n) > exact * gamma:
+            return float(lower)
+        p_value = lower + sf(_last_at_most(lambda k: -pmf(k), -exact * gamma, mode, n))
+    else:
+        upper = sf(x - 1)
+        if pmf(0) > exact * gamma:
+            return float(upper)
+        p_value = upper + cdf(_last_at_most(pmf, exact * gamma, 0, mode))
+    return float(min(p_value, 1.0))
+
+
+def _last_at_most(values: Callable[[int], np.float64], target: np.float64, lo: int, hi: int) -> int:
+    """The i in lo…hi with values(i) ≤ target < values(i + 1), ``values`` rising on lo…hi: the
+    binary search scipy's two-sided binomial and Fisher tests use, step for step."""
+    while lo < hi:
+        mid = lo + (hi - lo) // 2
+        value = values(mid)
+        if value < target:
+            lo = mid + 1
+        elif value > target:
+            hi = mid - 1
+        else:
+            return mid
+    return lo if values(lo) <= target else lo - 1
 
 
 def two_proportions(count_a: int, base_a: int, count_b: int, base_b: int) -> TableTest | None:

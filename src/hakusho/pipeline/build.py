@@ -187,6 +187,17 @@ def build_tree(options: BuildOptions, root: Path, *, reporter: Reporter | None =
     return result
 
 
+def execution_order(todo: list[str], parts: list[str]) -> list[str]:
+    """The order notebooks are queued in: the parts first, then the chapters, each in plan order.
+
+    The parts (the cross analysis, the explorer) work through the whole questionnaire and are the
+    longest notebooks; queued last, the explorer would run alone on one kernel after the other
+    had finished every chapter. Longest first keeps both busy to the end. Outputs do not depend on
+    the order.
+    """
+    return [c for c in todo if c in parts] + [c for c in todo if c not in parts]
+
+
 def kernel_pool(plan: Plan, size: int, *, reporter: Reporter | None = None, render: bool = True) -> KernelPool:
     """A pool of ``size`` kernels started for ``plan``'s chapters: warmed with what their notebooks
     import, told the build's cache, chart languages and whether an HTML page will show phone
@@ -323,10 +334,11 @@ class _Build:
             self.reporter.done(chapter, cached=True)
         if not todo:
             return
+        queued = execution_order(todo, self.plan.parts)
         jobs = [NotebookJob(name=c, notebook=self.plan.notebooks[c], parameters=self.plan.params[c],
                             cwd=self.folder(c), output=self.folder(c) / c / self.plan.notebooks[c].name,
                             scrub={str(self.root): "<build>"})
-                for c in todo]
+                for c in queued]
 
         def finished(job_result: Any) -> None:
             chapter = job_result.name
