@@ -128,9 +128,9 @@ def fisher_exact_p(table: np.ndarray | list[list[int]]) -> float:
 
     The explorer runs this test thousands of times per build, and the public function spends most
     of each call checking the arguments of every hypergeometric probability it asks for. Here the
-    distribution is evaluated once over its support, and scipy's steps are followed one by one
-    (the same mode, relative tolerance, search for the other tail and tail functions), so the
-    published p-values do not move; the tests compare both on every table of a grid.
+    distribution's own functions are called directly, on the few points scipy's steps ask for (the
+    same mode, relative tolerance, search for the other tail and tail functions, followed one by
+    one), so the published p-values do not move; the tests compare both on every table of a grid.
     """
     c = np.asarray(table, dtype=np.int64)
     if (c.sum(axis=0) == 0).any() or (c.sum(axis=1) == 0).any():
@@ -139,10 +139,14 @@ def fisher_exact_p(table: np.ndarray | list[list[int]]) -> float:
     total, x = n1 + n2, int(c[0, 0])
     low, high = max(n - n2, 0), min(n1, n)
     dist = stats.hypergeom
-    at = np.clip(dist._pmf(np.arange(low, high + 1, dtype=np.int64), total, n1, n), 0, 1)
+    known: dict[int, np.float64] = {}
 
     def pmf(k: int) -> np.float64:
-        return at[k - low] if low <= k <= high else np.float64(0.0)
+        if k < low or k > high:
+            return np.float64(0.0)
+        if k not in known:
+            known[k] = np.clip(dist._pmf(np.int64(k), total, n1, n), 0, 1)
+        return known[k]
 
     def cdf(k: int) -> np.float64:
         if k < low or k >= high:

@@ -49,6 +49,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from hakusho.analysis.counting import count_product
 from hakusho.errors import BuildError, Problem
 from hakusho.messages import Msg
 
@@ -205,8 +206,8 @@ def protect_count_matrix(members: np.ndarray, populations: np.ndarray, record_id
     cell_keys, pop_keys = keys.key_arrays(record_ids)
     members = np.asarray(members, dtype=bool)
     populations = np.asarray(populations, dtype=bool)
-    # Sums of up to a few thousand keys under 2³² stay far below 2⁶³: integer arithmetic is exact.
-    summed = members.astype(np.int64) @ cell_keys + populations.astype(np.int64) @ pop_keys
+    # Sums of keys under 2³² over a survey's respondents: exact (see :mod:`hakusho.analysis.counting`).
+    summed = count_product(members, cell_keys) + count_product(populations, pop_keys)
     counts = members.sum(axis=-1).astype(np.int64)
     return counts + noise_array(counts, summed % KEY_RANGE)
 

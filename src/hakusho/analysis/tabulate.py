@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from hakusho.analysis.counting import count_product
 from hakusho.survey.wave import Survey
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def _choice_counts(survey: Survey, qid: str, population: pd.Series,
         codes = survey.codes(qid)
         answers = np.column_stack([(codes == c.code).fillna(False).to_numpy(dtype=bool) for c in q.choices])
         counted = (in_pop & survey.answered(qid)).to_numpy(dtype=bool)
-    counts = (member & counted[:, None]).T.astype(np.int64) @ answers.astype(np.int64)
+    counts = count_product((member & counted[:, None]).T, answers)
     bases = (member & in_base[:, None]).sum(axis=0).astype(np.int64)
     return counts, bases
 
@@ -196,9 +197,12 @@ def shares_by_group(survey: Survey, qid: str, population: pd.Series,
     """
     q = survey.question(qid)
     index = survey.responses.index
-    member = np.zeros((len(index), len(groups)), dtype=bool)
+    # Filled a group per row (contiguous writes), used as respondents × groups.
+    by_group = np.zeros((len(groups), len(index)), dtype=bool)
     for i, g in enumerate(groups.values()):
-        member[:, i] = g.reindex(index, fill_value=False).fillna(False).to_numpy(dtype=bool)
+        aligned = g if g.index.equals(index) else g.reindex(index, fill_value=False)
+        by_group[i] = aligned.fillna(False).to_numpy(dtype=bool)
+    member = by_group.T
     if protection is None:
         counts, bases = _choice_counts(survey, qid, population, member)
     else:
