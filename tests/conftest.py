@@ -36,6 +36,8 @@ if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 os.environ.setdefault("HAKUSHO_PROJECT", str(Path(__file__).resolve().parents[1]))
+# No test leaves a kernel running after it (a test of kept kernels asks for one, and stops it).
+os.environ["HAKUSHO_KEEP_KERNEL"] = "0"
 REPO = Path(__file__).resolve().parents[1]
 TEST_SECRET = "7e57" * 16  # 32 bytes: the synthetic sample's perturbation secret in the tests
 

@@ -356,11 +356,14 @@ def notebook_command(
     Jupyter."""
     from hakusho.i18n import LANGS
     from hakusho.pipeline import build
+    from hakusho.pipeline.kept import keep_seconds
     from hakusho.pipeline.options import split_list
     from hakusho.pipeline.progress import make_reporter
 
+    # The kernel stays up for the next try (HAKUSHO_KEEP_KERNEL seconds idle; 0: never kept).
     options = _build_options(wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
-                             force=force, langs=split_list(lang, valid=LANGS, what="language")[:1] or LANGS[:1])
+                             force=force, langs=split_list(lang, valid=LANGS, what="language")[:1] or LANGS[:1],
+                             keep_kernel=keep_seconds())
     path = build.chapter_notebook(options, chapter, out, reporter=make_reporter(quiet=quiet))
     _echo(Msg("cli.wrote", path=display_path(path)))
 

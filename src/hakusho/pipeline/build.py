@@ -203,7 +203,12 @@ def kernel_pool(plan: Plan, size: int, *, reporter: Reporter | None = None, rend
     import, told the build's cache, chart languages and whether an HTML page will show phone
     drawings (not when nothing is ``render``-ed), reproducible (:mod:`hakusho.pipeline.kernel`)."""
     phones = render and any(t.fmt == "html" for t in plan.tasks)
-    return KernelPool(size, warm=warm_imports(plan.notebooks.values()), reuse=plan.options.reuse_kernels,
+    keep = None
+    if plan.options.keep_kernel > 0:
+        from hakusho.pipeline.kept import KeptKernel
+
+        keep = KeptKernel(plan.cache.root, seconds=plan.options.keep_kernel)
+    return KernelPool(size, warm=warm_imports(plan.notebooks.values()), reuse=plan.options.reuse_kernels, keep=keep,
                       env={"SOURCE_DATE_EPOCH": str(FIXED_EPOCH), PROJECT_ENV: str(config.PROJECT_ROOT),
                            config.CACHE_ENV: str(plan.cache.root),
                            config.CHART_LANGS_ENV: ",".join(chart_langs(plan.options)),

@@ -60,6 +60,51 @@ from ipykernel import kernelapp
 kernelapp.launch_new_instance()
 """
 
+# A kept kernel (:mod:`hakusho.pipeline.kept`) is started as ``python -c KEPT_LAUNCH USED LOCK SECONDS
+# -f <connection file> ...``: it must outlive the command that starts it, so it is given no death
+# signal and ipykernel is not told to watch its parent; a watchdog thread ends it once USED is
+# SECONDS old and no command holds LOCK, or once its folder is gone.
+KEPT_LAUNCH = """\
+import sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+import fcntl, os, threading, time
+used, lock, keep = sys.argv[1], sys.argv[2], float(sys.argv[3])
+del sys.argv[1:4]
+os.environ.pop("JPY_PARENT_PID", None)
+def __hakusho_watch():
+    while True:
+        time.sleep(min(5.0, keep / 4))
+        try:
+            if time.time() - os.stat(used).st_mtime < keep:
+                continue
+            fd = os.open(lock, os.O_RDWR)
+        except OSError:
+            os._exit(0)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        try:
+            os.unlink(os.path.join(os.path.dirname(lock), "kept.json"))
+        except OSError:
+            pass
+        os._exit(0)
+threading.Thread(target=__hakusho_watch, name="hakusho-idle", daemon=True).start()
+from ipykernel import kernelapp
+kernelapp.launch_new_instance()
+"""
+
+
+def launch_code(*, kept: tuple[str, str, float] | None = None) -> list[str]:
+    """The start of a kernel's command line after the interpreter: a build's kernel, or (``kept``
+    = the used file, the lock file and the idle seconds) a kept one."""
+    if kept is None:
+        return ["-c", KERNEL_LAUNCH]
+    used, lock, seconds = kept
+    return ["-c", KEPT_LAUNCH, used, lock, repr(float(seconds))]
+
 # Run silently once per kernel after the imports: what the reset between notebooks restores.
 SNAPSHOT = """\
 def __hakusho_snapshot():
@@ -105,6 +150,7 @@ RESET = """\
 def __hakusho_reset(cwd):
     import os, random, sys, warnings
     state = sys.modules["__hakusho_kernel_state__"]
+    os.chdir(state.cwd)  # first: the last notebook's folder may be gone (a kept kernel's is)
     ip = get_ipython()
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
@@ -268,20 +314,64 @@ def _define_engine() -> None:
 class Kernel:
     """A kernel process and its client, used from the one thread that started it."""
 
-    def __init__(self, index: int, run_dir: Path, env: Mapping[str, str], cwd: Path) -> None:
+    def __init__(self, index: int, run_dir: Path, env: Mapping[str, str], cwd: Path, *,
+                 spec_dir: Path | None = None) -> None:
         from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
         self._run_sync = run_sync
-        ksm = KernelSpecManager(kernel_dirs=[str(run_dir / "kernels")], ensure_native_kernel=False)
+        ksm = KernelSpecManager(kernel_dirs=[str((spec_dir or run_dir) / "kernels")], ensure_native_kernel=False)
         self.km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm, transport="ipc")
         self.km.connection_file = str(run_dir / f"k{index}.json")
         self.log_path = run_dir / f"k{index}.log"
         self.kc: Any = None
         self.last_nb: Any = None
-        self._log = self.log_path.open("ab")
+        self._log: Any = self.log_path.open("ab")
         self._env, self._cwd = dict(env), str(cwd)
+        self._attached_pid: int | None = None
+
+    @classmethod
+    def attach(cls, connection_file: Path, pid: int, log_path: Path) -> Kernel:
+        """A kernel started by an earlier command (:mod:`hakusho.pipeline.kept`), reached through
+        its connection file; whether it lives is read from its process id."""
+        from jupyter_core.utils import run_sync
+
+        kernel = cls.__new__(cls)
+        kernel._run_sync = run_sync
+        kernel.km = _attached_manager(pid)
+        kernel.km.load_connection_file(str(connection_file))
+        kernel.km.connection_file = str(connection_file)
+        kernel.log_path = Path(log_path)
+        kernel.kc = None
+        kernel.last_nb = None
+        kernel._log = None
+        kernel._env, kernel._cwd = {}, ""
+        kernel._attached_pid = pid
+        return kernel
+
+    def wait_ready(self, timeout: float) -> None:
+        """Open a client and wait until the kernel answers."""
+        register_engine()
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self._run_sync(self.kc.wait_for_ready)(timeout=timeout)
+        self.kc.allow_stdin = False
+
+    def close_client(self) -> None:
+        """Close this process's connection to the kernel (the kernel goes on)."""
+        try:
+            if self.kc is not None:
+                self.kc.stop_channels()
+        except Exception:  # a dying kernel may have closed them already
+            pass
+        self.kc = None
+
+    def release_manager(self) -> None:
+        """Let go of the kernel without stopping it (a kept kernel, left for the next command)."""
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def start(self, stop: threading.Event | None = None) -> None:
         """Launch the process and wait until it answers. Separate from construction, so that a
@@ -301,6 +391,8 @@ class Kernel:
 
     @property
     def pid(self) -> int | None:
+        if self._attached_pid is not None:
+            return self._attached_pid
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
         return getattr(process, "pid", None)
 
@@ -350,15 +442,47 @@ class Kernel:
                 with contextlib.suppress(OSError):
                     os.kill(pid, 9)
         finally:
-            self._log.close()
+            if self._log is not None:
+                self._log.close()
 
 
-def write_kernelspec(run_dir: Path) -> None:
+def _attached_manager(pid: int) -> Any:
+    """A kernel manager for a kernel this process did not start: papermill's client takes it as
+    running (it has a kernel) and asks it whether the kernel lives (its process does)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class AttachedKernelManager(AsyncKernelManager):
+        @property
+        def has_kernel(self) -> bool:
+            return process_alive(pid)
+
+        async def is_alive(self) -> bool:
+            return process_alive(pid)
+
+    return AttachedKernelManager(kernel_name=KERNEL_NAME, transport="ipc")
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs: it exists and (where /proc tells) has not exited unreaped."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
+def write_kernelspec(run_dir: Path, *, launch: list[str] | None = None) -> None:
     """The kernel spec the pool's kernels start from (our launcher, history in memory)."""
     spec_dir = run_dir / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec = {
-        "argv": [sys.executable, "-c", KERNEL_LAUNCH, "-f", "{connection_file}",
+        "argv": [sys.executable, *(launch or launch_code()), "-f", "{connection_file}",
                  "--HistoryManager.hist_file=:memory:"],
         "display_name": "Python 3 (hakusho build)",
         "language": "python",

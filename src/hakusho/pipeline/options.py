@@ -48,6 +48,7 @@ class BuildOptions:
     force: bool = False
     jobs: int = 0  # 0 = one per core
     reuse_kernels: bool = True
+    keep_kernel: float = 0.0  # seconds an idle kernel is kept for the next command (hakusho notebook)
     cache_dir: Path | None = None
     source_date_epoch: int | None = None  # None = SOURCE_DATE_EPOCH, else the last commit
     strict: bool = False  # numbers typed literally in the editors' commentary are errors

@@ -31,6 +31,7 @@ from typing import Any
 from hakusho.errors import BuildError
 from hakusho.messages import Msg
 from hakusho.pipeline.executed import cell_failure, normalise_notebook, one_line, write_notebook
+from hakusho.pipeline.kept import KeptKernel
 from hakusho.pipeline.kernel import (
     ENGINE_NAME,
     RESET,
@@ -80,9 +81,12 @@ class KernelPool:
 
     def __init__(self, size: int, *, run_dir: Path | None = None, warm: Iterable[str] = (),
                  env: Mapping[str, str] | None = None, reuse: bool = True,
-                 on_start: Callable[[str], None] | None = None) -> None:
+                 on_start: Callable[[str], None] | None = None, keep: KeptKernel | None = None) -> None:
         self.size = max(1, int(size))
         self.reuse = reuse
+        # The first kernel may be one kept between commands (:mod:`hakusho.pipeline.kept`).
+        self.keep = keep if reuse else None
+        self._extra_env = dict(env or {})
         self._own_run_dir = run_dir is None
         # AF_UNIX socket paths are limited to ~100 bytes: keep the sockets in a short folder.
         if run_dir is None:
@@ -112,6 +116,10 @@ class KernelPool:
         return future
 
     def _start_kernel(self, index: int) -> Kernel:
+        if index == 0 and self.keep is not None:
+            if self.keep.acquire():
+                return self._start_kept(self.keep)
+            self.keep = None  # another command is using it: this one starts its own
         kernel = Kernel(index, self.run_dir, self.env, self.run_dir)
         self._kernels[index] = kernel  # known before it starts: kill() can stop it while it boots
         if self._closed.is_set():
@@ -128,9 +136,39 @@ class KernelPool:
         kernel.silent(SNAPSHOT, what=Msg("kernel.what.snapshot"))
         return kernel
 
+    def _start_kept(self, keep: KeptKernel) -> Kernel:
+        """The kept kernel if it serves, else a new one started to be kept (warmed, recorded)."""
+        env = kernel_env(keep.folder, self._extra_env)
+        kernel = keep.take(env, self.warm, keep.folder)
+        if kernel is not None:
+            self._kernels[0] = kernel
+            return kernel
+        kernel = keep.start(env, self.warm, keep.folder, self._closed)
+        self._kernels[0] = kernel  # known before it starts: kill() can stop it while it boots
+        if self._closed.is_set():
+            return kernel
+        kernel.silent(self.warm, what=Msg("kernel.what.warm"))
+        kernel.silent(SNAPSHOT, what=Msg("kernel.what.snapshot"))
+        keep.record(env, self.warm)
+        return kernel
+
+    def _finish_kernel(self, index: int, kernel: Kernel, *, failed: bool) -> None:
+        """Shut a kernel down, or leave the kept one for the next command (unless this one
+        failed or was stopped: then it is stopped too)."""
+        keep = self.keep
+        if keep is not None and kernel is keep.kernel:
+            if failed or self._closed.is_set() or not self._kernel_alive(kernel):
+                keep.stop_and_unlock()
+            else:
+                keep.release()
+        else:
+            kernel.shutdown()
+        self._kernels.pop(index, None)
+
     def _worker(self, index: int) -> None:
         kernel: Kernel | None = None
         startup_error: BaseException | None = None
+        failed = False
         try:
             if self.reuse:
                 try:
@@ -152,10 +190,10 @@ class KernelPool:
                     result = self._run(kernel, job)
                     future.set_result(result)
                 except BaseException as exc:
+                    failed = True
                     future.set_exception(exc)
                     if kernel is not None and not self._kernel_alive(kernel):
-                        kernel.shutdown()
-                        self._kernels.pop(index, None)
+                        self._finish_kernel(index, kernel, failed=True)
                         kernel = None
                 finally:
                     if not self.reuse and kernel is not None:
@@ -164,8 +202,9 @@ class KernelPool:
                         kernel = None
         finally:
             if kernel is not None:
-                kernel.shutdown()
-                self._kernels.pop(index, None)
+                self._finish_kernel(index, kernel, failed=failed or startup_error is not None)
+            elif index == 0 and self.keep is not None:
+                self.keep.stop_and_unlock()  # a kept kernel that failed to start, or none taken
 
     @staticmethod
     def _kernel_alive(kernel: Kernel) -> bool:
