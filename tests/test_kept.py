@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import time
 from dataclasses import replace
@@ -37,8 +38,6 @@ def project(tmp_path, monkeypatch):
     info = _info(folder)
     if info.get("pid") and _alive(int(info["pid"])):
         os.kill(int(info["pid"]), signal.SIGKILL)
-    import shutil
-
     shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -144,3 +143,21 @@ def test_a_failed_command_stops_the_kept_kernel(project, tmp_path, monkeypatch) 
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(pid) and not (_folder(project) / kept.INFO).exists()
+
+
+def test_a_build_of_one_chapter_keeps_a_kernel_of_its_own(project, tmp_path) -> None:
+    _notebook(OPTS, tmp_path / "a.ipynb", "route == sns")
+    notebook_kernel = _info(_folder(project))["pid"]
+    cache = project / "report" / ".hakusho-cache"
+    try:
+        for rule in ("route == panel", "route != sns"):
+            build.build(replace(OPTS, chapters=("ch3",), filters=parse_filters([rule])))
+            if rule == "route == panel":
+                first = _info(kept_folder(cache, "build"))["pid"]
+        assert _info(kept_folder(cache, "build"))["pid"] == first != notebook_kernel
+        assert _info(_folder(project))["pid"] == notebook_kernel and _alive(notebook_kernel)
+    finally:
+        pid = _info(kept_folder(cache, "build")).get("pid")
+        if pid and _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(kept_folder(cache, "build"), ignore_errors=True)

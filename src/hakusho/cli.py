@@ -297,13 +297,16 @@ def build_command(
     from hakusho import config
     from hakusho.i18n import LANGS
     from hakusho.pipeline import build
+    from hakusho.pipeline.kept import keep_seconds
     from hakusho.pipeline.options import FORMATS, split_list
     from hakusho.pipeline.progress import make_reporter
 
     project = config.current_project()
+    # A researcher rerunning one chapter keeps its kernel for the next try, as `notebook` does.
+    one_chapter = len(split_list(chapters)) == 1
     options = _build_options(
         wave, compare, segment, _filters(filter_, ctx.args), allow_small_base, data_dir,
-        chapters=split_list(chapters),
+        chapters=split_list(chapters), keep_kernel=keep_seconds() if one_chapter else 0.0,
         langs=split_list(lang or ",".join(project.languages), valid=LANGS, what="language"),
         formats=split_list(fmt or ",".join(project.formats), valid=FORMATS, what="format"),
         engine=engine, out=out, force=force,

@@ -207,7 +207,7 @@ def kernel_pool(plan: Plan, size: int, *, reporter: Reporter | None = None, rend
     if plan.options.keep_kernel > 0:
         from hakusho.pipeline.kept import KeptKernel
 
-        keep = KeptKernel(plan.cache.root, seconds=plan.options.keep_kernel)
+        keep = KeptKernel(plan.cache.root, seconds=plan.options.keep_kernel, purpose="build" if render else "notebook")
     return KernelPool(size, warm=warm_imports(plan.notebooks.values()), reuse=plan.options.reuse_kernels, keep=keep,
                       env={"SOURCE_DATE_EPOCH": str(FIXED_EPOCH), PROJECT_ENV: str(config.PROJECT_ROOT),
                            config.CACHE_ENV: str(plan.cache.root),

@@ -1,9 +1,11 @@
-"""A kernel kept warm between ``hakusho notebook`` commands, the way build tools keep a daemon.
+"""A kernel kept warm between ``hakusho notebook`` commands (and builds of one chapter), the way
+build tools keep a daemon.
 
 A researcher tries one filter after another. Each command used to start a kernel and import
 pandas, matplotlib and scipy into it before the first cell ran: about two seconds of every try.
 ``hakusho notebook`` now leaves its kernel running when it finishes, and the next command of the
-same project takes it over:
+same project takes it over; so does ``hakusho build --chapters`` naming one chapter (a full build
+keeps nothing):
 
 * A kept kernel serves only a command that would have started the very same kernel: the same
   Python, the same ``hakusho`` code (every file of the package, by content), the same notebook
@@ -65,9 +67,12 @@ def keep_seconds(environ: Mapping[str, str] | None = None) -> float:
     return seconds if seconds > 0 and seconds != float("inf") else 0.0
 
 
-def kept_folder(cache_root: Path) -> Path:
-    """The kept kernel's folder for a project's cache: short, and the same for every command."""
-    digest = hashlib.sha256(str(Path(cache_root).absolute()).encode("utf-8")).hexdigest()[:16]
+def kept_folder(cache_root: Path, purpose: str = "notebook") -> Path:
+    """The kept kernel's folder for a project's cache and a kind of command (``notebook``, or
+    ``build`` of one chapter, whose kernels draw other charts): short, the same for every command
+    of that kind, so that a researcher alternating the two keeps both kernels."""
+    name = f"{Path(cache_root).absolute()}\0{purpose}"
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"{FOLDER_PREFIX}{os.getuid()}-{digest}"
 
 
@@ -92,8 +97,8 @@ def kernel_key(env: Mapping[str, str], warm: str, seconds: float) -> str:
 class KeptKernel:
     """The kept kernel of one project, as one command sees it: taken, used, then left or stopped."""
 
-    def __init__(self, cache_root: Path, *, seconds: float) -> None:
-        self.folder = kept_folder(cache_root)
+    def __init__(self, cache_root: Path, *, seconds: float, purpose: str = "notebook") -> None:
+        self.folder = kept_folder(cache_root, purpose)
         self.seconds = seconds
         self.kernel: Kernel | None = None
         self.reused = False
