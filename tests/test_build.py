@@ -271,6 +271,26 @@ def test_assembly_reruns_only_what_changed(project, tmp_path):
     assert sorted(result.reused) == ["html ja", "pdf ja", "xlsx ja"]
 
 
+def test_renderers_are_imported_once_a_notebook_runs_or_at_once_when_none_does(project, tmp_path, monkeypatch):
+    import threading
+
+    calls = []
+    real = build.warm_renderers
+
+    def spy(formats):
+        calls.append((threading.current_thread().name, sorted(set(formats))))
+        real(formats)
+
+    monkeypatch.setattr(build, "warm_renderers", spy)
+    build.build(replace(OPTS, chapters=("ch1",), filters=parse_filters(["route == panel"])))
+    # From the kernel's thread, when the notebook's first cell ran (the build then only waits).
+    assert calls == [("hakusho-kernel-0", ["html", "pdf", "xlsx"])]
+    calls.clear()
+    (project / "templates" / "page.txt").write_text("<title>{lang} (new)</title>\n", encoding="utf-8")
+    result = build.build(OPTS)  # nothing to execute, pages to render: imported at once
+    assert result.executed == [] and calls == [("MainThread", ["html", "pdf", "xlsx"])]
+
+
 def test_quarto_project_and_quarto_engine(project, tmp_path):
     both = build.build(replace(OPTS, formats=("html", "quarto"), out=tmp_path / "q1"))
     files = set(tree_hashes(both.target))

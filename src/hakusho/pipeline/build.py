@@ -251,6 +251,8 @@ class _Build:
         build_folder.notebook_folder(self.build_dir, part=False).mkdir(parents=True)
         self.stage_name = "plan"
         self.given_pool = pool if pool is not None and not pool.closed else None
+        self._warm_lock = threading.Lock()
+        self._after_validation: Callable[[], None] = lambda: None
 
     # -- driver
 
@@ -273,10 +275,10 @@ class _Build:
                 self.given_pool.on_start = self.reporter.start
             elif todo:
                 pool = self._pool(len(todo), render=and_publish)  # kernels warm up while the data is validated
-            if and_publish:  # renderers are imported while the chapters run
-                warm_renderers(t.fmt for t in self.plan.tasks
-                               if self.options.force or not self.plan.cache.get("assembly", t.key))
+            if and_publish:
+                self._warm_renderers_later(pool or self.given_pool if todo else None)
             self._stage("validate", self.validate)
+            self._after_validation()
             self._stage("chapters", lambda: self.chapters(pool or self.given_pool, todo))
             if pool is not None:
                 pool.close()
@@ -317,6 +319,28 @@ class _Build:
         started = time.perf_counter()
         fn()
         self.result.stages[name] = time.perf_counter() - started
+
+    def _warm_renderers_later(self, pool: KernelPool | None) -> None:
+        """Import the renderers while the chapters run: once the data is validated and a notebook's
+        first cell runs, when this process only waits. Importing them earlier would hold the
+        interpreter while it validates and hands a notebook to a kept kernel, which is on the way
+        to the first result; with no notebook to run, they are imported at once."""
+        formats = [t.fmt for t in self.plan.tasks if self.options.force or not self.plan.cache.get("assembly", t.key)]
+        if pool is None:
+            warm_renderers(formats)
+            return
+        ready = {"validated": False, "running": False}
+
+        def mark(what: str) -> None:
+            with self._warm_lock:
+                if ready[what]:
+                    return
+                ready[what] = True
+                if all(ready.values()):
+                    warm_renderers(formats)
+
+        self._after_validation = lambda: mark("validated")
+        pool.on_running = lambda: mark("running")
 
     def _pool(self, n: int, *, render: bool) -> KernelPool:
         return kernel_pool(self.plan, min(self.options.jobs or os.cpu_count() or 1, n), reporter=self.reporter,

@@ -297,7 +297,7 @@ def _define_engine() -> None:
                 nb_man, km=kernel.km, kernel_name=kernel_name, log=pm_logger, log_output=log_output,
                 stdout_file=stdout_file, stderr_file=stderr_file, startup_timeout=start_timeout,
                 timeout=execution_timeout or CELL_TIMEOUT, record_timing=False,
-                shutdown_kernel="immediate",
+                shutdown_kernel="immediate", on_cell_execute=kernel.cell_started,
             )
             client.kc = kernel.kc
             kernel.last_nb = nb_man.nb
@@ -330,6 +330,7 @@ class Kernel:
         self._log: Any = self.log_path.open("ab")
         self._env, self._cwd = dict(env), str(cwd)
         self._attached_pid: int | None = None
+        self.on_running: Any = None  # called once the notebook's first cell runs (then cleared)
 
     @classmethod
     def attach(cls, connection_file: Path, pid: int, log_path: Path) -> Kernel:
@@ -348,7 +349,14 @@ class Kernel:
         kernel._log = None
         kernel._env, kernel._cwd = {}, ""
         kernel._attached_pid = pid
+        kernel.on_running = None
         return kernel
+
+    def cell_started(self, **_: Any) -> None:
+        """nbclient's hook before each cell: the first one calls ``on_running``."""
+        callback, self.on_running = self.on_running, None
+        if callback is not None:
+            callback()
 
     def wait_ready(self, timeout: float) -> None:
         """Open a client and wait until the kernel answers."""

@@ -81,7 +81,8 @@ class KernelPool:
 
     def __init__(self, size: int, *, run_dir: Path | None = None, warm: Iterable[str] = (),
                  env: Mapping[str, str] | None = None, reuse: bool = True,
-                 on_start: Callable[[str], None] | None = None, keep: KeptKernel | None = None) -> None:
+                 on_start: Callable[[str], None] | None = None, keep: KeptKernel | None = None,
+                 on_running: Callable[[], None] | None = None) -> None:
         self.size = max(1, int(size))
         self.reuse = reuse
         # The first kernel may be one kept between commands (:mod:`hakusho.pipeline.kept`).
@@ -97,6 +98,7 @@ class KernelPool:
         self.env = kernel_env(self.run_dir, env)
         self.warm = warm_code(warm)
         self.on_start = on_start
+        self.on_running = on_running  # once a notebook's first cell runs (this process then waits)
         self._jobs: queue.Queue[tuple[NotebookJob, Future[JobResult]] | None] = queue.Queue()
         self._closed = threading.Event()
         self._kernels: dict[int, Kernel] = {}
@@ -223,6 +225,7 @@ class KernelPool:
         job.cwd.mkdir(parents=True, exist_ok=True)
         kernel.silent(RESET.replace("__CWD__", repr(str(job.cwd))), what=Msg("kernel.what.reset", name=job.name))
         kernel.last_nb = None
+        kernel.on_running = self.on_running
         try:
             nb = papermill.execute_notebook(
                 str(job.notebook), None, parameters=dict(job.parameters), engine_name=ENGINE_NAME,
