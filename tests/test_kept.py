@@ -161,3 +161,19 @@ def test_a_build_of_one_chapter_keeps_a_kernel_of_its_own(project, tmp_path) -> 
         if pid and _alive(pid):
             os.kill(pid, signal.SIGKILL)
         shutil.rmtree(kept_folder(cache, "build"), ignore_errors=True)
+
+
+def test_a_folder_that_is_not_the_users_alone_is_never_used(project, tmp_path) -> None:
+    cache = project / "report" / ".hakusho-cache"
+    folder = kept_folder(cache)
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)  # readable by others: the connection file would be too
+    assert not KeptKernel(cache, seconds=60.0).acquire()
+    _notebook(OPTS, tmp_path / "a.ipynb", "route == sns")  # runs on a kernel of its own
+    assert not (folder / kept.INFO).exists() and (tmp_path / "a.ipynb").is_file()
+    folder.rmdir()
+    folder.symlink_to(tmp_path, target_is_directory=True)
+    try:
+        assert not KeptKernel(cache, seconds=60.0).acquire()
+    finally:
+        folder.unlink()

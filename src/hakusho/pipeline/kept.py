@@ -32,8 +32,10 @@ import json
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -101,14 +103,19 @@ class KeptKernel:
         self.folder = kept_folder(cache_root, purpose)
         self.seconds = seconds
         self.kernel: Kernel | None = None
-        self.reused = False
         self._lock: IO[str] | None = None
 
     # -- taking it
 
     def acquire(self) -> bool:
-        """Lock the folder for this command; False if another command holds it now."""
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        """Lock the folder for this command; False if another command holds it now, or if the
+        folder is not this user's alone (anyone who can read the connection file can run code
+        in the kernel: a folder someone else made, or a link, is never used)."""
+        with contextlib.suppress(FileExistsError):
+            self.folder.mkdir(mode=0o700)
+        info = os.lstat(self.folder)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+            return False
         handle = (self.folder / LOCK).open("a+", encoding="utf-8")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -118,7 +125,7 @@ class KeptKernel:
         self._lock = handle
         return True
 
-    def take(self, env: Mapping[str, str], warm: str, cwd: Path) -> Kernel | None:
+    def take(self, env: Mapping[str, str], warm: str) -> Kernel | None:
         """The kept kernel if it serves this command (connected, ready), else None: the caller
         then starts one with :meth:`start` and warms it."""
         key = kernel_key(env, warm, self.seconds)
@@ -131,13 +138,13 @@ class KeptKernel:
             except Exception:
                 kernel.close_client()
             else:
-                self.kernel, self.reused = kernel, True
+                self.kernel = kernel
                 self._touch()
                 return kernel
         self.stop()
         return None
 
-    def start(self, env: Mapping[str, str], warm: str, cwd: Path, stop: Any = None) -> Kernel:
+    def start(self, env: Mapping[str, str], cwd: Path, stop: threading.Event | None = None) -> Kernel:
         """Start a kernel that outlives this command (not started with the command's death
         signal, in a session of its own, and with an idle watchdog), and record it."""
         for stale in [*self.folder.glob("k0-ipc-*"), self.folder / "k0.log"]:  # the last kernel's
@@ -196,6 +203,7 @@ class KeptKernel:
         (self.folder / INFO).unlink(missing_ok=True)
 
     def stop_and_unlock(self) -> None:
+        """Stop the kept kernel (if this command holds it) and let go of the lock."""
         self.stop()
         self._unlock()
 

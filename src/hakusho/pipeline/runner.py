@@ -141,11 +141,11 @@ class KernelPool:
     def _start_kept(self, keep: KeptKernel) -> Kernel:
         """The kept kernel if it serves, else a new one started to be kept (warmed, recorded)."""
         env = kernel_env(keep.folder, self._extra_env)
-        kernel = keep.take(env, self.warm, keep.folder)
+        kernel = keep.take(env, self.warm)
         if kernel is not None:
             self._kernels[0] = kernel
             return kernel
-        kernel = keep.start(env, self.warm, keep.folder, self._closed)
+        kernel = keep.start(env, keep.folder, self._closed)
         self._kernels[0] = kernel  # known before it starts: kill() can stop it while it boots
         if self._closed.is_set():
             return kernel
