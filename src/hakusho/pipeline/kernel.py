@@ -437,11 +437,7 @@ class Kernel:
             raise BuildError(Msg("kernel.failed", what=what, error=f"{content.get('ename')}: {content.get('evalue')}"))
 
     def shutdown(self) -> None:
-        try:
-            if self.kc is not None:
-                self.kc.stop_channels()
-        except Exception:  # a dying kernel may have closed them already
-            pass
+        self.close_client()
         try:
             self._run_sync(self.km.shutdown_kernel)(now=True)
         except Exception:
