@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from hakusho import config
+from hakusho.pipeline.cache import tree_hashes
 from hakusho.pipeline.kernel import Kernel, launch_code, process_alive, write_kernelspec
 
 KEEP_ENV = "HAKUSHO_KEEP_KERNEL"
@@ -80,12 +81,8 @@ def kept_folder(cache_root: Path, purpose: str = "notebook") -> Path:
 
 def package_digest() -> str:
     """Every file of the ``hakusho`` package, by content: a kept kernel has imported them."""
-    digest = hashlib.sha256()
-    root = config.PACKAGE_DIR
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    files = sorted(tree_hashes(config.PACKAGE_DIR).items())
+    return hashlib.sha256(json.dumps(files).encode("utf-8")).hexdigest()
 
 
 def kernel_key(env: Mapping[str, str], warm: str, seconds: float) -> str:
