@@ -28,7 +28,11 @@ def test_sums_near_the_float64_limit_stay_exact() -> None:
     # Two keys whose sum is odd and above 2⁵³ would lose their last bit in float64.
     big = np.array([2**52 + 1, 2**52], dtype=np.int64)
     ones = np.ones((1, 2), dtype=bool)
-    assert count_product(ones, big)[0] == 2**53 + 1
+    summed = count_product(ones, big)
+    assert summed.dtype == np.int64 and int(summed[0]) == 2**53 + 1
+    # One key alone beyond the limit: float64 would round it.
+    alone = count_product(np.ones((1, 1), dtype=bool), np.array([2**53 + 1], dtype=np.int64))
+    assert alone.dtype == np.int64 and int(alone[0]) == 2**53 + 1
     # Under the bound, the float route is taken and is exact.
     keys = np.full(1000, 2**32 - 1, dtype=np.int64)
     assert count_product(np.ones((3, 1000), dtype=bool), keys).tolist() == [1000 * (2**32 - 1)] * 3
@@ -47,6 +51,9 @@ def test_the_float_route_is_taken_only_under_the_bound(monkeypatch) -> None:
     assert taken == [np.float64]
     count_product(np.ones((1, 2), dtype=np.int64), np.array([EXACT_BELOW // 2, 1], dtype=np.int64))
     assert taken == [np.float64], "2 × 2⁵² × 1 reaches 2⁵³: the integer product"
+    # A 0/1 matrix counts as at most 1 per cell: 1 × 2⁵¹ × 2 = 2⁵² stays under the bound.
+    count_product(np.ones((1, 2), dtype=bool), np.array([EXACT_BELOW // 4, 1], dtype=np.int64))
+    assert taken == [np.float64, np.float64]
 
 
 def test_empty_and_negative_matrices() -> None:
@@ -56,7 +63,7 @@ def test_empty_and_negative_matrices() -> None:
 
 
 def test_floating_input_is_refused() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="^count_product multiplies integer or boolean matrices$"):
         count_product(np.ones((2, 2)), np.ones((2, 2), dtype=bool))
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="^count_product multiplies integer or boolean matrices$"):
         count_product(np.ones((2, 2), dtype=bool), np.ones((2, 2)))
