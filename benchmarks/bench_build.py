@@ -225,8 +225,13 @@ def bench_noop(tmp: Path, repeat: int) -> list[float]:
 
 
 def stop_kept_kernels(tmp: Path) -> None:
-    """Stop the kernels the commands kept (:mod:`hakusho.pipeline.kept`), as if none had run."""
-    from hakusho.pipeline.kept import INFO, kept_folder
+    """Stop the kernels the commands kept (:mod:`hakusho.pipeline.kept`), as if none had run.
+
+    An older checkout measured for a before/after keeps none: nothing to stop there."""
+    try:
+        from hakusho.pipeline.kept import INFO, kept_folder
+    except ImportError:
+        return
 
     for purpose in ("notebook", "build"):
         folder = kept_folder(tmp / "project" / "report" / ".hakusho-cache", purpose)
