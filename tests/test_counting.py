@@ -63,7 +63,7 @@ def test_empty_and_negative_matrices() -> None:
 
 
 def test_floating_input_is_refused() -> None:
-    with pytest.raises(TypeError, match="^count_product multiplies integer or boolean matrices$"):
+    with pytest.raises(TypeError, match=r"^count_product multiplies integer or boolean matrices$"):
         count_product(np.ones((2, 2)), np.ones((2, 2), dtype=bool))
-    with pytest.raises(TypeError, match="^count_product multiplies integer or boolean matrices$"):
+    with pytest.raises(TypeError, match=r"^count_product multiplies integer or boolean matrices$"):
         count_product(np.ones((2, 2), dtype=bool), np.ones((2, 2)))
