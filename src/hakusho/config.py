@@ -101,6 +101,17 @@ def phone_drawings() -> bool:
     return os.environ.get(PHONE_DRAWINGS_ENV, "").strip() != "0"
 
 
+# Set by a build for its notebook kernels: how many processes a kernel draws its charts in
+# (:mod:`hakusho.charts.shares`), the cores the build's other kernels leave it. Unset: one.
+DRAW_PROCESSES_ENV = "HAKUSHO_DRAW_PROCESSES"
+
+
+def draw_processes() -> int:
+    """How many processes chapters in this process draw their charts in (at least one)."""
+    value = os.environ.get(DRAW_PROCESSES_ENV, "").strip()
+    return max(1, int(value)) if value.isdigit() else 1
+
+
 def shared_cache(kind: str) -> Path | None:
     """``<cache>/<kind>`` of the build this process works for (``waves``, ``charts``, ``fonts``),
     or None when no build set one."""

@@ -158,17 +158,17 @@ class PartResult:
                     phones: bool = True) -> None:
         """Draw every item in each of ``langs`` at its slide's size and (with ``phones``) a
         phone's width; only those not drawn yet, with ``missing_only``."""
+        from hakusho.charts.shares import draw_all
         from hakusho.charts.svg import drawing_inputs
         from hakusho.i18n import LANGS
 
         inputs = drawing_inputs()
         keys = build_folder.DRAWINGS if phones else ("svg",)
-        for item in self.items():
-            for lang in (lang for lang in LANGS if lang in langs):
-                for key in keys:
-                    files = item.get(key)
-                    if files and not (missing_only and (out / files[lang]).is_file()):
-                        self.draw_svg(str(item["id"]), lang, out, inputs, phone=key == "svg_phone")
+        jobs = [(str(item["id"]), lang, key == "svg_phone")
+                for item in self.items() for lang in LANGS if lang in langs for key in keys
+                if item.get(key) and not (missing_only and (out / item[key][lang]).is_file())]
+        draw_all(jobs, lambda job: self.draw_svg(job[0], job[1], out, inputs, phone=job[2]),
+                 config.draw_processes())
 
     @classmethod
     def complete_charts(cls, output_dir: Path, langs: Sequence[str], *, phones: bool = True) -> None:

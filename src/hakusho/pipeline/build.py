@@ -217,8 +217,11 @@ def execution_order(todo: list[str], parts: list[str]) -> list[str]:
 
 def kernel_pool(plan: Plan, size: int, *, reporter: Reporter | None = None, render: bool = True) -> KernelPool:
     """A pool of ``size`` kernels started for ``plan``'s chapters: warmed with what their notebooks
-    import, told the build's cache, chart languages and whether an HTML page will show phone
-    drawings (not when nothing is ``render``-ed), reproducible (:mod:`hakusho.pipeline.kernel`)."""
+    import, told the build's cache, chart languages, whether an HTML page will show phone
+    drawings (not when nothing is ``render``-ed) and how many processes each may draw in (the
+    cores the pool leaves idle), reproducible (:mod:`hakusho.pipeline.kernel`)."""
+    from hakusho.charts.shares import processes_for
+
     phones = render and any(t.fmt == "html" for t in plan.tasks)
     keep = None
     if plan.options.keep_kernel > 0:
@@ -229,7 +232,8 @@ def kernel_pool(plan: Plan, size: int, *, reporter: Reporter | None = None, rend
                       env={"SOURCE_DATE_EPOCH": str(FIXED_EPOCH), PROJECT_ENV: str(config.PROJECT_ROOT),
                            config.CACHE_ENV: str(plan.cache.root),
                            config.CHART_LANGS_ENV: ",".join(chart_langs(plan.options)),
-                           config.PHONE_DRAWINGS_ENV: "1" if phones else "0"},
+                           config.PHONE_DRAWINGS_ENV: "1" if phones else "0",
+                           config.DRAW_PROCESSES_ENV: str(processes_for(size))},
                       on_start=(reporter or Reporter()).start)
 
 
