@@ -322,6 +322,16 @@ def test_the_parts_are_queued_before_the_chapters_each_in_plan_order():
     assert build.execution_order(["explore"], ["cross", "explore"]) == ["explore"]
 
 
+def test_a_kernel_draws_in_the_cores_the_pool_leaves_idle(project):
+    from hakusho.charts.shares import processes_for
+
+    plan = make_plan(OPTS)
+    for size in (1, 2):
+        with build.kernel_pool(plan, size) as pool:  # started lazily: nothing runs here
+            assert pool._extra_env[config.DRAW_PROCESSES_ENV] == str(processes_for(size))
+    assert processes_for(1, 2) == 2 and processes_for(2, 2) == 1
+
+
 def test_a_failing_cell_names_chapter_cell_and_error_and_keeps_the_report(project, monkeypatch):
     build.build(OPTS)
     before = report_hashes(project / "report" / "2025")
