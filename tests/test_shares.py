@@ -143,6 +143,22 @@ def test_a_fork_that_fails_or_dies_hands_its_share_back(tmp_path: Path, forks: l
     assert_reaped(forks)
 
 
+def test_a_fork_that_hangs_is_stopped_and_its_share_drawn_here(tmp_path: Path, forks: list[int],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shares, "MIN_PATIENCE", 0.3)
+
+    def hang(job: int, in_fork: bool) -> None:
+        if in_fork:
+            time.sleep(30)
+
+    started = time.monotonic()
+    shares.draw_all(list(range(6)), writer(tmp_path, hang), 2)
+    assert time.monotonic() - started < 5
+    assert sorted(drawn_by(tmp_path)) == list(range(6))
+    assert set(drawn_by(tmp_path).values()) == {os.getpid()}
+    assert_reaped(forks)
+
+
 def test_a_failure_here_stops_the_forks_at_once(tmp_path: Path, forks: list[int]) -> None:
     def slow_or_fail(job: int, in_fork: bool) -> None:
         if in_fork:

@@ -28,7 +28,10 @@ from typing import NoReturn, TypeVar
 Job = TypeVar("Job")
 
 MIN_SHARE = 2  # drawings per process below which forking costs more than it saves
-SHARE_TIMEOUT = 600.0  # seconds; a share's process still drawing then is stopped, its share redrawn
+# A share's process still drawing this long after this process finished its own (shares are even)
+# is stopped and its share drawn here: a fork that hangs costs seconds, not the build.
+PATIENCE = 4.0  # times what this process's own share took
+MIN_PATIENCE = 10.0  # seconds
 _POLL = 0.005
 
 
@@ -54,6 +57,7 @@ def draw_all(jobs: Sequence[Job], draw: Callable[[Job], object], processes: int)
     children: dict[int, Sequence[Job]] = {}
     finished = False
     kernel = os.getpid()
+    started = time.monotonic()
     try:
         for k in range(1, processes):
             share = jobs[k::processes]
@@ -65,7 +69,8 @@ def draw_all(jobs: Sequence[Job], draw: Callable[[Job], object], processes: int)
             draw(job)
         finished = True
     finally:
-        handed_back = _reap(children, stop=not finished)
+        patience = max(MIN_PATIENCE, PATIENCE * (time.monotonic() - started)) if finished else 0.0
+        handed_back = _reap(children, stop=not finished, deadline=time.monotonic() + patience)
     for job in handed_back:
         draw(job)
 
@@ -97,15 +102,15 @@ def _draw_share(share: Sequence[Job], draw: Callable[[Job], object], parent: int
         os._exit(code)
 
 
-def _reap(children: dict[int, Sequence[Job]], *, stop: bool) -> list[Job]:
-    """Wait for every share's process (stopping them first with ``stop``); the jobs of those that
-    did not draw their share. Interrupted while waiting, it stops and reaps them all first: no
-    share's process goes on writing once the call is over."""
+def _reap(children: dict[int, Sequence[Job]], *, stop: bool, deadline: float) -> list[Job]:
+    """Wait for every share's process until ``deadline`` (stopping them first with ``stop``); the
+    jobs of those that did not draw their share. Interrupted while waiting, it stops and reaps them
+    all first: no share's process goes on writing once the call is over."""
     handed_back: list[Job] = []
     waiting = dict(children)
     try:
         for pid, share in children.items():
-            if not _succeeded(pid, stop=stop):
+            if not _succeeded(pid, stop=stop, deadline=deadline):
                 handed_back.extend(share)
             del waiting[pid]
     except BaseException:
@@ -119,12 +124,12 @@ def _reap(children: dict[int, Sequence[Job]], *, stop: bool) -> list[Job]:
     return handed_back
 
 
-def _succeeded(pid: int, *, stop: bool) -> bool:
-    """Wait for one share's process (killing it first with ``stop``); whether it drew its share."""
+def _succeeded(pid: int, *, stop: bool, deadline: float) -> bool:
+    """Wait for one share's process until ``deadline`` (killing it first with ``stop``, or then);
+    whether it drew its share."""
     if stop:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + SHARE_TIMEOUT
     try:
         while True:
             done, status = os.waitpid(pid, os.WNOHANG)
