@@ -77,7 +77,8 @@ def draw_all(jobs: Sequence[Job], draw: Callable[[Job], object], processes: int)
 
 def _fork() -> int:
     # Python 3.12 and later warn that forking a process with threads (a kernel has several) may
-    # deadlock the child; the child below takes no lock another thread could hold.
+    # deadlock the child. Drawing takes none of the kernel's other threads' locks; should a child
+    # hang all the same, it is stopped once this process's patience runs out, and its share drawn here.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         return os.fork()
