@@ -101,6 +101,12 @@ def phone_drawings() -> bool:
     return os.environ.get(PHONE_DRAWINGS_ENV, "").strip() != "0"
 
 
+# How long a kernel kept between commands waits unused before it stops (:mod:`hakusho.pipeline.kept`):
+# seconds, the default unless the environment sets it (0: none is kept). The CLI's help quotes it.
+KEEP_KERNEL_ENV = "HAKUSHO_KEEP_KERNEL"
+DEFAULT_KEEP_KERNEL_SECONDS = 600
+
+
 # Set by a build for its notebook kernels: how many processes a kernel draws its charts in
 # (:mod:`hakusho.charts.shares`), the cores the build's other kernels leave it. Unset: one.
 DRAW_PROCESSES_ENV = "HAKUSHO_DRAW_PROCESSES"

@@ -57,6 +57,10 @@ def tr(key: str, lang: str, /, **params: Any) -> str:
         from hakusho.i18n import catalog_constants
 
         constants = catalog_constants()
+    if "{keep_kernel_seconds}" in template:  # the default, defined once (hakusho.config)
+        from hakusho.config import DEFAULT_KEEP_KERNEL_SECONDS
+
+        constants["keep_kernel_seconds"] = DEFAULT_KEEP_KERNEL_SECONDS
     return template.format(**constants, **{name: text(value, lang) for name, value in params.items()})
 
 

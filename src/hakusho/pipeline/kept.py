@@ -45,8 +45,8 @@ from hakusho import config
 from hakusho.pipeline.cache import tree_hashes
 from hakusho.pipeline.kernel import Kernel, launch_code, process_alive, write_kernelspec
 
-KEEP_ENV = "HAKUSHO_KEEP_KERNEL"
-DEFAULT_KEEP_SECONDS = 600.0
+KEEP_ENV = config.KEEP_KERNEL_ENV
+DEFAULT_KEEP_SECONDS = float(config.DEFAULT_KEEP_KERNEL_SECONDS)
 FOLDER_PREFIX = "hakusho-keep-"
 INFO = "kept.json"
 LOCK = "lock"
