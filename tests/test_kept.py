@@ -115,6 +115,29 @@ def test_a_dead_or_mismatched_kept_kernel_is_replaced(project, tmp_path) -> None
     assert not _alive(second), "the kernel that no longer serves is stopped"
 
 
+def test_a_recorded_process_id_given_to_another_program_is_left_alone(project, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    _notebook(OPTS, tmp_path / "a.ipynb", "route == sns")
+    folder = _folder(project)
+    kernel_pid = _info(folder)["pid"]
+    os.kill(kernel_pid, signal.SIGKILL)
+    # The kernel died; its process id now belongs to some other program of the user's.
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        info = _info(folder)
+        info["pid"] = other.pid
+        (folder / kept.INFO).write_text(json.dumps(info), encoding="utf-8")
+        _notebook(OPTS, tmp_path / "b.ipynb", "route == panel")
+        assert other.poll() is None, "another program was killed as if it were the kept kernel"
+        new = _info(folder)["pid"]
+        assert new not in (other.pid, kernel_pid) and _alive(new)
+    finally:
+        other.kill()
+        other.wait()
+
+
 def test_a_kept_kernel_in_use_is_left_to_its_command(project, tmp_path) -> None:
     _notebook(OPTS, tmp_path / "a.ipynb", "route == sns")
     before = _info(_folder(project))

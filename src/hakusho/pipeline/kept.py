@@ -128,7 +128,7 @@ class KeptKernel:
         key = kernel_key(env, warm, self.seconds)
         info = self._info()
         pid = int(info.get("pid") or 0)
-        if pid and info.get("key") == key and process_alive(pid):
+        if pid and info.get("key") == key and self._is_ours(pid):
             kernel = Kernel.attach(self.folder / str(info["connection"]), pid, self.folder / str(info["log"]))
             try:
                 kernel.wait_ready(ATTACH_TIMEOUT)
@@ -194,10 +194,26 @@ class KeptKernel:
             self.kernel.close_client()
             pid = self.kernel.pid or pid
             self.kernel = None
-        if pid and process_alive(pid):
+        if pid and self._is_ours(pid):
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         (self.folder / INFO).unlink(missing_ok=True)
+
+    def _is_ours(self, pid: int) -> bool:
+        """Whether process ``pid`` runs and is this folder's kept kernel. A kernel that died is
+        recorded with its old process id, which the system may since have given to any other
+        program of the user's: that one is neither attached to nor killed. A kept kernel is
+        started with this folder's ``used`` file on its command line; where /proc tells the
+        command line, it must be there."""
+        if not process_alive(pid):
+            return False
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except FileNotFoundError:
+            return False  # gone meanwhile
+        except OSError:
+            return True  # no /proc here: the process id is all there is to go by
+        return os.fsencode(str(self.folder / USED)) in argv
 
     def stop_and_unlock(self) -> None:
         """Stop the kept kernel (if this command holds it) and let go of the lock."""
