@@ -101,6 +101,34 @@ def test_a_sparse_larger_table_gets_a_seeded_monte_carlo_p_value_close_to_a_perm
     assert abs(result.p_value - asymptotic) > 0.005
 
 
+def _scipy_table_test(table: np.ndarray) -> tuple[float, float]:
+    """(statistic, p-value) as scipy's chi2_contingency gives them for the test table_test picks."""
+    table = np.asarray(table, dtype=float)
+    statistic = float(stats.chi2_contingency(table, correction=False).statistic)
+    if not is_sparse(table):
+        return statistic, float(stats.chi2_contingency(table, correction=False).pvalue)
+    method = stats.MonteCarloMethod(n_resamples=contingency.MONTE_CARLO_RESAMPLES,
+                                    rng=np.random.default_rng(contingency.MONTE_CARLO_SEED))
+    return statistic, float(stats.chi2_contingency(table.astype(int), correction=False, method=method).pvalue)
+
+
+def test_chi_square_and_monte_carlo_results_are_scipys_floats_on_a_grid_of_tables() -> None:
+    # 2×3 tables with cells 0…3 (sparse: Monte Carlo), and wider or taller ones, sparse or not.
+    tables = [np.array([[a, b, c], [d, 3 - a, 2]]) for a, b, c, d in itertools.product(range(4), repeat=4)]
+    rng = np.random.default_rng(3)
+    for shape, high in [((2, 5), 40), ((2, 7), 8), ((3, 4), 60), ((4, 3), 6), ((2, 11), 25), ((2, 4), 300)]:
+        tables += [rng.integers(0, high, size=shape) for _ in range(16)]
+    checked = {CHI2_TEST: 0, MONTE_CARLO_TEST: 0}
+    for table in tables:
+        result = table_test(table)
+        informative = contingency._informative(table)
+        if result is None or result.test == FISHER_TEST:
+            continue
+        checked[result.test] += 1
+        assert (result.statistic, result.p_value) == _scipy_table_test(informative), table.tolist()
+    assert min(checked.values()) >= 40, checked
+
+
 def test_empty_rows_and_columns_are_dropped_and_nothing_varies_is_none() -> None:
     assert table_test([[10, 0, 20], [15, 0, 25]]) == table_test([[10, 20], [15, 25]])
     assert table_test([[10, 0], [15, 0]]) is None
