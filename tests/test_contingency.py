@@ -4,8 +4,12 @@ statsmodels computed independently (exact, permutation and stratified tests)."""
 from __future__ import annotations
 
 import itertools
+import warnings
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -304,3 +308,93 @@ def test_small_strata_count_when_both_groups_and_two_columns_are_there() -> None
     once = np.array([[10, 20, 30, 1], [30, 20, 10, 0]])  # a column answered once is a column
     result = stratified_test([once])
     assert result is not None and result.dof == 3
+
+
+# --- Pearson's statistic and the Monte Carlo p-value, called on their own
+
+
+def test_pearsons_statistic_reads_counts_of_any_number_type_as_float64() -> None:
+    # Counts kept in pandas' nullable columns reach numpy as arrays of Python objects; summed as
+    # objects, the terms would add up one by one, not in numpy's pairwise order that scipy's sum
+    # uses, and the last bit of the statistic would differ on some tables.
+    rng = np.random.default_rng(5)
+    tables = [rng.integers(1, 30, size=shape) for shape in [(2, 3), (3, 3), (2, 5), (3, 4)] for _ in range(10)]
+    for table in tables:
+        scipys = float(stats.chi2_contingency(table, correction=False).statistic)
+        expected = contingency.expected_counts(table)
+        counts = pd.DataFrame(table).astype("Int64").to_numpy()
+        nullable_expected = pd.DataFrame(expected).astype("Float64").to_numpy()
+        for observed, expect in [(counts, expected), (table, nullable_expected), (counts, nullable_expected)]:
+            statistic = contingency.pearson_statistic(observed, expect)
+            assert type(statistic) is np.float64 and statistic == scipys, table.tolist()
+    # Counts and expected counts kept exact (Decimal, Fraction): their floats, scipy's statistic.
+    table = np.array([[12, 3, 7], [5, 9, 14]])
+    exact_counts = [[Decimal(int(x)) for x in row] for row in table]
+    exact_expected = [[Fraction(x) for x in row] for row in contingency.expected_counts(table).tolist()]
+    statistic = contingency.pearson_statistic(exact_counts, exact_expected)
+    assert type(statistic) is np.float64
+    assert statistic == stats.chi2_contingency(table, correction=False).statistic
+
+
+def test_a_monte_carlo_p_value_reads_expected_counts_of_any_number_type_as_float64() -> None:
+    table = np.array([[1, 2, 9, 0], [3, 20, 20, 4]])
+    expected = contingency.expected_counts(table)
+    p_value = contingency.monte_carlo_p(table, expected)
+    assert p_value == _scipy_table_test(table)[1]
+    # Expected counts kept exact, or in a nullable pandas column: their floats, the same p-value.
+    for exact in (Decimal, Fraction):
+        assert contingency.monte_carlo_p(table, [[exact(repr(x)) for x in row] for row in expected.tolist()]) == p_value
+    assert contingency.monte_carlo_p(table, pd.DataFrame(expected).astype("Float64").to_numpy()) == p_value
+
+
+def _scipy_monte_carlo_p(observed: np.ndarray, expected: np.ndarray) -> float:
+    """The p-value of scipy's Monte Carlo test of Pearson's statistic against any expected counts:
+    the steps of ``chi2_contingency`` with ``MonteCarloMethod`` (tables drawn by ``random_table``
+    with the observed margins, ``monte_carlo_test`` counting those at least as far from the
+    expected counts), through scipy's public functions."""
+    drawn = stats.random_table(observed.sum(axis=1), observed.sum(axis=0),
+                               seed=np.random.default_rng(contingency.MONTE_CARLO_SEED))
+    flat = np.asarray(expected, dtype=float).ravel()
+    result = stats.monte_carlo_test(observed.ravel(), lambda size: drawn.rvs(size=size[0]).reshape(size),
+                                    lambda t, axis: np.sum((t - flat) ** 2 / flat, axis=axis),
+                                    alternative="greater", n_resamples=contingency.MONTE_CARLO_RESAMPLES)
+    return float(result.pvalue)
+
+
+def test_a_resampled_statistic_counts_as_large_as_the_observed_within_scipys_tolerance() -> None:
+    # A drawn table whose statistic equals the observed one in exact arithmetic can come out a few
+    # ulps lower in floats, so scipy counts a drawn statistic within 100 machine epsilons of the
+    # observed one (relative to it) as at least as large. Here the mirror image of the observed
+    # table has the same statistic while every expected count is 3; raising one expected count an
+    # ulp at a time lowers the mirror's statistic by about one epsilon (relative) a step, across
+    # the tolerance: counted at first, then not, at the same step as in scipy.
+    observed = np.array([[1, 5], [5, 1]])
+    mirror = np.array([5.0, 1.0, 1.0, 5.0])
+    eps = np.finfo(np.float64).eps
+    last = 3.0
+    p_values, gaps = set(), []
+    for _ in range(140):
+        expected = np.array([[3.0, 3.0], [3.0, last]])
+        p_value = contingency.monte_carlo_p(observed, expected)
+        assert p_value == _scipy_monte_carlo_p(observed, expected), last
+        p_values.add(p_value)
+        statistic = contingency.pearson_statistic(observed, expected)
+        gaps.append((statistic - contingency.pearson_statistic(mirror, expected)) / (eps * statistic))
+        last = float(np.nextafter(last, 4.0))
+    assert len(p_values) == 2, "the mirror is counted, then not"
+    assert any(98.5 < gap < 100 for gap in gaps) and any(100 < gap < 101 for gap in gaps), "steps on both sides"
+
+
+def test_tests_of_tables_raise_no_warnings() -> None:
+    # Including a table that is its own expected table (statistic 0: every drawn table counts).
+    tables = [[[1, 2, 3], [1, 2, 3]], [[1, 2, 9, 0], [3, 20, 20, 4]], [[0, 1, 0], [2, 0, 3]], [[3, 5], [20, 5]],
+              [[40, 30, 20], [20, 35, 45]]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = [table_test(table) for table in tables]
+    assert [r.test for r in results] == [MONTE_CARLO_TEST] * 3 + [FISHER_TEST, CHI2_TEST]
+    assert (results[0].statistic, results[0].p_value) == (0.0, 1.0)
+    for table, result in zip(tables, results, strict=True):
+        if result.test != FISHER_TEST:
+            informative = contingency._informative(np.array(table))
+            assert (result.statistic, result.p_value) == _scipy_table_test(informative), table
