@@ -4,15 +4,17 @@ line, and executed notebooks that are a function of their inputs only."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from hakusho.errors import BuildError
 from hakusho.pipeline.executed import NotebookFailed, normalise_notebook
-from hakusho.pipeline.kernel import notebook_imports, warm_code
-from hakusho.pipeline.runner import NotebookJob, run_notebooks
+from hakusho.pipeline.kernel import can_fork_kernels, notebook_imports, warm_code
+from hakusho.pipeline.runner import KernelPool, NotebookJob, run_notebooks, wait_all
 
 
 def notebook(path: Path, *cells: str, params: str = 'name = "x"') -> Path:
@@ -139,10 +141,123 @@ def test_a_pool_left_on_an_error_waits_for_its_kernel_threads(tmp_path):
     # Kernels are still starting when the error arrives: the pool kills them and waits for its
     # threads, so that none is left in a kernel's C code while the interpreter shuts down (which
     # aborts the process) and no kernel outlives the command.
-    from hakusho.pipeline.runner import KernelPool
-
     with pytest.raises(RuntimeError, match="stop"), KernelPool(2, reuse=True) as pool:
         threads = list(pool._threads)
         raise RuntimeError("stop")
     assert [t.name for t in threads if t.is_alive()] == []
     assert not pool.run_dir.exists()
+
+
+# ------------------------------------------------------------------------------ forked kernels
+
+
+def _gone(pid: int) -> bool:
+    from hakusho.pipeline.kernel import process_alive
+
+    return not process_alive(pid)
+
+
+@pytest.mark.skipif(not can_fork_kernels(), reason="kernels are forked on Linux only")
+def test_a_pool_of_two_forks_its_kernels_from_one_process_that_imported_their_modules(tmp_path):
+    # Each notebook waits for the other to start, so the two run at once, one on each kernel.
+    probe = notebook(tmp_path / "probe.ipynb",
+                     "import os, sys, time\nopen('started-' + name, 'w').close()\n"
+                     "other = 'started-' + ('b' if name == 'a' else 'a')\n"
+                     "deadline = time.monotonic() + 60\n"
+                     "while not os.path.exists(other) and time.monotonic() < deadline:\n    time.sleep(0.05)\n"
+                     "print(os.getppid(), os.getpid(), 'email.mime.text' in sys.modules)")
+    with KernelPool(2, warm=["email.mime.text"]) as pool:
+        assert pool._zygote is not None
+        zygote = pool._zygote.process.pid
+        wait_all(pool, [pool.submit(job(probe, tmp_path, name, name=name)) for name in ("a", "b")])
+        seen = [outputs(tmp_path / "out" / name / "probe.ipynb")[0].split() for name in ("a", "b")]
+    # both kernels are children of the one process, which had imported the module before forking
+    assert [s[0] for s in seen] == [str(zygote)] * 2 and [s[2] for s in seen] == ["True"] * 2
+    kernels = {int(s[1]) for s in seen}
+    assert len(kernels) == 2
+    assert pool._zygote.process.poll() is not None, "the process kernels are forked from outlived the pool"
+    assert all(_gone(pid) for pid in kernels)
+
+
+@pytest.mark.skipif(not can_fork_kernels(), reason="kernels are forked on Linux only")
+def test_a_forked_kernel_starts_in_the_state_a_launched_kernel_starts_in(tmp_path):
+    # What a chapter can see of its kernel — pandas' options, matplotlib's settings, the modules
+    # loaded, IPython's display formatters and event hooks, numpy's print options, the warning
+    # filters — is the same whether the kernel was forked or launched. (ipykernel adds one filter,
+    # for a Trio warning, when its shell starts: after the modules' filters in a forked kernel,
+    # before them in a launched one; it matches none of their warnings, so only the set is compared.)
+    from hakusho.pipeline.kernel import warm_imports
+
+    state = notebook(tmp_path / "state.ipynb", (
+        "import json, sys, warnings\nimport matplotlib as mpl, numpy as np\n"
+        "from pandas._config import config as pdc\n"
+        "def flat(d, pre=''):\n"
+        "    out = {}\n"
+        "    for k, v in d.items():\n"
+        "        out.update(flat(v, pre + k + '.') if isinstance(v, dict) else {pre + k: repr(v)})\n"
+        "    return out\n"
+        "ip = get_ipython()\n"
+        "rc = {k: repr(v) for k, v in dict.items(mpl.rcParams)}\n"
+        "print(json.dumps({'pandas': flat(pdc._global_config), 'rc': rc,\n"
+        "    'modules': sorted(m for m in sys.modules if not m.startswith('__hakusho')),\n"
+        "    'formatters': {k: sorted(map(repr, [*f.type_printers, *f.deferred_printers]))\n"
+        "                   for k, f in ip.display_formatter.formatters.items()},\n"
+        "    'events': {k: [getattr(c, '__qualname__', repr(c)) for c in v] for k, v in ip.events.callbacks.items()},\n"
+        "    'numpy': repr(np.get_printoptions()), 'warnings': sorted(map(repr, warnings.filters))}, sort_keys=True))"))
+    warm = warm_imports(sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb")))
+    assert "pandas" in " ".join(warm) or any(w.startswith("hakusho.analysis") for w in warm)
+    states = {}
+    for size in (2, 1):
+        with KernelPool(size, warm=warm) as pool:
+            assert (pool._zygote is not None) == (size == 2)
+            wait_all(pool, [pool.submit(job(state, tmp_path, f"{size}-{i}")) for i in range(size)])
+        states[size] = [json.loads(outputs(tmp_path / "out" / f"{size}-{i}" / "state.ipynb")[0]) for i in range(size)]
+    launched = states[1][0]
+    for forked in states[2]:
+        assert forked.keys() == launched.keys()
+        for key in launched:
+            assert forked[key] == launched[key], key
+
+
+@pytest.mark.skipif(not can_fork_kernels(), reason="kernels are forked on Linux only")
+def test_killing_a_pool_stops_the_process_its_kernels_were_forked_from_and_the_kernels(tmp_path):
+    slow = notebook(tmp_path / "slow.ipynb", "import os, time\nopen('pid-' + name, 'w').write(str(os.getpid()))\n"
+                    "time.sleep(120)")
+    pool = KernelPool(2)
+    futures = [pool.submit(job(slow, tmp_path, n, name=n)) for n in ("a", "b")]
+    markers = [tmp_path / "run" / f"pid-{n}" for n in ("a", "b")]
+    deadline = time.monotonic() + 120
+    while not all(m.exists() and m.read_text() for m in markers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    kernels = [int(m.read_text()) for m in markers]
+    assert pool._zygote is not None
+    pool.kill()
+    pool.close()
+    assert all(f.done() for f in futures)
+    assert pool._zygote.process.poll() is not None
+    assert all(_gone(pid) for pid in kernels)
+
+
+@pytest.mark.skipif(not can_fork_kernels(), reason="kernels are forked on Linux only")
+def test_a_kernel_asked_of_a_stopped_forking_process_fails_in_one_line_naming_its_log(tmp_path):
+    probe = notebook(tmp_path / "probe.ipynb", "print(1)")
+    pool = KernelPool(2)
+    assert pool._zygote is not None
+    pool._zygote.process.kill()
+    pool._zygote.process.wait()
+    with pytest.raises(BuildError) as info:
+        wait_all(pool, [pool.submit(job(probe, tmp_path, "a"))])
+    pool.close()
+    assert str(info.value) == ("a notebook kernel did not start: the process the kernels are forked from has "
+                               "stopped (log: zygote.log)")
+
+
+def test_without_fork_a_pool_launches_every_kernel(tmp_path, monkeypatch):
+    import hakusho.pipeline.runner as runner
+
+    monkeypatch.setattr(runner, "can_fork_kernels", lambda: False)
+    probe = notebook(tmp_path / "probe.ipynb", "print(1)")
+    with KernelPool(2) as pool:
+        assert pool._zygote is None
+        wait_all(pool, [pool.submit(job(probe, tmp_path, n)) for n in ("a", "b")])
+    assert outputs(tmp_path / "out" / "b" / "probe.ipynb") == ["1\n"]

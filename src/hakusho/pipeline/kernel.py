@@ -97,6 +97,92 @@ kernelapp.launch_new_instance()
 """
 
 
+# A pool of two or more kernels on Linux starts them from one process that has already imported
+# what they import (``python -c ZYGOTE_LAUNCH '<modules as JSON>'``): it reads one request per
+# line on its standard input — the kernel's arguments and log file — forks a kernel for it and
+# answers with the kernel's process id. Each kernel dies with it (``PR_SET_PDEATHSIG``); it ends,
+# stopping whatever kernel is left, once its standard input closes: when the pool is done, or when
+# the command that started it is gone, however it went.
+ZYGOTE_LAUNCH = """\
+import sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+import builtins, ctypes, importlib, io, json, os, signal, types
+from ipykernel import kernelapp
+# The modules are imported as a kernel imports them: after ipykernel (whose warning filters then
+# come after theirs), and seeing what they would see in a kernel — pandas shows at most 20
+# columns in one (it fits a terminal otherwise), and takes the encoding its output stream names.
+pipe = sys.stdout
+builtins.get_ipython = lambda: types.SimpleNamespace(kernel=types.SimpleNamespace())
+sys.stdout = io.TextIOWrapper(io.BytesIO(), encoding="UTF-8")
+for name in json.loads(sys.argv[1]):
+    module, _, attr = name.partition(":")
+    try:
+        loaded = importlib.import_module(module)
+        if attr:
+            getattr(loaded, attr)
+    except Exception:
+        pass
+sys.stdout = pipe
+del builtins.get_ipython
+children = []
+while True:
+    line = sys.stdin.readline()
+    if not line:
+        break
+    request = json.loads(line)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))
+            if os.getppid() == 1:
+                os._exit(1)
+            log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            quiet = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(quiet, 0)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os.close(quiet)
+            os.close(log)
+            sys.argv = [sys.argv[0], *request["argv"]]
+            kernelapp.launch_new_instance()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:
+                    pass
+            os._exit(code)
+    children.append(pid)
+    sys.stdout.write(f"{pid}\\n")
+    sys.stdout.flush()
+for pid in children:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+for pid in children:
+    try:
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+"""
+
+
+def can_fork_kernels() -> bool:
+    """Whether kernels may be forked from a warmed process: Linux only (macOS frameworks are not
+    safe to use after a fork, and Windows has none)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
 def launch_code(*, kept: tuple[str, str, float] | None = None) -> list[str]:
     """The start of a kernel's command line after the interpreter: a build's kernel, or (``kept``
     = the used file, the lock file and the idle seconds) a kept one."""
@@ -237,10 +323,16 @@ def warm_imports(paths: Iterable[Path]) -> list[str]:
     return found
 
 
+def importable_names(modules: Iterable[str]) -> list[str]:
+    """The module paths and ``module:name`` pairs among ``modules``; anything else (which a
+    notebook's odd import could put there) is not passed on to code that runs."""
+    return [m for m in modules if re.fullmatch(r"[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?", m)]
+
+
 def warm_code(modules: Iterable[str]) -> str:
     """Silent cell importing ``modules`` and names (``a.b:c``, see :func:`notebook_imports`); one
     that fails to import is left for the notebook to fail on, with its own traceback."""
-    names = [m for m in modules if re.fullmatch(r"[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?", m)]
+    names = importable_names(modules)
     return (
         "def __hakusho_warm(names):\n"
         "    import importlib\n"
@@ -438,6 +530,10 @@ class Kernel:
 
     def shutdown(self) -> None:
         self.close_client()
+        if self._attached_pid is not None:  # started elsewhere: jupyter_client has nothing to stop but the process
+            with contextlib.suppress(OSError):
+                os.kill(self._attached_pid, 9)
+            return
         try:
             self._run_sync(self.km.shutdown_kernel)(now=True)
         except Exception:
@@ -449,6 +545,69 @@ class Kernel:
             if self._log is not None:
                 self._log.close()
 
+
+class KernelZygote:
+    """The process a pool's kernels are forked from (see ``ZYGOTE_LAUNCH``): the modules the
+    notebooks need are imported once for the whole pool instead of once per kernel, and while the
+    build validates its data. Used from several pool threads: a request and its answer go
+    together under a lock."""
+
+    def __init__(self, run_dir: Path, env: Mapping[str, str], modules: Iterable[str]) -> None:
+        import subprocess
+
+        names = importable_names(modules)
+        self.log_path = run_dir / "zygote.log"
+        self._log = self.log_path.open("ab")
+        self._lock = threading.Lock()
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", ZYGOTE_LAUNCH, json.dumps(names)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self._log, cwd=str(run_dir),
+            env={**env, "JPY_PARENT_PID": str(os.getpid())})
+
+    def fork(self, index: int, run_dir: Path) -> Kernel:
+        """A new kernel, forked; its connection file is written here first. Waiting for its answer
+        is the caller's (:meth:`Kernel.wait_ready`)."""
+        import uuid
+
+        from jupyter_client.connect import write_connection_file
+
+        connection_file = run_dir / f"k{index}.json"
+        log_path = run_dir / f"k{index}.log"
+        write_connection_file(str(connection_file), ip=str(run_dir / f"k{index}-ipc"), transport="ipc",
+                              key=uuid.uuid4().hex.encode("ascii"))
+        request = {"argv": ["-f", str(connection_file), "--HistoryManager.hist_file=:memory:"],
+                   "log": str(log_path)}
+        with self._lock:
+            answer = b""
+            with contextlib.suppress(OSError, ValueError):
+                assert self.process.stdin is not None and self.process.stdout is not None
+                self.process.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
+                self.process.stdin.flush()
+                answer = self.process.stdout.readline()
+        if not answer.strip().isdigit():
+            raise BuildError(Msg("kernel.no_start", detail=Msg("kernel.zygote_stopped"), log=self.log_path.name))
+        return Kernel.attach(connection_file, int(answer), log_path)
+
+    def close(self) -> None:
+        """No more kernels: the process stops whatever kernel is left, and ends."""
+        with contextlib.suppress(OSError, ValueError):
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except Exception:
+            self.kill()
+        with contextlib.suppress(OSError, ValueError):
+            if self.process.stdout is not None:
+                self.process.stdout.close()
+        self._log.close()
+
+    def kill(self) -> None:
+        """Stop it now, and with it every kernel forked from it."""
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        with contextlib.suppress(Exception):
+            self.process.wait(timeout=10)
 
 def _attached_manager(pid: int) -> Any:
     """A kernel manager for a kernel this process did not start: papermill's client takes it as

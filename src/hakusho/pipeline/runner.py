@@ -37,7 +37,10 @@ from hakusho.pipeline.kernel import (
     RESET,
     RUN_DIR_PREFIX,
     SNAPSHOT,
+    START_TIMEOUT,
     Kernel,
+    KernelZygote,
+    can_fork_kernels,
     clean_stale_run_dirs,
     kernel_env,
     notebook_imports,
@@ -96,7 +99,12 @@ class KernelPool:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         write_kernelspec(self.run_dir)
         self.env = kernel_env(self.run_dir, env)
+        warm = list(warm)
         self.warm = warm_code(warm)
+        # Two or more new kernels are forked from one process that imports their modules once.
+        new_kernels = self.size - (1 if self.keep is not None else 0)
+        self._zygote = KernelZygote(self.run_dir, self.env, warm) if reuse and new_kernels >= 2 and \
+            can_fork_kernels() else None
         self.on_start = on_start
         self.on_running = on_running  # once a notebook's first cell runs (this process then waits)
         self._jobs: queue.Queue[tuple[NotebookJob, Future[JobResult]] | None] = queue.Queue()
@@ -122,6 +130,8 @@ class KernelPool:
             if self.keep.acquire():
                 return self._start_kept(self.keep)
             self.keep = None  # another command is using it: this one starts its own
+        if self._zygote is not None:
+            return self._fork_kernel(index, self._zygote)
         kernel = Kernel(index, self.run_dir, self.env, self.run_dir)
         self._kernels[index] = kernel  # known before it starts: kill() can stop it while it boots
         if self._closed.is_set():
@@ -134,6 +144,23 @@ class KernelPool:
             raise
         if self._closed.is_set():  # killed as it was launched: its thread shuts it down
             return kernel
+        kernel.silent(self.warm, what=Msg("kernel.what.warm"))
+        kernel.silent(SNAPSHOT, what=Msg("kernel.what.snapshot"))
+        return kernel
+
+    def _fork_kernel(self, index: int, zygote: KernelZygote) -> Kernel:
+        """A kernel forked from the pool's warmed process: its imports are done, so warming it
+        only records its clean state."""
+        kernel = zygote.fork(index, self.run_dir)
+        self._kernels[index] = kernel  # known before it answers: kill() can stop it
+        if self._closed.is_set():
+            return kernel
+        try:
+            kernel.wait_ready(START_TIMEOUT)
+        except RuntimeError as exc:
+            if self._closed.is_set():
+                return kernel
+            raise BuildError(Msg("kernel.no_start", detail=exc, log=kernel.log_path.name)) from None
         kernel.silent(self.warm, what=Msg("kernel.what.warm"))
         kernel.silent(SNAPSHOT, what=Msg("kernel.what.snapshot"))
         return kernel
@@ -259,6 +286,8 @@ class KernelPool:
         self._closed.set()
         for kernel in list(self._kernels.values()):
             self._kill_kernel(kernel)
+        if self._zygote is not None:
+            self._zygote.kill()
         self._drain()
 
     @staticmethod
@@ -287,6 +316,8 @@ class KernelPool:
             self._jobs.put(None)
         for t in self._threads:
             t.join(timeout=30)
+        if self._zygote is not None:
+            self._zygote.close()
         if self._own_run_dir:
             shutil.rmtree(self.run_dir, ignore_errors=True)
 
