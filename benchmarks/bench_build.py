@@ -5,14 +5,17 @@ type it, on a snapshot of the project:
 
   (d)  baseline — the chapter notebooks executed one after another by the ``papermill`` command,
        each converted by ``jupyter nbconvert --to html`` (no PDF, no cache: the usual way);
-  (a)  cold — ``hakusho build``: the full report (both languages, HTML and PDF), empty cache;
+  (a)  cold — ``hakusho build``: the full report (both languages; HTML, PDF and the tabulation
+       workbook, the project's formats), empty cache; (a") the same with ``--format html,pdf``,
+       the formats a build had when the goals were set;
   (b)  no-op — the same build again, nothing changed;
   (c)  notebook — ``hakusho notebook ch4 --filter …`` with a filter this run has not used before
        (the cache holds the canonical report, as it does for a researcher who built it once):
        "first try" with no kernel kept (each run after stopping it), then "next try", the next
        command, which takes the kernel the previous one kept (:mod:`hakusho.pipeline.kept`);
-  (c') report — ``hakusho build --chapters ch4 --filter …`` (ja + en, HTML + PDF), a new filter,
-       first and next try as in (c);
+  (c') report — ``hakusho build --chapters ch4 --format html,pdf --filter …`` (ja + en, HTML +
+       PDF, as the goal names it), a new filter, first and next try as in (c); (c‴) the next try
+       again without ``--format``, so with the workbook too (what the project builds by default);
   (c") one notebook by papermill — the ``papermill`` command running ch4's notebook with a new
        filter: what (c') is compared with;
   (e)  scaled — a cold build on 100 times the respondents, with the peak memory of its processes
@@ -61,11 +64,13 @@ STEPS = {
     "baseline": "(d) papermill + nbconvert, one by one",
     "cold": "(a) cold full build",
     "fresh": "(a') cold, a fresh kernel per notebook",
+    "cold_html_pdf": '(a") cold, HTML + PDF only',
     "noop": "(b) no-op rebuild",
     "notebook_first": f"(c) {CHAPTER} notebook, new filter, first try",
     "notebook": f"(c) {CHAPTER} notebook, new filter, next try",
     "report_first": f"(c') {CHAPTER} report, new filter, first try",
     "report": f"(c') {CHAPTER} report ja+en HTML+PDF, next try",
+    "report_all": f"(c‴) {CHAPTER} report with the workbook, next try",
     "nb_baseline": f'(c") papermill, {CHAPTER} notebook, new filter',
     "scaled": "(e) cold build, 100× respondents",
     "preview": "(f) preview: commentary edit → page",
@@ -257,16 +262,18 @@ def bench_notebook(tmp: Path, repeat: int, filters: Filters, *, first: bool) -> 
     return times
 
 
-def bench_report(tmp: Path, repeat: int, filters: Filters, *, first: bool) -> list[float]:
-    """One chapter as a report (validation, ja + en, HTML + PDF) with a new filter, first or next
-    try (see :func:`bench_notebook`)."""
+def bench_report(tmp: Path, repeat: int, filters: Filters, *, first: bool, formats: str | None = "html,pdf"
+                 ) -> list[float]:
+    """One chapter as a report (validation, ja + en, ``formats``; None: the project's) with a new
+    filter, first or next try (see :func:`bench_notebook`)."""
     _canonical(tmp)
     times = []
     for _ in range(repeat):
         if first:
             stop_kept_kernels(tmp)
         var, op, value = filters.new()
-        times.append(run([*HAKUSHO, "build", "--quiet", "--chapters", CHAPTER, "--filter", var, op, value,
+        fmt = ["--format", formats] if formats else []
+        times.append(run([*HAKUSHO, "build", "--quiet", "--chapters", CHAPTER, *fmt, "--filter", var, op, value,
                           "--allow-small-base"], cwd=tmp / "project"))
     return times
 
@@ -417,6 +424,7 @@ def _ratio(a: float, b: float) -> str:
 def report_table(results: dict[str, list[float]], failed: dict[str, str]) -> list[str]:
     m = {k: median(v) for k, v in results.items()}
     against = {"cold": ("baseline", "(d)"), "fresh": ("baseline", "(d)"), "report": ("nb_baseline", '(c")'),
+               "report_all": ("nb_baseline", '(c")'), "cold_html_pdf": ("baseline", "(d)"),
                "report_first": ("nb_baseline", '(c")'), "scaled": ("cold", "(a)")}
     lines = [f"{'measurement':<46} {'median s':>9} {'runs':>22} {'ratio':>12}  goal"]
     for key, label in STEPS.items():
@@ -464,11 +472,13 @@ def main() -> None:
         "baseline": lambda: bench_baseline(tmp, args.repeat, project),
         "cold": lambda: bench_cold(tmp, args.repeat),
         "fresh": lambda: bench_cold(tmp, args.repeat, "--fresh-kernels"),
+        "cold_html_pdf": lambda: bench_cold(tmp, args.repeat, "--format", "html,pdf"),
         "noop": lambda: bench_noop(tmp, args.repeat),
         "notebook_first": lambda: bench_notebook(tmp, args.repeat, filters, first=True),
         "notebook": lambda: bench_notebook(tmp, args.repeat, filters, first=False),
         "report_first": lambda: bench_report(tmp, args.repeat, filters, first=True),
         "report": lambda: bench_report(tmp, args.repeat, filters, first=False),
+        "report_all": lambda: bench_report(tmp, args.repeat, filters, first=False, formats=None),
         "nb_baseline": lambda: bench_nb_baseline(tmp, args.repeat, filters, project),
         "scaled": lambda: bench_scaled(tmp, args.repeat),
         "preview": lambda: bench_preview(tmp, args.repeat),
