@@ -133,6 +133,15 @@ def test_chi_square_and_monte_carlo_results_are_scipys_floats_on_a_grid_of_table
     assert min(checked.values()) >= 40, checked
 
 
+def test_a_table_of_fractional_counts_is_refused_not_truncated() -> None:
+    # A count is a number of respondents: a fraction means something upstream went wrong, and
+    # testing the truncated table would publish a p-value for a table nobody answered.
+    for table in ([[1.5, 2, 9, 0], [3, 20, 20, 4]], [[10.25, 30], [15, 25]], [[40, 30, 20], [20, 35, 45.5]]):
+        with pytest.raises(ValueError, match="whole numbers"):
+            table_test(table)
+    assert table_test(np.array([[1.0, 2, 9, 0], [3, 20, 20, 4]])) == table_test([[1, 2, 9, 0], [3, 20, 20, 4]])
+
+
 def test_empty_rows_and_columns_are_dropped_and_nothing_varies_is_none() -> None:
     assert table_test([[10, 0, 20], [15, 0, 25]]) == table_test([[10, 20], [15, 25]])
     assert table_test([[10, 0], [15, 0]]) is None

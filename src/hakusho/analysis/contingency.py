@@ -104,6 +104,8 @@ def table_test(observed: np.ndarray | list[list[int]], *, two_by_two: str = CHI2
     table = _informative(np.asarray(observed))
     if table.ndim != 2 or table.shape[0] < 2 or table.shape[1] < 2:
         return None
+    if not np.array_equal(table, np.round(table)):
+        raise ValueError("a table of counts holds whole numbers of respondents")
     n = int(table.sum().round())
     expected = expected_counts(table)
     share = small_expected_share(expected)
