@@ -27,12 +27,13 @@ routes.
 
 from __future__ import annotations
 
+# scipy is imported where a test needs it: the renderers read this module's names only, and
+# importing scipy.stats costs them half a second each build.
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
 
 SMALL_EXPECTED = 5.0  # an expected count under this is "small"
 SMALL_EXPECTED_SHARE = 0.2  # Cochran's rule: more than this share of small expected counts is sparse
@@ -113,6 +114,8 @@ def table_test(observed: np.ndarray | list[list[int]], *, two_by_two: str = CHI2
               "expected_min": float(expected.min()), "expected_small_share": share,
               "dof": int((table.shape[0] - 1) * (table.shape[1] - 1))}
     if share <= SMALL_EXPECTED_SHARE:
+        from scipy import special
+
         statistic = pearson_statistic(table, expected)
         name = two_by_two if table.shape == (2, 2) else CHI2_TEST
         p_value = float(special.chdtrc(float(common["dof"]), statistic))
@@ -147,6 +150,8 @@ def monte_carlo_p(observed: np.ndarray, expected: np.ndarray) -> float:
     100 machine epsilons), counting the observed table: (k + 1) / (resamples + 1). Without
     scipy's checking of arguments, shared with the asymptotic test, it costs the sampling alone.
     """
+    from scipy import stats
+
     observed = np.asarray(observed)
     rng = np.random.default_rng(MONTE_CARLO_SEED)
     drawn = stats.random_table(observed.sum(axis=1), observed.sum(axis=0), seed=rng)
@@ -175,6 +180,8 @@ def fisher_exact_p(table: np.ndarray | list[list[int]]) -> float:
     n1, n2, n = int(c[0].sum()), int(c[1].sum()), int(c[:, 0].sum())
     total, x = n1 + n2, int(c[0, 0])
     low, high = max(n - n2, 0), min(n1, n)
+    from scipy import stats
+
     dist = stats.hypergeom
     known: dict[int, np.float64] = {}
 
@@ -310,4 +317,6 @@ def _generalized_cmh(tables: list[np.ndarray]) -> StratifiedTest | None:
     dof = int(np.linalg.matrix_rank(var))
     if dof == 0 or not math.isfinite(statistic):
         return None
+    from scipy import stats
+
     return StratifiedTest(float(stats.chi2.sf(statistic, dof)), statistic, dof, used)

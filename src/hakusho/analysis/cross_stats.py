@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from hakusho.analysis import contingency
 from hakusho.analysis.contingency import SMALL_EXPECTED_SHARE
@@ -146,6 +145,8 @@ def independence_test(counts: pd.DataFrame) -> IndependenceTest | None:
     n = int(table.to_numpy().sum())
     if table.shape[0] < 2 or table.shape[1] < 2 or n < SUPPRESS_BELOW:
         return None
+    from scipy import stats  # where used: the renderers import this module for its names
+
     result = stats.chi2_contingency(table.to_numpy(), correction=False)
     chosen = contingency.table_test(table.to_numpy(), two_by_two=INDEPENDENCE_TEST)
     assert chosen is not None  # two rows and two columns with answers are testable
@@ -195,6 +196,8 @@ def trend_test(counts: pd.DataFrame, focus: str) -> TrendTest | None:
     if variance <= 0:
         return None
     z = float((t_i * (x_i - n_i * p)).sum() / math.sqrt(variance))
+    from scipy import stats
+
     return TrendTest(focus=focus, z=z, p_value=float(2 * stats.norm.sf(abs(z))))
 
 

@@ -33,6 +33,10 @@ RENDERERS: dict[str, tuple[str, str]] = {
     "quarto": ("hakusho.render.quarto", "render_quarto"),
 }
 QUARTO_RUNNER = ("hakusho.render.quarto", "run_quarto")
+# What a renderer imports only once it runs, warmed with it so that each render process does not
+# import it again: the HTML page's explorer colours ordinal answers with the charts' ramp, made
+# by seaborn (``charts.style.sequential_colors``).
+FIRST_USE: dict[str, tuple[str, ...]] = {"html": ("seaborn",)}
 
 
 _warming: list[threading.Thread] = []
@@ -48,6 +52,8 @@ def warm_renderers(formats: Iterable[str]) -> None:
         for fmt in wanted:
             with contextlib.suppress(Exception):  # a renderer that fails to import fails later, located
                 _renderer(fmt)
+                for module in FIRST_USE.get(fmt, ()):
+                    importlib.import_module(module)
 
     if wanted:
         thread = threading.Thread(target=warm, name="hakusho-warm-renderers", daemon=True)
