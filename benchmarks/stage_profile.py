@@ -207,6 +207,12 @@ def _unit_render(task_name: str, timers: Timers, build_dir: Path, out: Path) -> 
     with timers.timing("import"):
         module, attr = _find("RENDERERS", "hakusho.pipeline.render_pool", "hakusho.pipeline.build")[fmt]
         fn = getattr(importlib.import_module(module), attr)
+        try:  # what a build imports with the renderer, before it forks the render processes
+            first_use = _find("FIRST_USE", "hakusho.pipeline.render_pool")
+        except ImportError:
+            first_use = {}
+        for name in first_use.get(fmt, ()):
+            importlib.import_module(name)
     timers.install("hakusho.survey", "hakusho.render")
     fn = getattr(importlib.import_module(module), attr)
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")

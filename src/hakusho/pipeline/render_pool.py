@@ -34,9 +34,9 @@ RENDERERS: dict[str, tuple[str, str]] = {
 }
 QUARTO_RUNNER = ("hakusho.render.quarto", "run_quarto")
 # What a renderer imports only once it runs, warmed with it so that each render process does not
-# import it again: the HTML page's explorer colours ordinal answers with the charts' ramp, made
-# by seaborn (``charts.style.sequential_colors``).
-FIRST_USE: dict[str, tuple[str, ...]] = {"html": ("seaborn",)}
+# import it again: the report's view model (the HTML page's and the PDF deck's) colours the
+# explorer's ordinal answers with the charts' ramp, made by seaborn (``charts.style.sequential_colors``).
+FIRST_USE: dict[str, tuple[str, ...]] = {"html": ("seaborn",), "pdf": ("seaborn",)}
 
 
 _warming: list[threading.Thread] = []
