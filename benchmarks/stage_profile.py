@@ -207,11 +207,8 @@ def _unit_render(task_name: str, timers: Timers, build_dir: Path, out: Path) -> 
     with timers.timing("import"):
         module, attr = _find("RENDERERS", "hakusho.pipeline.render_pool", "hakusho.pipeline.build")[fmt]
         fn = getattr(importlib.import_module(module), attr)
-        try:  # what a build imports with the renderer, before it forks the render processes
-            first_use = _find("FIRST_USE", "hakusho.pipeline.render_pool")
-        except ImportError:
-            first_use = {}
-        for name in first_use.get(fmt, ()):
+        # what a build imports with the renderer, before it forks the render processes
+        for name in getattr(sys.modules[module], "FIRST_USE_IMPORTS", ()):
             importlib.import_module(name)
     timers.install("hakusho.survey", "hakusho.render")
     fn = getattr(importlib.import_module(module), attr)

@@ -261,3 +261,27 @@ def test_without_fork_a_pool_launches_every_kernel(tmp_path, monkeypatch):
         assert pool._zygote is None
         wait_all(pool, [pool.submit(job(probe, tmp_path, n)) for n in ("a", "b")])
     assert outputs(tmp_path / "out" / "b" / "probe.ipynb") == ["1\n"]
+
+
+def test_a_kernel_started_elsewhere_is_asked_whether_it_lives_by_its_process_id(tmp_path):
+    # A client waiting for a forked or kept kernel's first answer asks its manager whether the
+    # kernel lives, through the manager's private coroutine; with no launcher behind it, the
+    # manager must answer from the process id instead of failing.
+    import subprocess
+    import sys
+
+    from jupyter_core.utils import run_sync
+
+    from hakusho.pipeline.kernel import _attached_manager
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        manager = _attached_manager(child.pid)
+        client = manager.client()
+        assert run_sync(manager._async_is_alive)() is True
+        assert run_sync(client._async_is_alive)() is True
+    finally:
+        child.kill()
+        child.wait()
+    assert run_sync(manager._async_is_alive)() is False
+    assert run_sync(client._async_is_alive)() is False

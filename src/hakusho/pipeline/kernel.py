@@ -622,6 +622,9 @@ def _attached_manager(pid: int) -> Any:
         async def is_alive(self) -> bool:
             return process_alive(pid)
 
+        # What a client asks while it waits for the kernel's first answer (it has no launcher to ask).
+        _async_is_alive = is_alive
+
     return AttachedKernelManager(kernel_name=KERNEL_NAME, transport="ipc")
 
 

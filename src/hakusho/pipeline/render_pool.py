@@ -33,10 +33,6 @@ RENDERERS: dict[str, tuple[str, str]] = {
     "quarto": ("hakusho.render.quarto", "render_quarto"),
 }
 QUARTO_RUNNER = ("hakusho.render.quarto", "run_quarto")
-# What a renderer imports only once it runs, warmed with it so that each render process does not
-# import it again: the report's view model (the HTML page's and the PDF deck's) colours the
-# explorer's ordinal answers with the charts' ramp, made by seaborn (``charts.style.sequential_colors``).
-FIRST_USE: dict[str, tuple[str, ...]] = {"html": ("seaborn",), "pdf": ("seaborn",)}
 
 
 _warming: list[threading.Thread] = []
@@ -51,14 +47,21 @@ def warm_renderers(formats: Iterable[str]) -> None:
     def warm() -> None:
         for fmt in wanted:
             with contextlib.suppress(Exception):  # a renderer that fails to import fails later, located
-                _renderer(fmt)
-                for module in FIRST_USE.get(fmt, ()):
+                for module in first_use_imports(fmt):
                     importlib.import_module(module)
 
     if wanted:
         thread = threading.Thread(target=warm, name="hakusho-warm-renderers", daemon=True)
         thread.start()
         _warming.append(thread)
+
+
+def first_use_imports(fmt: str) -> tuple[str, ...]:
+    """What the renderer of ``fmt`` imports only once it runs (its module's ``FIRST_USE_IMPORTS``),
+    imported with it so that each render process does not import it again."""
+    module, _ = RENDERERS[fmt]
+    _renderer(fmt)
+    return tuple(getattr(sys.modules[module], "FIRST_USE_IMPORTS", ()))
 
 
 def settle_warming() -> None:

@@ -31,6 +31,7 @@ from hakusho.charts import fonts
 from hakusho.errors import BuildError, Problem
 from hakusho.i18n import LANGS
 from hakusho.messages import Msg
+from hakusho.render.explore_view import FIRST_USE_IMPORTS  # noqa: F401  (the view model's)
 from hakusho.render.viewmodel import report_model
 
 DECK = "templates/typst/deck.typ"  # the project's own copy, else the package's

@@ -69,6 +69,11 @@ def _kept_explore(build_dir: Path | str) -> tuple[Mapping[str, Any], bytes] | No
 _PARTS: content_store.Remembered[dict[str, Any]] = content_store.Remembered(8)
 
 
+# Imported only when a view is made — the colour ramp of ordinal answers is the charts' own, made by
+# seaborn — and so warmed with the renderers that make one (pipeline.render_pool.first_use_imports).
+FIRST_USE_IMPORTS = ("seaborn",)
+
+
 def _colors(question: Mapping[str, Any]) -> tuple[list[str | None], list[str | None]]:
     """One colour per choice, as the report's charts colour them (None: not drawn, outside the
     base), and the ink a label on it takes (None where no ink reads well enough on it: the share

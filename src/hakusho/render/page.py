@@ -33,6 +33,7 @@ from markupsafe import Markup, escape
 from hakusho import config, content_store
 from hakusho.charts import fonts
 from hakusho.errors import BuildError
+from hakusho.render.explore_view import FIRST_USE_IMPORTS  # noqa: F401  (the view model's)
 from hakusho.render.viewmodel import report_model
 
 PAGE = "base.html.j2"
