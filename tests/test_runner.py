@@ -182,8 +182,10 @@ def test_a_pool_of_two_forks_its_kernels_from_one_process_that_imported_their_mo
 @pytest.mark.skipif(not can_fork_kernels(), reason="kernels are forked on Linux only")
 def test_a_forked_kernel_starts_in_the_state_a_launched_kernel_starts_in(tmp_path):
     # What a chapter can see of its kernel — pandas' options, matplotlib's settings, the modules
-    # loaded, IPython's display formatters and event hooks, numpy's print options, the warning
-    # filters — is the same whether the kernel was forked or launched. (ipykernel adds one filter,
+    # of the libraries it computes and draws with, IPython's display formatters and event hooks,
+    # numpy's print options, the warning filters — is the same whether the kernel was forked or
+    # launched. (The kernel's own machinery loads some modules as it runs — zmq's garbage
+    # collector, time zones — whenever it happens to need them; those are not compared.) (ipykernel adds one filter,
     # for a Trio warning, when its shell starts: after the modules' filters in a forked kernel,
     # before them in a launched one; it matches none of their warnings, so only the set is compared.)
     from hakusho.pipeline.kernel import warm_imports
@@ -197,9 +199,11 @@ def test_a_forked_kernel_starts_in_the_state_a_launched_kernel_starts_in(tmp_pat
         "        out.update(flat(v, pre + k + '.') if isinstance(v, dict) else {pre + k: repr(v)})\n"
         "    return out\n"
         "ip = get_ipython()\n"
+        "LIBRARIES = {'hakusho', 'pandas', 'numpy', 'matplotlib', 'matplotlib_inline', 'seaborn', 'scipy',\n"
+        "             'statsmodels'}\n"
         "rc = {k: repr(v) for k, v in dict.items(mpl.rcParams)}\n"
         "print(json.dumps({'pandas': flat(pdc._global_config), 'rc': rc,\n"
-        "    'modules': sorted(m for m in sys.modules if not m.startswith('__hakusho')),\n"
+        "    'modules': sorted(m for m in sys.modules if m.partition('.')[0] in LIBRARIES),\n"
         "    'formatters': {k: sorted(map(repr, [*f.type_printers, *f.deferred_printers]))\n"
         "                   for k, f in ip.display_formatter.formatters.items()},\n"
         "    'events': {k: [getattr(c, '__qualname__', repr(c)) for c in v] for k, v in ip.events.callbacks.items()},\n"
