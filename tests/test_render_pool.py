@@ -114,3 +114,28 @@ def test_renderers_warmed_in_the_background_are_waited_for() -> None:
     render_pool.settle_warming()
     assert warming and not any(t.is_alive() for t in warming)
     assert render_pool._warming == []
+
+
+def test_the_renderers_import_no_scipy_and_warm_what_they_import_on_first_use():
+    # A build imports the renderers in its own process while the kernels work and forks the render
+    # processes from it: scipy (half a second) is no renderer's, and what a renderer imports only
+    # once it runs (the explorer's seaborn colour ramp) is imported then, once, not in every fork.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from hakusho.pipeline import render_pool\n"
+        "render_pool.warm_renderers(['html', 'pdf', 'xlsx'])\n"
+        "render_pool.settle_warming()\n"
+        "print(sorted(m for m in ('scipy', 'seaborn') if m in sys.modules),\n"
+        "      [render_pool.first_use_imports(f) for f in ('html', 'pdf', 'xlsx')])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['scipy', 'seaborn'] [('seaborn',), ('seaborn',), ()]"  # seaborn brings scipy
+    code_xlsx = ("import sys\nfrom hakusho.pipeline import render_pool\n"
+                 "render_pool.warm_renderers(['xlsx'])\nrender_pool.settle_warming()\n"
+                 "import hakusho.render.page, hakusho.render.deck\n"
+                 "print(sorted(m for m in ('scipy', 'seaborn') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code_xlsx], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

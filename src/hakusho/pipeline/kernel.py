@@ -98,16 +98,16 @@ kernelapp.launch_new_instance()
 
 
 # A pool of two or more kernels on Linux starts them from one process that has already imported
-# what they import (``python -c ZYGOTE_LAUNCH '<modules as JSON>'``): it reads one request per
-# line on its standard input — the kernel's arguments and log file — forks a kernel for it and
-# answers with the kernel's process id. Each kernel dies with it (``PR_SET_PDEATHSIG``); it ends,
-# stopping whatever kernel is left, once its standard input closes: when the pool is done, or when
-# the command that started it is gone, however it went.
+# what they import (``python -c ZYGOTE_LAUNCH '<the pool's warm code>'``, see :func:`warm_code`):
+# it reads one request per line on its standard input — the kernel's arguments and log file —
+# forks a kernel for it and answers with the kernel's process id. Each kernel dies with it
+# (``PR_SET_PDEATHSIG``); it ends, stopping whatever kernel is left, once its standard input
+# closes: when the pool is done, or when the command that started it is gone, however it went.
 ZYGOTE_LAUNCH = """\
 import sys
 if sys.path and sys.path[0] == "":
     del sys.path[0]
-import builtins, ctypes, importlib, io, json, os, signal, types
+import builtins, ctypes, io, json, os, signal, types
 from ipykernel import kernelapp
 # The modules are imported as a kernel imports them: after ipykernel (whose warning filters then
 # come after theirs), and seeing what they would see in a kernel — pandas shows at most 20
@@ -115,14 +115,7 @@ from ipykernel import kernelapp
 pipe = sys.stdout
 builtins.get_ipython = lambda: types.SimpleNamespace(kernel=types.SimpleNamespace())
 sys.stdout = io.TextIOWrapper(io.BytesIO(), encoding="UTF-8")
-for name in json.loads(sys.argv[1]):
-    module, _, attr = name.partition(":")
-    try:
-        loaded = importlib.import_module(module)
-        if attr:
-            getattr(loaded, attr)
-    except Exception:
-        pass
+exec(sys.argv[1], {})
 sys.stdout = pipe
 del builtins.get_ipython
 children = []
@@ -182,6 +175,7 @@ def can_fork_kernels() -> bool:
     """Whether kernels may be forked from a warmed process: Linux only (macOS frameworks are not
     safe to use after a fork, and Windows has none)."""
     return sys.platform.startswith("linux") and hasattr(os, "fork")
+
 
 def launch_code(*, kept: tuple[str, str, float] | None = None) -> list[str]:
     """The start of a kernel's command line after the interpreter: a build's kernel, or (``kept``
@@ -323,16 +317,10 @@ def warm_imports(paths: Iterable[Path]) -> list[str]:
     return found
 
 
-def importable_names(modules: Iterable[str]) -> list[str]:
-    """The module paths and ``module:name`` pairs among ``modules``; anything else (which a
-    notebook's odd import could put there) is not passed on to code that runs."""
-    return [m for m in modules if re.fullmatch(r"[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?", m)]
-
-
 def warm_code(modules: Iterable[str]) -> str:
     """Silent cell importing ``modules`` and names (``a.b:c``, see :func:`notebook_imports`); one
     that fails to import is left for the notebook to fail on, with its own traceback."""
-    names = importable_names(modules)
+    names = [m for m in modules if re.fullmatch(r"[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?", m)]
     return (
         "def __hakusho_warm(names):\n"
         "    import importlib\n"
@@ -552,15 +540,15 @@ class KernelZygote:
     build validates its data. Used from several pool threads: a request and its answer go
     together under a lock."""
 
-    def __init__(self, run_dir: Path, env: Mapping[str, str], modules: Iterable[str]) -> None:
+    def __init__(self, run_dir: Path, env: Mapping[str, str], warm: str) -> None:
+        """``warm``: the pool's warming code (:func:`warm_code`), run here before any fork."""
         import subprocess
 
-        names = importable_names(modules)
         self.log_path = run_dir / "zygote.log"
         self._log = self.log_path.open("ab")
         self._lock = threading.Lock()
         self.process = subprocess.Popen(
-            [sys.executable, "-c", ZYGOTE_LAUNCH, json.dumps(names)], stdin=subprocess.PIPE,
+            [sys.executable, "-c", ZYGOTE_LAUNCH, warm], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=self._log, cwd=str(run_dir),
             env={**env, "JPY_PARENT_PID": str(os.getpid())})
 
@@ -608,6 +596,7 @@ class KernelZygote:
             self.process.kill()
         with contextlib.suppress(Exception):
             self.process.wait(timeout=10)
+
 
 def _attached_manager(pid: int) -> Any:
     """A kernel manager for a kernel this process did not start: papermill's client takes it as

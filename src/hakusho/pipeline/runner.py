@@ -99,11 +99,10 @@ class KernelPool:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         write_kernelspec(self.run_dir)
         self.env = kernel_env(self.run_dir, env)
-        warm = list(warm)
         self.warm = warm_code(warm)
         # Two or more new kernels are forked from one process that imports their modules once.
         new_kernels = self.size - (1 if self.keep is not None else 0)
-        self._zygote = KernelZygote(self.run_dir, self.env, warm) if reuse and new_kernels >= 2 and \
+        self._zygote = KernelZygote(self.run_dir, self.env, self.warm) if reuse and new_kernels >= 2 and \
             can_fork_kernels() else None
         self.on_start = on_start
         self.on_running = on_running  # once a notebook's first cell runs (this process then waits)
